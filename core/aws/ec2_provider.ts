@@ -1,0 +1,184 @@
+/**
+ * The EC2 provider: one launch template per pool, launches with a client
+ * token, termination. The only module that speaks EC2.
+ */
+import {
+  CreateLaunchTemplateCommand,
+  CreateLaunchTemplateVersionCommand,
+  DescribeLaunchTemplatesCommand,
+  type EC2Client,
+  type RequestLaunchTemplateData,
+  ModifyLaunchTemplateCommand,
+  RunInstancesCommand,
+  type Tag,
+  TerminateInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import { GantryError, InvalidError, UpstreamError } from "../../shared/errors.ts";
+import type { Tags } from "../../shared/tags.ts";
+import type { LaunchedMachine, LaunchRequest, PoolSpec, Provider } from "../scheduler/provider.ts";
+import type { PriceQuoter } from "./pricing.ts";
+
+/** EC2 errors that no retry fixes: the pool's config or IAM is wrong. */
+const PERMANENT_ERRORS = new Set([
+  "InvalidAMIID.Malformed",
+  "InvalidAMIID.NotFound",
+  "InvalidGroup.NotFound",
+  "InvalidSubnetID.NotFound",
+  "InvalidParameterValue",
+  "UnauthorizedOperation",
+  "InvalidLaunchTemplateId.Malformed",
+]);
+
+/** A launch failed because the pool or account is misconfigured: fail the job, do not retry. */
+export class PermanentLaunchError extends GantryError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("launch_permanent", message, options);
+  }
+}
+
+function toTagList(tags: Tags): Tag[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The launch template data a pool's spec materialises to. */
+export function launchTemplateData(pool: PoolSpec): RequestLaunchTemplateData {
+  return {
+    ImageId: pool.ami,
+    InstanceType: pool.instanceTypes[0] as never,
+    SecurityGroupIds: [...pool.securityGroups],
+    ...(pool.instanceProfile
+      ? {
+        IamInstanceProfile: pool.instanceProfile.startsWith("arn:")
+          ? { Arn: pool.instanceProfile }
+          : { Name: pool.instanceProfile },
+      }
+      : {}),
+    BlockDeviceMappings: [{
+      DeviceName: "/dev/sda1",
+      Ebs: { VolumeSize: pool.rootVolumeGb, VolumeType: "gp3", Encrypted: true, DeleteOnTermination: true },
+    }],
+    MetadataOptions: { HttpTokens: "required", HttpEndpoint: "enabled", HttpPutResponseHopLimit: 2 },
+    InstanceInitiatedShutdownBehavior: "terminate",
+    TagSpecifications: [
+      { ResourceType: "instance", Tags: toTagList(pool.tags) },
+      { ResourceType: "volume", Tags: toTagList(pool.tags) },
+    ],
+  };
+}
+
+export class Ec2Provider implements Provider {
+  constructor(readonly options: { ec2: EC2Client; prices: PriceQuoter }) {}
+
+  async ensureTemplate(pool: PoolSpec): Promise<{ id: string; version: number; hash: string }> {
+    const data = launchTemplateData(pool);
+    const hash = await sha256(JSON.stringify(data));
+    const known = pool.template && await this.#templateExists(pool.template.id)
+      ? pool.template
+      : await this.#findOrCreate(pool, data, hash);
+    if (known.hash === hash) return known;
+    const { LaunchTemplateVersion } = await this.#send("CreateLaunchTemplateVersion", () => this.options.ec2.send(new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateId: known.id,
+        LaunchTemplateData: data,
+        VersionDescription: `gantry pool ${pool.project}/${pool.name}`,
+      }),));
+    const version = Number(LaunchTemplateVersion?.VersionNumber);
+    await this.#send("ModifyLaunchTemplate", () => this.options.ec2.send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: known.id, DefaultVersion: String(version) }),));
+    return { id: known.id, version, hash };
+  }
+
+  async launch(request: LaunchRequest): Promise<LaunchedMachine[]> {
+    const { pool } = request;
+    const template = pool.template;
+    if (!template) {
+      throw new InvalidError(`pool ${pool.project}/${pool.name} has no launch template`);
+    }
+    const tags = toTagList(request.tags);
+    const result = await this.#send("RunInstances", () => this.options.ec2.send(new RunInstancesCommand({
+        LaunchTemplate: { LaunchTemplateId: template.id, Version: String(template.version) },
+        MinCount: 1,
+        MaxCount: 1,
+        SubnetId: pool.subnets[0],
+        UserData: btoa(request.userData),
+        ClientToken: request.clientToken,
+        TagSpecifications: [
+          { ResourceType: "instance", Tags: tags },
+          { ResourceType: "volume", Tags: tags },
+        ],
+        ...(pool.isSpot
+          ? { InstanceMarketOptions: { MarketType: "spot", SpotOptions: { SpotInstanceType: "one-time" } } }
+          : {}),
+      }),));
+    return (result.Instances ?? []).map((instance) => ({
+      id: instance.InstanceId ?? "",
+      instanceType: String(instance.InstanceType ?? pool.instanceTypes[0]),
+      availabilityZone: instance.Placement?.AvailabilityZone ?? null,
+      subnetId: instance.SubnetId ?? null,
+      isSpot: instance.InstanceLifecycle === "spot" || pool.isSpot,
+    })).filter((machine) => machine.id !== "");
+  }
+
+  async terminate(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      await this.#send("TerminateInstances", () => this.options.ec2.send(new TerminateInstancesCommand({ InstanceIds: [...ids] })));
+    } catch (error) {
+      // Already gone is what we wanted.
+      if ((error as { cause?: { name?: string } }).cause?.name !== "InvalidInstanceID.NotFound") throw error;
+    }
+  }
+
+  quote(machine: { instanceType: string; availabilityZone: string | null; isSpot: boolean }) {
+    return this.options.prices.quote(machine);
+  }
+
+  async #templateExists(id: string): Promise<boolean> {
+    try {
+      const { LaunchTemplates = [] } = await this.#send("DescribeLaunchTemplates", () => this.options.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }),));
+      return LaunchTemplates.length > 0;
+    } catch (error) {
+      if (String((error as { cause?: { name?: string } }).cause?.name).startsWith("InvalidLaunchTemplate")) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  /** Re-creates a template deleted behind Gantry's back, or adopts one named for the pool. */
+  async #findOrCreate(
+    pool: PoolSpec,
+    data: RequestLaunchTemplateData,
+    hash: string,
+  ): Promise<{ id: string; version: number; hash: string }> {
+    // Named by pool id, not pool name, so renames keep the template.
+    const name = `gantry-pool-${pool.id}`;
+    try {
+      const { LaunchTemplate } = await this.#send("CreateLaunchTemplate", () => this.options.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: data }),));
+      return { id: LaunchTemplate?.LaunchTemplateId ?? "", version: 1, hash };
+    } catch (error) {
+      if ((error as { cause?: { name?: string } }).cause?.name !== "InvalidLaunchTemplateName.AlreadyExistsException") {
+        throw error;
+      }
+      const { LaunchTemplates = [] } = await this.#send("DescribeLaunchTemplates", () => this.options.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [name] }),));
+      const found = LaunchTemplates[0];
+      // Unknown hash: the caller writes a fresh version from the current spec.
+      return { id: found?.LaunchTemplateId ?? "", version: Number(found?.DefaultVersionNumber), hash: "" };
+    }
+  }
+
+  /** Sends a command, translating AWS errors into Gantry's. */
+  async #send<T>(action: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (cause) {
+      const name = (cause as { name?: string }).name ?? "Error";
+      const message = `EC2 ${action}: ${name}: ${(cause as Error).message}`;
+      if (PERMANENT_ERRORS.has(name)) throw new PermanentLaunchError(message, { cause });
+      throw new UpstreamError(message, { cause });
+    }
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Upserts the projects, repos and pools declared in the config file, by
+ * stable name: projects by name, pools by (project, name), repos by full name.
+ * Running it twice changes nothing; ids and launch templates survive.
+ */
+import { eq } from "drizzle-orm";
+import { pools, projects, repos } from "../../shared/db/schema.ts";
+import type { CoreConfig } from "../../shared/schema/config.ts";
+import type { Database } from "./database.ts";
+
+type SeedProject = CoreConfig["projects"][number];
+
+export async function seedProjects(
+  db: Database,
+  declared: readonly SeedProject[],
+  now: number,
+): Promise<void> {
+  for (const project of declared) {
+    await db.insert(projects).values({
+      id: crypto.randomUUID(),
+      name: project.name,
+      cap: project.cap,
+      tags: project.tags,
+      isDisabled: project.disabled,
+      createdAt: now,
+      updatedAt: now,
+    }).onConflictDoUpdate({
+      target: projects.name,
+      set: { cap: project.cap, tags: project.tags, isDisabled: project.disabled, updatedAt: now },
+    });
+    const [{ id: projectId }] = await db.select({ id: projects.id }).from(projects)
+      .where(eq(projects.name, project.name));
+    for (const repo of project.repos) {
+      await db.insert(repos).values({
+        id: crypto.randomUUID(),
+        fullName: repo.full_name.toLowerCase(),
+        projectId,
+        cap: repo.cap ?? null,
+        tags: repo.tags,
+        createdAt: now,
+        updatedAt: now,
+      }).onConflictDoUpdate({
+        target: repos.fullName,
+        set: { projectId, cap: repo.cap ?? null, tags: repo.tags, updatedAt: now },
+      });
+    }
+    for (const pool of project.pools) {
+      const values = {
+        priority: pool.priority,
+        isDefault: pool.default,
+        isEnabled: pool.enabled,
+        spawn: pool.spawn,
+        isSpot: pool.spot,
+        allocationStrategy: pool.allocation_strategy,
+        ami: pool.ami,
+        instanceTypes: pool.instance_types,
+        subnets: pool.subnets,
+        securityGroups: pool.security_groups,
+        instanceProfile: pool.instance_profile ?? null,
+        rootVolumeGb: pool.root_volume_gb,
+        maxRuntimeMinutes: pool.max_runtime_minutes ?? null,
+        minIdle: pool.min_idle,
+        cap: pool.cap,
+        extraLabels: pool.extra_labels,
+        tags: pool.tags,
+        updatedAt: now,
+      };
+      await db.insert(pools).values({
+        id: crypto.randomUUID(),
+        projectId,
+        name: pool.name,
+        createdAt: now,
+        ...values,
+      }).onConflictDoUpdate({ target: [pools.projectId, pools.name], set: values });
+    }
+  }
+}

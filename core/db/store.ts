@@ -1,0 +1,139 @@
+/**
+ * The core's state in libSQL. Every write is idempotent: inserts ignore rows
+ * that exist, and a job moves only from the state the caller saw, so a
+ * redelivered event or a restarted core never applies a step twice.
+ */
+import type { Client } from "@libsql/client";
+import { and, eq, inArray, isNull } from "drizzle-orm";
+import {
+  auditEvents,
+  instances,
+  jobs,
+  jobTransitions,
+  pools,
+  projects,
+  repos,
+} from "../../shared/db/schema.ts";
+import { type JobState, transition } from "../../shared/job_state.ts";
+import type { Database } from "./database.ts";
+
+export type ProjectRow = typeof projects.$inferSelect;
+export type PoolRow = typeof pools.$inferSelect;
+export type RepoRow = typeof repos.$inferSelect;
+export type JobRow = typeof jobs.$inferSelect;
+export type NewJobRow = typeof jobs.$inferInsert;
+export type InstanceRow = typeof instances.$inferSelect;
+export type NewInstanceRow = typeof instances.$inferInsert;
+export type JobPatch = Partial<Omit<JobRow, "id" | "state">>;
+
+/** A repo's binding: its project and that project's pools. */
+export interface Binding {
+  project: ProjectRow;
+  repo: RepoRow;
+  pools: PoolRow[];
+}
+
+export class Store {
+  constructor(readonly client: Client, readonly db: Database) {}
+
+  async bindingOf(repoFullName: string): Promise<Binding | null> {
+    const [row] = await this.db.select({ repo: repos, project: projects }).from(repos)
+      .innerJoin(projects, eq(projects.id, repos.projectId))
+      .where(eq(repos.fullName, repoFullName.toLowerCase()));
+    if (!row) return null;
+    const projectPools = await this.db.select().from(pools).where(
+      eq(pools.projectId, row.project.id),
+    );
+    return { ...row, pools: projectPools };
+  }
+
+  async job(id: string): Promise<JobRow | null> {
+    const [row] = await this.db.select().from(jobs).where(eq(jobs.id, id));
+    return row ?? null;
+  }
+
+  /** Inserts a job in its first state; returns false if it already existed. */
+  async insertJob(row: NewJobRow, at: number, reason?: string): Promise<boolean> {
+    const insert = this.db.insert(jobs).values(row).onConflictDoNothing().toSQL();
+    const [result] = await this.client.batch([
+      { sql: insert.sql, args: insert.params as never },
+      {
+        sql: `INSERT INTO job_transitions (job_id, from_state, to_state, at, reason)
+              SELECT ?, NULL, ?, ?, ? WHERE changes() = 1`,
+        args: [row.id, row.state, at, reason ?? null],
+      },
+    ], "write");
+    return result.rowsAffected === 1;
+  }
+
+  /**
+   * Moves a job from `from` to `to` (legal per the state machine), applying
+   * `patch`, only if it is still in `from`. Returns false when another event
+   * or core got there first.
+   */
+  async transitionJob(
+    id: string,
+    step: { from: JobState; to: JobState; at: number; reason?: string },
+    patch: JobPatch = {},
+  ): Promise<boolean> {
+    const record = transition(step.from, step.to, step.at, step.reason);
+    const update = this.db.update(jobs)
+      .set({ ...patch, state: record.to, updatedAt: record.at })
+      .where(and(eq(jobs.id, id), eq(jobs.state, record.from)))
+      .toSQL();
+    const [result] = await this.client.batch([
+      { sql: update.sql, args: update.params as never },
+      {
+        sql: `INSERT INTO job_transitions (job_id, from_state, to_state, at, reason)
+              SELECT ?, ?, ?, ?, ? WHERE changes() = 1`,
+        args: [id, record.from, record.to, record.at, record.reason ?? null],
+      },
+    ], "write");
+    return result.rowsAffected === 1;
+  }
+
+  async transitionsOf(jobId: string) {
+    return await this.db.select().from(jobTransitions).where(eq(jobTransitions.jobId, jobId))
+      .orderBy(jobTransitions.id);
+  }
+
+  async recordInstances(rows: NewInstanceRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.insert(instances).values(rows).onConflictDoNothing();
+  }
+
+  async instanceByRunnerName(runnerName: string): Promise<InstanceRow | null> {
+    const [row] = await this.db.select().from(instances).where(
+      eq(instances.runnerName, runnerName),
+    );
+    return row ?? null;
+  }
+
+  async liveInstancesOfJob(jobId: string): Promise<InstanceRow[]> {
+    return await this.db.select().from(instances).where(
+      and(eq(instances.jobId, jobId), isNull(instances.terminatedAt)),
+    );
+  }
+
+  async markTerminated(ids: string[], reason: string, at: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.update(instances)
+      .set({ state: "terminated", terminatedAt: at, terminationReason: reason })
+      .where(and(inArray(instances.id, ids), isNull(instances.terminatedAt)));
+  }
+
+  async saveLaunchTemplate(
+    poolId: string,
+    template: { id: string; version: number; hash: string },
+  ): Promise<void> {
+    await this.db.update(pools).set({
+      launchTemplateId: template.id,
+      launchTemplateVersion: template.version,
+      launchTemplateHash: template.hash,
+    }).where(eq(pools.id, poolId));
+  }
+
+  async audit(event: typeof auditEvents.$inferInsert): Promise<void> {
+    await this.db.insert(auditEvents).values(event);
+  }
+}

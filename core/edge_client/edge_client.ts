@@ -1,0 +1,88 @@
+/**
+ * The core's only link to the edge: outbound HTTPS, long-polled leases.
+ * Each request carries a short-lived EdDSA JWT signed with the core's key.
+ */
+import { importPKCS8, SignJWT } from "jose";
+import { UnauthorizedError, UpstreamError } from "../../shared/errors.ts";
+import {
+  CORE_TOKEN_AUDIENCE,
+  type LeasedEvent,
+  type LeaseRef,
+  type LeaseRequest,
+  LeaseResponse,
+  SettleResponse,
+} from "../../shared/schema/edge_core.ts";
+import { VERSION } from "../version.ts";
+
+const TOKEN_TTL_S = 120;
+
+/** The queue as the scheduler sees it. */
+export interface JobQueue {
+  lease(request: LeaseRequest, signal?: AbortSignal): Promise<LeasedEvent[]>;
+  ack(leases: LeaseRef[]): Promise<number>;
+  nack(leases: LeaseRef[], delayMs: number): Promise<number>;
+}
+
+export class EdgeClient implements JobQueue {
+  #token?: { value: string; renewAt: number };
+  #key?: CryptoKey;
+
+  constructor(
+    readonly options: { url: string; coreId: string; privateKeyPem: string },
+  ) {}
+
+  async lease(request: LeaseRequest, signal?: AbortSignal): Promise<LeasedEvent[]> {
+    const body = await this.#post("/core/v1/lease", request, signal);
+    return LeaseResponse.parse(body).events;
+  }
+
+  async ack(leases: LeaseRef[]): Promise<number> {
+    return SettleResponse.parse(await this.#post("/core/v1/ack", { leases })).settled;
+  }
+
+  async nack(leases: LeaseRef[], delayMs: number): Promise<number> {
+    return SettleResponse.parse(await this.#post("/core/v1/nack", { leases, delayMs })).settled;
+  }
+
+  async #post(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.options.url), {
+        method: "POST",
+        headers: {
+          "authorization": `Bearer ${await this.#bearer()}`,
+          "content-type": "application/json",
+          "user-agent": `gantry-core/${VERSION}`,
+        },
+        body: JSON.stringify(body),
+        signal,
+      });
+    } catch (cause) {
+      if (signal?.aborted) throw cause;
+      throw new UpstreamError(`edge unreachable at ${this.options.url}`, { cause });
+    }
+    const text = await response.text();
+    if (response.status === 401) {
+      throw new UnauthorizedError(`edge refused the core token: ${text.slice(0, 200)}`);
+    }
+    if (!response.ok) {
+      throw new UpstreamError(`edge ${path} answered ${response.status}: ${text.slice(0, 200)}`);
+    }
+    return JSON.parse(text);
+  }
+
+  async #bearer(): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    if (this.#token && now < this.#token.renewAt) return this.#token.value;
+    this.#key ??= await importPKCS8(this.options.privateKeyPem, "EdDSA");
+    const value = await new SignJWT({})
+      .setProtectedHeader({ alg: "EdDSA" })
+      .setSubject(this.options.coreId)
+      .setAudience(CORE_TOKEN_AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(now + TOKEN_TTL_S)
+      .sign(this.#key);
+    this.#token = { value, renewAt: now + TOKEN_TTL_S / 2 };
+    return value;
+  }
+}

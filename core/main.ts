@@ -1,0 +1,134 @@
+/**
+ * gantry-core: leases GitHub job events from the edge, launches a fresh EC2
+ * runner per job, records everything in libSQL. Dials out only.
+ */
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { PricingClient } from "@aws-sdk/client-pricing";
+import { parseArgs } from "node:util";
+import { InvalidError } from "../shared/errors.ts";
+import { Ec2Provider } from "./aws/ec2_provider.ts";
+import { PriceQuoter } from "./aws/pricing.ts";
+import { loadConfig, type ResolvedConfig } from "./config/load_config.ts";
+import { openDatabase } from "./db/database.ts";
+import { migrate } from "./db/migrate.ts";
+import { seedProjects } from "./db/seed.ts";
+import { Store } from "./db/store.ts";
+import { EdgeClient } from "./edge_client/edge_client.ts";
+import { GitHubApp } from "./github/github_app.ts";
+import { createLogger } from "./log.ts";
+import { JobEvents } from "./scheduler/job_events.ts";
+import { runLeaseLoop } from "./scheduler/lease_loop.ts";
+import { VERSION } from "./version.ts";
+
+const HELP = `gantry-core ${VERSION} — ephemeral EC2 runners for GitHub Actions
+
+Usage:
+  gantry-core --config gantry.yaml          run the core
+  gantry-core --config gantry.yaml --check-config
+                                            validate the config and exit
+  gantry-core --version | --help
+
+Every config key can be overridden by a GANTRY_* environment variable
+(dots become underscores: aws.region -> GANTRY_AWS_REGION).
+See docs/configuration.md for every key and its default.
+`;
+
+function awsClients(config: ResolvedConfig) {
+  const credentials = config.aws.access_key_id && config.secrets.awsSecretAccessKey
+    ? { accessKeyId: config.aws.access_key_id, secretAccessKey: config.secrets.awsSecretAccessKey }
+    : undefined;
+  const common = {
+    credentials,
+    maxAttempts: config.aws.max_attempts,
+    ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}),
+  };
+  return {
+    ec2: new EC2Client({ region: config.aws.region, ...common }),
+    // The Pricing API lives in us-east-1 whichever region the runners are in.
+    pricing: new PricingClient({ region: "us-east-1", ...common }),
+  };
+}
+
+async function run(config: ResolvedConfig): Promise<void> {
+  const log = createLogger(config.log);
+  const { client, db } = openDatabase(config.database.url, config.secrets.databaseAuthToken);
+  const applied = await migrate(client);
+  if (applied.length > 0) log.info("database migrated", { applied });
+  await seedProjects(db, config.projects, Date.now());
+
+  const { ec2, pricing } = awsClients(config);
+  const provider = new Ec2Provider({
+    ec2,
+    prices: new PriceQuoter({ region: config.aws.region, ec2, pricing, log }),
+  });
+  const github = new GitHubApp({
+    appId: Number(config.github.app_id),
+    privateKey: config.secrets.githubPrivateKey,
+    apiUrl: config.github.api_url,
+  });
+  const queue = new EdgeClient({
+    url: config.edge.url,
+    coreId: config.edge.core_id,
+    privateKeyPem: config.secrets.edgePrivateKey,
+  });
+  const events = new JobEvents({ store: new Store(client, db), provider, github, log, now: Date.now });
+
+  const stop = new AbortController();
+  const onSignal = () => {
+    log.info("stopping: no new leases; finishing the batch in hand");
+    stop.abort();
+  };
+  Deno.addSignalListener("SIGTERM", onSignal);
+  Deno.addSignalListener("SIGINT", onSignal);
+  log.info("gantry-core started", { version: VERSION, edge: config.edge.url, coreId: config.edge.core_id });
+  await runLeaseLoop({
+    queue,
+    events,
+    log,
+    batch: config.edge.lease_batch,
+    waitMs: config.edge.lease_wait_seconds * 1000,
+    signal: stop.signal,
+  });
+  client.close();
+  log.info("gantry-core stopped");
+}
+
+async function main(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: "string", short: "c" },
+      "check-config": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (values.version) {
+    console.log(VERSION);
+    return 0;
+  }
+  const path = values.config ?? Deno.env.get("GANTRY_CONFIG") ?? "gantry.yaml";
+  let config: ResolvedConfig;
+  try {
+    config = await loadConfig(path, Deno.env.toObject());
+  } catch (error) {
+    if (!(error instanceof InvalidError)) throw error;
+    console.error(`gantry-core: ${error.message}`);
+    for (const issue of error.issues) console.error(`  ${issue.path}: ${issue.message}`);
+    return 2;
+  }
+  if (values["check-config"]) {
+    console.log(`${path}: ok (${config.projects.length} project(s))`);
+    return 0;
+  }
+  await run(config);
+  return 0;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

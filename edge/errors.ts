@@ -1,0 +1,22 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { GantryError, httpStatusOf, InvalidError } from "../shared/errors.ts";
+
+/** The one place edge errors become HTTP answers: `{ error: { code, message } }`. */
+export function errorResponse(c: Context, error: unknown): Response {
+  const status = httpStatusOf(error) as ContentfulStatusCode;
+  if (error instanceof GantryError) {
+    const issues = error instanceof InvalidError && error.issues.length > 0
+      ? { issues: error.issues }
+      : {};
+    return c.json({ error: { code: error.code, message: error.message, ...issues } }, status);
+  }
+  // Unknown failure: log the cause for operators, answer without internals.
+  console.error(JSON.stringify({
+    level: "error",
+    msg: "unhandled edge error",
+    path: new URL(c.req.url).pathname,
+    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+  }));
+  return c.json({ error: { code: "internal", message: "internal error" } }, 500);
+}

@@ -1,0 +1,27 @@
+/**
+ * The edge Worker: Gantry's only public surface.
+ *   POST /webhook       GitHub webhooks (HMAC-verified, durably queued)
+ *   GET  /healthz       liveness, no internals
+ *   /core/v1/*          the lease protocol for cores (EdDSA JWT)
+ *   /api/v1/*           the console API (operator session)
+ *   everything else     the console's static assets
+ */
+import { Hono } from "hono";
+import { apiRoutes } from "./api/routes.ts";
+import type { AppEnv } from "./env.ts";
+import { errorResponse } from "./errors.ts";
+import { coreRoutes } from "./queue/routes.ts";
+import { webhookRoutes } from "./webhook/route.ts";
+
+export { JobQueue } from "./queue/job_queue.ts";
+
+const app = new Hono<AppEnv>()
+  .get("/healthz", (c) => c.json({ status: "ok" }))
+  .route("/", webhookRoutes)
+  .route("/", coreRoutes)
+  .route("/", apiRoutes)
+  .all("*", (c) => c.env.ASSETS ? c.env.ASSETS.fetch(c.req.raw) : c.notFound())
+  .onError((error, c) => errorResponse(c, error));
+
+export type AppType = typeof app;
+export default app;

@@ -1,0 +1,263 @@
+/**
+ * The durable job queue: a SQLite-backed Durable Object that buffers every
+ * accepted webhook until a core acks it.
+ *
+ * Invariants the object owns:
+ * - an event is stored before the webhook is answered 2xx (enqueue returns
+ *   only after the write);
+ * - a redelivery (same delivery id, or same job and action) is a no-op;
+ * - a leased event is invisible to every other core until acked, nacked or
+ *   its lease expires (then it is redelivered with a higher delivery count);
+ * - an event delivered MAX_DELIVERIES times without an ack is dead-lettered.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { DurableObjectState } from "cloudflare:workers";
+import {
+  dedupeKeyOf,
+  type LeasedEvent,
+  type LeaseRef,
+  type LeaseRequest,
+  QueueMessage,
+} from "../../shared/schema/edge_core.ts";
+import type { Env } from "../env.ts";
+
+/** Deliveries after which an event goes to the dead letters. */
+export const MAX_DELIVERIES = 10;
+/** How long dedupe keys are remembered (GitHub redelivers for days). */
+const SEEN_TTL_MS = 7 * 24 * 3600_000;
+const PRUNE_EVERY_MS = 3600_000;
+
+export interface EnqueueResult {
+  status: "queued" | "duplicate";
+}
+
+export interface QueueStats {
+  ready: number;
+  leased: number;
+  delayed: number;
+  dead: number;
+}
+
+export interface DeadLetter {
+  eventId: number;
+  deliveries: number;
+  enqueuedAt: number;
+  deadAt: number;
+  message: QueueMessage;
+}
+
+type EventRow = {
+  id: number;
+  message: string;
+  enqueued_at: number;
+  deliveries: number;
+  dead_at: number | null;
+};
+
+export class JobQueue extends DurableObject<Env> {
+  /** Cores blocked in a long-poll lease, woken by enqueue. */
+  #waiters = new Set<() => void>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(`
+      CREATE TABLE IF NOT EXISTS events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        message TEXT NOT NULL,
+        enqueued_at INTEGER NOT NULL,
+        visible_at INTEGER NOT NULL,
+        lease_id TEXT,
+        leased_by TEXT,
+        deliveries INTEGER NOT NULL DEFAULT 0,
+        dead_at INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS events_ready ON events (dead_at, visible_at, id);
+      CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS seen_at ON seen (at);
+    `);
+  }
+
+  /** Stores a message unless it was seen before; resolves only once it is durable. */
+  async enqueue(message: QueueMessage): Promise<EnqueueResult> {
+    const now = Date.now();
+    const keys = [`delivery:${message.deliveryId}`, dedupeKeyOf(message)];
+    const sql = this.ctx.storage.sql;
+    const isDuplicate = this.ctx.storage.transactionSync(() => {
+      const seen = sql.exec<{ n: number }>(
+        "SELECT count(*) AS n FROM seen WHERE key IN (?, ?)",
+        ...keys,
+      ).one().n;
+      if (seen > 0) return true;
+      for (const key of keys) sql.exec("INSERT INTO seen (key, at) VALUES (?, ?)", key, now);
+      sql.exec(
+        "INSERT INTO events (message, enqueued_at, visible_at) VALUES (?, ?, ?)",
+        JSON.stringify(message),
+        now,
+        now,
+      );
+      return false;
+    });
+    if (!isDuplicate) {
+      this.#wakeWaiters();
+      await this.#ensurePruneAlarm();
+    }
+    return { status: isDuplicate ? "duplicate" : "queued" };
+  }
+
+  /** Leases up to `max` ready events to `coreId`, waiting up to `waitMs` for one to arrive. */
+  async lease(coreId: string, request: LeaseRequest): Promise<LeasedEvent[]> {
+    const deadline = Date.now() + request.waitMs;
+    for (;;) {
+      const events = this.#take(coreId, request);
+      const now = Date.now();
+      if (events.length > 0 || now >= deadline) return events;
+      const nextVisible = this.#nextVisibleAt();
+      const wakeAt = nextVisible === null ? deadline : Math.min(deadline, nextVisible);
+      await this.#waitForWork(Math.max(1, wakeAt - now));
+    }
+  }
+
+  /** Deletes events whose lease is still held by the caller; returns how many. */
+  ack(refs: readonly LeaseRef[]): number {
+    let settled = 0;
+    for (const ref of refs) {
+      settled += this.ctx.storage.sql.exec(
+        "DELETE FROM events WHERE id = ? AND lease_id = ? AND dead_at IS NULL",
+        ref.eventId,
+        ref.leaseId,
+      ).rowsWritten;
+    }
+    return settled;
+  }
+
+  /** Releases leases so the events are redelivered after `delayMs`. */
+  nack(refs: readonly LeaseRef[], delayMs: number): number {
+    const visibleAt = Date.now() + delayMs;
+    let settled = 0;
+    for (const ref of refs) {
+      settled += this.ctx.storage.sql.exec(
+        `UPDATE events SET lease_id = NULL, leased_by = NULL, visible_at = ?
+         WHERE id = ? AND lease_id = ? AND dead_at IS NULL`,
+        visibleAt,
+        ref.eventId,
+        ref.leaseId,
+      ).rowsWritten;
+    }
+    if (delayMs === 0) this.#wakeWaiters();
+    return settled;
+  }
+
+  /** Counts for /metrics and the console. */
+  stats(): QueueStats {
+    const now = Date.now();
+    return this.ctx.storage.sql.exec<QueueStats>(
+      `SELECT
+         coalesce(sum(dead_at IS NULL AND visible_at <= ?), 0) AS ready,
+         coalesce(sum(dead_at IS NULL AND visible_at > ? AND lease_id IS NOT NULL), 0) AS leased,
+         coalesce(sum(dead_at IS NULL AND visible_at > ? AND lease_id IS NULL), 0) AS delayed,
+         coalesce(sum(dead_at IS NOT NULL), 0) AS dead
+       FROM events`,
+      now,
+      now,
+      now,
+    ).one();
+  }
+
+  /** Events the queue gave up on, newest first. */
+  deadLetters(limit = 100): DeadLetter[] {
+    return this.ctx.storage.sql.exec<EventRow>(
+      `SELECT id, message, enqueued_at, deliveries, dead_at FROM events
+       WHERE dead_at IS NOT NULL ORDER BY dead_at DESC LIMIT ?`,
+      limit,
+    ).toArray().map((row) => ({
+      eventId: row.id,
+      deliveries: row.deliveries,
+      enqueuedAt: row.enqueued_at,
+      deadAt: row.dead_at ?? 0,
+      message: QueueMessage.parse(JSON.parse(row.message)),
+    }));
+  }
+
+  /** Puts a dead letter back in the queue with a fresh delivery count. */
+  requeue(eventId: number): boolean {
+    const changed = this.ctx.storage.sql.exec(
+      `UPDATE events SET dead_at = NULL, deliveries = 0, lease_id = NULL, leased_by = NULL,
+       visible_at = ? WHERE id = ? AND dead_at IS NOT NULL`,
+      Date.now(),
+      eventId,
+    ).rowsWritten;
+    if (changed > 0) this.#wakeWaiters();
+    return changed > 0;
+  }
+
+  /** Forgets dedupe keys older than the redelivery horizon. */
+  async alarm(): Promise<void> {
+    this.ctx.storage.sql.exec("DELETE FROM seen WHERE at < ?", Date.now() - SEEN_TTL_MS);
+    await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
+  }
+
+  #take(coreId: string, request: LeaseRequest): LeasedEvent[] {
+    const sql = this.ctx.storage.sql;
+    return this.ctx.storage.transactionSync(() => {
+      const now = Date.now();
+      const rows = sql.exec<EventRow>(
+        `SELECT id, message, enqueued_at, deliveries, dead_at FROM events
+         WHERE dead_at IS NULL AND visible_at <= ? ORDER BY id LIMIT ?`,
+        now,
+        request.max,
+      ).toArray();
+      const leased: LeasedEvent[] = [];
+      for (const row of rows) {
+        if (row.deliveries >= MAX_DELIVERIES) {
+          sql.exec("UPDATE events SET dead_at = ?, lease_id = NULL WHERE id = ?", now, row.id);
+          continue;
+        }
+        const leaseId = crypto.randomUUID();
+        sql.exec(
+          `UPDATE events SET lease_id = ?, leased_by = ?, visible_at = ?,
+           deliveries = deliveries + 1 WHERE id = ?`,
+          leaseId,
+          coreId,
+          now + request.leaseMs,
+          row.id,
+        );
+        leased.push({
+          eventId: row.id,
+          leaseId,
+          deliveries: row.deliveries + 1,
+          enqueuedAt: row.enqueued_at,
+          message: QueueMessage.parse(JSON.parse(row.message)),
+        });
+      }
+      return leased;
+    });
+  }
+
+  #nextVisibleAt(): number | null {
+    return this.ctx.storage.sql.exec<{ at: number | null }>(
+      "SELECT min(visible_at) AS at FROM events WHERE dead_at IS NULL",
+    ).one().at;
+  }
+
+  #waitForWork(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#waiters.add(done);
+    });
+  }
+
+  #wakeWaiters(): void {
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  async #ensurePruneAlarm(): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
+    }
+  }
+}

@@ -1,0 +1,25 @@
+/** `/core/v1/*`: the lease protocol cores speak over outbound HTTPS. */
+import { Hono } from "hono";
+import { AckRequest, LeaseRequest, NackRequest } from "../../shared/schema/edge_core.ts";
+import { requireCore } from "../auth/core_token.ts";
+import type { AppEnv } from "../env.ts";
+import { errorResponse } from "../errors.ts";
+import { parseBody } from "../validation.ts";
+import { queueOf } from "./queue_of.ts";
+
+export const coreRoutes = new Hono<AppEnv>()
+  .use("/core/*", requireCore)
+  .post("/core/v1/lease", async (c) => {
+    const request = await parseBody(c.req.raw, LeaseRequest);
+    const events = await queueOf(c.env).lease(c.get("coreId"), request);
+    return c.json({ events });
+  })
+  .post("/core/v1/ack", async (c) => {
+    const { leases } = await parseBody(c.req.raw, AckRequest);
+    return c.json({ settled: await queueOf(c.env).ack(leases) });
+  })
+  .post("/core/v1/nack", async (c) => {
+    const { leases, delayMs } = await parseBody(c.req.raw, NackRequest);
+    return c.json({ settled: await queueOf(c.env).nack(leases, delayMs) });
+  })
+  .onError((error, c) => errorResponse(c, error));

@@ -1,0 +1,156 @@
+/**
+ * The libSQL schema, shared by the core (writer) and the edge (console reads).
+ * Times are epoch milliseconds; lists and tag maps are JSON text.
+ * Indexes sit beside the tables whose console queries they serve.
+ */
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
+
+export const projects = sqliteTable("projects", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  cap: integer("cap").notNull().default(0),
+  tags: json<Record<string, string>>("tags").notNull().default({}),
+  isDisabled: integer("is_disabled", { mode: "boolean" }).notNull().default(false),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const repos = sqliteTable("repos", {
+  id: text("id").primaryKey(),
+  fullName: text("full_name").notNull().unique(),
+  projectId: text("project_id").notNull().references(() => projects.id),
+  cap: integer("cap"),
+  tags: json<Record<string, string>>("tags").notNull().default({}),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+}, (t) => [index("repos_project_idx").on(t.projectId)]);
+
+export const pools = sqliteTable("pools", {
+  id: text("id").primaryKey(),
+  projectId: text("project_id").notNull().references(() => projects.id),
+  name: text("name").notNull(),
+  priority: integer("priority").notNull().default(100),
+  isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
+  isEnabled: integer("is_enabled", { mode: "boolean" }).notNull().default(true),
+  spawn: text("spawn", { enum: ["fleet", "run_instances"] }).notNull().default("fleet"),
+  isSpot: integer("is_spot", { mode: "boolean" }).notNull().default(false),
+  allocationStrategy: text("allocation_strategy").notNull().default("price-capacity-optimized"),
+  ami: text("ami").notNull(),
+  instanceTypes: json<string[]>("instance_types").notNull(),
+  subnets: json<string[]>("subnets").notNull(),
+  securityGroups: json<string[]>("security_groups").notNull().default([]),
+  instanceProfile: text("instance_profile"),
+  rootVolumeGb: integer("root_volume_gb").notNull().default(30),
+  maxRuntimeMinutes: integer("max_runtime_minutes"),
+  minIdle: integer("min_idle").notNull().default(0),
+  cap: integer("cap").notNull().default(0),
+  extraLabels: json<string[]>("extra_labels").notNull().default([]),
+  tags: json<Record<string, string>>("tags").notNull().default({}),
+  launchTemplateId: text("launch_template_id"),
+  launchTemplateVersion: integer("launch_template_version"),
+  /** Hash of the launch template data last materialised, to skip no-op versions. */
+  launchTemplateHash: text("launch_template_hash"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+}, (t) => [uniqueIndex("pools_project_name_idx").on(t.projectId, t.name)]);
+
+export const jobs = sqliteTable("jobs", {
+  /** GitHub's workflow job id, as text (unique per attempt). */
+  id: text("id").primaryKey(),
+  githubJobId: integer("github_job_id").notNull(),
+  runId: integer("run_id").notNull(),
+  runAttempt: integer("run_attempt").notNull().default(1),
+  installationId: integer("installation_id"),
+  repoFullName: text("repo_full_name").notNull(),
+  workflowName: text("workflow_name"),
+  jobName: text("job_name").notNull(),
+  branch: text("branch"),
+  sha: text("sha").notNull(),
+  sender: text("sender"),
+  htmlUrl: text("html_url"),
+  labels: json<string[]>("labels").notNull(),
+  state: text("state").notNull(),
+  /** GitHub's conclusion once completed (success, failure, cancelled, …). */
+  conclusion: text("conclusion"),
+  projectId: text("project_id"),
+  poolId: text("pool_id"),
+  /** The runner this job's launch registered; stolen jobs may run elsewhere. */
+  runnerName: text("runner_name"),
+  /** The instance that actually ran the job (from in_progress's runner_name). */
+  instanceId: text("instance_id"),
+  launchAttempts: integer("launch_attempts").notNull().default(0),
+  launchClientToken: text("launch_client_token"),
+  failureReason: text("failure_reason"),
+  priceUsdPerHour: real("price_usd_per_hour"),
+  costUsd: real("cost_usd"),
+  queuedAt: integer("queued_at").notNull(),
+  claimedAt: integer("claimed_at"),
+  launchedAt: integer("launched_at"),
+  startedAt: integer("started_at"),
+  completedAt: integer("completed_at"),
+  updatedAt: integer("updated_at").notNull(),
+}, (t) => [
+  index("jobs_queued_at_idx").on(t.queuedAt, t.id),
+  index("jobs_state_queued_at_idx").on(t.state, t.queuedAt),
+  index("jobs_project_queued_at_idx").on(t.projectId, t.queuedAt),
+  index("jobs_pool_queued_at_idx").on(t.poolId, t.queuedAt),
+  index("jobs_repo_queued_at_idx").on(t.repoFullName, t.queuedAt),
+  index("jobs_runner_name_idx").on(t.runnerName),
+]);
+
+export const jobTransitions = sqliteTable("job_transitions", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  jobId: text("job_id").notNull(),
+  fromState: text("from_state"),
+  toState: text("to_state").notNull(),
+  at: integer("at").notNull(),
+  reason: text("reason"),
+}, (t) => [index("job_transitions_job_idx").on(t.jobId, t.at)]);
+
+export const instances = sqliteTable("instances", {
+  id: text("id").primaryKey(),
+  poolId: text("pool_id"),
+  /** The job whose launch created this instance (not always the job it ran). */
+  jobId: text("job_id"),
+  runnerName: text("runner_name"),
+  instanceType: text("instance_type"),
+  availabilityZone: text("availability_zone"),
+  subnetId: text("subnet_id"),
+  isSpot: integer("is_spot", { mode: "boolean" }).notNull().default(false),
+  priceUsdPerHour: real("price_usd_per_hour"),
+  state: text("state").notNull(),
+  launchedAt: integer("launched_at").notNull(),
+  terminatedAt: integer("terminated_at"),
+  terminationReason: text("termination_reason"),
+  clientToken: text("client_token"),
+}, (t) => [
+  index("instances_state_idx").on(t.state),
+  index("instances_job_idx").on(t.jobId),
+  index("instances_runner_name_idx").on(t.runnerName),
+]);
+
+export const auditEvents = sqliteTable("audit_events", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  at: integer("at").notNull(),
+  actor: text("actor").notNull(),
+  action: text("action").notNull(),
+  target: text("target"),
+  outcome: text("outcome", { enum: ["ok", "failed"] }).notNull().default("ok"),
+  payload: json<Record<string, unknown>>("payload"),
+}, (t) => [
+  index("audit_action_at_idx").on(t.action, t.at),
+  index("audit_at_idx").on(t.at),
+]);
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email").notNull().unique(),
+  name: text("name"),
+  role: text("role", { enum: ["viewer", "admin"] }).notNull().default("viewer"),
+  passwordHash: text("password_hash"),
+  passwordSalt: text("password_salt"),
+  createdAt: integer("created_at").notNull(),
+  lastLoginAt: integer("last_login_at"),
+});

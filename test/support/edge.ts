@@ -1,0 +1,95 @@
+/**
+ * Runs the edge Worker in workerd (`wrangler dev`, offline) on a free
+ * loopback port with test secrets, persisting Durable Object state to `stateDir`
+ * so a test can restart the edge and find its queue intact.
+ */
+import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
+import { freePort, waitForHttp } from "./ports.ts";
+import { type ChildProcess, spawn } from "./process.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+export interface EdgeSecrets {
+  GITHUB_WEBHOOK_SECRET: string;
+  GITHUB_WEBHOOK_SECRET_PREVIOUS?: string;
+  CORE_PUBLIC_KEYS: string;
+  SESSION_SECRET: string;
+  LIBSQL_URL: string;
+  LIBSQL_AUTH_TOKEN?: string;
+  WEBHOOK_MAX_BYTES?: string;
+}
+
+export interface Edge {
+  url: string;
+  port: number;
+  stateDir: string;
+  process: ChildProcess;
+  /** Stops workerd; the state directory is kept for a restart. */
+  stop(): Promise<void>;
+  /** Starts a new workerd on the same port and state. */
+  restart(): Promise<Edge>;
+}
+
+/** A core's Ed25519 key pair: the PEM for the core, the JWK set for the edge. */
+export async function coreKeyPair(kid = "core-test") {
+  const { publicKey, privateKey } = await generateKeyPair("EdDSA", {
+    crv: "Ed25519",
+    extractable: true,
+  });
+  const jwk = { ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" };
+  return { privateKeyPem: await exportPKCS8(privateKey), jwks: JSON.stringify({ keys: [jwk] }) };
+}
+
+export async function startEdge(
+  secrets: EdgeSecrets,
+  options: { port?: number; stateDir?: string } = {},
+): Promise<Edge> {
+  const port = options.port ?? freePort();
+  const stateDir = options.stateDir ?? await Deno.makeTempDir({ prefix: "gantry-edge-" });
+  const vars = Object.entries(secrets)
+    .filter(([, value]) => value !== undefined)
+    .flatMap(([key, value]) => ["--var", `${key}:${value}`]);
+  const child = spawn(`${ROOT}node_modules/.bin/wrangler`, [
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(freePort()),
+    "--persist-to",
+    stateDir,
+    "--log-level",
+    "warn",
+    ...vars,
+  ], {
+    cwd: ROOT,
+    env: {
+      WRANGLER_SEND_METRICS: "false",
+      WRANGLER_SEND_ERROR_REPORTS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      CI: "true",
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${url}/healthz`, 60_000);
+  } catch (error) {
+    await child.stop();
+    throw new Error(`edge did not start: ${error}\n${child.output().slice(-4000)}`);
+  }
+  const edge: Edge = {
+    url,
+    port,
+    stateDir,
+    process: child,
+    stop: async () => {
+      await child.stop();
+    },
+    restart: async () => {
+      await child.stop();
+      return await startEdge(secrets, { port, stateDir });
+    },
+  };
+  return edge;
+}
