@@ -71,7 +71,13 @@ async function run(config: ResolvedConfig): Promise<void> {
     coreId: config.edge.core_id,
     privateKeyPem: config.secrets.edgePrivateKey,
   });
-  const events = new JobEvents({ store: new Store(client, db), provider, github, log, now: Date.now });
+  const events = new JobEvents({
+    store: new Store(client, db),
+    provider,
+    github,
+    log,
+    now: Date.now,
+  });
 
   const stop = new AbortController();
   const onSignal = () => {
@@ -80,7 +86,11 @@ async function run(config: ResolvedConfig): Promise<void> {
   };
   Deno.addSignalListener("SIGTERM", onSignal);
   Deno.addSignalListener("SIGINT", onSignal);
-  log.info("gantry-core started", { version: VERSION, edge: config.edge.url, coreId: config.edge.core_id });
+  log.info("gantry-core started", {
+    version: VERSION,
+    edge: config.edge.url,
+    coreId: config.edge.core_id,
+  });
   await runLeaseLoop({
     queue,
     events,

@@ -10,7 +10,10 @@ export interface SqlStorageCursor<T> extends Iterable<T> {
   readonly rowsWritten: number;
 }
 export interface SqlStorage {
-  exec<T = Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): SqlStorageCursor<T>;
+  exec<T = Record<string, SqlStorageValue>>(
+    query: string,
+    ...bindings: unknown[]
+  ): SqlStorageCursor<T>;
 }
 export type SqlStorageValue = ArrayBuffer | string | number | null;
 export interface DurableObjectStorage {
@@ -30,8 +33,10 @@ export interface DurableObjectNamespace<T> {
   idFromName(name: string): DurableObjectId;
   get(id: DurableObjectId): DurableObjectStub<T>;
 }
-// deno-lint-ignore no-explicit-any
-type Promisified<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never };
+type Promisified<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>>
+    : never;
+};
 export type DurableObjectStub<T> = Promisified<Omit<T, "ctx" | "env" | "alarm" | "fetch">>;
 export interface Fetcher {
   fetch(request: Request): Promise<Response>;

@@ -7,8 +7,8 @@ import {
   CreateLaunchTemplateVersionCommand,
   DescribeLaunchTemplatesCommand,
   type EC2Client,
-  type RequestLaunchTemplateData,
   ModifyLaunchTemplateCommand,
+  type RequestLaunchTemplateData,
   RunInstancesCommand,
   type Tag,
   TerminateInstancesCommand,
@@ -60,9 +60,18 @@ export function launchTemplateData(pool: PoolSpec): RequestLaunchTemplateData {
       : {}),
     BlockDeviceMappings: [{
       DeviceName: "/dev/sda1",
-      Ebs: { VolumeSize: pool.rootVolumeGb, VolumeType: "gp3", Encrypted: true, DeleteOnTermination: true },
+      Ebs: {
+        VolumeSize: pool.rootVolumeGb,
+        VolumeType: "gp3",
+        Encrypted: true,
+        DeleteOnTermination: true,
+      },
     }],
-    MetadataOptions: { HttpTokens: "required", HttpEndpoint: "enabled", HttpPutResponseHopLimit: 2 },
+    MetadataOptions: {
+      HttpTokens: "required",
+      HttpEndpoint: "enabled",
+      HttpPutResponseHopLimit: 2,
+    },
     InstanceInitiatedShutdownBehavior: "terminate",
     TagSpecifications: [
       { ResourceType: "instance", Tags: toTagList(pool.tags) },
@@ -81,13 +90,28 @@ export class Ec2Provider implements Provider {
       ? pool.template
       : await this.#findOrCreate(pool, data, hash);
     if (known.hash === hash) return known;
-    const { LaunchTemplateVersion } = await this.#send("CreateLaunchTemplateVersion", () => this.options.ec2.send(new CreateLaunchTemplateVersionCommand({
-        LaunchTemplateId: known.id,
-        LaunchTemplateData: data,
-        VersionDescription: `gantry pool ${pool.project}/${pool.name}`,
-      }),));
+    const { LaunchTemplateVersion } = await this.#send(
+      "CreateLaunchTemplateVersion",
+      () =>
+        this.options.ec2.send(
+          new CreateLaunchTemplateVersionCommand({
+            LaunchTemplateId: known.id,
+            LaunchTemplateData: data,
+            VersionDescription: `gantry pool ${pool.project}/${pool.name}`,
+          }),
+        ),
+    );
     const version = Number(LaunchTemplateVersion?.VersionNumber);
-    await this.#send("ModifyLaunchTemplate", () => this.options.ec2.send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: known.id, DefaultVersion: String(version) }),));
+    await this.#send(
+      "ModifyLaunchTemplate",
+      () =>
+        this.options.ec2.send(
+          new ModifyLaunchTemplateCommand({
+            LaunchTemplateId: known.id,
+            DefaultVersion: String(version),
+          }),
+        ),
+    );
     return { id: known.id, version, hash };
   }
 
@@ -98,21 +122,32 @@ export class Ec2Provider implements Provider {
       throw new InvalidError(`pool ${pool.project}/${pool.name} has no launch template`);
     }
     const tags = toTagList(request.tags);
-    const result = await this.#send("RunInstances", () => this.options.ec2.send(new RunInstancesCommand({
-        LaunchTemplate: { LaunchTemplateId: template.id, Version: String(template.version) },
-        MinCount: 1,
-        MaxCount: 1,
-        SubnetId: pool.subnets[0],
-        UserData: btoa(request.userData),
-        ClientToken: request.clientToken,
-        TagSpecifications: [
-          { ResourceType: "instance", Tags: tags },
-          { ResourceType: "volume", Tags: tags },
-        ],
-        ...(pool.isSpot
-          ? { InstanceMarketOptions: { MarketType: "spot", SpotOptions: { SpotInstanceType: "one-time" } } }
-          : {}),
-      }),));
+    const result = await this.#send(
+      "RunInstances",
+      () =>
+        this.options.ec2.send(
+          new RunInstancesCommand({
+            LaunchTemplate: { LaunchTemplateId: template.id, Version: String(template.version) },
+            MinCount: 1,
+            MaxCount: 1,
+            SubnetId: pool.subnets[0],
+            UserData: btoa(request.userData),
+            ClientToken: request.clientToken,
+            TagSpecifications: [
+              { ResourceType: "instance", Tags: tags },
+              { ResourceType: "volume", Tags: tags },
+            ],
+            ...(pool.isSpot
+              ? {
+                InstanceMarketOptions: {
+                  MarketType: "spot",
+                  SpotOptions: { SpotInstanceType: "one-time" },
+                },
+              }
+              : {}),
+          }),
+        ),
+    );
     return (result.Instances ?? []).map((instance) => ({
       id: instance.InstanceId ?? "",
       instanceType: String(instance.InstanceType ?? pool.instanceTypes[0]),
@@ -125,10 +160,15 @@ export class Ec2Provider implements Provider {
   async terminate(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     try {
-      await this.#send("TerminateInstances", () => this.options.ec2.send(new TerminateInstancesCommand({ InstanceIds: [...ids] })));
+      await this.#send(
+        "TerminateInstances",
+        () => this.options.ec2.send(new TerminateInstancesCommand({ InstanceIds: [...ids] })),
+      );
     } catch (error) {
       // Already gone is what we wanted.
-      if ((error as { cause?: { name?: string } }).cause?.name !== "InvalidInstanceID.NotFound") throw error;
+      if ((error as { cause?: { name?: string } }).cause?.name !== "InvalidInstanceID.NotFound") {
+        throw error;
+      }
     }
   }
 
@@ -138,10 +178,18 @@ export class Ec2Provider implements Provider {
 
   async #templateExists(id: string): Promise<boolean> {
     try {
-      const { LaunchTemplates = [] } = await this.#send("DescribeLaunchTemplates", () => this.options.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }),));
+      const { LaunchTemplates = [] } = await this.#send(
+        "DescribeLaunchTemplates",
+        () =>
+          this.options.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] })),
+      );
       return LaunchTemplates.length > 0;
     } catch (error) {
-      if (String((error as { cause?: { name?: string } }).cause?.name).startsWith("InvalidLaunchTemplate")) {
+      if (
+        String((error as { cause?: { name?: string } }).cause?.name).startsWith(
+          "InvalidLaunchTemplate",
+        )
+      ) {
         return false;
       }
       throw error;
@@ -157,16 +205,35 @@ export class Ec2Provider implements Provider {
     // Named by pool id, not pool name, so renames keep the template.
     const name = `gantry-pool-${pool.id}`;
     try {
-      const { LaunchTemplate } = await this.#send("CreateLaunchTemplate", () => this.options.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: data }),));
+      const { LaunchTemplate } = await this.#send(
+        "CreateLaunchTemplate",
+        () =>
+          this.options.ec2.send(
+            new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: data }),
+          ),
+      );
       return { id: LaunchTemplate?.LaunchTemplateId ?? "", version: 1, hash };
     } catch (error) {
-      if ((error as { cause?: { name?: string } }).cause?.name !== "InvalidLaunchTemplateName.AlreadyExistsException") {
+      if (
+        (error as { cause?: { name?: string } }).cause?.name !==
+          "InvalidLaunchTemplateName.AlreadyExistsException"
+      ) {
         throw error;
       }
-      const { LaunchTemplates = [] } = await this.#send("DescribeLaunchTemplates", () => this.options.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [name] }),));
+      const { LaunchTemplates = [] } = await this.#send(
+        "DescribeLaunchTemplates",
+        () =>
+          this.options.ec2.send(
+            new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [name] }),
+          ),
+      );
       const found = LaunchTemplates[0];
       // Unknown hash: the caller writes a fresh version from the current spec.
-      return { id: found?.LaunchTemplateId ?? "", version: Number(found?.DefaultVersionNumber), hash: "" };
+      return {
+        id: found?.LaunchTemplateId ?? "",
+        version: Number(found?.DefaultVersionNumber),
+        hash: "",
+      };
     }
   }
 

@@ -49,14 +49,21 @@ export class PriceQuoter {
       this.options.log.warn("price quote failed; job stays unquoted", { ...machine, error });
     }
     // Failures are cached only briefly, so a Pricing API blip does not leave a day unquoted.
-    this.#cache.set(key, { price, at: price === null ? Date.now() - CACHE_TTL_MS + 60_000 : Date.now() });
+    this.#cache.set(key, {
+      price,
+      at: price === null ? Date.now() - CACHE_TTL_MS + 60_000 : Date.now(),
+    });
     return price;
   }
 
   async #onDemand(instanceType: string): Promise<number | null> {
     const location = REGION_LOCATIONS[this.options.region];
     if (!location) return null;
-    const filter = (Field: string, Value: string) => ({ Type: "TERM_MATCH" as const, Field, Value });
+    const filter = (Field: string, Value: string) => ({
+      Type: "TERM_MATCH" as const,
+      Field,
+      Value,
+    });
     const { PriceList = [] } = await this.options.pricing.send(
       new GetProductsCommand({
         ServiceCode: "AmazonEC2",

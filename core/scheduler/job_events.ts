@@ -126,11 +126,16 @@ export class JobEvents {
     }, { projectId: binding.project.id, poolId: decision.pool.id, claimedAt: now() });
     if (!claimed) return;
     log.info("job claimed", { jobId: job.id, pool: decision.pool.name });
-    await this.launch({ ...job, state: "claimed", projectId: binding.project.id, poolId: decision.pool.id });
+    await this.launch({
+      ...job,
+      state: "claimed",
+      projectId: binding.project.id,
+      poolId: decision.pool.id,
+    });
   }
 
   async launch(job: JobRow): Promise<void> {
-    const { store, provider, github, log, now } = this.deps;
+    const { store, provider, log, now } = this.deps;
     const binding = await store.bindingOf(job.repoFullName);
     const pool = binding?.pools.find((p) => p.id === job.poolId);
     if (!binding || !pool) {
@@ -180,12 +185,23 @@ export class JobEvents {
         clientToken,
         userData: renderUserData({ encodedJitConfig: jit.encodedJitConfig }),
         tags: {
-          ...cascadeTags({ project: binding.project.tags, pool: pool.tags, repo: binding.repo.tags }),
-          ...gantryTags({ project: binding.project.name, pool: pool.name, repo: job.repoFullName, job: job.id }),
+          ...cascadeTags({
+            project: binding.project.tags,
+            pool: pool.tags,
+            repo: binding.repo.tags,
+          }),
+          ...gantryTags({
+            project: binding.project.name,
+            pool: pool.name,
+            repo: job.repoFullName,
+            job: job.id,
+          }),
         },
       });
       const launchedAt = now();
-      const priced = await Promise.all(machines.map(async (m) => ({ ...m, price: await provider.quote(m) })));
+      const priced = await Promise.all(
+        machines.map(async (m) => ({ ...m, price: await provider.quote(m) })),
+      );
       await store.recordInstances(priced.map((m) => ({
         id: m.id,
         poolId: pool.id,
@@ -211,10 +227,19 @@ export class JobEvents {
         runnerName,
         launchedAt,
       });
-      log.info("job launched", { jobId: job.id, instances: priced.map((m) => m.id), pool: pool.name });
+      log.info("job launched", {
+        jobId: job.id,
+        instances: priced.map((m) => m.id),
+        pool: pool.name,
+      });
     } catch (error) {
       if (!(error instanceof PermanentLaunchError)) throw error;
-      await store.transitionJob(job.id, { from: "launching", to: "failed", at: now(), reason: error.message }, {
+      await store.transitionJob(job.id, {
+        from: "launching",
+        to: "failed",
+        at: now(),
+        reason: error.message,
+      }, {
         failureReason: error.message,
       });
       log.warn("launch failed permanently", { jobId: job.id, error });
@@ -251,7 +276,9 @@ export class JobEvents {
   async completed(facts: JobFacts): Promise<void> {
     const { store, provider, now, log } = this.deps;
     const job = await store.job(String(facts.githubJobId));
-    if (!job || (job.state !== "running" && !canTransition(job.state as JobState, "completed"))) return;
+    if (!job || (job.state !== "running" && !canTransition(job.state as JobState, "completed"))) {
+      return;
+    }
     const ranOn = facts.runnerName ? await store.instanceByRunnerName(facts.runnerName) : null;
     // Terminate first: if EC2 fails, the event is retried and the job is not yet marked done.
     const toTerminate = ranOn ? [ranOn] : await store.liveInstancesOfJob(job.id);

@@ -48,5 +48,7 @@ export interface Provider {
   launch(request: LaunchRequest): Promise<LaunchedMachine[]>;
   terminate(ids: readonly string[]): Promise<void>;
   /** USD per hour, or null when no quote can be had (the job stays unquoted). */
-  quote(machine: { instanceType: string; availabilityZone: string | null; isSpot: boolean }): Promise<number | null>;
+  quote(
+    machine: { instanceType: string; availabilityZone: string | null; isSpot: boolean },
+  ): Promise<number | null>;
 }

@@ -117,15 +117,16 @@ export class JobQueue extends DurableObject<Env> {
     }
   }
 
-  /** Deletes events whose lease is still held by the caller; returns how many. */
+  /** Deletes events whose lease is still held by the caller; returns how many.
+   * (Counted with RETURNING: `rowsWritten` also counts index writes.) */
   ack(refs: readonly LeaseRef[]): number {
     let settled = 0;
     for (const ref of refs) {
       settled += this.ctx.storage.sql.exec(
-        "DELETE FROM events WHERE id = ? AND lease_id = ? AND dead_at IS NULL",
+        "DELETE FROM events WHERE id = ? AND lease_id = ? AND dead_at IS NULL RETURNING id",
         ref.eventId,
         ref.leaseId,
-      ).rowsWritten;
+      ).toArray().length;
     }
     return settled;
   }
@@ -137,11 +138,11 @@ export class JobQueue extends DurableObject<Env> {
     for (const ref of refs) {
       settled += this.ctx.storage.sql.exec(
         `UPDATE events SET lease_id = NULL, leased_by = NULL, visible_at = ?
-         WHERE id = ? AND lease_id = ? AND dead_at IS NULL`,
+         WHERE id = ? AND lease_id = ? AND dead_at IS NULL RETURNING id`,
         visibleAt,
         ref.eventId,
         ref.leaseId,
-      ).rowsWritten;
+      ).toArray().length;
     }
     if (delayMs === 0) this.#wakeWaiters();
     return settled;
@@ -182,10 +183,10 @@ export class JobQueue extends DurableObject<Env> {
   requeue(eventId: number): boolean {
     const changed = this.ctx.storage.sql.exec(
       `UPDATE events SET dead_at = NULL, deliveries = 0, lease_id = NULL, leased_by = NULL,
-       visible_at = ? WHERE id = ? AND dead_at IS NOT NULL`,
+       visible_at = ? WHERE id = ? AND dead_at IS NOT NULL RETURNING id`,
       Date.now(),
       eventId,
-    ).rowsWritten;
+    ).toArray().length;
     if (changed > 0) this.#wakeWaiters();
     return changed > 0;
   }

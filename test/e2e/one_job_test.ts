@@ -52,9 +52,19 @@ async function startStack(): Promise<Stack> {
   await Deno.writeTextFile(
     configPath,
     toYaml({
-      edge: { url: edge.url, core_id: "core-e2e", private_key_file: `${dir}/core.pem`, lease_wait_seconds: 2 },
+      edge: {
+        url: edge.url,
+        core_id: "core-e2e",
+        private_key_file: `${dir}/core.pem`,
+        lease_wait_seconds: 2,
+      },
       database: { url: libsql.url },
-      aws: { region: "us-east-1", endpoint: ec2.url, access_key_id: "AKIDTEST", secret_access_key: "test" },
+      aws: {
+        region: "us-east-1",
+        endpoint: ec2.url,
+        access_key_id: "AKIDTEST",
+        secret_access_key: "test",
+      },
       github: { app_id: 4242, private_key_file: `${dir}/github.pem`, api_url: github.url },
       log: { level: "debug", format: "json" },
       projects: [{
@@ -158,7 +168,10 @@ async function oneJobFlows(stack: Stack, coreArgs: string[], jobId: number) {
     const template = stack.ec2.calls.find((c) => c.action === "CreateLaunchTemplate" && !c.error);
     assert.ok(template, "the pool's launch template was created");
     assert.ok(params.ClientToken?.includes(String(jobId)));
-    assert.ok(Object.values(params).some((v) => v.startsWith("lt-")), "launched from the pool's template");
+    assert.ok(
+      Object.values(params).some((v) => v.startsWith("lt-")),
+      "launched from the pool's template",
+    );
     const tagValues = Object.entries(params).filter(([k]) => k.includes(".Tag.")).map(([, v]) => v);
     for (const expected of ["gantry:job", "gantry:pool", "large", "team", "platform", "size"]) {
       assert.ok(tagValues.includes(expected), `launch tags include ${expected}: ${tagValues}`);

@@ -46,7 +46,9 @@ export function spawn(
       const deadline = Date.now() + timeoutMs;
       while (!pattern.test(text)) {
         if (exited) throw new Error(`process exited before ${pattern}:\n${text.slice(-4000)}`);
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${text.slice(-4000)}`);
+        if (Date.now() > deadline) {
+          throw new Error(`timed out waiting for ${pattern}:\n${text.slice(-4000)}`);
+        }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },

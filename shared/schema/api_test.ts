@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { InvalidError } from "../errors.ts";
+import {
+  decodeCursor,
+  encodeCursor,
+  ErrorBody,
+  JobsListQuery,
+  JobsListResponse,
+  type JobView,
+} from "./api.ts";
+
+function job(): JobView {
+  return {
+    id: "job_1",
+    githubJobId: 2832853555,
+    runId: 940463255,
+    runAttempt: 1,
+    repoFullName: "octocat/hello-world",
+    workflowName: "CI",
+    jobName: "build",
+    branch: "main",
+    sha: "e3103f8eb03e1ad7f2331c5446b23c070fc54055",
+    sender: "octocat",
+    labels: ["self-hosted", "my-app", "large"],
+    state: "running",
+    project: "my-app",
+    pool: "large",
+    instanceId: "i-0123456789abcdef0",
+    instanceType: "m7i.large",
+    isSpot: true,
+    priceUsdPerHour: 0.0416,
+    costUsd: 0.0208,
+    failureReason: null,
+    queuedAt: 1_700_000_000_000,
+    launchedAt: 1_700_000_001_000,
+    startedAt: 1_700_000_030_000,
+    completedAt: null,
+    updatedAt: 1_700_000_030_000,
+  };
+}
+
+Deno.test("JobsListQuery converts limit from the query string and defaults it to 50", () => {
+  assert.deepEqual(JobsListQuery.parse({}), { limit: 50 });
+  assert.deepEqual(JobsListQuery.parse({ status: "running", project: "my-app", limit: "200" }), {
+    status: "running",
+    project: "my-app",
+    limit: 200,
+  });
+});
+
+Deno.test("JobsListQuery rejects an unknown state and an out-of-range limit", () => {
+  assert.equal(JobsListQuery.safeParse({ status: "exploded" }).success, false);
+  for (const limit of ["0", "201", "1.5", "ten", ""]) {
+    assert.equal(JobsListQuery.safeParse({ limit }).success, false, limit);
+  }
+});
+
+Deno.test("JobsListResponse accepts a page of job views and a null cursor", () => {
+  const page = { jobs: [job(), { ...job(), id: "job_2", isSpot: null, costUsd: null }] };
+  assert.deepEqual(JobsListResponse.parse({ ...page, nextCursor: null }).jobs.length, 2);
+  assert.equal(JobsListResponse.safeParse({ jobs: [{ ...job(), state: "nope" }] }).success, false);
+  assert.equal(
+    JobsListResponse.safeParse({ jobs: [{ ...job(), queuedAt: "now" }], nextCursor: null }).success,
+    false,
+  );
+});
+
+Deno.test("ErrorBody allows issues by path", () => {
+  const body = {
+    error: { code: "invalid", message: "bad", issues: [{ path: "limit", message: "too big" }] },
+  };
+  assert.deepEqual(ErrorBody.parse(body), body);
+  assert.deepEqual(ErrorBody.parse({ error: { code: "not_found", message: "no job" } }), {
+    error: { code: "not_found", message: "no job" },
+  });
+  assert.equal(ErrorBody.safeParse({ error: "boom" }).success, false);
+});
+
+Deno.test("a cursor round-trips, including non-ASCII ids, as URL-safe text", () => {
+  for (
+    const cursor of [
+      { queuedAt: 1_700_000_000_000, id: "job_1" },
+      { queuedAt: 0, id: "ü/ß+?=" },
+      { queuedAt: 1, id: "x".repeat(256) },
+    ]
+  ) {
+    const text = encodeCursor(cursor);
+    assert.match(text, /^[A-Za-z0-9_-]+$/);
+    assert.deepEqual(decodeCursor(text), cursor);
+  }
+});
+
+Deno.test("a garbage cursor is an InvalidError at path cursor", () => {
+  const garbage = [
+    "",
+    "not base64!",
+    "a",
+    encodeCursor({ queuedAt: 1, id: "x" }).slice(0, -3),
+    btoa("not json").replaceAll("=", ""),
+    btoa(JSON.stringify({ queuedAt: "1", id: "x" })).replaceAll("=", ""),
+    btoa(JSON.stringify({ queuedAt: 1, id: "x", extra: 1 })).replaceAll("=", ""),
+    btoa(JSON.stringify([1, "x"])).replaceAll("=", ""),
+    btoa("\xff\xfe").replaceAll("=", ""),
+    "A".repeat(10_000),
+  ];
+  for (const text of garbage) {
+    assert.throws(() => decodeCursor(text), (error: unknown) => {
+      assert.ok(error instanceof InvalidError, `${text}: ${error}`);
+      assert.deepEqual(error.issues.map((issue) => issue.path), ["cursor"]);
+      return true;
+    }, text);
+  }
+});

@@ -1,0 +1,296 @@
+/**
+ * The core's config file: schema, defaults and `GANTRY_*` environment
+ * overrides. Reading the file (YAML) and the `*_file` secrets happens in
+ * core/; this module only judges the parsed value and lists every problem by
+ * key path, so an operator fixes a config in one pass.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { sanitizeLabel } from "../labels.ts";
+import { operatorTagProblems } from "../tags.ts";
+import { type Issue, issueMessage, issuesOf } from "./issues.ts";
+import { RepoFullName } from "./webhook.ts";
+import { type EnvKey, envKeysOf, overlayEnv } from "./env_overrides.ts";
+
+/** One problem with the config, by key path (`projects.0.pools.1.ami`). */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+/** Runs a cross-field check whenever the value is an object, even if a field inside failed. */
+const IF_OBJECT = { when: (payload: { value: unknown }) => isRecord(payload.value) };
+
+const HttpUrl = z.url({
+  protocol: /^https?$/,
+  error: (issue) => issue.code === "invalid_format" ? "expected an http(s) URL" : undefined,
+});
+
+const Tags = z.record(z.string(), z.string()).superRefine((tags, ctx) => {
+  for (const { key, message } of operatorTagProblems(tags)) {
+    ctx.addIssue({ code: "custom", message, path: key === undefined ? [] : [key] });
+  }
+}).default({});
+
+/** A name that becomes a runner label, so it must survive sanitizeLabel. */
+const LabelName = z.string().min(1).max(64).refine(
+  (name) => name === "" || sanitizeLabel(name) !== "",
+  "must contain a letter or digit (it becomes a runner label)",
+);
+
+const Edge = z.strictObject({
+  url: HttpUrl,
+  core_id: z.string().min(1).default("core-1"),
+  private_key: z.string().regex(
+    /-----BEGIN PRIVATE KEY-----/,
+    'expected a PKCS8 PEM ("-----BEGIN PRIVATE KEY-----") of an Ed25519 key',
+  ).optional(),
+  private_key_file: z.string().min(1).optional(),
+  lease_batch: z.int().min(1).max(500).default(50),
+  lease_wait_seconds: z.int().min(0).max(25).default(25),
+}).superRefine((edge, ctx) => {
+  exactlyOne(edge, ["private_key", "private_key_file"], ctx);
+}, IF_OBJECT);
+
+const Database = z.strictObject({
+  url: z.string().regex(
+    /^(file:|https?:\/\/|libsql:\/\/)/,
+    'expected "file:...", "http(s)://..." or "libsql://..."',
+  ),
+  auth_token: z.string().min(1).optional(),
+  auth_token_file: z.string().min(1).optional(),
+  buffer_path: z.string().min(1).default("gantry-buffer.db"),
+}).superRefine((database, ctx) => {
+  atMostOne(database, ["auth_token", "auth_token_file"], ctx);
+}, IF_OBJECT);
+
+const Aws = z.strictObject({
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected a region like "us-east-1"')
+    .default("us-east-1"),
+  endpoint: HttpUrl.optional(),
+  access_key_id: z.string().min(1).optional(),
+  secret_access_key: z.string().min(1).optional(),
+  secret_access_key_file: z.string().min(1).optional(),
+  max_attempts: z.int().min(1).max(20).default(5),
+}).superRefine((aws, ctx) => {
+  const secrets = ["secret_access_key", "secret_access_key_file"] as const;
+  if (aws.access_key_id !== undefined) exactlyOne(aws, secrets, ctx);
+  else if (secrets.some((key) => aws[key] !== undefined)) {
+    ctx.addIssue({ code: "custom", path: ["access_key_id"], message: "required with a secret" });
+  }
+}, IF_OBJECT);
+
+const GitHub = z.strictObject({
+  app_id: z.preprocess(
+    (value) => typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value,
+    z.int().positive(),
+  ),
+  private_key: z.string().regex(
+    /-----BEGIN (RSA )?PRIVATE KEY-----/,
+    'expected the GitHub App\'s PEM ("-----BEGIN RSA PRIVATE KEY-----")',
+  ).optional(),
+  private_key_file: z.string().min(1).optional(),
+  api_url: HttpUrl.default("https://api.github.com"),
+}).superRefine((github, ctx) => {
+  exactlyOne(github, ["private_key", "private_key_file"], ctx);
+}, IF_OBJECT);
+
+const Scheduler = z.strictObject({
+  batch_window_ms: z.int().min(0).max(5000).default(200),
+  boot_timeout_seconds: z.int().positive().default(600),
+  max_runtime_minutes: z.int().positive().default(60),
+  reap_interval_seconds: z.int().positive().default(30),
+});
+
+const Log = z.strictObject({
+  level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  format: z.enum(["json", "text"]).default("json"),
+});
+
+const Repo = z.strictObject({
+  full_name: RepoFullName,
+  cap: z.int().min(0).optional(),
+  tags: Tags,
+});
+
+const Pool = z.strictObject({
+  name: LabelName,
+  priority: z.int().default(100),
+  default: z.boolean().default(false),
+  enabled: z.boolean().default(true),
+  spawn: z.enum(["fleet", "run_instances"]).default("fleet"),
+  spot: z.boolean().default(false),
+  allocation_strategy: z.enum(["lowest-price", "price-capacity-optimized", "prioritized"])
+    .default("price-capacity-optimized"),
+  ami: z.string().regex(/^ami-[0-9A-Za-z]+$/, 'expected an AMI id ("ami-...")'),
+  instance_types: z.array(z.string().min(1)).min(1),
+  subnets: z.array(z.string().min(1)).min(1),
+  security_groups: z.array(z.string().min(1)).default([]),
+  instance_profile: z.string().min(1).optional(),
+  root_volume_gb: z.int().min(1).max(16384).default(30),
+  max_runtime_minutes: z.int().positive().optional(),
+  min_idle: z.int().min(0).default(0),
+  cap: z.int().min(0).default(0),
+  extra_labels: z.array(LabelName).default([]),
+  tags: Tags,
+});
+
+const Project = z.strictObject({
+  name: LabelName,
+  cap: z.int().min(0).default(0),
+  tags: Tags,
+  disabled: z.boolean().default(false),
+  repos: z.array(Repo).default([]),
+  pools: z.array(Pool).default([]),
+}).superRefine((project, ctx) => {
+  const pools: unknown[] = Array.isArray(project.pools) ? project.pools : [];
+  let defaultPool: string | undefined;
+  const seen = new Map<string, number>();
+  pools.forEach((pool, i) => {
+    if (!isRecord(pool) || typeof pool.name !== "string") return;
+    if (pool.default === true) {
+      if (defaultPool === undefined) defaultPool = pool.name;
+      else {
+        ctx.addIssue({
+          code: "custom",
+          path: ["pools", i, "default"],
+          message: `only one default pool per project; "${defaultPool}" is already the default`,
+        });
+      }
+    }
+    const label = sanitizeLabel(pool.name);
+    const first = seen.get(label);
+    if (first !== undefined && label !== "") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["pools", i, "name"],
+        message: `same runner label "${label}" as pools.${first}.name`,
+      });
+    } else seen.set(label, i);
+  });
+}, IF_OBJECT);
+
+/** The core's configuration, defaults filled in. */
+export const CoreConfig = z.strictObject({
+  edge: Edge,
+  database: Database,
+  aws: Aws.prefault({}),
+  github: GitHub,
+  scheduler: Scheduler.prefault({}),
+  log: Log.prefault({}),
+  projects: z.array(Project).default([]),
+}).superRefine((config, ctx) => {
+  const projects: unknown[] = Array.isArray(config.projects) ? config.projects : [];
+  const names = new Map<string, number>();
+  const repos = new Map<string, string>();
+  projects.forEach((project, i) => {
+    if (!isRecord(project)) return;
+    if (typeof project.name === "string" && sanitizeLabel(project.name) !== "") {
+      const label = sanitizeLabel(project.name);
+      const first = names.get(label);
+      if (first === undefined) names.set(label, i);
+      else {
+        ctx.addIssue({
+          code: "custom",
+          path: ["projects", i, "name"],
+          message: `same runner label "${label}" as projects.${first}.name`,
+        });
+      }
+    }
+    const projectRepos: unknown[] = Array.isArray(project.repos) ? project.repos : [];
+    projectRepos.forEach((repo, j) => {
+      if (!isRecord(repo) || typeof repo.full_name !== "string") return;
+      const key = repo.full_name.toLowerCase();
+      const owner = repos.get(key);
+      if (owner === undefined) repos.set(key, `projects.${i}`);
+      else {
+        ctx.addIssue({
+          code: "custom",
+          path: ["projects", i, "repos", j, "full_name"],
+          message: `a repository belongs to one project; already listed in ${owner}`,
+        });
+      }
+    });
+  });
+}, IF_OBJECT);
+/** The core's configuration, defaults filled in. */
+export type CoreConfig = z.infer<typeof CoreConfig>;
+
+/** Where an environment variable lands in the config. */
+export type ConfigEnvKey = EnvKey;
+
+/** Every config key an environment variable can set (keys inside lists cannot). */
+export const CONFIG_ENV_KEYS: readonly ConfigEnvKey[] = envKeysOf(CoreConfig, {
+  prefix: "GANTRY_",
+});
+
+/**
+ * Returns `raw` with `GANTRY_*` variables laid over it: `aws.region` ←
+ * `GANTRY_AWS_REGION`, `scheduler.batch_window_ms` ←
+ * `GANTRY_SCHEDULER_BATCH_WINDOW_MS`. Numbers and booleans are converted for
+ * their key; a value that does not convert is passed as the string, so the
+ * schema names the key. Empty variables count as unset. `raw` is not modified.
+ */
+export function applyEnvOverrides(
+  raw: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+): unknown {
+  return overlayEnv(raw, { env, keys: CONFIG_ENV_KEYS });
+}
+
+/**
+ * Parses a config value (from YAML or JSON) with `env` overrides applied.
+ * On failure, lists every problem by key path; a problem in a value set by an
+ * environment variable names the variable.
+ */
+export function parseCoreConfig(
+  raw: unknown,
+  env?: Readonly<Record<string, string | undefined>>,
+): { ok: true; config: CoreConfig } | { ok: false; issues: ConfigIssue[] } {
+  const input = env === undefined ? raw : applyEnvOverrides(raw, env);
+  const result = CoreConfig.safeParse(input, { error: issueMessage });
+  if (result.success) return { ok: true, config: result.data };
+  const issues = issuesOf(result.error).map((issue): Issue => {
+    const key = CONFIG_ENV_KEYS.find((k) => k.path.join(".") === issue.path);
+    const isFromEnv = key !== undefined && env?.[key.env] !== undefined && env[key.env] !== "";
+    return isFromEnv ? { ...issue, message: `${issue.message} (from ${key.env})` } : issue;
+  });
+  return { ok: false, issues };
+}
+
+function exactlyOne(
+  value: Record<string, unknown>,
+  keys: readonly string[],
+  ctx: z.core.$RefinementCtx,
+): void {
+  const set = keys.filter((key) => value[key] !== undefined);
+  if (set.length === 1) return;
+  ctx.addIssue({
+    code: "custom",
+    path: set.length === 0 ? [] : [set[1]],
+    message: set.length === 0
+      ? `set one of ${keys.join(" or ")}`
+      : `set only one of ${keys.join(" or ")}`,
+  });
+}
+
+function atMostOne(
+  value: Record<string, unknown>,
+  keys: readonly string[],
+  ctx: z.core.$RefinementCtx,
+): void {
+  const set = keys.filter((key) => value[key] !== undefined);
+  if (set.length > 1) {
+    ctx.addIssue({
+      code: "custom",
+      path: [set[1]],
+      message: `set only one of ${keys.join(" or ")}`,
+    });
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

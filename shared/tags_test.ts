@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { InvalidError } from "./errors.ts";
+import {
+  cascadeTags,
+  gantryTags,
+  operatorTagProblems,
+  RESERVED_TAG_PREFIX,
+  type Tags,
+  validateOperatorTags,
+} from "./tags.ts";
+
+function issuesOf(tags: Tags, where: string): readonly { path: string; message: string }[] {
+  try {
+    validateOperatorTags(tags, where);
+  } catch (error) {
+    assert.ok(error instanceof InvalidError);
+    assert.equal(error.code, "invalid");
+    return error.issues;
+  }
+  return [];
+}
+
+Deno.test("valid operator tags are returned unchanged", () => {
+  const tags = { team: "infra", "cost-center": "42", Gantry: "x", "gantry-ish": "y" };
+  assert.equal(validateOperatorTags(tags, "tags"), tags);
+  assert.deepEqual(validateOperatorTags({}, "tags"), {});
+  assert.deepEqual(validateOperatorTags({ ["k".repeat(128)]: "v".repeat(256) }, "t"), {
+    ["k".repeat(128)]: "v".repeat(256),
+  });
+});
+
+Deno.test("a gantry: key is rejected whatever its case, by key path", () => {
+  assert.equal(RESERVED_TAG_PREFIX, "gantry:");
+  const issues = issuesOf({ "gantry:job": "1", "GANTRY:Pool": "x", ok: "y" }, "tags");
+  assert.deepEqual(issues.map((issue) => issue.path), ["tags.gantry:job", "tags.GANTRY:Pool"]);
+  assert.match(issues[0].message, /reserved/);
+});
+
+Deno.test("EC2 limits are enforced: key length, value length, aws: prefix", () => {
+  const issues = issuesOf({
+    "": "empty key",
+    ["k".repeat(129)]: "long key",
+    long: "v".repeat(257),
+    "AWS:thing": "reserved",
+  }, "projects.0.tags");
+  assert.deepEqual(issues.map((issue) => issue.path), [
+    "projects.0.tags.",
+    `projects.0.tags.${"k".repeat(129)}`,
+    "projects.0.tags.long",
+    "projects.0.tags.AWS:thing",
+  ]);
+});
+
+Deno.test("lengths count characters, not UTF-16 units", () => {
+  assert.deepEqual(operatorTagProblems({ emoji: "😀".repeat(256) }), []);
+  assert.equal(operatorTagProblems({ emoji: "😀".repeat(257) }).length, 1);
+});
+
+Deno.test("more than 40 operator tags is one issue at the tags path", () => {
+  const forty = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, "v"]));
+  assert.deepEqual(issuesOf(forty, "tags"), []);
+  const issues = issuesOf({ ...forty, k40: "v" }, "tags");
+  assert.deepEqual(issues, [{ path: "tags", message: "at most 40 tags are allowed, got 41" }]);
+});
+
+Deno.test("an empty where gives bare key paths, and every problem is listed", () => {
+  const issues = issuesOf({ "gantry:a": "1", "aws:b": "2" }, "");
+  assert.deepEqual(issues.map((issue) => issue.path), ["gantry:a", "aws:b"]);
+});
+
+Deno.test("the error message names the paths but never the values", () => {
+  try {
+    validateOperatorTags({ "gantry:x": "s3cret" }, "tags");
+    assert.fail("expected InvalidError");
+  } catch (error) {
+    assert.ok(error instanceof InvalidError);
+    assert.match(error.message, /tags\.gantry:x/);
+    assert.doesNotMatch(error.message, /s3cret/);
+  }
+});
+
+Deno.test("cascadeTags: repo overrides pool overrides project", () => {
+  assert.deepEqual(
+    cascadeTags({
+      project: { team: "a", env: "prod", owner: "p" },
+      pool: { team: "b", size: "large" },
+      repo: { team: "c" },
+    }),
+    { team: "c", env: "prod", owner: "p", size: "large" },
+  );
+  assert.deepEqual(cascadeTags({}), {});
+  assert.deepEqual(cascadeTags({ pool: { a: "1" } }), { a: "1" });
+});
+
+Deno.test("cascadeTags does not mutate its layers", () => {
+  const project = { team: "a" };
+  cascadeTags({ project, repo: { team: "b" } });
+  assert.deepEqual(project, { team: "a" });
+});
+
+Deno.test("gantryTags names the project, pool, repo and job, and marks the instance managed", () => {
+  assert.deepEqual(gantryTags({ project: "my-app", pool: "large", repo: "o/r", job: 42 }), {
+    "gantry:managed": "true",
+    "gantry:project": "my-app",
+    "gantry:pool": "large",
+    "gantry:repo": "o/r",
+    "gantry:job": "42",
+  });
+  assert.deepEqual(gantryTags({ project: "p", pool: "q" }), {
+    "gantry:managed": "true",
+    "gantry:project": "p",
+    "gantry:pool": "q",
+  });
+  assert.equal(gantryTags({ project: "p", pool: "q", job: "j-1" })["gantry:job"], "j-1");
+});

@@ -1,0 +1,155 @@
+/** The lease protocol in workerd: core authentication, invisibility, ack/nack, long-poll. */
+import assert from "node:assert/strict";
+import type { LeasedEvent } from "../../shared/schema/edge_core.ts";
+import { corePost, coreToken, leaseAll } from "../support/core_token.ts";
+import { coreKeyPair, startEdge } from "../support/edge.ts";
+import { postWebhook, workflowJobPayload } from "../support/webhooks.ts";
+
+const SECRET = "lease-test-secret";
+
+Deno.test("lease protocol in workerd", async (t) => {
+  const keys = await coreKeyPair("core-a");
+  const edge = await startEdge({
+    GITHUB_WEBHOOK_SECRET: SECRET,
+    CORE_PUBLIC_KEYS: keys.jwks,
+    SESSION_SECRET: "unused-session-secret-0123456789abcdef",
+    LIBSQL_URL: "http://127.0.0.1:9",
+  });
+  const enqueue = async (jobId: number) => {
+    const response = await postWebhook(
+      edge.url,
+      await workflowJobPayload({ action: "queued", jobId, labels: ["self-hosted"] }),
+      { secret: SECRET },
+    );
+    assert.equal(response.status, 202);
+    await response.body?.cancel();
+  };
+  const lease = async (body: Record<string, unknown>) => {
+    const response = await corePost(edge.url, keys.privateKeyPem, "/core/v1/lease", body);
+    assert.equal(response.status, 200);
+    return (await response.json()).events as LeasedEvent[];
+  };
+  const refs = (events: LeasedEvent[]) =>
+    events.map((e) => ({ eventId: e.eventId, leaseId: e.leaseId }));
+  try {
+    const other = await coreKeyPair("core-unknown");
+    const rejected: [string, () => Promise<string | null>][] = [
+      ["missing token", () => Promise.resolve(null)],
+      [
+        "expired token",
+        () =>
+          coreToken(keys.privateKeyPem, {
+            issuedAtS: Math.floor(Date.now() / 1000) - 600,
+            expiresInS: 60,
+          }),
+      ],
+      ["wrong audience", () => coreToken(keys.privateKeyPem, { audience: "someone-else" })],
+      ["signed by an unknown key", () => coreToken(other.privateKeyPem)],
+      ["not a JWT", () => Promise.resolve("not-a-jwt")],
+    ];
+    for (const [name, token] of rejected) {
+      await t.step(`${name} is refused with 401 on every core route`, async () => {
+        const bearer = await token();
+        for (const path of ["/core/v1/lease", "/core/v1/ack", "/core/v1/nack"]) {
+          const response = await fetch(`${edge.url}${path}`, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+            },
+            body: JSON.stringify({ waitMs: 0, leases: [{ eventId: 1, leaseId: "x" }] }),
+          });
+          assert.equal(response.status, 401, `${path}`);
+          const body = await response.json();
+          assert.equal(body.error.code, "unauthorized");
+          if (bearer) assert.ok(!JSON.stringify(body).includes(bearer), "the token is not echoed");
+        }
+      });
+    }
+
+    await t.step(
+      "a leased event is invisible until its lease expires, then redelivered",
+      async () => {
+        await enqueue(100);
+        const first = await lease({ waitMs: 0, leaseMs: 1_000 });
+        assert.equal(first.length, 1);
+        assert.deepEqual(await lease({ waitMs: 0 }), [], "invisible while leased");
+        await new Promise((resolve) => setTimeout(resolve, 1_100));
+        const again = await lease({ waitMs: 0 });
+        assert.equal(again.length, 1);
+        assert.equal(again[0].eventId, first[0].eventId);
+        assert.equal(again[0].deliveries, 2);
+        // The stale lease can no longer ack; the live one can.
+        const stale = await corePost(edge.url, keys.privateKeyPem, "/core/v1/ack", {
+          leases: refs(first),
+        });
+        assert.deepEqual(await stale.json(), { settled: 0 });
+        const live = await corePost(edge.url, keys.privateKeyPem, "/core/v1/ack", {
+          leases: refs(again),
+        });
+        assert.deepEqual(await live.json(), { settled: 1 });
+        assert.deepEqual(await lease({ waitMs: 0 }), []);
+      },
+    );
+
+    await t.step("a nacked event comes back after its delay", async () => {
+      await enqueue(101);
+      const first = await lease({ waitMs: 0 });
+      const nack = await corePost(edge.url, keys.privateKeyPem, "/core/v1/nack", {
+        leases: refs(first),
+        delayMs: 500,
+      });
+      assert.deepEqual(await nack.json(), { settled: 1 });
+      assert.deepEqual(await lease({ waitMs: 0 }), []);
+      const again = await lease({ waitMs: 3_000 });
+      assert.equal(again.length, 1);
+      assert.equal(again[0].deliveries, 2);
+      await leaseAll(edge.url, keys.privateKeyPem);
+      await corePost(edge.url, keys.privateKeyPem, "/core/v1/ack", { leases: refs(again) })
+        .then((r) => r.body?.cancel());
+    });
+
+    await t.step("a waiting lease returns as soon as a webhook arrives", async () => {
+      const waiting = lease({ waitMs: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const sentAt = Date.now();
+      await enqueue(102);
+      const events = await waiting;
+      assert.equal(events.length, 1);
+      assert.ok(Date.now() - sentAt < 5_000, "woken by the webhook, not the timeout");
+      await corePost(edge.url, keys.privateKeyPem, "/core/v1/ack", { leases: refs(events) })
+        .then((r) => r.body?.cancel());
+    });
+
+    await t.step("two cores leasing at once never get the same event", async () => {
+      const total = 300;
+      for (let i = 0; i < total; i += 20) {
+        await Promise.all(Array.from({ length: 20 }, (_, j) => enqueue(1_000 + i + j)));
+      }
+      const seen: number[] = [];
+      const loop = async () => {
+        for (;;) {
+          const events = await lease({ max: 7, waitMs: 0 });
+          if (events.length === 0) return;
+          seen.push(...events.map((e) => e.message.job.githubJobId));
+          const ack = await corePost(edge.url, keys.privateKeyPem, "/core/v1/ack", {
+            leases: refs(events),
+          });
+          assert.deepEqual(await ack.json(), { settled: events.length });
+        }
+      };
+      await Promise.all([loop(), loop()]);
+      assert.equal(seen.length, total, "none lost");
+      assert.equal(new Set(seen).size, total, "none duplicated");
+    });
+
+    await t.step("bad lease bodies are refused with the field named", async () => {
+      const response = await corePost(edge.url, keys.privateKeyPem, "/core/v1/lease", { max: 0 });
+      assert.equal(response.status, 400);
+      const body = await response.json();
+      assert.equal(body.error.issues[0].path, "max");
+    });
+  } finally {
+    await edge.stop();
+  }
+});

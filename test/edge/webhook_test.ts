@@ -1,0 +1,181 @@
+/** `POST /webhook` in workerd: what is accepted, what is refused, and that refusals store nothing. */
+import assert from "node:assert/strict";
+import { coreKeyPair, startEdge } from "../support/edge.ts";
+import { postWebhook, signBody, workflowJobPayload } from "../support/webhooks.ts";
+import { leaseAll } from "../support/core_token.ts";
+
+const SECRET = "webhook-test-secret";
+const PREVIOUS = "webhook-previous-secret";
+
+Deno.test("webhook ingest in workerd", async (t) => {
+  const keys = await coreKeyPair();
+  const edge = await startEdge({
+    GITHUB_WEBHOOK_SECRET: SECRET,
+    GITHUB_WEBHOOK_SECRET_PREVIOUS: PREVIOUS,
+    CORE_PUBLIC_KEYS: keys.jwks,
+    SESSION_SECRET: "unused-session-secret-0123456789abcdef",
+    LIBSQL_URL: "http://127.0.0.1:9",
+    WEBHOOK_MAX_BYTES: "65536",
+  });
+  const queued = (jobId: number) =>
+    workflowJobPayload({ action: "queued", jobId, labels: ["self-hosted"] });
+  const raw = (body: string, headers: Record<string, string>) =>
+    fetch(`${edge.url}/webhook`, { method: "POST", body, headers });
+  try {
+    await t.step("a signed queued webhook is accepted and leasable", async () => {
+      const response = await postWebhook(edge.url, await queued(1), { secret: SECRET });
+      assert.equal(response.status, 202);
+      assert.deepEqual(await response.json(), { status: "queued" });
+      const events = await leaseAll(edge.url, keys.privateKeyPem);
+      assert.equal(events.length, 1);
+      assert.equal(events[0].message.job.githubJobId, 1);
+      assert.equal(events[0].deliveries, 1);
+    });
+
+    await t.step("the previous secret is accepted during rotation", async () => {
+      const response = await postWebhook(edge.url, await queued(2), { secret: PREVIOUS });
+      assert.equal(response.status, 202);
+      assert.equal((await leaseAll(edge.url, keys.privateKeyPem)).length, 1);
+    });
+
+    await t.step("a redelivery is answered 200 duplicate and stored once", async () => {
+      const payload = await queued(3);
+      const first = await postWebhook(edge.url, payload, { secret: SECRET, deliveryId: "d-3" });
+      assert.equal(first.status, 202);
+      await first.body?.cancel();
+      const again = await postWebhook(edge.url, payload, { secret: SECRET, deliveryId: "d-3" });
+      assert.equal(again.status, 200);
+      assert.deepEqual(await again.json(), { status: "duplicate" });
+      // Same job and action under a new delivery id is the same event too.
+      const sameJob = await postWebhook(edge.url, payload, { secret: SECRET, deliveryId: "d-3b" });
+      assert.deepEqual(await sameJob.json(), { status: "duplicate" });
+      assert.equal((await leaseAll(edge.url, keys.privateKeyPem)).length, 1);
+    });
+
+    const refusals: [string, () => Promise<Response>, number, string][] = [
+      [
+        "bad signature",
+        async () =>
+          postWebhook(edge.url, await queued(10), {
+            secret: SECRET,
+            signature: "sha256=" + "ab".repeat(32),
+          }),
+        401,
+        "unauthorized",
+      ],
+      [
+        "signature under another secret",
+        async () => postWebhook(edge.url, await queued(11), { secret: "someone-else" }),
+        401,
+        "unauthorized",
+      ],
+      [
+        "missing signature",
+        async () => postWebhook(edge.url, await queued(12), { secret: SECRET, signature: null }),
+        401,
+        "unauthorized",
+      ],
+      [
+        "malformed JSON",
+        async () => {
+          const body = "{not json";
+          return raw(body, {
+            "content-type": "application/json",
+            "x-github-event": "workflow_job",
+            "x-github-delivery": "m-1",
+            "x-hub-signature-256": await signBody(body, SECRET),
+          });
+        },
+        400,
+        "invalid",
+      ],
+      [
+        "wrong content type",
+        async () => {
+          const body = "payload=%7B%7D";
+          return raw(body, {
+            "content-type": "application/x-www-form-urlencoded",
+            "x-github-event": "workflow_job",
+            "x-github-delivery": "m-2",
+            "x-hub-signature-256": await signBody(body, SECRET),
+          });
+        },
+        415,
+        "unsupported_media_type",
+      ],
+      [
+        "a body over the limit",
+        async () => {
+          const payload = await queued(13);
+          (payload.workflow_job as Record<string, unknown>).name = "x".repeat(70_000);
+          return postWebhook(edge.url, payload, { secret: SECRET });
+        },
+        413,
+        "too_large",
+      ],
+      [
+        "a job id that is a string",
+        async () => {
+          const payload = await queued(14);
+          (payload.workflow_job as Record<string, unknown>).id = "14";
+          return postWebhook(edge.url, payload, { secret: SECRET });
+        },
+        400,
+        "invalid",
+      ],
+      [
+        "labels with control characters",
+        async () =>
+          postWebhook(
+            edge.url,
+            await workflowJobPayload({
+              action: "queued",
+              jobId: 15,
+              labels: ["self-hosted\u0007"],
+            }),
+            { secret: SECRET },
+          ),
+        400,
+        "invalid",
+      ],
+    ];
+    for (const [name, send, status, code] of refusals) {
+      await t.step(`${name} → ${status}, nothing stored`, async () => {
+        const response = await send();
+        assert.equal(response.status, status);
+        assert.equal((await response.json()).error.code, code);
+        assert.equal((await leaseAll(edge.url, keys.privateKeyPem)).length, 0);
+      });
+    }
+
+    await t.step("ping is answered, other events are ignored with 202", async () => {
+      const ping = await postWebhook(edge.url, { zen: "Keep it simple." }, {
+        secret: SECRET,
+        event: "ping",
+      });
+      assert.equal(ping.status, 200);
+      await ping.body?.cancel();
+      const push = await postWebhook(edge.url, { ref: "refs/heads/main" }, {
+        secret: SECRET,
+        event: "push",
+      });
+      assert.equal(push.status, 202);
+      assert.equal((await push.json()).status, "ignored");
+      assert.equal((await leaseAll(edge.url, keys.privateKeyPem)).length, 0);
+    });
+
+    await t.step("buffered events survive an edge restart", async () => {
+      for (const jobId of [20, 21, 22]) {
+        const response = await postWebhook(edge.url, await queued(jobId), { secret: SECRET });
+        assert.equal(response.status, 202);
+        await response.body?.cancel();
+      }
+      const restarted = await edge.restart();
+      Object.assign(edge, restarted);
+      const events = await leaseAll(edge.url, keys.privateKeyPem);
+      assert.deepEqual(events.map((e) => e.message.job.githubJobId).sort(), [20, 21, 22]);
+    });
+  } finally {
+    await edge.stop();
+  }
+});
