@@ -79,7 +79,8 @@ export class PriceQuoter {
       }),
     );
     for (const entry of PriceList) {
-      const product = PriceProduct.safeParse(typeof entry === "string" ? JSON.parse(entry) : entry);
+      // The SDK hands entries back as string-like objects of JSON text.
+      const product = PriceProduct.safeParse(JSON.parse(String(entry)));
       if (!product.success) continue;
       for (const term of Object.values(product.data.terms.OnDemand)) {
         for (const dimension of Object.values(term.priceDimensions)) {

@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { IllegalTransitionError } from "../../shared/job_state.ts";
+import { openDatabase } from "./database.ts";
+import { migrate } from "./migrate.ts";
+import { seedProjects } from "./seed.ts";
+import { type NewJobRow, Store } from "./store.ts";
+
+async function freshStore() {
+  const dir = await Deno.makeTempDir({ prefix: "gantry-store-" });
+  const { client, db } = openDatabase(`file:${dir}/gantry.db`);
+  await migrate(client);
+  return { store: new Store(client, db), client, db };
+}
+
+function jobRow(id: string): NewJobRow {
+  return {
+    id,
+    githubJobId: Number(id),
+    runId: 1,
+    installationId: 1,
+    repoFullName: "octocat/hello-world",
+    jobName: "build",
+    sha: "abc",
+    labels: ["self-hosted"],
+    state: "queued",
+    queuedAt: 1_000,
+    updatedAt: 1_000,
+  };
+}
+
+Deno.test("migrations apply once and are recorded", async () => {
+  const { client } = await freshStore();
+  assert.deepEqual(await migrate(client), [], "a second run applies nothing");
+  const tables = await client.execute("SELECT name FROM sqlite_master WHERE type = 'table'");
+  const names = tables.rows.map((r) => String(r.name));
+  for (const table of ["projects", "pools", "repos", "jobs", "job_transitions", "instances", "audit_events", "users"]) {
+    assert.ok(names.includes(table), `table ${table}`);
+  }
+  client.close();
+});
+
+Deno.test("a job is inserted once, with its first transition", async () => {
+  const { store, client } = await freshStore();
+  assert.equal(await store.insertJob(jobRow("1"), 1_000), true);
+  assert.equal(await store.insertJob({ ...jobRow("1"), jobName: "changed" }, 2_000), false);
+  assert.equal((await store.job("1"))?.jobName, "build");
+  const transitions = await store.transitionsOf("1");
+  assert.deepEqual(transitions.map((t) => [t.fromState, t.toState, t.at]), [[null, "queued", 1_000]]);
+  client.close();
+});
+
+Deno.test("a transition applies only from the state the caller saw", async () => {
+  const { store, client } = await freshStore();
+  await store.insertJob(jobRow("2"), 1_000);
+  assert.equal(await store.transitionJob("2", { from: "queued", to: "claimed", at: 2_000 }, { claimedAt: 2_000 }), true);
+  // A second core (or a redelivered event) that also saw "queued" loses the race.
+  assert.equal(await store.transitionJob("2", { from: "queued", to: "claimed", at: 3_000 }), false);
+  const job = await store.job("2");
+  assert.equal(job?.state, "claimed");
+  assert.equal(job?.claimedAt, 2_000);
+  assert.deepEqual((await store.transitionsOf("2")).map((t) => t.toState), ["queued", "claimed"]);
+  client.close();
+});
+
+Deno.test("an illegal transition is refused before touching the database", async () => {
+  const { store, client } = await freshStore();
+  await store.insertJob(jobRow("3"), 1_000);
+  await assert.rejects(
+    () => store.transitionJob("3", { from: "queued", to: "starting", at: 2_000 }),
+    IllegalTransitionError,
+  );
+  assert.equal((await store.job("3"))?.state, "queued");
+  client.close();
+});
+
+Deno.test("seeding twice keeps ids and binds repos case-insensitively", async () => {
+  const { store, db, client } = await freshStore();
+  const declared = [{
+    name: "my-app",
+    cap: 0,
+    tags: {},
+    disabled: false,
+    repos: [{ full_name: "OctoCat/Hello-World", tags: {} }],
+    pools: [{
+      name: "small",
+      priority: 100,
+      default: true,
+      enabled: true,
+      spawn: "run_instances" as const,
+      spot: false,
+      allocation_strategy: "lowest-price" as const,
+      ami: "ami-0abc",
+      instance_types: ["t3.small"],
+      subnets: ["subnet-1"],
+      security_groups: [],
+      root_volume_gb: 30,
+      min_idle: 0,
+      cap: 0,
+      extra_labels: [],
+      tags: {},
+    }],
+  }];
+  await seedProjects(db, declared, 1_000);
+  const first = await store.bindingOf("octocat/hello-world");
+  await seedProjects(db, declared, 2_000);
+  const second = await store.bindingOf("OCTOCAT/hello-world");
+  assert.ok(first && second);
+  assert.equal(second.project.id, first.project.id);
+  assert.equal(second.pools[0].id, first.pools[0].id);
+  assert.equal(second.pools[0].updatedAt, 2_000);
+  assert.equal(await store.bindingOf("octocat/other"), null);
+  client.close();
+});

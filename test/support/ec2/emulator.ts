@@ -1,0 +1,212 @@
+/**
+ * An EC2 API emulator (plus a minimal Pricing API) on loopback HTTP, speaking
+ * the real wire protocols so the unmodified `@aws-sdk/client-ec2` and
+ * `@aws-sdk/client-pricing` can be pointed at it with `endpoint: emulator.url`.
+ *
+ * ```ts
+ * const emulator = await startEc2Emulator();
+ * const ec2 = new EC2Client({ region: "us-east-1", endpoint: emulator.url, credentials });
+ * emulator.faults.throttle(1_000);
+ * await emulator.close();
+ * ```
+ *
+ * @module
+ */
+
+import type { ActionHandler, Ec2Context } from "./context.ts";
+import { handleControl, type RecordedCall } from "./control.ts";
+import { type FaultControl, Faults } from "./faults.ts";
+import { createFleet } from "./fleet.ts";
+import {
+  createTags,
+  describeInstances,
+  runInstances,
+  terminateInstances,
+} from "./instance_actions.ts";
+import { type EmulatedInstance, InstanceStore } from "./instances.ts";
+import {
+  createLaunchTemplate,
+  createLaunchTemplateVersion,
+  deleteLaunchTemplate,
+  describeLaunchTemplates,
+  describeLaunchTemplateVersions,
+  modifyLaunchTemplate,
+} from "./launch_template_actions.ts";
+import { type EmulatedLaunchTemplate, LaunchTemplateStore } from "./launch_templates.ts";
+import { GET_PRODUCTS_TARGET, getProducts, PricingApiError, pricingParams } from "./pricing.ts";
+import { Ec2ApiError, parseForm, xmlError, xmlResponse } from "./protocol.ts";
+import { describeSpotPriceHistory } from "./spot_prices.ts";
+
+export type { RecordedCall } from "./control.ts";
+export type { CapacityShortage, FaultControl, TokenBucket } from "./faults.ts";
+export type { EmulatedInstance, InstanceStateName } from "./instances.ts";
+export type { EmulatedLaunchTemplate, EmulatedTemplateVersion } from "./launch_templates.ts";
+
+/** A running emulator. */
+export interface Ec2Emulator {
+  /** The base URL to hand the SDK as `endpoint`, e.g. `http://127.0.0.1:40123`. */
+  url: string;
+  port: number;
+  /** Every request answered so far, oldest first (a live array). */
+  calls: RecordedCall[];
+  /** A snapshot of every instance, terminated ones included. */
+  instances(): EmulatedInstance[];
+  /** A snapshot of every launch template with its versions. */
+  launchTemplates(): EmulatedLaunchTemplate[];
+  /** Injected failures. */
+  faults: FaultControl;
+  /** Forgets instances, templates, recorded calls and faults. */
+  reset(): void;
+  /** Stops listening and waits for open connections to finish. */
+  close(): Promise<void>;
+}
+
+/** Where to listen, and how long instances stay in transitional states. */
+export interface Ec2EmulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Defaults to 127.0.0.1. */
+  hostname?: string;
+  /** Milliseconds an instance stays pending; 0 (default) means running from the next request on. */
+  pendingMs?: number;
+  /** Milliseconds an instance stays shutting-down; 0 (default) means terminated from the next request on. */
+  shutdownMs?: number;
+}
+
+const ACTIONS: Record<string, ActionHandler> = {
+  RunInstances: runInstances,
+  CreateFleet: createFleet,
+  DescribeInstances: describeInstances,
+  TerminateInstances: terminateInstances,
+  CreateTags: createTags,
+  CreateLaunchTemplate: createLaunchTemplate,
+  CreateLaunchTemplateVersion: createLaunchTemplateVersion,
+  ModifyLaunchTemplate: modifyLaunchTemplate,
+  DescribeLaunchTemplates: describeLaunchTemplates,
+  DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
+  DeleteLaunchTemplate: deleteLaunchTemplate,
+  DescribeSpotPriceHistory: describeSpotPriceHistory,
+};
+
+/** Starts an emulator on loopback; close it when done. */
+export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2Emulator> {
+  const instances = new InstanceStore({
+    pendingMs: options.pendingMs ?? 0,
+    shutdownMs: options.shutdownMs ?? 0,
+  });
+  const state: Omit<Ec2Context, "now"> = {
+    instances,
+    templates: new LaunchTemplateStore(),
+    faults: new Faults(instances),
+    tokens: new Map(),
+  };
+  const calls: RecordedCall[] = [];
+  const emulatorState = {
+    calls,
+    faults: state.faults as FaultControl,
+    instances: () => {
+      instances.advance(Date.now());
+      return instances.list();
+    },
+    launchTemplates: () => state.templates.list(),
+    reset: () => {
+      calls.length = 0;
+      instances.clear();
+      state.templates.clear();
+      state.faults.clear();
+      state.tokens.clear();
+    },
+  };
+
+  const handler = async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith("/_emulator/")) return handleControl(request, emulatorState);
+    const target = request.headers.get("x-amz-target");
+    if (target !== null) return handlePricing(target, await request.text(), calls);
+    const body = request.method === "POST" ? await request.text() : "";
+    const params = { ...Object.fromEntries(url.searchParams), ...parseForm(body) };
+    return handleEc2(params, { ...state, now: Date.now() }, calls);
+  };
+
+  return new Promise((resolve) => {
+    const server = Deno.serve({
+      port: options.port ?? 0,
+      hostname: options.hostname ?? "127.0.0.1",
+      onListen: ({ hostname, port }) => {
+        resolve({
+          url: `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`,
+          port,
+          ...emulatorState,
+          close: () => server.shutdown(),
+        });
+      },
+    }, handler);
+  });
+}
+
+function handleEc2(
+  params: Record<string, string>,
+  context: Ec2Context,
+  calls: RecordedCall[],
+): Response {
+  const action = params.Action ?? "";
+  const requestId = crypto.randomUUID();
+  const call: RecordedCall = { action, params, at: context.now };
+  calls.push(call);
+  try {
+    context.instances.advance(context.now);
+    context.faults.admit(action, context.now);
+    const handle = ACTIONS[action];
+    if (!handle) {
+      throw new Ec2ApiError(
+        "InvalidAction",
+        `The action ${action} is not valid for this web service.`,
+      );
+    }
+    if (params.DryRun === "true") {
+      throw new Ec2ApiError(
+        "DryRunOperation",
+        "Request would have succeeded, but DryRun flag is set.",
+        412,
+      );
+    }
+    return xmlResponse(action, requestId, handle(params, context));
+  } catch (error) {
+    const known = error instanceof Ec2ApiError
+      ? error
+      : new Ec2ApiError("InternalError", "An internal error has occurred", 500);
+    if (known !== error) console.error(`EC2 emulator: ${action} failed`, error);
+    call.error = known.code;
+    return xmlError(known, requestId);
+  }
+}
+
+function handlePricing(target: string, body: string, calls: RecordedCall[]): Response {
+  const headers = { "content-type": "application/x-amz-json-1.1" };
+  let request: unknown;
+  try {
+    request = body === "" ? {} : JSON.parse(body);
+  } catch (error) {
+    // Malformed JSON is reported to the client below as a SerializationException.
+    request = error;
+  }
+  const call: RecordedCall = {
+    action: target.split(".").at(-1) ?? target,
+    params: request instanceof Error ? {} : pricingParams(request),
+    at: Date.now(),
+  };
+  calls.push(call);
+  try {
+    if (request instanceof Error) {
+      throw new PricingApiError("SerializationException", "The request body is not valid JSON.");
+    }
+    if (target !== GET_PRODUCTS_TARGET) {
+      throw new PricingApiError("UnknownOperationException", `Unsupported operation ${target}.`);
+    }
+    return Response.json(getProducts(request), { headers });
+  } catch (error) {
+    if (!(error instanceof PricingApiError)) throw error;
+    call.error = error.type;
+    return Response.json({ __type: error.type, message: error.message }, { status: 400, headers });
+  }
+}

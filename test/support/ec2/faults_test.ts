@@ -1,0 +1,183 @@
+import {
+  CreateFleetCommand,
+  CreateLaunchTemplateCommand,
+  DescribeInstancesCommand,
+  RunInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import assert from "node:assert/strict";
+import { withEmulator } from "./sdk_clients.ts";
+
+const AMI = "ami-0123456789abcdef0";
+
+/** The SDK error a rejected call produced, for asserting on name and HTTP status. */
+async function errorOf(
+  promise: Promise<unknown>,
+): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw error;
+  }
+  throw new assert.AssertionError({ message: "expected the call to be rejected" });
+}
+
+Deno.test("throttle() makes every EC2 call fail with RequestLimitExceeded until it lifts", async () => {
+  await withEmulator(async (emulator, ec2) => {
+    emulator.faults.throttle(60_000);
+    const error = await errorOf(ec2.send(new DescribeInstancesCommand({})));
+    assert.equal(error.name, "RequestLimitExceeded");
+    assert.equal(error.$metadata?.httpStatusCode, 503);
+    assert.equal(emulator.calls[0].error, "RequestLimitExceeded");
+
+    emulator.faults.throttle(0);
+    const described = await ec2.send(new DescribeInstancesCommand({}));
+    assert.deepEqual(described.Reservations, []);
+  });
+});
+
+Deno.test("the SDK's standard retries ride out a short throttle", async () => {
+  await withEmulator(async (emulator, ec2) => {
+    emulator.faults.throttle(50);
+    await ec2.send(new DescribeInstancesCommand({}));
+    assert.ok(emulator.calls.length >= 2);
+    assert.equal(emulator.calls[0].error, "RequestLimitExceeded");
+    assert.equal(emulator.calls.at(-1)?.error, undefined);
+  }, { maxAttempts: 5 });
+});
+
+Deno.test("a capacity shortage fails RunInstances whole and fleets launch around it", async () => {
+  await withEmulator(async (emulator, ec2) => {
+    emulator.faults.insufficientCapacity({
+      ms: 60_000,
+      instanceTypes: ["c5.large"],
+      azs: ["us-east-1a"],
+    });
+    const error = await errorOf(
+      ec2.send(
+        new RunInstancesCommand({
+          ImageId: AMI,
+          InstanceType: "c5.large",
+          SubnetId: "subnet-a1",
+          MinCount: 1,
+          MaxCount: 1,
+        }),
+      ),
+    );
+    assert.equal(error.name, "InsufficientInstanceCapacity");
+    assert.equal(error.$metadata?.httpStatusCode, 500);
+
+    const template = await ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: "runner",
+        LaunchTemplateData: { ImageId: AMI },
+      }),
+    );
+    const fleet = await ec2.send(
+      new CreateFleetCommand({
+        Type: "instant",
+        LaunchTemplateConfigs: [{
+          LaunchTemplateSpecification: {
+            LaunchTemplateId: template.LaunchTemplate?.LaunchTemplateId,
+            Version: "$Latest",
+          },
+          Overrides: [
+            { InstanceType: "c5.large", SubnetId: "subnet-a1" },
+            { InstanceType: "m5.large", SubnetId: "subnet-b1" },
+          ],
+        }],
+        TargetCapacitySpecification: {
+          TotalTargetCapacity: 2,
+          DefaultTargetCapacityType: "on-demand",
+        },
+      }),
+    );
+    assert.equal(fleet.Errors?.length, 1);
+    assert.equal(fleet.Errors?.[0].ErrorCode, "InsufficientInstanceCapacity");
+    assert.equal(fleet.Errors?.[0].LaunchTemplateAndOverrides?.Overrides?.InstanceType, "c5.large");
+    assert.equal(fleet.Instances?.[0].InstanceType, "m5.large");
+    assert.equal(fleet.Instances?.[0].InstanceIds?.length, 2);
+    assert.equal(emulator.instances().length, 2);
+  });
+});
+
+Deno.test("a token bucket rejects launch calls beyond its burst but not describes", async () => {
+  await withEmulator(async (emulator, ec2) => {
+    emulator.faults.tokenBucket({ ratePerSecond: 0.001, burst: 2 });
+    const launch = () =>
+      ec2.send(
+        new RunInstancesCommand({
+          ImageId: AMI,
+          InstanceType: "t3.micro",
+          MinCount: 1,
+          MaxCount: 1,
+        }),
+      );
+    await launch();
+    await launch();
+    const error = await errorOf(launch());
+    assert.equal(error.name, "RequestLimitExceeded");
+    await ec2.send(new DescribeInstancesCommand({}));
+    assert.equal(emulator.instances().length, 2);
+
+    emulator.faults.tokenBucket(null);
+    await launch();
+    assert.equal(emulator.instances().length, 3);
+  });
+});
+
+Deno.test("an interrupted spot instance shuts down with a spot termination reason", async () => {
+  await withEmulator(async (emulator, ec2) => {
+    const launched = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: AMI,
+        InstanceType: "m5.large",
+        MinCount: 1,
+        MaxCount: 1,
+        InstanceMarketOptions: { MarketType: "spot" },
+      }),
+    );
+    const instanceId = launched.Instances![0].InstanceId!;
+    assert.equal(launched.Instances?.[0].InstanceLifecycle, "spot");
+    emulator.faults.interruptSpot(instanceId);
+
+    const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    const instance = described.Reservations?.[0].Instances?.[0];
+    assert.equal(instance?.State?.Name, "shutting-down");
+    assert.equal(instance?.StateReason?.Code, "Server.SpotInstanceTermination");
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const later = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    assert.equal(later.Reservations?.[0].Instances?.[0].State?.Name, "terminated");
+  }, { shutdownMs: 20 });
+});
+
+Deno.test("faults, calls and state can be driven over the HTTP control plane", async () => {
+  await withEmulator(async (emulator, ec2) => {
+    const post = (path: string, body?: unknown) =>
+      fetch(`${emulator.url}${path}`, {
+        method: "POST",
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+
+    const throttled = await post("/_emulator/faults", { fault: "throttle", ms: 60_000 });
+    assert.deepEqual(await throttled.json(), { ok: true });
+    const error = await errorOf(ec2.send(new DescribeInstancesCommand({})));
+    assert.equal(error.name, "RequestLimitExceeded");
+
+    const invalid = await post("/_emulator/faults", { fault: "meteor" });
+    assert.equal(invalid.status, 400);
+    assert.equal((await invalid.json()).error.code, "InvalidFault");
+
+    await (await post("/_emulator/faults", { fault: "clear" })).body?.cancel();
+    await ec2.send(new RunInstancesCommand({ ImageId: AMI, MinCount: 1, MaxCount: 1 }));
+    const calls = await (await fetch(`${emulator.url}/_emulator/calls?action=RunInstances`)).json();
+    assert.equal(calls.length, 1);
+    const instances = await (await fetch(`${emulator.url}/_emulator/instances`)).json();
+    assert.equal(instances[0].imageId, AMI);
+
+    const reset = await post("/_emulator/reset");
+    assert.equal(reset.status, 204);
+    assert.equal(emulator.instances().length, 0);
+    assert.equal(emulator.calls.length, 0);
+  });
+});

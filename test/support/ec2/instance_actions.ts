@@ -1,0 +1,198 @@
+/**
+ * The instance actions: RunInstances, DescribeInstances, TerminateInstances
+ * and CreateTags, with the XML shapes the SDK's EC2 deserializer reads.
+ *
+ * @module
+ */
+
+import { type ActionHandler, type Ec2Context, idempotent } from "./context.ts";
+import { type EmulatedInstance, STATE_CODES, type StateChange } from "./instances.ts";
+import { buildLaunchSpec } from "./launch_spec.ts";
+import type { TemplateReference } from "./launch_templates.ts";
+import { zoneIdOf } from "./placement.ts";
+import {
+  Ec2ApiError,
+  type Filter,
+  hashOf,
+  listValues,
+  matchesPattern,
+  type Params,
+  parseFilters,
+  parseTags,
+  tagSet,
+  type XmlValue,
+} from "./protocol.ts";
+
+/** The account id every emulated resource belongs to. */
+export const OWNER_ID = "123456789012";
+
+/** RunInstances: launches MaxCount instances, or fails whole (no partial launches). */
+export const runInstances: ActionHandler = (params, context) =>
+  idempotent(params, context, {
+    launch: () => launchInstances(params, context),
+    render: reservationBody,
+    replay: (first) =>
+      reservationBody(context.instances.get(first.map((instance) => instance.instanceId))),
+  });
+
+function launchInstances(params: Params, context: Ec2Context): EmulatedInstance[] {
+  const minCount = Number(params.MinCount ?? 1);
+  const maxCount = Number(params.MaxCount ?? minCount);
+  if (!Number.isInteger(minCount) || !Number.isInteger(maxCount) || minCount < 1) {
+    throw new Ec2ApiError(
+      "InvalidParameterValue",
+      "MinCount and MaxCount must be positive integers.",
+    );
+  }
+  if (minCount > maxCount) {
+    throw new Ec2ApiError(
+      "InvalidParameterValue",
+      "MinCount must be less than or equal to MaxCount.",
+    );
+  }
+  const reference = templateReferenceOf(params, "LaunchTemplate");
+  const template = reference ? context.templates.resolve(reference) : undefined;
+  const spec = {
+    ...buildLaunchSpec({ template, request: params }),
+    clientToken: params.ClientToken,
+  };
+  const shortage = context.faults.capacityError(
+    spec.instanceType,
+    spec.availabilityZone,
+    context.now,
+  );
+  if (shortage) throw shortage;
+  return context.instances.launch(spec, maxCount, context.now);
+}
+
+/** Reads `Prefix.LaunchTemplateId` / `.LaunchTemplateName` / `.Version`, if the request names a template. */
+export function templateReferenceOf(params: Params, prefix: string): TemplateReference | undefined {
+  const launchTemplateId = params[`${prefix}.LaunchTemplateId`];
+  const launchTemplateName = params[`${prefix}.LaunchTemplateName`];
+  if (launchTemplateId === undefined && launchTemplateName === undefined) return undefined;
+  return { launchTemplateId, launchTemplateName, version: params[`${prefix}.Version`] };
+}
+
+/** DescribeInstances: by InstanceId.N and Filter.N, grouped into their reservations. */
+export const describeInstances: ActionHandler = (params, context) => {
+  const ids = listValues(params, "InstanceId");
+  const filters = parseFilters(params);
+  const candidates = ids.length > 0 ? context.instances.get(ids) : context.instances.list();
+  const matching = candidates.filter((instance) => filters.every((f) => matches(instance, f)));
+  const reservations = Map.groupBy(matching, (instance) => instance.reservationId);
+  return {
+    reservationSet: [...reservations.values()].map((instances) => reservationBody(instances)),
+  };
+};
+
+const FILTER_FIELDS: Record<string, (instance: EmulatedInstance) => string[]> = {
+  "instance-id": (instance) => [instance.instanceId],
+  "instance-state-name": (instance) => [instance.state],
+  "instance-state-code": (instance) => [String(STATE_CODES[instance.state])],
+  "instance-type": (instance) => [instance.instanceType],
+  "image-id": (instance) => [instance.imageId],
+  "availability-zone": (instance) => [instance.availabilityZone],
+  "subnet-id": (instance) => (instance.subnetId ? [instance.subnetId] : []),
+  "reservation-id": (instance) => [instance.reservationId],
+  "instance-lifecycle": (instance) => (instance.lifecycle === "spot" ? ["spot"] : []),
+  "private-ip-address": (instance) => [instance.privateIpAddress],
+  "client-token": (instance) => (instance.clientToken ? [instance.clientToken] : []),
+  "tag-key": (instance) => Object.keys(instance.tags),
+  "tag-value": (instance) => Object.values(instance.tags),
+};
+
+function matches(instance: EmulatedInstance, filter: Filter): boolean {
+  const field = filter.name.startsWith("tag:")
+    ? (candidate: EmulatedInstance) => {
+      const value = candidate.tags[filter.name.slice("tag:".length)];
+      return value === undefined ? [] : [value];
+    }
+    : FILTER_FIELDS[filter.name];
+  if (!field) {
+    throw new Ec2ApiError("InvalidParameterValue", `The filter '${filter.name}' is invalid`);
+  }
+  const values = field(instance);
+  return filter.values.some((pattern) => values.some((value) => matchesPattern(value, pattern)));
+}
+
+/** TerminateInstances: starts shutting instances down; repeating it is harmless. */
+export const terminateInstances: ActionHandler = (params, context) => {
+  const ids = listValues(params, "InstanceId");
+  if (ids.length === 0) {
+    throw new Ec2ApiError("MissingParameter", "The request must contain the parameter InstanceId");
+  }
+  const changes = context.instances.terminate(ids, context.now);
+  return { instancesSet: changes.map(stateChangeXml) };
+};
+
+function stateChangeXml(change: StateChange): XmlValue {
+  return {
+    instanceId: change.instanceId,
+    currentState: { code: STATE_CODES[change.current], name: change.current },
+    previousState: { code: STATE_CODES[change.previous], name: change.previous },
+  };
+}
+
+/** CreateTags: tags instances (`i-`) and launch templates (`lt-`); other resources are accepted as is. */
+export const createTags: ActionHandler = (params, context) => {
+  const resources = listValues(params, "ResourceId");
+  if (resources.length === 0) {
+    throw new Ec2ApiError("MissingParameter", "The request must contain the parameter ResourceId");
+  }
+  const tags = parseTags(params, "Tag");
+  const instanceIds = resources.filter((id) => id.startsWith("i-"));
+  if (instanceIds.length > 0) context.instances.tag(instanceIds, tags);
+  for (const id of resources.filter((resource) => resource.startsWith("lt-"))) {
+    context.templates.tag(id, tags);
+  }
+  return { return: true };
+};
+
+function reservationBody(instances: EmulatedInstance[]): { [element: string]: XmlValue } {
+  return {
+    reservationId: instances[0]?.reservationId,
+    ownerId: OWNER_ID,
+    groupSet: [],
+    instancesSet: instances.map(instanceXml),
+  };
+}
+
+/** One instance in the `instancesSet` shape of RunInstances and DescribeInstances. */
+export function instanceXml(instance: EmulatedInstance): XmlValue {
+  const ipName = `ip-${instance.privateIpAddress.replaceAll(".", "-")}.ec2.internal`;
+  return {
+    instanceId: instance.instanceId,
+    imageId: instance.imageId,
+    instanceState: { code: STATE_CODES[instance.state], name: instance.state },
+    privateDnsName: instance.state === "terminated" ? undefined : ipName,
+    keyName: instance.keyName,
+    amiLaunchIndex: 0,
+    instanceType: instance.instanceType,
+    launchTime: new Date(instance.launchedAt),
+    placement: {
+      availabilityZone: instance.availabilityZone,
+      availabilityZoneId: zoneIdOf(instance.availabilityZone),
+      groupName: "",
+      tenancy: "default",
+    },
+    monitoring: { state: "disabled" },
+    subnetId: instance.subnetId,
+    vpcId: instance.subnetId
+      ? `vpc-${(hashOf(instance.subnetId) % 0xffffff).toString(16)}`
+      : undefined,
+    privateIpAddress: instance.state === "terminated" ? undefined : instance.privateIpAddress,
+    groupSet: instance.securityGroupIds.map((groupId) => ({ groupId })),
+    stateReason: instance.stateReason,
+    architecture: "x86_64",
+    rootDeviceType: "ebs",
+    rootDeviceName: "/dev/xvda",
+    instanceLifecycle: instance.lifecycle === "spot" ? "spot" : undefined,
+    spotInstanceRequestId: instance.spotInstanceRequestId,
+    virtualizationType: "hvm",
+    clientToken: instance.clientToken,
+    tagSet: tagSet(instance.tags),
+    hypervisor: "xen",
+    ebsOptimized: false,
+    enaSupport: true,
+  };
+}
