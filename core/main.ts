@@ -75,8 +75,13 @@ async function run(config: ResolvedConfig): Promise<void> {
     store: new Store(client, db),
     provider,
     github,
+    vault: queue,
     log,
     now: Date.now,
+    runners: {
+      edgeUrl: config.edge.url,
+      bootTimeoutSeconds: config.scheduler.boot_timeout_seconds,
+    },
   });
 
   const stop = new AbortController();

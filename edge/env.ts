@@ -1,9 +1,14 @@
 import type { DurableObjectNamespace, Fetcher } from "cloudflare:workers";
+import type { LoginThrottle } from "./auth/login_throttle.ts";
 import type { JobQueue } from "./queue/job_queue.ts";
+import type { RunnerVault } from "./runner/runner_vault.ts";
 
 /** The Worker's bindings: secrets and vars (wrangler.toml, .dev.vars) and the queue object. */
 export interface Env {
   JOB_QUEUE: DurableObjectNamespace<JobQueue>;
+  /** Counts console sign-in failures per IP and per account. */
+  LOGIN_THROTTLE: DurableObjectNamespace<LoginThrottle>;
+  RUNNER_VAULT: DurableObjectNamespace<RunnerVault>;
   /** Console static assets, when built. */
   ASSETS?: Fetcher;
   /** HMAC secret of GitHub webhooks. */
@@ -14,9 +19,22 @@ export interface Env {
   CORE_PUBLIC_KEYS: string;
   /** Secret that signs console sessions (HS256). */
   SESSION_SECRET: string;
+  /** Console session lifetime in seconds (default 8 h). */
+  SESSION_TTL_SECONDS?: string;
+  /** One-time secret that creates the first admin while no user exists; unset disables it. */
+  BOOTSTRAP_TOKEN?: string;
+  /** Sign-in failures allowed per account, per IP, and the window they count in. */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT?: string;
+  LOGIN_MAX_FAILURES_PER_IP?: string;
+  LOGIN_WINDOW_SECONDS?: string;
+  /** OIDC issuer and client; when both are set the sign-in page offers SSO. */
+  OIDC_ISSUER?: string;
+  OIDC_CLIENT_ID?: string;
   /** libSQL the console reads: `https://…` (Turso/sqld) or `http://127.0.0.1:…` locally. */
   LIBSQL_URL: string;
   LIBSQL_AUTH_TOKEN?: string;
+  /** AES-256 key (32 bytes, base64) sealing runner JIT configs at rest. */
+  RUNNER_CONFIG_KEY: string;
   /** Largest webhook body accepted, in bytes (default 1 MiB). */
   WEBHOOK_MAX_BYTES?: string;
 }
@@ -24,5 +42,14 @@ export interface Env {
 /** Hono's environment type for this Worker. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: { coreId: string; operator: { sub: string; role: "viewer" | "admin" } };
+  Variables: { coreId: string; operator: Operator };
+}
+
+/** The signed-in operator, from a verified session. */
+export interface Operator {
+  sub: string;
+  role: "viewer" | "admin";
+  email: string | null;
+  /** When the session ends, epoch ms. */
+  expiresAt: number;
 }

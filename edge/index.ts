@@ -2,7 +2,8 @@
  * The edge Worker: Gantry's only public surface.
  *   POST /webhook       GitHub webhooks (HMAC-verified, durably queued)
  *   GET  /healthz       liveness, no internals
- *   /core/v1/*          the lease protocol for cores (EdDSA JWT)
+ *   /core/v1/*          the lease protocol and runner-config deposits (core EdDSA JWT)
+ *   /runner/v1/*        runner instances: config fetch, lifecycle events (runner token)
  *   /api/v1/*           the console API (operator session)
  *   everything else     the console's static assets
  */
@@ -11,13 +12,16 @@ import { apiRoutes } from "./api/routes.ts";
 import type { AppEnv } from "./env.ts";
 import { errorResponse } from "./errors.ts";
 import { coreRoutes } from "./queue/routes.ts";
+import { runnerRoutes } from "./runner/routes.ts";
 import { webhookRoutes } from "./webhook/route.ts";
 
 export { JobQueue } from "./queue/job_queue.ts";
+export { RunnerVault } from "./runner/runner_vault.ts";
 
 const app = new Hono<AppEnv>()
   .get("/healthz", (c) => c.json({ status: "ok" }))
   .route("/", webhookRoutes)
+  .route("/", runnerRoutes)
   .route("/", coreRoutes)
   .route("/", apiRoutes)
   .all("*", (c) => c.env.ASSETS ? c.env.ASSETS.fetch(c.req.raw) : c.notFound())

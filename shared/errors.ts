@@ -74,6 +74,8 @@ export function httpStatusOf(error: unknown): number {
     case "conflict":
     case "illegal_transition":
       return 409;
+    case "gone":
+      return 410;
     case "too_large":
       return 413;
     case "upstream":

@@ -33,7 +33,18 @@ Deno.test("migrations apply once and are recorded", async () => {
   assert.deepEqual(await migrate(client), [], "a second run applies nothing");
   const tables = await client.execute("SELECT name FROM sqlite_master WHERE type = 'table'");
   const names = tables.rows.map((r) => String(r.name));
-  for (const table of ["projects", "pools", "repos", "jobs", "job_transitions", "instances", "audit_events", "users"]) {
+  for (
+    const table of [
+      "projects",
+      "pools",
+      "repos",
+      "jobs",
+      "job_transitions",
+      "instances",
+      "audit_events",
+      "users",
+    ]
+  ) {
     assert.ok(names.includes(table), `table ${table}`);
   }
   client.close();
@@ -45,14 +56,23 @@ Deno.test("a job is inserted once, with its first transition", async () => {
   assert.equal(await store.insertJob({ ...jobRow("1"), jobName: "changed" }, 2_000), false);
   assert.equal((await store.job("1"))?.jobName, "build");
   const transitions = await store.transitionsOf("1");
-  assert.deepEqual(transitions.map((t) => [t.fromState, t.toState, t.at]), [[null, "queued", 1_000]]);
+  assert.deepEqual(transitions.map((t) => [t.fromState, t.toState, t.at]), [[
+    null,
+    "queued",
+    1_000,
+  ]]);
   client.close();
 });
 
 Deno.test("a transition applies only from the state the caller saw", async () => {
   const { store, client } = await freshStore();
   await store.insertJob(jobRow("2"), 1_000);
-  assert.equal(await store.transitionJob("2", { from: "queued", to: "claimed", at: 2_000 }, { claimedAt: 2_000 }), true);
+  assert.equal(
+    await store.transitionJob("2", { from: "queued", to: "claimed", at: 2_000 }, {
+      claimedAt: 2_000,
+    }),
+    true,
+  );
   // A second core (or a redelivered event) that also saw "queued" loses the race.
   assert.equal(await store.transitionJob("2", { from: "queued", to: "claimed", at: 3_000 }), false);
   const job = await store.job("2");

@@ -12,9 +12,17 @@ import {
   LeaseResponse,
   SettleResponse,
 } from "../../shared/schema/edge_core.ts";
+import { RUNNER_TOKEN_AUDIENCE, type RunnerConfigDeposit } from "../../shared/schema/runner.ts";
 import { VERSION } from "../version.ts";
 
 const TOKEN_TTL_S = 120;
+
+/** Where launched runners get their config: the edge's vault, reached with runner tokens. */
+export interface RunnerVault {
+  /** A short-lived token, bound to the job and runner, for the instance's user data. */
+  runnerToken(claims: { jobId: string; runnerName: string; ttlSeconds: number }): Promise<string>;
+  deposit(deposit: RunnerConfigDeposit): Promise<void>;
+}
 
 /** The queue as the scheduler sees it. */
 export interface JobQueue {
@@ -23,7 +31,7 @@ export interface JobQueue {
   nack(leases: LeaseRef[], delayMs: number): Promise<number>;
 }
 
-export class EdgeClient implements JobQueue {
+export class EdgeClient implements JobQueue, RunnerVault {
   #token?: { value: string; renewAt: number };
   #key?: CryptoKey;
 
@@ -42,6 +50,28 @@ export class EdgeClient implements JobQueue {
 
   async nack(leases: LeaseRef[], delayMs: number): Promise<number> {
     return SettleResponse.parse(await this.#post("/core/v1/nack", { leases, delayMs })).settled;
+  }
+
+  async runnerToken(
+    claims: { jobId: string; runnerName: string; ttlSeconds: number },
+  ): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return await new SignJWT({ runner: claims.runnerName })
+      .setProtectedHeader({ alg: "EdDSA" })
+      .setSubject(claims.jobId)
+      .setAudience(RUNNER_TOKEN_AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(now + claims.ttlSeconds)
+      .sign(await this.#signingKey());
+  }
+
+  async deposit(deposit: RunnerConfigDeposit): Promise<void> {
+    await this.#post("/core/v1/runner-configs", deposit);
+  }
+
+  async #signingKey(): Promise<CryptoKey> {
+    this.#key ??= await importPKCS8(this.options.privateKeyPem, "EdDSA");
+    return this.#key;
   }
 
   async #post(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
@@ -74,14 +104,13 @@ export class EdgeClient implements JobQueue {
   async #bearer(): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     if (this.#token && now < this.#token.renewAt) return this.#token.value;
-    this.#key ??= await importPKCS8(this.options.privateKeyPem, "EdDSA");
     const value = await new SignJWT({})
       .setProtectedHeader({ alg: "EdDSA" })
       .setSubject(this.options.coreId)
       .setAudience(CORE_TOKEN_AUDIENCE)
       .setIssuedAt(now)
       .setExpirationTime(now + TOKEN_TTL_S)
-      .sign(this.#key);
+      .sign(await this.#signingKey());
     this.#token = { value, renewAt: now + TOKEN_TTL_S / 2 };
     return value;
   }

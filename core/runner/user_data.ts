@@ -1,36 +1,86 @@
 /**
- * The instance's boot script: install the official actions runner, start it
- * with its just-in-time config, and power off when it exits (the launch
- * template's shutdown behaviour is `terminate`, so the instance goes away).
+ * The instance's boot script. It carries no runner credentials: only the
+ * edge URL and a short-lived runner token, with which it fetches its JIT
+ * config once from the edge, reports its lifecycle, watches IMDSv2 for a spot
+ * interruption notice, and powers off when the runner exits (the launch
+ * template's shutdown behaviour is `terminate`).
  */
 export const RUNNER_VERSION = "2.329.0";
 
 export interface UserDataInput {
-  /** The base64 JIT config GitHub returned for this runner. */
-  encodedJitConfig: string;
+  edgeUrl: string;
+  runnerToken: string;
+  /** Seconds to keep asking for the config before giving up. */
+  configWaitSeconds?: number;
   runnerVersion?: string;
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'"'"'`)}'`;
 }
 
 /** Renders the user-data script for one runner. */
 export function renderUserData(input: UserDataInput): string {
   const version = input.runnerVersion ?? RUNNER_VERSION;
-  if (!/^[A-Za-z0-9+/=]+$/.test(input.encodedJitConfig)) {
-    throw new Error("JIT config must be base64");
-  }
   return `#!/bin/bash
-set -euo pipefail
-# IMDSv2 only: every metadata read needs a session token.
-IMDS_TOKEN=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 300")
-INSTANCE_ID=$(curl -sf -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" http://169.254.169.254/latest/meta-data/instance-id)
-echo "gantry: booting runner on $INSTANCE_ID"
+# Gantry runner bootstrap. Secrets: none but a short-lived, single-use runner token.
+set -uo pipefail
+EDGE=${shellQuote(input.edgeUrl.replace(/\/$/, ""))}
+TOKEN=${shellQuote(input.runnerToken)}
+LOG=/var/log/gantry-bootstrap.log
+exec > >(tee -a "$LOG") 2>&1
+
+imds() {
+  local t
+  t=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 300")
+  curl -sf -H "X-aws-ec2-metadata-token: $t" "http://169.254.169.254/latest/$1"
+}
+INSTANCE_ID=$(imds meta-data/instance-id)
+
+json_string() { python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'; }
+report() { # kind [log]
+  local body="{\\"instanceId\\":\\"$INSTANCE_ID\\",\\"kind\\":\\"$1\\"}"
+  if [ -n "\${2:-}" ]; then
+    body="{\\"instanceId\\":\\"$INSTANCE_ID\\",\\"kind\\":\\"$1\\",\\"log\\":$(printf '%s' "$2" | json_string)}"
+  fi
+  curl -sf --retry 5 -X POST "$EDGE/runner/v1/event" -H "Authorization: Bearer $TOKEN" \\
+    -H "Content-Type: application/json" -d "$body" >/dev/null || true
+}
+fail() {
+  echo "gantry: bootstrap failed: $1"
+  report bootstrap-failed "$(tail -c 65536 "$LOG")"
+  shutdown -h now
+  exit 1
+}
+report booted
+
+# Spot: the two-minute notice appears at spot/instance-action.
+( while sleep 5; do
+    if imds meta-data/spot/instance-action >/dev/null 2>&1; then report spot-interruption-notice; break; fi
+  done ) &
+
+CONFIG=""
+for _ in $(seq 1 ${Math.ceil((input.configWaitSeconds ?? 300) / 5)}); do
+  CONFIG=$(curl -sf -X POST "$EDGE/runner/v1/config" -H "Authorization: Bearer $TOKEN" \\
+    -H "Content-Type: application/json" -d "{\\"instanceId\\":\\"$INSTANCE_ID\\"}") && break
+  sleep 5
+done
+[ -n "$CONFIG" ] || fail "no runner config from the edge"
+JIT=$(printf '%s' "$CONFIG" | python3 -c 'import json,sys; print(json.load(sys.stdin)["encodedJitConfig"])') \\
+  || fail "unreadable runner config"
+
 useradd -m runner 2>/dev/null || true
-cd /home/runner
+cd /home/runner || fail "no home for the runner user"
 case "$(uname -m)" in aarch64) ARCH=arm64 ;; *) ARCH=x64 ;; esac
-curl -sfL -o runner.tgz "https://github.com/actions/runner/releases/download/v${version}/actions-runner-linux-\${ARCH}-${version}.tar.gz"
-tar xzf runner.tgz && rm runner.tgz
+curl -sfL -o runner.tgz \\
+  "https://github.com/actions/runner/releases/download/v${version}/actions-runner-linux-$ARCH-${version}.tar.gz" \\
+  || fail "could not download the actions runner"
+tar xzf runner.tgz && rm runner.tgz || fail "could not unpack the actions runner"
 chown -R runner:runner /home/runner
-./bin/installdependencies.sh || true
-sudo -u runner ./run.sh --jitconfig '${input.encodedJitConfig}' || true
+./bin/installdependencies.sh >/dev/null 2>&1 || true
+report runner-started
+sudo -u runner ./run.sh --jitconfig "$JIT" || echo "gantry: runner exited with $?"
+report runner-finished
 shutdown -h now
 `;
 }

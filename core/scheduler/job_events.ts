@@ -8,7 +8,13 @@ import { ConflictError } from "../../shared/errors.ts";
 import { costUsd, elapsedSeconds } from "../../shared/cost.ts";
 import { canTransition, type JobState } from "../../shared/job_state.ts";
 import { routeJob } from "../../shared/routing.ts";
-import type { JobFacts, WorkflowJobMessage } from "../../shared/schema/edge_core.ts";
+import type {
+  JobFacts,
+  QueueMessage,
+  RunnerEventMessage,
+  WorkflowJobMessage,
+} from "../../shared/schema/edge_core.ts";
+import type { RunnerVault } from "../edge_client/edge_client.ts";
 import { cascadeTags, gantryTags } from "../../shared/tags.ts";
 import { PermanentLaunchError } from "../aws/ec2_provider.ts";
 import type { Store } from "../db/store.ts";
@@ -24,8 +30,11 @@ export interface JobEventDeps {
   store: Store;
   provider: Provider;
   github: GitHub;
+  vault: RunnerVault;
   log: Logger;
   now: () => number;
+  /** The edge URL instances call back to, and how long they may take to boot. */
+  runners: { edgeUrl: string; bootTimeoutSeconds: number };
 }
 
 /** Runner names encode the job and attempt, so a runner's webhooks lead back to its launch. */
@@ -53,7 +62,8 @@ function epochOf(iso: string | null, fallback: number): number {
 export class JobEvents {
   constructor(readonly deps: JobEventDeps) {}
 
-  async handle(message: WorkflowJobMessage): Promise<void> {
+  async handle(message: QueueMessage): Promise<void> {
+    if (message.type === "runner_event") return await this.runnerEvent(message);
     switch (message.action) {
       case "queued":
         return await this.queued(message);
@@ -135,7 +145,7 @@ export class JobEvents {
   }
 
   async launch(job: JobRow): Promise<void> {
-    const { store, provider, log, now } = this.deps;
+    const { store, provider, vault, runners, log, now } = this.deps;
     const binding = await store.bindingOf(job.repoFullName);
     const pool = binding?.pools.find((p) => p.id === job.poolId);
     if (!binding || !pool) {
@@ -180,10 +190,19 @@ export class JobEvents {
         runnerName = `${runnerName}-${now().toString(36)}`;
         return await this.#jitConfig(job, runnerName, runnerLabels);
       });
+      const runnerToken = await vault.runnerToken({
+        jobId: job.id,
+        runnerName,
+        ttlSeconds: runners.bootTimeoutSeconds,
+      });
       const machines = await provider.launch({
         pool: { ...spec, template },
         clientToken,
-        userData: renderUserData({ encodedJitConfig: jit.encodedJitConfig }),
+        userData: renderUserData({
+          edgeUrl: runners.edgeUrl,
+          runnerToken,
+          configWaitSeconds: runners.bootTimeoutSeconds,
+        }),
         tags: {
           ...cascadeTags({
             project: binding.project.tags,
@@ -198,6 +217,16 @@ export class JobEvents {
           }),
         },
       });
+      // The config goes to the edge's vault, bound to the instance, never into user data.
+      for (const machine of machines) {
+        await vault.deposit({
+          jobId: job.id,
+          runnerName,
+          instanceId: machine.id,
+          encodedJitConfig: jit.encodedJitConfig,
+          expiresAt: now() + runners.bootTimeoutSeconds * 1000,
+        });
+      }
       const launchedAt = now();
       const priced = await Promise.all(
         machines.map(async (m) => ({ ...m, price: await provider.quote(m) })),
@@ -253,6 +282,29 @@ export class JobEvents {
       runnerName,
       labels,
     });
+  }
+
+  /** Lifecycle reports from instances; a failed bootstrap fails the job with its log. */
+  async runnerEvent(event: RunnerEventMessage): Promise<void> {
+    const { store, provider, log, now } = this.deps;
+    log.info("runner event", {
+      jobId: event.jobId,
+      runner: event.runnerName,
+      instanceId: event.instanceId,
+      kind: event.kind,
+    });
+    if (event.kind !== "bootstrap-failed") return;
+    const job = await store.job(event.jobId);
+    await provider.terminate([event.instanceId]);
+    await store.markTerminated([event.instanceId], "bootstrap failed", now());
+    if (!job || !canTransition(job.state as JobState, "failed")) return;
+    const reason = `runner bootstrap failed on ${event.instanceId}:\n${event.log ?? "(no log)"}`;
+    await store.transitionJob(job.id, {
+      from: job.state as JobState,
+      to: "failed",
+      at: now(),
+      reason: "runner bootstrap failed",
+    }, { failureReason: reason });
   }
 
   async inProgress(facts: JobFacts): Promise<void> {

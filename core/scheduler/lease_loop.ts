@@ -3,7 +3,7 @@
  * ack what was handled, nack the rest with a growing delay. Stops leasing when
  * `signal` aborts and returns after the in-flight batch is settled.
  */
-import type { LeasedEvent, LeaseRef } from "../../shared/schema/edge_core.ts";
+import { jobIdOf, type LeasedEvent, type LeaseRef } from "../../shared/schema/edge_core.ts";
 import type { JobQueue } from "../edge_client/edge_client.ts";
 import type { Logger } from "../log.ts";
 import type { JobEvents } from "./job_events.ts";
@@ -43,7 +43,7 @@ export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
     const handled: LeaseRef[] = [];
     for (const event of leased) {
       const ref = { eventId: event.eventId, leaseId: event.leaseId };
-      const jobId = String(event.message.job.githubJobId);
+      const jobId = jobIdOf(event.message);
       try {
         await events.handle(event.message);
         handled.push(ref);
@@ -51,7 +51,7 @@ export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
         const delayMs = retryDelayMs(event.deliveries);
         log.warn("event failed; will retry", {
           jobId,
-          action: event.message.action,
+          event: event.message.type === "workflow_job" ? event.message.action : event.message.kind,
           deliveries: event.deliveries,
           retryInMs: delayMs,
           error,

@@ -14,7 +14,8 @@ const MAX_TOKEN_AGE = "5m";
 
 let cached: { source: string; keys: ReturnType<typeof createLocalJWKSet> } | undefined;
 
-function keySet(source: string) {
+/** The JWK set of CORE_PUBLIC_KEYS, parsed once per value. */
+export function coreKeySet(source: string) {
   if (cached?.source !== source) {
     cached = { source, keys: createLocalJWKSet(JSON.parse(source) as JSONWebKeySet) };
   }
@@ -27,7 +28,7 @@ export const requireCore = createMiddleware<AppEnv>(async (c, next) => {
   const token = header.startsWith("Bearer ") ? header.slice(7) : "";
   if (!token) throw new UnauthorizedError("missing core token (Authorization: Bearer <jwt>)");
   try {
-    const { payload } = await jwtVerify(token, keySet(c.env.CORE_PUBLIC_KEYS), {
+    const { payload } = await jwtVerify(token, coreKeySet(c.env.CORE_PUBLIC_KEYS), {
       audience: CORE_TOKEN_AUDIENCE,
       algorithms: ["EdDSA", "Ed25519"],
       maxTokenAge: MAX_TOKEN_AGE,

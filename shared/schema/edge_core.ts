@@ -4,6 +4,7 @@
  * leases batches of them, acks what it handled and nacks what it must retry.
  */
 import { z } from "zod";
+import { RunnerEventKind } from "./runner.ts";
 
 export const WorkflowJobAction = z.enum(["queued", "waiting", "in_progress", "completed"]);
 export type WorkflowJobAction = z.infer<typeof WorkflowJobAction>;
@@ -40,12 +41,32 @@ export const WorkflowJobMessage = z.object({
 });
 export type WorkflowJobMessage = z.infer<typeof WorkflowJobMessage>;
 
-export const QueueMessage = z.discriminatedUnion("type", [WorkflowJobMessage]);
+/** A lifecycle report from a runner instance, relayed by the edge. */
+export const RunnerEventMessage = z.object({
+  type: z.literal("runner_event"),
+  deliveryId: z.string(),
+  receivedAt: z.number(),
+  jobId: z.string(),
+  runnerName: z.string(),
+  instanceId: z.string(),
+  kind: RunnerEventKind,
+  log: z.string().optional(),
+});
+export type RunnerEventMessage = z.infer<typeof RunnerEventMessage>;
+
+export const QueueMessage = z.discriminatedUnion("type", [WorkflowJobMessage, RunnerEventMessage]);
 export type QueueMessage = z.infer<typeof QueueMessage>;
 
-/** Key under which the queue drops a redelivered event for the same job and action. */
+/** Key under which the queue drops a redelivered event (same job and action, same runner and kind). */
 export function dedupeKeyOf(message: QueueMessage): string {
-  return `${message.type}:${message.job.githubJobId}:${message.action}`;
+  return message.type === "workflow_job"
+    ? `${message.type}:${message.job.githubJobId}:${message.action}`
+    : `${message.type}:${message.runnerName}:${message.kind}`;
+}
+
+/** The job an event concerns, for logs and correlation. */
+export function jobIdOf(message: QueueMessage): string {
+  return message.type === "workflow_job" ? String(message.job.githubJobId) : message.jobId;
 }
 
 export const LeaseRequest = z.object({

@@ -42,15 +42,23 @@ Deno.test("--check-config lists every problem by key path and exits 2", async ()
   );
   const result = await core("core/main.ts", ["--config", `${dir}/bad.yaml`, "--check-config"]);
   assert.equal(result.code, 2, result.stderr);
-  for (const path of ["edge.url", "database.url", "aws.max_attempts", "projects.0.tags.gantry:job"]) {
+  for (
+    const path of ["edge.url", "database.url", "aws.max_attempts", "projects.0.tags.gantry:job"]
+  ) {
     assert.ok(result.stderr.includes(path), `mentions ${path}:\n${result.stderr}`);
   }
 });
 
 Deno.test("--check-config accepts a valid file, with env overrides and secrets from files", async () => {
   const dir = await Deno.makeTempDir();
-  await Deno.writeTextFile(`${dir}/core.pem`, "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n");
-  await Deno.writeTextFile(`${dir}/gh.pem`, "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----\n");
+  await Deno.writeTextFile(
+    `${dir}/core.pem`,
+    "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n",
+  );
+  await Deno.writeTextFile(
+    `${dir}/gh.pem`,
+    "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----\n",
+  );
   await Deno.writeTextFile(
     `${dir}/gantry.yaml`,
     toYaml({
@@ -62,12 +70,20 @@ Deno.test("--check-config accepts a valid file, with env overrides and secrets f
   const ok = await core("core/main.ts", ["--config", `${dir}/gantry.yaml`, "--check-config"]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /ok/);
-  const overridden = await core("core/main.ts", ["--config", `${dir}/gantry.yaml`, "--check-config"], {
+  const overridden = await core("core/main.ts", [
+    "--config",
+    `${dir}/gantry.yaml`,
+    "--check-config",
+  ], {
     GANTRY_AWS_REGION: "not a region",
   });
   assert.equal(overridden.code, 2);
   assert.match(overridden.stderr, /aws\.region/);
-  const missingSecret = await core("core/main.ts", ["--config", `${dir}/gantry.yaml`, "--check-config"], {
+  const missingSecret = await core("core/main.ts", [
+    "--config",
+    `${dir}/gantry.yaml`,
+    "--check-config",
+  ], {
     GANTRY_GITHUB_PRIVATE_KEY_FILE: `${dir}/missing.pem`,
   });
   assert.equal(missingSecret.code, 2);

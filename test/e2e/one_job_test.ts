@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { stringify as toYaml } from "yaml";
 import type { JobView } from "../../shared/schema/api.ts";
+import { bundleCore } from "../support/bundle.ts";
 import { coreKeyPair, type Edge, startEdge } from "../support/edge.ts";
 import { type Ec2Emulator, startEc2Emulator } from "../support/ec2/emulator.ts";
 import { type GithubFake, startGithubFake } from "../support/github/fake.ts";
@@ -131,7 +132,9 @@ async function waitForJob(
 
 async function oneJobFlows(stack: Stack, coreArgs: string[], jobId: number) {
   const core = spawn(DENO, ["run", "-A", ...coreArgs, "--config", stack.configPath], { cwd: ROOT });
+  let isPassing = false;
   try {
+    await core.waitForOutput(/gantry-core started/, 30_000);
     const labels = ["self-hosted", "my-app", "large", "octocat-hello-world"];
     const queued = await postWebhook(
       stack.edge.url,
@@ -204,9 +207,18 @@ async function oneJobFlows(stack: Stack, coreArgs: string[], jobId: number) {
       stack.ec2.instances().find((i) => i.id === starting.instanceId)?.state,
       "terminated",
     );
+    isPassing = true;
   } finally {
     const status = await core.stop();
-    assert.equal(status.code, 0, `core exits cleanly on SIGTERM:\n${core.output().slice(-3000)}`);
+    if (isPassing) {
+      assert.equal(status.code, 0, `core exits cleanly on SIGTERM:\n${core.output().slice(-3000)}`);
+    } else {
+      console.error(
+        `core output:\n${core.output().slice(-6000)}\nedge output:\n${
+          stack.edge.process.output().slice(-3000)
+        }`,
+      );
+    }
   }
 }
 
@@ -217,14 +229,7 @@ Deno.test("one job flows end to end, through the core run from source and bundle
       await oneJobFlows(stack, ["core/main.ts"], 9_000_001);
     });
     await t.step("bundled core (dist/gantry-core.js)", async () => {
-      const bundle = await new Deno.Command(DENO, {
-        args: ["bundle", "--platform", "deno", "-o", "dist/gantry-core.js", "core/main.ts"],
-        cwd: ROOT,
-        stdout: "null",
-        stderr: "piped",
-      }).output();
-      assert.equal(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
-      await oneJobFlows(stack, ["dist/gantry-core.js"], 9_000_002);
+      await oneJobFlows(stack, [await bundleCore()], 9_000_002);
     });
     await t.step("a webhook with a wrong signature gets 401 and stores nothing", async () => {
       const before = await jobsOf(stack.edge.url);

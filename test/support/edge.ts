@@ -17,6 +17,8 @@ export interface EdgeSecrets {
   LIBSQL_URL: string;
   LIBSQL_AUTH_TOKEN?: string;
   WEBHOOK_MAX_BYTES?: string;
+  /** Defaults to a fresh random key. */
+  RUNNER_CONFIG_KEY?: string;
 }
 
 export interface Edge {
@@ -30,6 +32,10 @@ export interface Edge {
   restart(): Promise<Edge>;
 }
 
+function randomKey(): string {
+  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+}
+
 /** A core's Ed25519 key pair: the PEM for the core, the JWK set for the edge. */
 export async function coreKeyPair(kid = "core-test") {
   const { publicKey, privateKey } = await generateKeyPair("EdDSA", {
@@ -40,17 +46,24 @@ export async function coreKeyPair(kid = "core-test") {
   return { privateKeyPem: await exportPKCS8(privateKey), jwks: JSON.stringify({ keys: [jwk] }) };
 }
 
-export async function startEdge(
-  secrets: EdgeSecrets,
-  options: { port?: number; stateDir?: string } = {},
-): Promise<Edge> {
+export interface EdgeOptions {
+  port?: number;
+  stateDir?: string;
+  /** Wrangler config to run, relative to the repo root; the edge's own `wrangler.toml` by default. */
+  config?: string;
+}
+
+export async function startEdge(secrets: EdgeSecrets, options: EdgeOptions = {}): Promise<Edge> {
   const port = options.port ?? freePort();
   const stateDir = options.stateDir ?? await Deno.makeTempDir({ prefix: "gantry-edge-" });
-  const vars = Object.entries(secrets)
+  const withDefaults = { RUNNER_CONFIG_KEY: randomKey(), ...secrets };
+  const vars = Object.entries(withDefaults)
     .filter(([, value]) => value !== undefined)
     .flatMap(([key, value]) => ["--var", `${key}:${value}`]);
+  const config = options.config ? ["--config", options.config] : [];
   const child = spawn(`${ROOT}node_modules/.bin/wrangler`, [
     "dev",
+    ...config,
     "--ip",
     "127.0.0.1",
     "--port",
@@ -88,7 +101,7 @@ export async function startEdge(
     },
     restart: async () => {
       await child.stop();
-      return await startEdge(secrets, { port, stateDir });
+      return await startEdge(secrets, { ...options, port, stateDir });
     },
   };
   return edge;
