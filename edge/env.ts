@@ -35,6 +35,8 @@ export interface Env {
   LIBSQL_AUTH_TOKEN?: string;
   /** AES-256 key (32 bytes, base64) sealing runner JIT configs at rest. */
   RUNNER_CONFIG_KEY: string;
+  /** Bearer token for Prometheus scrapes of /metrics (optional; sessions work too). */
+  METRICS_TOKEN?: string;
   /** Largest webhook body accepted, in bytes (default 1 MiB). */
   WEBHOOK_MAX_BYTES?: string;
 }

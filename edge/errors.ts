@@ -1,15 +1,22 @@
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { GantryError, httpStatusOf, InvalidError } from "../shared/errors.ts";
 
 /** The one place edge errors become HTTP answers: `{ error: { code, message } }`. */
 export function errorResponse(c: Context, error: unknown): Response {
-  const status = httpStatusOf(error) as ContentfulStatusCode;
   if (error instanceof GantryError) {
+    const status = httpStatusOf(error) as ContentfulStatusCode;
     const issues = error instanceof InvalidError && error.issues.length > 0
       ? { issues: error.issues }
       : {};
     return c.json({ error: { code: error.code, message: error.message, ...issues } }, status);
+  }
+  if (error instanceof HTTPException) {
+    // Hono's own middleware (csrf, body limit) refusing a request.
+    return c.json({
+      error: { code: `http_${error.status}`, message: error.message || "request refused" },
+    }, error.status as ContentfulStatusCode);
   }
   // Unknown failure: log the cause for operators, answer without internals.
   console.error(JSON.stringify({

@@ -11,7 +11,9 @@ import { Hono } from "hono";
 import { apiRoutes } from "./api/routes.ts";
 import type { AppEnv } from "./env.ts";
 import { errorResponse } from "./errors.ts";
+import { deadLetterRoutes } from "./queue/dead_letter_routes.ts";
 import { coreRoutes } from "./queue/routes.ts";
+import { metricsRoutes } from "./metrics/routes.ts";
 import { runnerRoutes } from "./runner/routes.ts";
 import { webhookRoutes } from "./webhook/route.ts";
 
@@ -21,6 +23,8 @@ export { RunnerVault } from "./runner/runner_vault.ts";
 const app = new Hono<AppEnv>()
   .get("/healthz", (c) => c.json({ status: "ok" }))
   .route("/", webhookRoutes)
+  .route("/", metricsRoutes)
+  .route("/", deadLetterRoutes)
   .route("/", runnerRoutes)
   .route("/", coreRoutes)
   .route("/", apiRoutes)

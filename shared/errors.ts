@@ -78,6 +78,8 @@ export function httpStatusOf(error: unknown): number {
       return 410;
     case "too_large":
       return 413;
+    case "unsupported_media_type":
+      return 415;
     case "upstream":
       return 502;
     default:

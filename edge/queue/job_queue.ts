@@ -26,6 +26,8 @@ export const MAX_DELIVERIES = 10;
 /** How long dedupe keys are remembered (GitHub redelivers for days). */
 const SEEN_TTL_MS = 7 * 24 * 3600_000;
 const PRUNE_EVERY_MS = 3600_000;
+/** Histogram buckets of queued→leased latency (first delivery only). */
+export const LEASE_LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 1000, 5000, 30000] as const;
 
 export interface EnqueueResult {
   status: "queued" | "duplicate";
@@ -73,6 +75,7 @@ export class JobQueue extends DurableObject<Env> {
       );
       CREATE INDEX IF NOT EXISTS events_ready ON events (dead_at, visible_at, id);
       CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS seen_at ON seen (at);
     `);
   }
@@ -97,6 +100,7 @@ export class JobQueue extends DurableObject<Env> {
       );
       return false;
     });
+    this.count(isDuplicate ? "webhooks_duplicate" : `enqueued_${message.type}`);
     if (!isDuplicate) {
       this.#wakeWaiters();
       await this.#ensurePruneAlarm();
@@ -146,6 +150,24 @@ export class JobQueue extends DurableObject<Env> {
     }
     if (delayMs === 0) this.#wakeWaiters();
     return settled;
+  }
+
+  /** Adds to a named counter (webhook outcomes, lease latency buckets). */
+  count(name: string, by = 1): void {
+    this.ctx.storage.sql.exec(
+      `INSERT INTO counters (name, value) VALUES (?, ?)
+       ON CONFLICT (name) DO UPDATE SET value = value + excluded.value`,
+      name,
+      by,
+    );
+  }
+
+  /** Every counter, for /metrics. */
+  counters(): Record<string, number> {
+    const rows = this.ctx.storage.sql.exec<{ name: string; value: number }>(
+      "SELECT name, value FROM counters",
+    ).toArray();
+    return Object.fromEntries(rows.map((row) => [row.name, row.value]));
   }
 
   /** Counts for /metrics and the console. */
@@ -222,6 +244,7 @@ export class JobQueue extends DurableObject<Env> {
           now + request.leaseMs,
           row.id,
         );
+        if (row.deliveries === 0) this.#observeLeaseLatency(now - row.enqueued_at);
         leased.push({
           eventId: row.id,
           leaseId,
@@ -232,6 +255,14 @@ export class JobQueue extends DurableObject<Env> {
       }
       return leased;
     });
+  }
+
+  #observeLeaseLatency(ms: number): void {
+    for (const bound of LEASE_LATENCY_BUCKETS_MS) {
+      if (ms <= bound) this.count(`lease_latency_ms_bucket:${bound}`);
+    }
+    this.count("lease_latency_ms_bucket:+Inf");
+    this.count("lease_latency_ms_sum", Math.round(ms));
   }
 
   #nextVisibleAt(): number | null {

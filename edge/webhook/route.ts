@@ -40,12 +40,10 @@ export const webhookRoutes = new Hono<AppEnv>()
     }
     const contentType = c.req.header("content-type") ?? "";
     if (!contentType.toLowerCase().startsWith("application/json")) {
-      return c.json({
-        error: {
-          code: "unsupported_media_type",
-          message: "set the webhook's content type to application/json",
-        },
-      }, 415);
+      throw new GantryError(
+        "unsupported_media_type",
+        "set the webhook's content type to application/json",
+      );
     }
     const deliveryId = c.req.header("x-github-delivery");
     if (!deliveryId || deliveryId.length > 128) {
@@ -69,4 +67,9 @@ export const webhookRoutes = new Hono<AppEnv>()
     const result = await queueOf(c.env).enqueue(message);
     return c.json({ status: result.status }, result.status === "queued" ? 202 : 200);
   })
-  .onError((error, c) => errorResponse(c, error));
+  .onError((error, c) => {
+    // Count refusals for /metrics without delaying the answer.
+    const reason = error instanceof GantryError ? error.code : "internal";
+    c.executionCtx.waitUntil(queueOf(c.env).count(`webhook_rejected:${reason}`));
+    return errorResponse(c, error);
+  });

@@ -3,16 +3,18 @@ import assert from "node:assert/strict";
 import type { LeasedEvent } from "../../shared/schema/edge_core.ts";
 import { corePost, coreToken, leaseAll } from "../support/core_token.ts";
 import { coreKeyPair, startEdge } from "../support/edge.ts";
+import { operatorToken } from "../support/operator.ts";
 import { postWebhook, workflowJobPayload } from "../support/webhooks.ts";
 
 const SECRET = "lease-test-secret";
+const SESSION = "lease-test-session-secret-0123456789";
 
 Deno.test("lease protocol in workerd", async (t) => {
   const keys = await coreKeyPair("core-a");
   const edge = await startEdge({
     GITHUB_WEBHOOK_SECRET: SECRET,
     CORE_PUBLIC_KEYS: keys.jwks,
-    SESSION_SECRET: "unused-session-secret-0123456789abcdef",
+    SESSION_SECRET: SESSION,
     LIBSQL_URL: "http://127.0.0.1:9",
   });
   const enqueue = async (jobId: number) => {
@@ -141,6 +143,48 @@ Deno.test("lease protocol in workerd", async (t) => {
       await Promise.all([loop(), loop()]);
       assert.equal(seen.length, total, "none lost");
       assert.equal(new Set(seen).size, total, "none duplicated");
+    });
+
+    await t.step("an event that keeps failing is dead-lettered, listed and requeued", async () => {
+      await enqueue(555);
+      for (let delivery = 1; delivery <= 10; delivery++) {
+        const events = await lease({ waitMs: 0 });
+        assert.equal(events.length, 1, `delivery ${delivery}`);
+        assert.equal(events[0].deliveries, delivery);
+        await corePost(edge.url, keys.privateKeyPem, "/core/v1/nack", {
+          leases: refs(events),
+          delayMs: 0,
+        })
+          .then((r) => r.body?.cancel());
+      }
+      assert.deepEqual(await lease({ waitMs: 0 }), [], "the 11th delivery is withheld");
+      const viewer = { authorization: `Bearer ${await operatorToken(SESSION, "viewer")}` };
+      const listed = await (await fetch(`${edge.url}/api/v1/dead-letters`, { headers: viewer }))
+        .json();
+      assert.equal(listed.deadLetters.length, 1);
+      assert.equal(listed.deadLetters[0].message.job.githubJobId, 555);
+      const eventId = listed.deadLetters[0].eventId;
+      const byViewer = await fetch(`${edge.url}/api/v1/dead-letters/${eventId}/requeue`, {
+        method: "POST",
+        headers: viewer,
+      });
+      assert.equal(byViewer.status, 403);
+      await byViewer.body?.cancel();
+      const admin = { authorization: `Bearer ${await operatorToken(SESSION, "admin")}` };
+      const requeued = await fetch(`${edge.url}/api/v1/dead-letters/${eventId}/requeue`, {
+        method: "POST",
+        headers: admin,
+      });
+      assert.equal(requeued.status, 200, await requeued.clone().text());
+      await requeued.body?.cancel();
+      const again = await lease({ waitMs: 0 });
+      assert.equal(
+        again[0].message.type === "workflow_job" && again[0].message.job.githubJobId,
+        555,
+      );
+      assert.equal(again[0].deliveries, 1);
+      await corePost(edge.url, keys.privateKeyPem, "/core/v1/ack", { leases: refs(again) })
+        .then((r) => r.body?.cancel());
     });
 
     await t.step("bad lease bodies are refused with the field named", async () => {

@@ -179,3 +179,50 @@ Deno.test("webhook ingest in workerd", async (t) => {
     await edge.stop();
   }
 });
+
+Deno.test("/metrics reports queue depth and webhook outcomes, to a scraper token only", async () => {
+  const keys = await coreKeyPair();
+  const edge = await startEdge({
+    GITHUB_WEBHOOK_SECRET: SECRET,
+    CORE_PUBLIC_KEYS: keys.jwks,
+    SESSION_SECRET: "unused-session-secret-0123456789abcdef",
+    LIBSQL_URL: "http://127.0.0.1:9",
+    METRICS_TOKEN: "scrape-me",
+  });
+  try {
+    const queued = await postWebhook(
+      edge.url,
+      await workflowJobPayload({ action: "queued", jobId: 5, labels: ["self-hosted"] }),
+      { secret: SECRET },
+    );
+    await queued.body?.cancel();
+    const forged = await postWebhook(
+      edge.url,
+      await workflowJobPayload({ action: "queued", jobId: 6, labels: ["self-hosted"] }),
+      { secret: "wrong" },
+    );
+    await forged.body?.cancel();
+    const anonymous = await fetch(`${edge.url}/metrics`);
+    assert.equal(anonymous.status, 401);
+    await anonymous.body?.cancel();
+    const wrong = await fetch(`${edge.url}/metrics`, { headers: { authorization: "Bearer nope" } });
+    assert.equal(wrong.status, 401);
+    await wrong.body?.cancel();
+    const response = await fetch(`${edge.url}/metrics`, {
+      headers: { authorization: "Bearer scrape-me" },
+    });
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assert.match(text, /^gantry_queue_ready 1$/m);
+    assert.match(text, /^gantry_webhooks_total\{outcome="accepted"\} 1$/m);
+    assert.match(text, /^gantry_webhooks_total\{outcome="rejected",reason="unauthorized"\} 1$/m);
+    await leaseAll(edge.url, keys.privateKeyPem);
+    const after = await (await fetch(`${edge.url}/metrics`, {
+      headers: { authorization: "Bearer scrape-me" },
+    })).text();
+    assert.match(after, /^gantry_queue_ready 0$/m);
+    assert.match(after, /^gantry_lease_latency_ms_count 1$/m);
+  } finally {
+    await edge.stop();
+  }
+});

@@ -17,6 +17,7 @@ export interface EdgeSecrets {
   LIBSQL_URL: string;
   LIBSQL_AUTH_TOKEN?: string;
   WEBHOOK_MAX_BYTES?: string;
+  METRICS_TOKEN?: string;
   /** Defaults to a fresh random key. */
   RUNNER_CONFIG_KEY?: string;
 }
