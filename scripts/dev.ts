@@ -26,7 +26,7 @@ const libsql = await startLibsqlServer({ path: `${STATE}/gantry.db` });
 const ec2 = await startEc2Emulator();
 const github = await startGithubFake({
   appId: 1,
-  installations: [{ id: 1, account: "octocat", repos: REPOS }],
+  installations: [{ id: 1, account: "octocat", repos: REPOS.map((r) => r.split("/")[1]) }],
 });
 const keys = await coreKeyPair("core-dev");
 const edge = await startEdge({

@@ -37,7 +37,7 @@ async function startStack(): Promise<Stack> {
   const ec2 = await startEc2Emulator();
   const github = await startGithubFake({
     appId: 4242,
-    installations: [{ id: 1, account: "octocat", repos: [REPO] }],
+    installations: [{ id: 1, account: "octocat", repos: ["hello-world"] }],
   });
   const keys = await coreKeyPair();
   const edge = await startEdge({
@@ -204,7 +204,7 @@ async function oneJobFlows(stack: Stack, coreArgs: string[], jobId: number) {
     );
     assert.equal(terminated.length, 1, "the instance was terminated once");
     assert.equal(
-      stack.ec2.instances().find((i) => i.id === starting.instanceId)?.state,
+      stack.ec2.instances().find((i) => i.instanceId === starting.instanceId)?.state,
       "terminated",
     );
     isPassing = true;

@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { type LiveInstance, planOrphans, planStuckJobs, planTerminations } from "./reap_plan.ts";
+
+const MIN = 60_000;
+const policy = { now: 1_000 * MIN, bootTimeoutMs: 10 * MIN, stuckLaunchMs: 15 * MIN };
+
+function instance(overrides: Partial<LiveInstance>): LiveInstance {
+  return {
+    id: "i-1",
+    launchedAt: policy.now - 5 * MIN,
+    jobId: "1",
+    jobState: "running",
+    maxRuntimeMinutes: 60,
+    ...overrides,
+  };
+}
+
+Deno.test("reap plan: each rule, and what is spared", () => {
+  const cases: [string, LiveInstance, string | null][] = [
+    ["a running job's young instance is spared", instance({}), null],
+    ["the job completed → terminate", instance({ jobState: "completed" }), "job-finished"],
+    ["the job was cancelled → terminate", instance({ jobState: "cancelled" }), "job-finished"],
+    [
+      "past max runtime → terminate",
+      instance({ launchedAt: policy.now - 61 * MIN }),
+      "max-runtime",
+    ],
+    [
+      "a pool's longer max runtime is honoured",
+      instance({ launchedAt: policy.now - 61 * MIN, maxRuntimeMinutes: 120 }),
+      null,
+    ],
+    [
+      "starting past the boot timeout → terminate",
+      instance({ jobState: "starting", launchedAt: policy.now - 11 * MIN }),
+      "never-started",
+    ],
+    [
+      "starting within the boot timeout is spared",
+      instance({ jobState: "starting", launchedAt: policy.now - 9 * MIN }),
+      null,
+    ],
+    [
+      "an idle runner without a job past max runtime",
+      instance({ jobId: null, jobState: null, launchedAt: policy.now - 70 * MIN }),
+      "max-runtime",
+    ],
+  ];
+  for (const [name, live, reason] of cases) {
+    const plan = planTerminations([live], policy);
+    assert.deepEqual(plan.map((t) => t.reason), reason ? [reason] : [], name);
+  }
+});
+
+Deno.test("a terminated-for-runtime instance carries its live job to reap", () => {
+  const [termination] = planTerminations([instance({ launchedAt: policy.now - 90 * MIN })], policy);
+  assert.equal(termination.jobId, "1");
+  assert.match(termination.detail, /90 min, past the pool's 60 min/);
+  const [finished] = planTerminations([instance({ jobState: "completed" })], policy);
+  assert.equal(finished.jobId, null, "a finished job is not touched");
+});
+
+Deno.test("orphans: tagged instances unknown to the database, after a grace period", () => {
+  const managed = [
+    { id: "i-known", launchedAt: 0 },
+    { id: "i-orphan", launchedAt: policy.now - 30 * MIN },
+    { id: "i-just-launched", launchedAt: policy.now - MIN },
+  ];
+  const plan = planOrphans(managed, new Set(["i-known"]), policy);
+  assert.deepEqual(plan.map((t) => [t.instanceId, t.reason]), [["i-orphan", "orphan"]]);
+});
+
+Deno.test("jobs stuck in claimed or launching past the TTL fail", () => {
+  const stuck = planStuckJobs([
+    { id: "a", state: "launching", updatedAt: policy.now - 20 * MIN },
+    { id: "b", state: "claimed", updatedAt: policy.now - 16 * MIN },
+    { id: "c", state: "launching", updatedAt: policy.now - 5 * MIN },
+    { id: "d", state: "running", updatedAt: policy.now - 500 * MIN },
+  ], policy);
+  assert.deepEqual(stuck.map((s) => s.jobId), ["a", "b"]);
+});

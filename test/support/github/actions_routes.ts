@@ -1,0 +1,153 @@
+/**
+ * The endpoints an installation calls with its token: JIT runner
+ * registration, runner listing and removal (repository and organisation
+ * scope), workflow jobs and runs, and job re-runs. A token that does not cover
+ * the repository or organisation gets 404, as GitHub hides what it cannot see.
+ *
+ * @module
+ */
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { AuthRejection, credentialOf, type InstallationGrant } from "./app_auth.ts";
+import { githubError, listResponse, notFound, param, same } from "./rest.ts";
+import { JitConfigRequest, type RunnerScope } from "./runners.ts";
+import type { GithubState } from "./state.ts";
+
+/** The installation-authenticated routes over `state`. */
+export function actionsRoutes(state: GithubState): Hono {
+  const app = new Hono();
+  const installationById = (id: number) => state.installations.find((i) => i.id === id);
+
+  /** The grant of an installation token covering `scope`, or the refusal to send. */
+  const requireInstallation = (c: Context, scope: RunnerScope): InstallationGrant | Response => {
+    const credential = credentialOf(c.req.header("authorization"));
+    if (credential.kind === "none") return githubError(401, "Requires authentication");
+    if (credential.kind === "jwt") {
+      return githubError(403, "Resource not accessible by integration (use an installation token)");
+    }
+    let grant: InstallationGrant;
+    try {
+      grant = state.tokens.verify(credential.token);
+    } catch (error) {
+      if (error instanceof AuthRejection) return githubError(401, error.message);
+      throw error;
+    }
+    const installation = installationById(grant.installationId);
+    const isCovered = installation !== undefined && same(installation.account, scope.owner) &&
+      (scope.repo === null ||
+        ((installation.repos ?? [scope.repo]).some((repo) => same(repo, scope.repo as string)) &&
+          (grant.repositories ?? [scope.repo]).some((repo) => same(repo, scope.repo as string))));
+    return isCovered ? grant : notFound();
+  };
+
+  // Runner endpoints exist at repository and organisation scope with the same shape.
+  const scopes: [string, (c: Context) => RunnerScope][] = [
+    ["/repos/:owner/:repo", (c) => ({ owner: param(c, "owner"), repo: param(c, "repo") })],
+    ["/orgs/:org", (c) => ({ owner: param(c, "org"), repo: null })],
+  ];
+  for (const [prefix, scopeOf] of scopes) {
+    app.post(`${prefix}/actions/runners/generate-jitconfig`, async (c) => {
+      const scope = scopeOf(c);
+      const grant = requireInstallation(c, scope);
+      if (grant instanceof Response) return grant;
+      const body: unknown = await c.req.json().catch(() => undefined);
+      const parsed = JitConfigRequest.safeParse(body);
+      if (!parsed.success) {
+        return githubError(
+          422,
+          "Invalid request.",
+          parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`),
+        );
+      }
+      const registered = state.runners.register(scope, parsed.data);
+      if (registered === null) {
+        return githubError(
+          409,
+          `Already exists - A runner with the name ${parsed.data.name} already exists.`,
+        );
+      }
+      return c.json(
+        { runner: registered.runner, encoded_jit_config: registered.encodedJitConfig },
+        201,
+      );
+    });
+
+    app.get(`${prefix}/actions/runners`, (c) => {
+      const scope = scopeOf(c);
+      const grant = requireInstallation(c, scope);
+      if (grant instanceof Response) return grant;
+      return listResponse(c, "runners", state.runners.list(scope, c.req.query("name")));
+    });
+
+    app.get(`${prefix}/actions/runners/:runner_id`, (c) => {
+      const scope = scopeOf(c);
+      const grant = requireInstallation(c, scope);
+      if (grant instanceof Response) return grant;
+      const runner = state.runners.get(scope, Number(c.req.param("runner_id")));
+      return runner ? c.json(runner) : notFound();
+    });
+
+    app.delete(`${prefix}/actions/runners/:runner_id`, (c) => {
+      const scope = scopeOf(c);
+      const grant = requireInstallation(c, scope);
+      if (grant instanceof Response) return grant;
+      const outcome = state.runners.remove(scope, Number(c.req.param("runner_id")));
+      if (outcome === "not_found") return notFound();
+      if (outcome === "busy") {
+        return githubError(422, "Bad request - Runner is still running a job");
+      }
+      return c.body(null, 204);
+    });
+  }
+
+  const repoScope = (c: Context): RunnerScope => ({
+    owner: param(c, "owner"),
+    repo: param(c, "repo"),
+  });
+  const repoName = (c: Context) => `${param(c, "owner")}/${param(c, "repo")}`;
+
+  app.get("/repos/:owner/:repo/actions/jobs/:job_id", (c) => {
+    const grant = requireInstallation(c, repoScope(c));
+    if (grant instanceof Response) return grant;
+    const job = state.workflows.job(repoName(c), Number(c.req.param("job_id")));
+    return job ? c.json(job) : notFound();
+  });
+
+  app.post("/repos/:owner/:repo/actions/jobs/:job_id/rerun", (c) => {
+    const grant = requireInstallation(c, repoScope(c));
+    if (grant instanceof Response) return grant;
+    const id = Number(c.req.param("job_id"));
+    if (state.workflows.job(repoName(c), id) === undefined) return notFound();
+    if (!state.workflows.rerunJob(id)) return githubError(403, "This job is not rerunnable");
+    return c.json({}, 201);
+  });
+
+  app.get("/repos/:owner/:repo/actions/runs", (c) => {
+    const grant = requireInstallation(c, repoScope(c));
+    if (grant instanceof Response) return grant;
+    const status = c.req.query("status");
+    const branch = c.req.query("branch");
+    const runs = state.workflows.runs(repoName(c)).filter((run) =>
+      (status === undefined || run.status === status || run.conclusion === status) &&
+      (branch === undefined || run.head_branch === branch)
+    );
+    return listResponse(c, "workflow_runs", runs);
+  });
+
+  app.get("/repos/:owner/:repo/actions/runs/:run_id", (c) => {
+    const grant = requireInstallation(c, repoScope(c));
+    if (grant instanceof Response) return grant;
+    const run = state.workflows.run(repoName(c), Number(c.req.param("run_id")));
+    return run ? c.json(run) : notFound();
+  });
+
+  app.get("/repos/:owner/:repo/actions/runs/:run_id/jobs", (c) => {
+    const grant = requireInstallation(c, repoScope(c));
+    if (grant instanceof Response) return grant;
+    const jobs = state.workflows.jobsOfRun(repoName(c), Number(c.req.param("run_id")));
+    if (jobs.length === 0) return notFound();
+    return listResponse(c, "jobs", jobs);
+  });
+
+  return app;
+}

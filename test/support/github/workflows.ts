@@ -1,0 +1,217 @@
+/**
+ * The workflow jobs a test seeds, and the runs derived from them. A run exists
+ * while at least one job names it; its status follows its jobs the way GitHub
+ * rolls them up (all queued: queued; all completed: completed; else in
+ * progress).
+ *
+ * @module
+ */
+import type { components } from "@octokit/openapi-types";
+import { accountOf, githubTime, nodeId, repositoryOf, stableId } from "./accounts.ts";
+
+/** A workflow job (`GET /repos/{owner}/{repo}/actions/jobs/{job_id}`). */
+export type WorkflowJob = components["schemas"]["job"];
+/** A workflow run (`GET /repos/{owner}/{repo}/actions/runs`). */
+export type WorkflowRun = components["schemas"]["workflow-run"];
+
+/** What a test says about a job: its repository (`owner/name`) and any job fields to set. */
+export type JobSeed = Partial<WorkflowJob> & { repo: string };
+
+function shaOf(seed: string): string {
+  return Array.from({ length: 5 }, (_, i) => stableId(`${seed}#${i}`).toString(16).padStart(8, "0"))
+    .join("");
+}
+
+/** Roll a run's status and conclusion up from its jobs. */
+export function runStatusOf(jobs: WorkflowJob[]): { status: string; conclusion: string | null } {
+  if (jobs.every((job) => job.status === "completed")) {
+    const conclusions = jobs.map((job) => job.conclusion);
+    const conclusion = conclusions.some((c) => c === "failure" || c === "timed_out")
+      ? "failure"
+      : conclusions.includes("cancelled")
+      ? "cancelled"
+      : "success";
+    return { status: "completed", conclusion };
+  }
+  if (jobs.every((job) => job.status === "queued")) return { status: "queued", conclusion: null };
+  if (jobs.every((job) => job.status === "queued" || job.status === "waiting")) {
+    return { status: "waiting", conclusion: null };
+  }
+  return { status: "in_progress", conclusion: null };
+}
+
+/** The seeded jobs of every repository. */
+export class WorkflowStore {
+  /** Every job by id; tests may read it or `set` complete jobs built by {@link addJob}. */
+  readonly jobs = new Map<number, WorkflowJob>();
+  readonly #repoOfJob = new Map<number, string>();
+  readonly #apiUrl: () => string;
+  #nextJobId = 210_000_000;
+  #nextRunId = 9_100_000;
+
+  /** Jobs get API URLs under `apiUrl()` (read lazily: the port is known only once listening). */
+  constructor(apiUrl: () => string) {
+    this.#apiUrl = apiUrl;
+  }
+
+  /** Add a job, filling what the seed leaves out; returns the full job. */
+  addJob(seed: JobSeed): WorkflowJob {
+    const { repo, ...fields } = seed;
+    if (!/^[^/\s]+\/[^/\s]+$/.test(repo)) throw new Error(`repo must be "owner/name", got ${repo}`);
+    const id = fields.id ?? this.#nextJobId++;
+    const runId = fields.run_id ?? this.#nextRunId++;
+    const api = `${this.#apiUrl()}/repos/${repo}`;
+    const now = githubTime();
+    const job: WorkflowJob = {
+      id,
+      run_id: runId,
+      run_url: `${api}/actions/runs/${runId}`,
+      run_attempt: 1,
+      node_id: nodeId("CheckRun", id),
+      head_sha: shaOf(`${repo}@${runId}`),
+      url: `${api}/actions/jobs/${id}`,
+      html_url: `https://github.com/${repo}/actions/runs/${runId}/job/${id}`,
+      status: "queued",
+      conclusion: null,
+      created_at: now,
+      started_at: now,
+      completed_at: null,
+      name: "build",
+      steps: [],
+      check_run_url: `${api}/check-runs/${id}`,
+      labels: ["self-hosted"],
+      runner_id: null,
+      runner_name: null,
+      runner_group_id: null,
+      runner_group_name: null,
+      workflow_name: "CI",
+      head_branch: "main",
+      ...fields,
+    };
+    this.jobs.set(id, job);
+    this.#repoOfJob.set(id, repo);
+    this.#nextJobId = Math.max(this.#nextJobId, id + 1);
+    this.#nextRunId = Math.max(this.#nextRunId, runId + 1);
+    return job;
+  }
+
+  /** Change fields of a job (say, to mark it in progress on a runner); returns it. */
+  updateJob(id: number, patch: Partial<WorkflowJob>): WorkflowJob {
+    const job = this.jobs.get(id);
+    if (job === undefined) throw new Error(`no job ${id}`);
+    Object.assign(job, patch, { id });
+    return job;
+  }
+
+  /** The job `id` if it belongs to `repo`. */
+  job(repo: string, id: number): WorkflowJob | undefined {
+    const job = this.jobs.get(id);
+    return job !== undefined && this.#repoOf(id, job).toLowerCase() === repo.toLowerCase()
+      ? job
+      : undefined;
+  }
+
+  /** The jobs of run `runId` in `repo`, oldest first. */
+  jobsOfRun(repo: string, runId: number): WorkflowJob[] {
+    return [...this.jobs.entries()]
+      .filter(([id, job]) =>
+        job.run_id === runId && this.#repoOf(id, job).toLowerCase() === repo.toLowerCase()
+      )
+      .map(([, job]) => job);
+  }
+
+  /** The runs of `repo`, newest first. */
+  runs(repo: string): WorkflowRun[] {
+    const runIds = new Set<number>();
+    for (const [id, job] of this.jobs) {
+      if (this.#repoOf(id, job).toLowerCase() === repo.toLowerCase()) runIds.add(job.run_id);
+    }
+    return [...runIds].sort((a, b) => b - a).map((runId) => this.run(repo, runId) as WorkflowRun);
+  }
+
+  /** Run `runId` of `repo`, derived from its jobs. */
+  run(repo: string, runId: number): WorkflowRun | undefined {
+    const jobs = this.jobsOfRun(repo, runId);
+    if (jobs.length === 0) return undefined;
+    const first = jobs[0];
+    const api = `${this.#apiUrl()}/repos/${repo}`;
+    const repository = repositoryOf(repo, { apiUrl: this.#apiUrl() });
+    const actor = accountOf(repo.split("/")[0], { apiUrl: this.#apiUrl(), type: "User" });
+    const runUrl = `${api}/actions/runs/${runId}`;
+    const checkSuiteId = stableId(`suite:${repo}:${runId}`);
+    const workflowPath = ".github/workflows/ci.yml";
+    const workflowId = stableId(`${repo}:${workflowPath}`);
+    const createdAt = jobs.map((job) => job.created_at).sort()[0];
+    return {
+      id: runId,
+      name: first.workflow_name,
+      node_id: nodeId("WorkflowRun", runId),
+      check_suite_id: checkSuiteId,
+      check_suite_node_id: nodeId("CheckSuite", checkSuiteId),
+      head_branch: first.head_branch,
+      head_sha: first.head_sha,
+      path: workflowPath,
+      run_number: runId % 10_000,
+      run_attempt: Math.max(...jobs.map((job) => job.run_attempt ?? 1)),
+      event: "push",
+      ...runStatusOf(jobs),
+      workflow_id: workflowId,
+      url: runUrl,
+      html_url: `https://github.com/${repo}/actions/runs/${runId}`,
+      pull_requests: [],
+      created_at: createdAt,
+      updated_at: githubTime(),
+      actor,
+      triggering_actor: actor,
+      run_started_at: createdAt,
+      jobs_url: `${runUrl}/jobs`,
+      logs_url: `${runUrl}/logs`,
+      check_suite_url: `${api}/check-suites/${checkSuiteId}`,
+      artifacts_url: `${runUrl}/artifacts`,
+      cancel_url: `${runUrl}/cancel`,
+      rerun_url: `${runUrl}/rerun`,
+      previous_attempt_url: null,
+      workflow_url: `${api}/actions/workflows/${workflowId}`,
+      head_commit: {
+        id: first.head_sha,
+        tree_id: shaOf(`tree:${first.head_sha}`),
+        message: `Commit for run ${runId}`,
+        timestamp: createdAt,
+        author: { name: actor.login, email: `${actor.login}@example.com` },
+        committer: { name: "GitHub", email: "noreply@github.com" },
+      },
+      repository,
+      head_repository: repository,
+      head_repository_id: stableId(repo),
+      display_title: `Commit for run ${runId}`,
+    };
+  }
+
+  /**
+   * Queue a completed job again as a new attempt, as `POST .../jobs/{id}/rerun`
+   * does. Returns false when the job is not completed (GitHub refuses those).
+   */
+  rerunJob(id: number): boolean {
+    const job = this.jobs.get(id);
+    if (job === undefined || job.status !== "completed") return false;
+    const now = githubTime();
+    Object.assign(job, {
+      status: "queued",
+      conclusion: null,
+      run_attempt: (job.run_attempt ?? 1) + 1,
+      created_at: now,
+      started_at: now,
+      completed_at: null,
+      runner_id: null,
+      runner_name: null,
+      runner_group_id: null,
+      runner_group_name: null,
+    });
+    return true;
+  }
+
+  #repoOf(id: number, job: WorkflowJob): string {
+    return this.#repoOfJob.get(id) ??
+      /\/repos\/([^/]+\/[^/]+)\/actions\/jobs\//.exec(job.url)?.[1] ?? "";
+  }
+}
