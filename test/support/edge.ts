@@ -87,7 +87,10 @@ export async function startEdge(secrets: EdgeSecrets, options: EdgeOptions = {})
   });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${url}/healthz`, 60_000);
+    // Fail at once if wrangler exits (bad config), instead of waiting out the timeout.
+    const exited = child.status.then((status) => `wrangler exited with ${status.code}`);
+    const failure = await Promise.race([waitForHttp(`${url}/healthz`, 60_000), exited]);
+    if (failure) throw new Error(failure);
   } catch (error) {
     await child.stop();
     throw new Error(`edge did not start: ${error}\n${child.output().slice(-4000)}`);
