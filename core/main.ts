@@ -18,6 +18,7 @@ import { GitHubApp } from "./github/github_app.ts";
 import { createLogger } from "./log.ts";
 import { JobEvents } from "./scheduler/job_events.ts";
 import { runLeaseLoop } from "./scheduler/lease_loop.ts";
+import { runReaper } from "./scheduler/reaper.ts";
 import { VERSION } from "./version.ts";
 
 const HELP = `gantry-core ${VERSION} — ephemeral EC2 runners for GitHub Actions
@@ -71,8 +72,9 @@ async function run(config: ResolvedConfig): Promise<void> {
     coreId: config.edge.core_id,
     privateKeyPem: config.secrets.edgePrivateKey,
   });
+  const store = new Store(client, db);
   const events = new JobEvents({
-    store: new Store(client, db),
+    store,
     provider,
     github,
     vault: queue,
@@ -96,14 +98,26 @@ async function run(config: ResolvedConfig): Promise<void> {
     edge: config.edge.url,
     coreId: config.edge.core_id,
   });
-  await runLeaseLoop({
-    queue,
-    events,
-    log,
-    batch: config.edge.lease_batch,
-    waitMs: config.edge.lease_wait_seconds * 1000,
-    signal: stop.signal,
-  });
+  await Promise.all([
+    runLeaseLoop({
+      queue,
+      events,
+      log,
+      batch: config.edge.lease_batch,
+      waitMs: config.edge.lease_wait_seconds * 1000,
+      signal: stop.signal,
+    }),
+    runReaper({
+      store,
+      provider,
+      log,
+      now: Date.now,
+      bootTimeoutSeconds: config.scheduler.boot_timeout_seconds,
+      maxRuntimeMinutes: config.scheduler.max_runtime_minutes,
+      intervalMs: config.scheduler.reap_interval_seconds * 1000,
+      signal: stop.signal,
+    }),
+  ]);
   client.close();
   log.info("gantry-core stopped");
 }

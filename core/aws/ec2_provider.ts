@@ -5,6 +5,7 @@
 import {
   CreateLaunchTemplateCommand,
   CreateLaunchTemplateVersionCommand,
+  DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
   type EC2Client,
   ModifyLaunchTemplateCommand,
@@ -170,6 +171,37 @@ export class Ec2Provider implements Provider {
         throw error;
       }
     }
+  }
+
+  async listManaged(): Promise<{ id: string; launchedAt: number }[]> {
+    const machines: { id: string; launchedAt: number }[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await this.#send("DescribeInstances", () =>
+        this.options.ec2.send(
+          new DescribeInstancesCommand({
+            Filters: [
+              { Name: "tag:gantry:managed", Values: ["true"] },
+              {
+                Name: "instance-state-name",
+                Values: ["pending", "running", "stopping", "stopped"],
+              },
+            ],
+            NextToken,
+          }),
+        ));
+      for (const reservation of page.Reservations ?? []) {
+        for (const instance of reservation.Instances ?? []) {
+          if (!instance.InstanceId) continue;
+          machines.push({
+            id: instance.InstanceId,
+            launchedAt: instance.LaunchTime?.getTime() ?? Date.now(),
+          });
+        }
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return machines;
   }
 
   quote(machine: { instanceType: string; availabilityZone: string | null; isSpot: boolean }) {

@@ -15,6 +15,7 @@ import {
   repos,
 } from "../../shared/db/schema.ts";
 import { type JobState, transition } from "../../shared/job_state.ts";
+import type { LiveInstance, PendingJob } from "../scheduler/reap_plan.ts";
 import type { Database } from "./database.ts";
 
 export type ProjectRow = typeof projects.$inferSelect;
@@ -120,6 +121,44 @@ export class Store {
     await this.db.update(instances)
       .set({ state: "terminated", terminatedAt: at, terminationReason: reason })
       .where(and(inArray(instances.id, ids), isNull(instances.terminatedAt)));
+  }
+
+  /** Instances not yet terminated, with the live job on each (or the job it was launched for). */
+  async liveInstances(defaultMaxRuntimeMinutes: number): Promise<LiveInstance[]> {
+    const result = await this.client.execute({
+      sql: `SELECT i.id, i.launched_at, coalesce(running.id, launch.id) AS job_id,
+              coalesce(running.state, launch.state) AS job_state,
+              coalesce(p.max_runtime_minutes, ?) AS max_runtime_minutes
+            FROM instances i
+            LEFT JOIN jobs running ON running.instance_id = i.id
+              AND running.state IN ('starting', 'running')
+            LEFT JOIN jobs launch ON launch.id = i.job_id
+            LEFT JOIN pools p ON p.id = i.pool_id
+            WHERE i.terminated_at IS NULL`,
+      args: [defaultMaxRuntimeMinutes],
+    });
+    return result.rows.map((row) => ({
+      id: String(row.id),
+      launchedAt: Number(row.launched_at),
+      jobId: row.job_id === null ? null : String(row.job_id),
+      jobState: row.job_state === null ? null : String(row.job_state) as JobState,
+      maxRuntimeMinutes: Number(row.max_runtime_minutes),
+    }));
+  }
+
+  /** Jobs between claim and launch (candidates for the stuck-launch rule). */
+  async launchingJobs(): Promise<PendingJob[]> {
+    const rows = await this.db.select({ id: jobs.id, state: jobs.state, updatedAt: jobs.updatedAt })
+      .from(jobs).where(inArray(jobs.state, ["claimed", "launching"]));
+    return rows.map((row) => ({ ...row, state: row.state as JobState }));
+  }
+
+  /** Whether the database has ever recorded these instances. */
+  async knownInstanceIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.select({ id: instances.id }).from(instances)
+      .where(inArray(instances.id, [...ids]));
+    return new Set(rows.map((row) => row.id));
   }
 
   async saveLaunchTemplate(

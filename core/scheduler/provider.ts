@@ -47,6 +47,8 @@ export interface Provider {
   ensureTemplate(pool: PoolSpec): Promise<{ id: string; version: number; hash: string }>;
   launch(request: LaunchRequest): Promise<LaunchedMachine[]>;
   terminate(ids: readonly string[]): Promise<void>;
+  /** Every live machine carrying Gantry's managed tag (to find orphans). */
+  listManaged(): Promise<{ id: string; launchedAt: number }[]>;
   /** USD per hour, or null when no quote can be had (the job stays unquoted). */
   quote(
     machine: { instanceType: string; availabilityZone: string | null; isSpot: boolean },
