@@ -17,6 +17,7 @@ import { metricsRoutes } from "./metrics/routes.ts";
 import { runnerRoutes } from "./runner/routes.ts";
 import { webhookRoutes } from "./webhook/route.ts";
 
+export { LoginThrottle } from "./auth/login_throttle.ts";
 export { JobQueue } from "./queue/job_queue.ts";
 export { RunnerVault } from "./runner/runner_vault.ts";
 

@@ -5,7 +5,9 @@
  * the core — then a small workload that sends signed webhooks so jobs flow.
  * Ctrl-C stops everything it started.
  */
+import { createClient } from "@libsql/client";
 import { stringify as toYaml } from "yaml";
+import { migrate } from "../core/db/migrate.ts";
 import { coreKeyPair, startEdge } from "../test/support/edge.ts";
 import { startEc2Emulator } from "../test/support/ec2/emulator.ts";
 import { startGithubFake } from "../test/support/github/fake.ts";
@@ -18,6 +20,7 @@ const ROOT = new URL("../", import.meta.url).pathname;
 const STATE = `${ROOT}.dev-state`;
 const WEBHOOK_SECRET = "local-webhook-secret";
 const SESSION_SECRET = "local-session-secret-change-me-0123456789";
+const BOOTSTRAP_TOKEN = "local-bootstrap-token-change-me-0123456789";
 const EDGE_PORT = Number(Deno.env.get("GANTRY_DEV_PORT") ?? 8787);
 const REPOS = ["octocat/hello-world", "octocat/spoon-knife"];
 
@@ -34,7 +37,9 @@ const edge = await startEdge({
   CORE_PUBLIC_KEYS: keys.jwks,
   SESSION_SECRET,
   LIBSQL_URL: libsql.url,
+  BOOTSTRAP_TOKEN,
 }, { port: EDGE_PORT, stateDir: `${STATE}/edge` });
+const consoleAdmin = await ensureConsoleAdmin();
 
 await Deno.writeTextFile(`${STATE}/core.pem`, keys.privateKeyPem);
 await Deno.writeTextFile(`${STATE}/github.pem`, github.privateKeyPem);
@@ -86,6 +91,7 @@ Gantry is running (AWS and GitHub are SIMULATED locally):
   libSQL      ${libsql.url}
   EC2 (sim)   ${ec2.url}
   GitHub(sim) ${github.url}
+Console: ${edge.url}  (sign in as ${consoleAdmin.email} / ${consoleAdmin.password})
 Jobs as the console API sees them:
   curl -s -H 'Authorization: Bearer ${token}' ${edge.url}/api/v1/jobs | head -c 2000
 Ctrl-C stops everything.
@@ -126,3 +132,38 @@ core.status.then((status) => {
     console.error(`core exited (${status.code}):\n${core.output().slice(-3000)}`);
   }
 });
+
+/**
+ * The console's first admin, made through the real bootstrap endpoint on the
+ * first run (random password) and remembered in .dev-state for later runs.
+ */
+async function ensureConsoleAdmin(): Promise<{ email: string; password: string }> {
+  const file = `${STATE}/console-admin.json`;
+  try {
+    return JSON.parse(await Deno.readTextFile(file));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const client = createClient({ url: libsql.url });
+  await migrate(client);
+  client.close();
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  const admin = {
+    email: "admin@localhost.test",
+    password: btoa(String.fromCharCode(...bytes)).replaceAll("/", "_").replaceAll("+", "-"),
+  };
+  const response = await fetch(`${edge.url}/api/v1/auth/bootstrap`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify(admin),
+  });
+  if (response.status === 409) {
+    await response.body?.cancel();
+    return { email: "your earlier account", password: "(rm -r .dev-state to start afresh)" };
+  }
+  if (response.status !== 201) {
+    throw new Error(`console bootstrap failed (${response.status}): ${await response.text()}`);
+  }
+  await Deno.writeTextFile(file, JSON.stringify(admin));
+  return admin;
+}

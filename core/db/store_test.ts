@@ -1,15 +1,21 @@
 import assert from "node:assert/strict";
 import { IllegalTransitionError } from "../../shared/job_state.ts";
+import { startLibsqlServer } from "../../test/support/libsql/server.ts";
 import { openDatabase } from "./database.ts";
 import { migrate } from "./migrate.ts";
 import { seedProjects } from "./seed.ts";
 import { type NewJobRow, Store } from "./store.ts";
 
+/** A fresh database on a real libSQL server, over HTTP as the core reaches it. */
 async function freshStore() {
-  const dir = await Deno.makeTempDir({ prefix: "gantry-store-" });
-  const { client, db } = openDatabase(`file:${dir}/gantry.db`);
+  const server = await startLibsqlServer();
+  const { client, db } = openDatabase(server.url);
   await migrate(client);
-  return { store: new Store(client, db), client, db };
+  const close = async () => {
+    client.close();
+    await server.close();
+  };
+  return { store: new Store(client, db), client, db, close };
 }
 
 function jobRow(id: string): NewJobRow {
@@ -29,7 +35,7 @@ function jobRow(id: string): NewJobRow {
 }
 
 Deno.test("migrations apply once and are recorded", async () => {
-  const { client } = await freshStore();
+  const { client, close } = await freshStore();
   assert.deepEqual(await migrate(client), [], "a second run applies nothing");
   const tables = await client.execute("SELECT name FROM sqlite_master WHERE type = 'table'");
   const names = tables.rows.map((r) => String(r.name));
@@ -47,11 +53,11 @@ Deno.test("migrations apply once and are recorded", async () => {
   ) {
     assert.ok(names.includes(table), `table ${table}`);
   }
-  client.close();
+  await close();
 });
 
 Deno.test("a job is inserted once, with its first transition", async () => {
-  const { store, client } = await freshStore();
+  const { store, close } = await freshStore();
   assert.equal(await store.insertJob(jobRow("1"), 1_000), true);
   assert.equal(await store.insertJob({ ...jobRow("1"), jobName: "changed" }, 2_000), false);
   assert.equal((await store.job("1"))?.jobName, "build");
@@ -61,11 +67,11 @@ Deno.test("a job is inserted once, with its first transition", async () => {
     "queued",
     1_000,
   ]]);
-  client.close();
+  await close();
 });
 
 Deno.test("a transition applies only from the state the caller saw", async () => {
-  const { store, client } = await freshStore();
+  const { store, close } = await freshStore();
   await store.insertJob(jobRow("2"), 1_000);
   assert.equal(
     await store.transitionJob("2", { from: "queued", to: "claimed", at: 2_000 }, {
@@ -79,22 +85,22 @@ Deno.test("a transition applies only from the state the caller saw", async () =>
   assert.equal(job?.state, "claimed");
   assert.equal(job?.claimedAt, 2_000);
   assert.deepEqual((await store.transitionsOf("2")).map((t) => t.toState), ["queued", "claimed"]);
-  client.close();
+  await close();
 });
 
 Deno.test("an illegal transition is refused before touching the database", async () => {
-  const { store, client } = await freshStore();
+  const { store, close } = await freshStore();
   await store.insertJob(jobRow("3"), 1_000);
   await assert.rejects(
     () => store.transitionJob("3", { from: "queued", to: "starting", at: 2_000 }),
     IllegalTransitionError,
   );
   assert.equal((await store.job("3"))?.state, "queued");
-  client.close();
+  await close();
 });
 
 Deno.test("seeding twice keeps ids and binds repos case-insensitively", async () => {
-  const { store, db, client } = await freshStore();
+  const { store, db, close } = await freshStore();
   const declared = [{
     name: "my-app",
     cap: 0,
@@ -129,5 +135,5 @@ Deno.test("seeding twice keeps ids and binds repos case-insensitively", async ()
   assert.equal(second.pools[0].id, first.pools[0].id);
   assert.equal(second.pools[0].updatedAt, 2_000);
   assert.equal(await store.bindingOf("octocat/other"), null);
-  client.close();
+  await close();
 });

@@ -1,19 +1,70 @@
-/** `/api/v1/*`: the console's JSON API. */
+/**
+ * `/api/v1/*`: the console's JSON API. Every route but sign-in needs an
+ * operator session; changes need the admin role; no route accepts a
+ * state-changing request a browser sent from another site.
+ */
 import { Hono } from "hono";
+import { except } from "hono/combine";
+import { NotFoundError } from "../../shared/errors.ts";
 import { JobsListQuery } from "../../shared/schema/api.ts";
+import { CreateUserRequest, OverviewQuery } from "../../shared/schema/console.ts";
+import { refuseCrossOrigin } from "../auth/cross_origin.ts";
 import { requireOperator } from "../auth/operator_session.ts";
+import { hashPassword } from "../auth/password.ts";
+import { authRoutes } from "../auth/routes.ts";
 import type { AppEnv } from "../env.ts";
 import { errorResponse } from "../errors.ts";
 import { queueOf } from "../queue/queue_of.ts";
-import { parseQuery } from "../validation.ts";
+import { parseBody, parseQuery } from "../validation.ts";
+import { recordAudit } from "./audit_log.ts";
 import { databaseOf } from "./database.ts";
+import { jobDetail } from "./job_detail_query.ts";
 import { listJobs } from "./jobs_query.ts";
+import { overview } from "./overview_query.ts";
+import { userStoreOf } from "./user_store.ts";
 
 export const apiRoutes = new Hono<AppEnv>()
-  .use("/api/*", requireOperator("viewer"))
+  .use("/api/*", refuseCrossOrigin())
+  .use("/api/*", except("/api/v1/auth/*", requireOperator("viewer")))
+  .route("/", authRoutes)
   .get("/api/v1/jobs", async (c) => {
     const query = parseQuery(c.req.url, JobsListQuery);
     return c.json(await listJobs(databaseOf(c.env), query));
   })
+  .get(
+    "/api/v1/jobs/:id",
+    async (c) => c.json(await jobDetail(databaseOf(c.env), c.req.param("id"))),
+  )
   .get("/api/v1/queue", async (c) => c.json(await queueOf(c.env).stats()))
+  .get("/api/v1/overview", async (c) => {
+    const { windowHours } = parseQuery(c.req.url, OverviewQuery);
+    const queue = await queueOf(c.env).stats();
+    return c.json(await overview(databaseOf(c.env), { windowHours, now: Date.now(), queue }));
+  })
+  .get("/api/v1/users", requireOperator("admin"), async (c) => {
+    return c.json({ users: await userStoreOf(databaseOf(c.env)).list() });
+  })
+  .post("/api/v1/users", requireOperator("admin"), async (c) => {
+    const request = await parseBody(c.req.raw, CreateUserRequest);
+    const db = databaseOf(c.env);
+    const operator = c.get("operator");
+    const user = await userStoreOf(db).create({
+      email: request.email,
+      name: request.name,
+      role: request.role,
+      passwordHash: await hashPassword(request.password),
+    }, Date.now());
+    await recordAudit(db, {
+      actor: operator.email ?? operator.sub,
+      action: "user.create",
+      target: user.id,
+      outcome: "ok",
+      payload: { email: user.email, role: user.role },
+    });
+    return c.json({ user }, 201);
+  })
+  // Unknown API paths answer JSON here rather than falling through to the console's assets.
+  .all("/api/*", () => {
+    throw new NotFoundError("no such API route");
+  })
   .onError((error, c) => errorResponse(c, error));

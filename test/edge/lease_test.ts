@@ -1,7 +1,7 @@
 /** The lease protocol in workerd: core authentication, invisibility, ack/nack, long-poll. */
 import assert from "node:assert/strict";
 import type { LeasedEvent } from "../../shared/schema/edge_core.ts";
-import { corePost, coreToken, leaseAll } from "../support/core_token.ts";
+import { corePost, coreToken, githubJobIdOf, leaseAll } from "../support/core_token.ts";
 import { coreKeyPair, startEdge } from "../support/edge.ts";
 import { operatorToken } from "../support/operator.ts";
 import { postWebhook, workflowJobPayload } from "../support/webhooks.ts";
@@ -133,7 +133,7 @@ Deno.test("lease protocol in workerd", async (t) => {
         for (;;) {
           const events = await lease({ max: 7, waitMs: 0 });
           if (events.length === 0) return;
-          seen.push(...events.map((e) => e.message.job.githubJobId));
+          seen.push(...events.map((e) => githubJobIdOf(e)));
           const ack = await corePost(edge.url, keys.privateKeyPem, "/core/v1/ack", {
             leases: refs(events),
           });

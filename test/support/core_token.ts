@@ -53,3 +53,11 @@ export async function leaseAll(edgeUrl: string, privateKeyPem: string): Promise<
   }
   return events;
 }
+
+/** The GitHub job id a leased `workflow_job` event carries; throws on any other kind. */
+export function githubJobIdOf(event: LeasedEvent): number {
+  if (event.message.type !== "workflow_job") {
+    throw new Error(`expected a workflow_job event, got ${event.message.type}`);
+  }
+  return event.message.job.githubJobId;
+}

@@ -20,6 +20,14 @@ export interface EdgeSecrets {
   METRICS_TOKEN?: string;
   /** Defaults to a fresh random key. */
   RUNNER_CONFIG_KEY?: string;
+  /** Enables `POST /api/v1/auth/bootstrap` (first admin); 32+ characters. */
+  BOOTSTRAP_TOKEN?: string;
+  SESSION_TTL_SECONDS?: string;
+  LOGIN_MAX_FAILURES_PER_ACCOUNT?: string;
+  LOGIN_MAX_FAILURES_PER_IP?: string;
+  LOGIN_WINDOW_SECONDS?: string;
+  OIDC_ISSUER?: string;
+  OIDC_CLIENT_ID?: string;
 }
 
 export interface Edge {
@@ -54,7 +62,42 @@ export interface EdgeOptions {
   config?: string;
 }
 
+/**
+ * Builds the console into dist/ui when it is missing or older than its
+ * sources: wrangler refuses to start without the `[assets]` directory, and a
+ * console test must not run yesterday's bundle.
+ */
+export async function ensureUiBuilt(): Promise<void> {
+  const built = await mtimeOf(`${ROOT}dist/ui/index.html`);
+  const sources = await Promise.all(
+    ["ui", "shared", "scripts/build_ui.ts"].map((path) => newestMtime(`${ROOT}${path}`)),
+  );
+  if (built !== null && built >= Math.max(...sources)) return;
+  const { buildUi } = await import("../../scripts/build_ui.ts");
+  await buildUi();
+}
+
+async function mtimeOf(path: string): Promise<number | null> {
+  try {
+    return (await Deno.stat(path)).mtime?.getTime() ?? null;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+async function newestMtime(path: string): Promise<number> {
+  const info = await Deno.stat(path);
+  if (!info.isDirectory) return info.mtime?.getTime() ?? 0;
+  let newest = 0;
+  for await (const entry of Deno.readDir(path)) {
+    newest = Math.max(newest, await newestMtime(`${path}/${entry.name}`));
+  }
+  return newest;
+}
+
 export async function startEdge(secrets: EdgeSecrets, options: EdgeOptions = {}): Promise<Edge> {
+  await ensureUiBuilt();
   const port = options.port ?? freePort();
   const stateDir = options.stateDir ?? await Deno.makeTempDir({ prefix: "gantry-edge-" });
   const withDefaults = { RUNNER_CONFIG_KEY: randomKey(), ...secrets };
@@ -62,7 +105,8 @@ export async function startEdge(secrets: EdgeSecrets, options: EdgeOptions = {})
     .filter(([, value]) => value !== undefined)
     .flatMap(([key, value]) => ["--var", `${key}:${value}`]);
   const config = options.config ? ["--config", options.config] : [];
-  const child = spawn(`${ROOT}node_modules/.bin/wrangler`, [
+  const child = spawn("node", [
+    `${ROOT}node_modules/wrangler/bin/wrangler.js`,
     "dev",
     ...config,
     "--ip",

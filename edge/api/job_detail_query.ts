@@ -1,0 +1,73 @@
+/** One job with its instance and its timeline of transitions, for the detail view. */
+import { asc, eq } from "drizzle-orm";
+import { instances, jobs, jobTransitions, pools, projects } from "../../shared/db/schema.ts";
+import { NotFoundError } from "../../shared/errors.ts";
+import { isJobState, type JobState } from "../../shared/job_state.ts";
+import type { JobDetailResponse, TransitionView } from "../../shared/schema/console.ts";
+import type { Database } from "./database.ts";
+
+/** @throws {NotFoundError} when no job has `id`. */
+export async function jobDetail(db: Database, id: string): Promise<JobDetailResponse> {
+  const [[row], transitions] = await db.batch([
+    db.select({ job: jobs, project: projects.name, pool: pools.name, instance: instances })
+      .from(jobs)
+      .leftJoin(projects, eq(projects.id, jobs.projectId))
+      .leftJoin(pools, eq(pools.id, jobs.poolId))
+      .leftJoin(instances, eq(instances.id, jobs.instanceId))
+      .where(eq(jobs.id, id))
+      .limit(1),
+    db.select().from(jobTransitions)
+      .where(eq(jobTransitions.jobId, id))
+      .orderBy(asc(jobTransitions.at), asc(jobTransitions.id)),
+  ]);
+  if (!row) throw new NotFoundError(`no job with id ${id}`);
+  const { job, project, pool, instance } = row;
+  return {
+    job: {
+      id: job.id,
+      githubJobId: job.githubJobId,
+      runId: job.runId,
+      runAttempt: job.runAttempt,
+      repoFullName: job.repoFullName,
+      workflowName: job.workflowName,
+      jobName: job.jobName,
+      branch: job.branch,
+      sha: job.sha,
+      sender: job.sender,
+      labels: job.labels,
+      state: job.state as JobState,
+      project,
+      pool,
+      instanceId: job.instanceId,
+      instanceType: instance?.instanceType ?? null,
+      isSpot: instance?.isSpot ?? null,
+      priceUsdPerHour: job.priceUsdPerHour,
+      costUsd: job.costUsd,
+      failureReason: job.failureReason,
+      queuedAt: job.queuedAt,
+      launchedAt: job.launchedAt,
+      startedAt: job.startedAt,
+      completedAt: job.completedAt,
+      updatedAt: job.updatedAt,
+      htmlUrl: job.htmlUrl,
+      conclusion: job.conclusion,
+      launchAttempts: job.launchAttempts,
+      claimedAt: job.claimedAt,
+      availabilityZone: instance?.availabilityZone ?? null,
+      instanceState: instance?.state ?? null,
+      terminatedAt: instance?.terminatedAt ?? null,
+      terminationReason: instance?.terminationReason ?? null,
+    },
+    // A state this build does not know (a newer core wrote it) is left out, not a 500.
+    transitions: transitions.flatMap((t): TransitionView[] =>
+      isJobState(t.toState)
+        ? [{
+          from: isJobState(t.fromState) ? t.fromState : null,
+          to: t.toState,
+          at: t.at,
+          reason: t.reason,
+        }]
+        : []
+    ),
+  };
+}

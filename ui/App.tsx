@@ -1,0 +1,56 @@
+import { useEffect } from "preact/hooks";
+import { Link } from "./components/Link.tsx";
+import { Shell } from "./components/Shell.tsx";
+import { type Console, ConsoleContext, useConsole } from "./console.ts";
+import { JobDetailPage } from "./pages/JobDetailPage.tsx";
+import { JobsPage } from "./pages/JobsPage.tsx";
+import { OverviewPage } from "./pages/OverviewPage.tsx";
+import { SignInPage } from "./pages/SignInPage.tsx";
+
+/** The console: the sign-in page until someone is signed in, then the page the URL names. */
+export function App(props: { console: Console }) {
+  return (
+    <ConsoleContext.Provider value={props.console}>
+      <Pages />
+    </ConsoleContext.Provider>
+  );
+}
+
+function Pages() {
+  const { session, router } = useConsole();
+  useEffect(() => {
+    void session.load();
+  }, [session]);
+  const status = session.status.value;
+  const route = router.route.value;
+
+  // Keep the URL honest: signed out shows /signin?next=…, signed in never shows /signin.
+  useEffect(() => {
+    if (status === "signed_out" && route.page !== "signin") {
+      router.navigate(`/signin?next=${encodeURIComponent(router.href.value)}`, { replace: true });
+    }
+    if (status === "signed_in" && route.page === "signin") {
+      router.navigate(route.next, { replace: true });
+    }
+  }, [status, route, router]);
+
+  if (status === "loading") return <p class="splash muted">Loading…</p>;
+  if (status === "signed_out" || route.page === "signin") {
+    return <SignInPage next={route.page === "signin" ? route.next : "/"} />;
+  }
+  return (
+    <Shell>
+      {route.page === "overview" && <OverviewPage />}
+      {route.page === "jobs" && <JobsPage query={route.query} />}
+      {route.page === "job" && <JobDetailPage id={route.id} />}
+      {route.page === "not_found" && (
+        <section>
+          <h1>Not found</h1>
+          <p>
+            Nothing lives at <span class="mono">{route.path}</span>. <Link href="/">Overview</Link>
+          </p>
+        </section>
+      )}
+    </Shell>
+  );
+}

@@ -1,0 +1,45 @@
+import type { ComponentChildren } from "preact";
+import { useConsole } from "../console.ts";
+import { Link } from "./Link.tsx";
+
+const NAV = [
+  { href: "/", label: "Overview", page: "overview" },
+  { href: "/jobs", label: "Jobs", page: "jobs" },
+] as const;
+
+/** The signed-in frame: navigation on the left, who is signed in, and the page. */
+export function Shell(props: { children: ComponentChildren }) {
+  const { router, session } = useConsole();
+  const page = router.route.value.page;
+  const user = session.user.value;
+  return (
+    <div class="shell">
+      <nav class="sidebar" aria-label="Console">
+        <div class="brand">Gantry</div>
+        <div class="nav-group">Control</div>
+        {NAV.map((item) => (
+          <Link
+            key={item.href}
+            href={item.href}
+            class="nav-link"
+            aria-current={page === item.page || (item.page === "jobs" && page === "job")
+              ? "page"
+              : undefined}
+          >
+            {item.label}
+          </Link>
+        ))}
+        <div class="sidebar-foot">
+          <div class="who" data-testid="who">
+            <span>{user?.email ?? user?.id}</span>
+            <span class="role">{user?.role}</span>
+          </div>
+          <button type="button" class="button secondary" onClick={() => session.signOut()}>
+            Sign out
+          </button>
+        </div>
+      </nav>
+      <main class="content">{props.children}</main>
+    </div>
+  );
+}

@@ -1,0 +1,64 @@
+/**
+ * How the console writes times, durations and money. Costs go through
+ * shared/cost.ts's `formatUsd` (four decimals under a cent).
+ *
+ * @module
+ */
+import { formatUsd } from "../shared/cost.ts";
+import type { JobView } from "../shared/schema/api.ts";
+
+export { formatUsd };
+
+const DASH = "—";
+
+/** `2026-11-23 14:05:09` in the viewer's time zone, or a dash. */
+export function formatTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return DASH;
+  const date = new Date(ms);
+  return `${date.getFullYear()}-${monthDay(date)} ${clock(date)}`;
+}
+
+/** `11-23 14:05:09` for a time in this year (tables), else as {@link formatTime}. */
+export function formatTimeShort(ms: number | null | undefined, now = Date.now()): string {
+  if (ms === null || ms === undefined) return DASH;
+  const date = new Date(ms);
+  if (date.getFullYear() !== new Date(now).getFullYear()) return formatTime(ms);
+  return `${monthDay(date)} ${clock(date)}`;
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+const monthDay = (date: Date) => `${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+const clock = (date: Date) =>
+  `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+
+/** `45s`, `3m 07s`, `2h 05m`, `3d 4h`; a dash for no duration. */
+export function formatDuration(ms: number | null): string {
+  if (ms === null || ms < 0) return DASH;
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, "0")}s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours}h ${String(minutes % 60).padStart(2, "0")}m`;
+  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
+}
+
+/**
+ * How long the job's runner ran: from start (or launch, when GitHub never
+ * said it started) to completion, or to `now` while it runs.
+ */
+export function runDurationOf(job: JobView, now: number): number | null {
+  const start = job.startedAt ?? job.launchedAt;
+  if (start === null) return null;
+  return (job.completedAt ?? now) - start;
+}
+
+/** A cost, or a dash when the job has none (yet, or no price was quoted). */
+export function formatCost(costUsd: number | null): string {
+  return costUsd === null ? DASH : formatUsd(costUsd);
+}
+
+/** An hourly price to the hundredth of a cent, as AWS quotes them: `$0.0960/h`. */
+export function formatPricePerHour(usdPerHour: number | null): string {
+  return usdPerHour === null ? "no quote" : `$${usdPerHour.toFixed(4)}/h`;
+}

@@ -1,0 +1,34 @@
+import { useEffect } from "preact/hooks";
+import { useConsole } from "../console.ts";
+import { formatTime } from "../format.ts";
+
+/** Live tiles, refreshed every 5 s while the page is open. */
+export function OverviewPage() {
+  const { overview } = useConsole();
+  useEffect(() => {
+    overview.start();
+    return () => overview.stop();
+  }, [overview]);
+  const data = overview.overview.value;
+  const error = overview.error.value;
+  return (
+    <section>
+      <header class="page-head">
+        <h1>Overview</h1>
+        <span class="muted" data-testid="updated-at">
+          {data ? `updated ${formatTime(data.generatedAt)} · every 5 s` : "loading…"}
+        </span>
+      </header>
+      {error && <p class="banner banner-bad" role="alert">{error}</p>}
+      <div class="tiles">
+        {overview.tiles.value.map((tile) => (
+          <div key={tile.key} class={`tile tile-${tile.tone}`} data-tile={tile.key}>
+            <div class="tile-label">{tile.label}</div>
+            <div class="tile-value">{tile.value}</div>
+            {tile.hint && <div class="tile-hint">{tile.hint}</div>}
+          </div>
+        ))}
+      </div>
+    </section>
+  );
+}
