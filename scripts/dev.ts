@@ -48,7 +48,7 @@ const pool = (name: string, types: string[], extra: Record<string, unknown> = {}
   ami: "ami-0123456789abcdef0",
   instance_types: types,
   subnets: ["subnet-a0001", "subnet-b0002"],
-  security_groups: ["sg-0dev"],
+  security_groups: ["sg-0de7"],
   ...extra,
 });
 await Deno.writeTextFile(
