@@ -37,4 +37,11 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE UNIQUE INDEX `users_email_unique` ON `users` (`email`);",
     ],
   },
+  {
+    "tag": "0001_clever_odin",
+    "statements": [
+      "ALTER TABLE `projects` ADD `org` text;",
+      "CREATE UNIQUE INDEX `projects_org_unique` ON `projects` (`org`);",
+    ],
+  },
 ];

@@ -13,6 +13,12 @@ export const projects = sqliteTable("projects", {
   cap: integer("cap").notNull().default(0),
   tags: json<Record<string, string>>("tags").notNull().default({}),
   isDisabled: integer("is_disabled", { mode: "boolean" }).notNull().default(false),
+  /**
+   * Lower-cased GitHub owner whose every repository this project takes
+   * (scope "org"); null when only its bound repos count. A repo's own
+   * binding wins over an org scope.
+   */
+  org: text("org").unique(),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
