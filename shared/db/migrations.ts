@@ -44,4 +44,13 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE UNIQUE INDEX `projects_org_unique` ON `projects` (`org`);",
     ],
   },
+  {
+    "tag": "0002_exotic_lady_ursula",
+    "statements": [
+      "ALTER TABLE `jobs` ADD `interrupted_at` integer;",
+      "ALTER TABLE `jobs` ADD `spot_retries` integer DEFAULT 0 NOT NULL;",
+      "ALTER TABLE `jobs` ADD `is_forced_on_demand` integer DEFAULT false NOT NULL;",
+      "ALTER TABLE `jobs` ADD `retry_of_job_id` text;",
+    ],
+  },
 ];

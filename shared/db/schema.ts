@@ -97,6 +97,14 @@ export const jobs = sqliteTable("jobs", {
   startedAt: integer("started_at"),
   completedAt: integer("completed_at"),
   updatedAt: integer("updated_at").notNull(),
+  /** When a spot interruption (notice or EC2 state) hit the instance running this job. */
+  interruptedAt: integer("interrupted_at"),
+  /** Spot re-runs spent on this job's line of attempts (bounded by scheduler.spot_retries). */
+  spotRetries: integer("spot_retries").notNull().default(0),
+  /** A re-run after a spot interruption: launch on-demand whatever the pool says. */
+  isForcedOnDemand: integer("is_forced_on_demand", { mode: "boolean" }).notNull().default(false),
+  /** The job (previous attempt) whose interruption led to this re-run. */
+  retryOfJobId: text("retry_of_job_id"),
 }, (t) => [
   index("jobs_queued_at_idx").on(t.queuedAt, t.id),
   index("jobs_state_queued_at_idx").on(t.state, t.queuedAt),
