@@ -102,6 +102,26 @@ const Scheduler = z.strictObject({
   boot_timeout_seconds: z.int().positive().default(600),
   max_runtime_minutes: z.int().positive().default(60),
   reap_interval_seconds: z.int().positive().default(30),
+  /** A runner whose launch job ran elsewhere (stolen) and that took no other job is reaped after this. */
+  idle_timeout_minutes: z.int().positive().default(10),
+  /** Jobs stuck in claimed/launching longer than this fail with a reason. */
+  stuck_launch_minutes: z.int().positive().default(15),
+  /** Re-runs of a job after spot interruptions, each forced on-demand; 0 disables. */
+  spot_retries: z.int().min(0).max(10).default(2),
+});
+
+/** The missed-webhook loop: redeliver failed deliveries, adopt unseen queued jobs, close stale ones. */
+const Reconcile = z.strictObject({
+  enabled: z.boolean().default(true),
+  interval_seconds: z.int().positive().default(180),
+  /** How far back the first pass looks for failed deliveries. */
+  lookback_minutes: z.int().positive().default(60),
+  /** Leave jobs younger than this to their webhooks. */
+  min_age_seconds: z.int().min(0).default(60),
+  /** Most jobs whose GitHub status is checked per pass. */
+  max_job_checks: z.int().positive().default(50),
+  /** Skip the job listings when fewer API calls than this remain in the rate-limit window. */
+  min_rate_remaining: z.int().min(0).default(500),
 });
 
 const Log = z.strictObject({
@@ -179,6 +199,7 @@ export const CoreConfig = z.strictObject({
   aws: Aws.prefault({}),
   github: GitHub,
   scheduler: Scheduler.prefault({}),
+  reconcile: Reconcile.prefault({}),
   log: Log.prefault({}),
   projects: z.array(Project).default([]),
 }).superRefine((config, ctx) => {

@@ -80,6 +80,17 @@ Deno.test("a full valid config parses with every default filled in", () => {
     boot_timeout_seconds: 600,
     max_runtime_minutes: 60,
     reap_interval_seconds: 30,
+    idle_timeout_minutes: 10,
+    stuck_launch_minutes: 15,
+    spot_retries: 2,
+  });
+  assert.deepEqual(config.reconcile, {
+    enabled: true,
+    interval_seconds: 180,
+    lookback_minutes: 60,
+    min_age_seconds: 60,
+    max_job_checks: 50,
+    min_rate_remaining: 500,
   });
   assert.deepEqual(config.log, { level: "info", format: "json" });
 
