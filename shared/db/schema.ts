@@ -3,7 +3,15 @@
  * Times are epoch milliseconds; lists and tag maps are JSON text.
  * Indexes sit beside the tables whose console queries they serve.
  */
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 
 const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
 
@@ -168,3 +176,33 @@ export const users = sqliteTable("users", {
   createdAt: integer("created_at").notNull(),
   lastLoginAt: integer("last_login_at"),
 });
+
+/**
+ * Daily roll-up of jobs for the console's stats and overview, kept exact by
+ * SQLite triggers on `jobs` (drizzle/0004_job_rollup_triggers.sql): each job
+ * adds to one row per kind (project, pool, repo, sender) and one per label,
+ * for the UTC day it was queued. Keys are ids ('' when unset); costs are
+ * integer micro-dollars so repeated add/subtract never drifts.
+ */
+export const jobRollupsDaily = sqliteTable("job_rollups_daily", {
+  kind: text("kind", { enum: ["project", "pool", "repo", "sender", "label"] }).notNull(),
+  /** Start of the UTC day the jobs were queued on (epoch ms). */
+  day: integer("day").notNull(),
+  key: text("key").notNull(),
+  jobs: integer("jobs").notNull().default(0),
+  completed: integer("completed").notNull().default(0),
+  /** Failed or reaped. */
+  failed: integer("failed").notNull().default(0),
+  runtimeMs: integer("runtime_ms").notNull().default(0),
+  costMicroUsd: integer("cost_micro_usd").notNull().default(0),
+  /** Finished jobs that had a runner but no cost: no price was quoted. */
+  unquoted: integer("unquoted").notNull().default(0),
+}, (t) => [primaryKey({ columns: [t.kind, t.day, t.key] })]);
+
+/** Queue-to-start latency histogram per pool and UTC day (buckets in shared/stats/latency.ts). */
+export const jobLatencyDaily = sqliteTable("job_latency_daily", {
+  day: integer("day").notNull(),
+  poolKey: text("pool_key").notNull(),
+  bucket: integer("bucket").notNull(),
+  jobs: integer("jobs").notNull().default(0),
+}, (t) => [primaryKey({ columns: [t.day, t.poolKey, t.bucket] })]);

@@ -1,0 +1,111 @@
+/**
+ * What one job adds to the daily roll-ups, as SQL over a row alias (`NEW`,
+ * `OLD` in the triggers, a `jobs` alias in backfills and in the queries that
+ * read a window's ragged ends straight from `jobs`). One definition for all
+ * three keeps the roll-ups and the raw reads in agreement.
+ *
+ * @module
+ */
+import { latencyBucketSql } from "./latency.ts";
+
+/** Dimensions a roll-up row is keyed by. */
+export const ROLLUP_KINDS = ["project", "pool", "repo", "sender", "label"] as const;
+/** A roll-up dimension. */
+export type RollupKind = typeof ROLLUP_KINDS[number];
+
+/** The measures, in column order, as SQL over the row alias `a`. */
+export function measuresSql(a: string) {
+  const start = `coalesce(${a}.started_at, ${a}.launched_at)`;
+  const ran = `${a}.completed_at IS NOT NULL AND ${start} IS NOT NULL`;
+  return {
+    day: `((${a}.queued_at / 86400000) * 86400000)`,
+    completed: `(${a}.state = 'completed')`,
+    failed: `(${a}.state IN ('failed', 'reaped'))`,
+    runtime_ms: `(CASE WHEN ${ran} THEN max(0, ${a}.completed_at - ${start}) ELSE 0 END)`,
+    cost_micro_usd: `coalesce(CAST(round(${a}.cost_usd * 1000000) AS INTEGER), 0)`,
+    unquoted: `(${ran} AND ${a}.cost_usd IS NULL)`,
+    latency_bucket: latencyBucketSql(`max(0, ${a}.started_at - ${a}.queued_at)`),
+  };
+}
+
+/** The key expression of `kind` over the row alias `a`; labels come from `json_each` as `l`. */
+export function keySql(kind: RollupKind, a: string): string {
+  switch (kind) {
+    case "project":
+      return `coalesce(${a}.project_id, '')`;
+    case "pool":
+      return `coalesce(${a}.pool_id, '')`;
+    case "repo":
+      return `${a}.repo_full_name`;
+    case "sender":
+      return `coalesce(${a}.sender, '')`;
+    case "label":
+      return "l.value";
+  }
+}
+
+/** `FROM` for reading `kind` from the jobs table under alias `a`. */
+export function fromSql(kind: RollupKind, a: string): string {
+  return kind === "label" ? `jobs AS ${a}, json_each(${a}.labels) AS l` : `jobs AS ${a}`;
+}
+
+const COLUMNS = "kind, day, key, jobs, completed, failed, runtime_ms, cost_micro_usd, unquoted";
+const ADD = ["jobs", "completed", "failed", "runtime_ms", "cost_micro_usd", "unquoted"]
+  .map((c) => `${c} = ${c} + excluded.${c}`).join(", ");
+
+/** One trigger step: add (`sign` 1) or take away (-1) the row `a`'s contribution. */
+function applyRowSql(a: "NEW" | "OLD", sign: 1 | -1): string[] {
+  const m = measuresSql(a);
+  const s = sign === 1 ? "" : "-";
+  const dims = ROLLUP_KINDS.map((kind) =>
+    kind === "label"
+      ? `SELECT 'label' AS kind, value AS key FROM json_each(${a}.labels)`
+      : `SELECT '${kind}' AS kind, ${keySql(kind, a)} AS key`
+  ).join(" UNION ALL ");
+  return [
+    `INSERT INTO job_rollups_daily (${COLUMNS}) SELECT d.kind, ${m.day}, d.key, ${s}1, ` +
+    `${s}${m.completed}, ${s}${m.failed}, ${s}${m.runtime_ms}, ${s}${m.cost_micro_usd}, ` +
+    `${s}${m.unquoted} FROM (${dims}) AS d WHERE true ON CONFLICT (kind, day, key) DO UPDATE SET ${ADD};`,
+    `INSERT INTO job_latency_daily (day, pool_key, bucket, jobs) SELECT ${m.day}, ` +
+    `coalesce(${a}.pool_id, ''), ${m.latency_bucket}, ${s}1 WHERE ${a}.started_at IS NOT NULL ` +
+    `ON CONFLICT (day, pool_key, bucket) DO UPDATE SET jobs = jobs + excluded.jobs;`,
+  ];
+}
+
+/** Columns whose change moves a job between roll-up rows or changes its measures. */
+const WATCHED = [
+  "state",
+  "project_id",
+  "pool_id",
+  "repo_full_name",
+  "sender",
+  "labels",
+  "queued_at",
+  "launched_at",
+  "started_at",
+  "completed_at",
+  "cost_usd",
+];
+
+/** The triggers that keep the roll-ups exact, and the backfill of jobs already there. */
+export function rollupMigrationStatements(): string[] {
+  const body = (steps: string[]) => `BEGIN\n  ${steps.join("\n  ")}\nEND;`;
+  const triggers = [
+    `CREATE TRIGGER job_rollups_after_insert AFTER INSERT ON jobs ${body(applyRowSql("NEW", 1))}`,
+    `CREATE TRIGGER job_rollups_after_update AFTER UPDATE OF ${WATCHED.join(", ")} ON jobs ${
+      body([...applyRowSql("OLD", -1), ...applyRowSql("NEW", 1)])
+    }`,
+    `CREATE TRIGGER job_rollups_after_delete AFTER DELETE ON jobs ${body(applyRowSql("OLD", -1))}`,
+  ];
+  const m = measuresSql("a");
+  const backfill = ROLLUP_KINDS.map((kind) =>
+    `INSERT INTO job_rollups_daily (${COLUMNS}) SELECT '${kind}', ${m.day} AS d, ${
+      keySql(kind, "a")
+    } AS k, count(*), sum(${m.completed}), sum(${m.failed}), sum(${m.runtime_ms}), ` +
+    `sum(${m.cost_micro_usd}), sum(${m.unquoted}) FROM ${fromSql(kind, "a")} GROUP BY d, k;`
+  );
+  const latency = `INSERT INTO job_latency_daily (day, pool_key, bucket, jobs) SELECT ${m.day} ` +
+    `AS d, coalesce(a.pool_id, '') AS p, ${m.latency_bucket} AS b, count(*) FROM jobs AS a ` +
+    `WHERE a.started_at IS NOT NULL GROUP BY d, p, b;`;
+  return [...triggers, ...backfill, latency];
+}
