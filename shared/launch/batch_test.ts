@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import {
+  batchKeyOf,
+  clientTokenOf,
+  exclusionOf,
+  parseClientToken,
+  placementsOf,
+  remainingPlacements,
+  retryDelayMs,
+} from "./batch.ts";
+
+Deno.test("a pinned job batches apart from the pool's other jobs", () => {
+  const plain = batchKeyOf({ poolId: "p1", repo: "o/r" });
+  assert.equal(batchKeyOf({ poolId: "p1", repo: "o/r" }), plain);
+  assert.notEqual(batchKeyOf({ poolId: "p1", repo: "o/r", pin: "42" }), plain);
+  assert.notEqual(batchKeyOf({ poolId: "p1", repo: "o/other" }), plain);
+});
+
+Deno.test("a batch of one carries its job id in the client token", () => {
+  const token = clientTokenOf([{ id: "9000001", attempt: 1 }], { issuedAt: 1_700_000_000_000 });
+  assert.ok(token.includes("9000001-1"), token);
+  assert.deepEqual(parseClientToken(token), {
+    issuedAt: 1_700_000_000_000,
+    count: 1,
+    excluded: 0n,
+    tail: "9000001-1",
+  });
+});
+
+Deno.test("a batch's token depends on its jobs, not their order, and fits EC2's 64 chars", () => {
+  const jobs = Array.from(
+    { length: 500 },
+    (_, i) => ({ id: String(10_000_000_000 + i), attempt: 1 }),
+  );
+  const a = clientTokenOf(jobs, { issuedAt: 1, excluded: 0b101n });
+  assert.equal(clientTokenOf(jobs.toReversed(), { issuedAt: 1, excluded: 0b101n }), a);
+  assert.notEqual(clientTokenOf(jobs.slice(1), { issuedAt: 1, excluded: 0b101n }), a);
+  assert.ok(a.length <= 64);
+  const parsed = parseClientToken(a);
+  assert.equal(parsed?.count, 500);
+  assert.equal(parsed?.excluded, 0b101n);
+  assert.equal(parseClientToken("gantry-77-1"), null);
+});
+
+Deno.test("failed placements are left out of the retry, until none would be left", () => {
+  const all = placementsOf(["m5.large", "m5.xlarge"], ["subnet-a", "subnet-b"]);
+  assert.equal(all.length, 4);
+  const mask = exclusionOf(all, [{ instanceType: "m5.large", subnetId: "subnet-a" }, {
+    instanceType: "m5.xlarge",
+  }]);
+  assert.deepEqual(remainingPlacements(all, mask), [
+    { instanceType: "m5.large", subnetId: "subnet-b", priority: 0 },
+  ]);
+  assert.equal(exclusionOf(all, [{}]), 0n, "everything failed: try everything again");
+});
+
+Deno.test("retry delays follow 30/60/120/240/300 s with jitter", () => {
+  const schedule = { delaysMs: [30_000, 60_000, 120_000, 240_000, 300_000], jitter: 0.2 };
+  assert.equal(retryDelayMs(1, schedule, 0.5), 30_000);
+  assert.equal(retryDelayMs(4, schedule, 0.5), 240_000);
+  assert.equal(retryDelayMs(9, schedule, 0.5), 300_000);
+  assert.equal(retryDelayMs(2, schedule, 0), 48_000);
+  assert.equal(retryDelayMs(2, schedule, 0.999999), 72_000);
+});
