@@ -30,6 +30,23 @@ export interface Env {
   /** OIDC issuer and client; when both are set the sign-in page offers SSO. */
   OIDC_ISSUER?: string;
   OIDC_CLIENT_ID?: string;
+  /** Unset for a public client (PKCE only). */
+  OIDC_CLIENT_SECRET?: string;
+  /** Defaults to this edge's `/api/v1/auth/oidc/callback`. */
+  OIDC_REDIRECT_URI?: string;
+  /** Space- or comma-separated; default `openid email profile`. */
+  OIDC_SCOPES?: string;
+  /** The ID token claim listing groups (default `groups`). */
+  OIDC_GROUPS_CLAIM?: string;
+  /** SSO allowlists (comma-separated); at least one is required. See edge/auth/sso_access.ts. */
+  OIDC_ALLOWED_DOMAINS?: string;
+  OIDC_ALLOWED_EMAILS?: string;
+  OIDC_ALLOWED_GROUPS?: string;
+  /** SSO users in these groups, or with these emails, are admins; others viewers. */
+  OIDC_ADMIN_GROUPS?: string;
+  OIDC_ADMIN_EMAILS?: string;
+  /** `true`: no sign-in at all, every request is an admin (only behind an authenticating proxy). */
+  AUTH_DISABLED?: string;
   /** libSQL the console reads: `https://…` (Turso/sqld) or `http://127.0.0.1:…` locally. */
   LIBSQL_URL: string;
   LIBSQL_AUTH_TOKEN?: string;
@@ -39,6 +56,8 @@ export interface Env {
   METRICS_TOKEN?: string;
   /** Largest webhook body accepted, in bytes (default 1 MiB). */
   WEBHOOK_MAX_BYTES?: string;
+  /** Queue Durable Objects events are spread over by installation (default 1, at most 64). */
+  QUEUE_SHARDS?: string;
 }
 
 /** Hono's environment type for this Worker. */

@@ -59,6 +59,13 @@ export class UpstreamError extends GantryError {
   }
 }
 
+/** The deployment is set up wrongly (a bad var or secret); HTTP 500 that says which. */
+export class ConfigError extends GantryError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("misconfigured", message, options);
+  }
+}
+
 /** HTTP status for an error code; unknown codes are 500. */
 export function httpStatusOf(error: unknown): number {
   if (!(error instanceof GantryError)) return 500;

@@ -26,6 +26,8 @@ export const MAX_DELIVERIES = 10;
 /** How long dedupe keys are remembered (GitHub redelivers for days). */
 const SEEN_TTL_MS = 7 * 24 * 3600_000;
 const PRUNE_EVERY_MS = 3600_000;
+/** A cancel that arrived before (or after) its lease is forgotten after this. */
+const CANCELLED_WAIT_TTL_MS = 60_000;
 /** Histogram buckets of queued→leased latency (first delivery only). */
 export const LEASE_LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 1000, 5000, 30000] as const;
 
@@ -59,6 +61,8 @@ type EventRow = {
 export class JobQueue extends DurableObject<Env> {
   /** Cores blocked in a long-poll lease, woken by enqueue. */
   #waiters = new Set<() => void>();
+  /** Wait keys of multi-shard leases answered elsewhere, with when they were cancelled. */
+  #cancelledWaits = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -108,17 +112,36 @@ export class JobQueue extends DurableObject<Env> {
     return { status: isDuplicate ? "duplicate" : "queued" };
   }
 
-  /** Leases up to `max` ready events to `coreId`, waiting up to `waitMs` for one to arrive. */
-  async lease(coreId: string, request: LeaseRequest): Promise<LeasedEvent[]> {
+  /**
+   * Leases up to `max` ready events to `coreId`, waiting up to `waitMs` for one
+   * to arrive. A lease polled on several shards at once names a `waitKey`; once
+   * one shard answered, the others are told to stop waiting (`cancelWait`).
+   */
+  async lease(coreId: string, request: LeaseRequest, waitKey?: string): Promise<LeasedEvent[]> {
     const deadline = Date.now() + request.waitMs;
-    for (;;) {
-      const events = this.#take(coreId, request);
-      const now = Date.now();
-      if (events.length > 0 || now >= deadline) return events;
-      const nextVisible = this.#nextVisibleAt();
-      const wakeAt = nextVisible === null ? deadline : Math.min(deadline, nextVisible);
-      await this.#waitForWork(Math.max(1, wakeAt - now));
+    try {
+      for (;;) {
+        const events = this.#take(coreId, request);
+        const now = Date.now();
+        if (events.length > 0 || now >= deadline) return events;
+        if (waitKey !== undefined && this.#cancelledWaits.has(waitKey)) return [];
+        const nextVisible = this.#nextVisibleAt();
+        const wakeAt = nextVisible === null ? deadline : Math.min(deadline, nextVisible);
+        await this.#waitForWork(Math.max(1, wakeAt - now));
+      }
+    } finally {
+      if (waitKey !== undefined) this.#cancelledWaits.delete(waitKey);
     }
+  }
+
+  /** Ends the long-poll named `waitKey` (it may not have arrived yet; it then returns at once). */
+  cancelWait(waitKey: string): void {
+    const now = Date.now();
+    for (const [key, at] of this.#cancelledWaits) {
+      if (at < now - CANCELLED_WAIT_TTL_MS) this.#cancelledWaits.delete(key);
+    }
+    this.#cancelledWaits.set(waitKey, now);
+    this.#wakeWaiters();
   }
 
   /** Deletes events whose lease is still held by the caller; returns how many.
@@ -150,6 +173,23 @@ export class JobQueue extends DurableObject<Env> {
     }
     if (delayMs === 0) this.#wakeWaiters();
     return settled;
+  }
+
+  /** Hands leased events back untouched: visible again at once, the delivery not counted. */
+  release(refs: readonly LeaseRef[]): number {
+    let released = 0;
+    for (const ref of refs) {
+      released += this.ctx.storage.sql.exec(
+        `UPDATE events SET lease_id = NULL, leased_by = NULL, visible_at = ?,
+         deliveries = max(deliveries - 1, 0)
+         WHERE id = ? AND lease_id = ? AND dead_at IS NULL RETURNING id`,
+        Date.now(),
+        ref.eventId,
+        ref.leaseId,
+      ).toArray().length;
+    }
+    if (released > 0) this.#wakeWaiters();
+    return released;
   }
 
   /** Adds to a named counter (webhook outcomes, lease latency buckets). */

@@ -18,6 +18,8 @@ export interface EdgeSecrets {
   LIBSQL_AUTH_TOKEN?: string;
   WEBHOOK_MAX_BYTES?: string;
   METRICS_TOKEN?: string;
+  /** Queue Durable Objects (default 1). */
+  QUEUE_SHARDS?: string;
   /** Defaults to a fresh random key. */
   RUNNER_CONFIG_KEY?: string;
   /** Enables `POST /api/v1/auth/bootstrap` (first admin); 32+ characters. */
