@@ -138,6 +138,40 @@ Deno.test("webhook ingest in workerd", async (t) => {
         400,
         "invalid",
       ],
+      [
+        "a 10 MB body",
+        async () => {
+          const payload = await queued(16);
+          (payload.workflow_job as Record<string, unknown>).name = "x".repeat(10 * 1024 * 1024);
+          return postWebhook(edge.url, payload, { secret: SECRET });
+        },
+        413,
+        "too_large",
+      ],
+      [
+        "10,000 labels",
+        async () => {
+          // Short labels, so the body stays under the size limit and the label cap is what refuses.
+          const labels = Array.from({ length: 10_000 }, () => "x");
+          return postWebhook(
+            edge.url,
+            await workflowJobPayload({ action: "queued", jobId: 18, labels }),
+            { secret: SECRET },
+          );
+        },
+        400,
+        "invalid",
+      ],
+      [
+        "a run id that is a string",
+        async () => {
+          const payload = await queued(19);
+          (payload.workflow_job as Record<string, unknown>).run_id = "190";
+          return postWebhook(edge.url, payload, { secret: SECRET });
+        },
+        400,
+        "invalid",
+      ],
     ];
     for (const [name, send, status, code] of refusals) {
       await t.step(`${name} → ${status}, nothing stored`, async () => {
@@ -147,6 +181,19 @@ Deno.test("webhook ingest in workerd", async (t) => {
         assert.equal((await leaseAll(edge.url, keys.privateKeyPem)).length, 0);
       });
     }
+
+    await t.step(
+      "an action Gantry does not know is answered 202 ignored, nothing stored",
+      async () => {
+        // GitHub adds actions over time; refusing them would make it retry and alarm for nothing.
+        const payload = await queued(17);
+        payload.action = "exploded";
+        const response = await postWebhook(edge.url, payload, { secret: SECRET });
+        assert.equal(response.status, 202);
+        assert.deepEqual(await response.json(), { status: "ignored", action: "exploded" });
+        assert.equal((await leaseAll(edge.url, keys.privateKeyPem)).length, 0);
+      },
+    );
 
     await t.step("ping is answered, other events are ignored with 202", async () => {
       const ping = await postWebhook(edge.url, { zen: "Keep it simple." }, {
