@@ -12,6 +12,7 @@ import { refuseCrossOrigin } from "../auth/cross_origin.ts";
 import { requireOperator } from "../auth/operator_session.ts";
 import { hashPassword } from "../auth/password.ts";
 import { authRoutes } from "../auth/routes.ts";
+import { configRoutes } from "../config/routes.ts";
 import type { AppEnv } from "../env.ts";
 import { errorResponse } from "../errors.ts";
 import { queueOf } from "../queue/queue_of.ts";
@@ -27,6 +28,7 @@ export const apiRoutes = new Hono<AppEnv>()
   .use("/api/*", refuseCrossOrigin())
   .use("/api/*", except("/api/v1/auth/*", requireOperator("viewer")))
   .route("/", authRoutes)
+  .route("/", configRoutes)
   .get("/api/v1/jobs", async (c) => {
     const query = parseQuery(c.req.url, JobsListQuery);
     return c.json(await listJobs(databaseOf(c.env), query));

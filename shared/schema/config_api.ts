@@ -1,0 +1,288 @@
+/**
+ * Bodies of the console's configuration API (projects, repo bindings, pools)
+ * and of its backup document. The edge validates with these on the way in,
+ * the console's forms validate with the very same schemas before sending,
+ * and both parse the answers with the views. Times are epoch milliseconds.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { sanitizeLabel } from "../labels.ts";
+import { operatorTagProblems } from "../tags.ts";
+import { RepoFullName } from "./webhook.ts";
+
+const EpochMs = z.number().int().nonnegative();
+
+/** Operator tags: EC2's limits, and never the reserved `gantry:` or `aws:` prefixes. */
+export const OperatorTags = z.record(z.string(), z.string()).superRefine((tags, ctx) => {
+  for (const { key, message } of operatorTagProblems(tags)) {
+    ctx.addIssue({ code: "custom", message, path: key === undefined ? [] : [key] });
+  }
+});
+
+/** A name that becomes a runner label, so it must survive sanitizeLabel. */
+export const LabelName = z.string().trim().min(1, "required").max(64).refine(
+  (name) => sanitizeLabel(name) !== "",
+  "must contain a letter or digit (it becomes a runner label)",
+);
+
+/** A GitHub owner (user or organisation) login, compared lower-cased. */
+export const OwnerLogin = z.string().trim().regex(
+  /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/,
+  'expected a GitHub owner such as "octo-org"',
+).transform((owner) => owner.toLowerCase());
+
+/** `owner/repo`, compared and stored lower-cased (GitHub names are case-insensitive). */
+export const BoundRepoName = z.string().trim().pipe(RepoFullName)
+  .transform((name) => name.toLowerCase());
+
+/** Which repositories a project takes: the ones bound to it, or every one of an owner. */
+export const ProjectScope = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("repos") }),
+  z.object({ kind: z.literal("org"), org: OwnerLogin }),
+]);
+/** A project's scope. */
+export type ProjectScope = z.infer<typeof ProjectScope>;
+
+const Cap = z.int("expected a whole number").min(0, "use 0 for no cap");
+
+/** Body of `POST /api/v1/projects` and `PUT /api/v1/projects/:id`. */
+export const ProjectInput = z.strictObject({
+  name: LabelName,
+  /** Concurrent runners across the project; 0 = no cap. */
+  cap: Cap.default(0),
+  tags: OperatorTags.default({}),
+  isDisabled: z.boolean().default(false),
+  scope: ProjectScope.default({ kind: "repos" }),
+});
+/** A parsed project body. */
+export type ProjectInput = z.infer<typeof ProjectInput>;
+
+/** A project as the API shows it. */
+export const ProjectView = z.object({
+  id: z.string(),
+  name: z.string(),
+  cap: z.number().int(),
+  tags: z.record(z.string(), z.string()),
+  isDisabled: z.boolean(),
+  scope: ProjectScope,
+  repoCount: z.number().int().nonnegative(),
+  poolCount: z.number().int().nonnegative(),
+  createdAt: EpochMs,
+  updatedAt: EpochMs,
+});
+/** A project. */
+export type ProjectView = z.infer<typeof ProjectView>;
+
+/** Body of `POST /api/v1/repos` and `PUT /api/v1/repos/:id`: bind a repo to one project. */
+export const RepoInput = z.strictObject({
+  fullName: BoundRepoName,
+  projectId: z.string().min(1, "choose a project"),
+  /** Overrides the project's cap for this repo's jobs; null = the project's. */
+  cap: Cap.nullable().default(null),
+  tags: OperatorTags.default({}),
+});
+/** A parsed repo binding body. */
+export type RepoInput = z.infer<typeof RepoInput>;
+
+/** A repo binding as the API shows it. */
+export const RepoView = z.object({
+  id: z.string(),
+  fullName: z.string(),
+  projectId: z.string(),
+  project: z.string(),
+  cap: z.number().int().nullable(),
+  tags: z.record(z.string(), z.string()),
+  createdAt: EpochMs,
+  updatedAt: EpochMs,
+});
+/** A repo binding. */
+export type RepoView = z.infer<typeof RepoView>;
+
+/** EC2 allocation strategies a pool may ask for. */
+export const ALLOCATION_STRATEGIES = [
+  "price-capacity-optimized",
+  "lowest-price",
+  "prioritized",
+] as const;
+
+/** How a pool launches: one CreateFleet call (types × subnets) or RunInstances per subnet. */
+export const SPAWN_METHODS = ["fleet", "run_instances"] as const;
+
+const NonEmptyIds = (what: string) =>
+  z.array(z.string().trim().min(1, `empty ${what}`)).min(1, `at least one ${what}`);
+
+/** A pool's settings without its project: the shape the backup nests under a project. */
+export const PoolSettings = z.strictObject({
+  name: LabelName,
+  /** Lower numbers win when several pools match a job. */
+  priority: z.int("expected a whole number").default(100),
+  isDefault: z.boolean().default(false),
+  isEnabled: z.boolean().default(true),
+  spawn: z.enum(SPAWN_METHODS).default("fleet"),
+  isSpot: z.boolean().default(false),
+  allocationStrategy: z.enum(ALLOCATION_STRATEGIES).default("price-capacity-optimized"),
+  ami: z.string().trim().regex(/^ami-[0-9A-Za-z]+$/, 'expected an AMI id ("ami-...")'),
+  /** In order of preference (the `prioritized` strategy honours it). */
+  instanceTypes: NonEmptyIds("instance type"),
+  subnets: NonEmptyIds("subnet"),
+  securityGroups: z.array(z.string().trim().min(1, "empty security group")).default([]),
+  instanceProfile: z.string().trim().min(1).nullable().default(null),
+  rootVolumeGb: z.int("expected a whole number").min(1).max(16384).default(30),
+  /** Null: the core's `scheduler.max_runtime_minutes`. */
+  maxRuntimeMinutes: z.int("expected a whole number").positive().nullable().default(null),
+  minIdle: z.int("expected a whole number").min(0).default(0),
+  /** Concurrent runners of this pool; 0 = no cap. */
+  cap: Cap.default(0),
+  extraLabels: z.array(LabelName).default([]),
+  tags: OperatorTags.default({}),
+});
+/** A pool's settings. */
+export type PoolSettings = z.infer<typeof PoolSettings>;
+
+/** Body of `POST /api/v1/pools` and `PUT /api/v1/pools/:id`. */
+export const PoolInput = PoolSettings.extend({
+  projectId: z.string().min(1, "choose a project"),
+});
+/** A parsed pool body. */
+export type PoolInput = z.infer<typeof PoolInput>;
+
+/** A pool as the API shows it, with the launch template the core materialised. */
+export const PoolView = z.object({
+  ...PoolSettings.shape,
+  id: z.string(),
+  projectId: z.string(),
+  project: z.string(),
+  name: z.string(),
+  extraLabels: z.array(z.string()),
+  tags: z.record(z.string(), z.string()),
+  launchTemplateId: z.string().nullable(),
+  launchTemplateVersion: z.number().int().nullable(),
+  createdAt: EpochMs,
+  updatedAt: EpochMs,
+});
+/** A pool. */
+export type PoolView = z.infer<typeof PoolView>;
+
+/** `GET /api/v1/projects`. */
+export const ProjectsResponse = z.object({ projects: z.array(ProjectView) });
+/** `GET /api/v1/repos`. */
+export const ReposResponse = z.object({ repos: z.array(RepoView) });
+/** `GET /api/v1/pools`. */
+export const PoolsResponse = z.object({ pools: z.array(PoolView) });
+
+/** One project in a backup, its repos and pools nested, everything by stable name. */
+export const BackupProject = z.strictObject({
+  ...ProjectInput.shape,
+  repos: z.array(z.strictObject({
+    fullName: BoundRepoName,
+    cap: Cap.nullable().default(null),
+    tags: OperatorTags.default({}),
+  })).default([]),
+  pools: z.array(PoolSettings).default([]),
+});
+/** One project in a backup. */
+export type BackupProject = z.infer<typeof BackupProject>;
+
+/**
+ * `GET /api/v1/backup` and the body of `POST /api/v1/backup/import`: projects
+ * by name, pools by (project, name), repos by full name. No ids, no jobs, no
+ * launch templates: only what an operator configures.
+ */
+export const BackupDocument = z.strictObject({
+  kind: z.literal("gantry-backup"),
+  version: z.literal(1),
+  exportedAt: EpochMs.optional(),
+  projects: z.array(BackupProject),
+}).superRefine((backup, ctx) => {
+  const projectLabels = new Map<string, number>();
+  const repoOwners = new Map<string, number>();
+  const orgOwners = new Map<string, number>();
+  backup.projects.forEach((project, i) => {
+    const label = sanitizeLabel(project.name);
+    const first = projectLabels.get(label);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["projects", i, "name"],
+        message: `same runner label "${label}" as projects.${first}.name`,
+      });
+    } else projectLabels.set(label, i);
+    if (project.scope.kind === "org") {
+      const owner = orgOwners.get(project.scope.org);
+      if (owner !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["projects", i, "scope", "org"],
+          message: `org "${project.scope.org}" is already the scope of projects.${owner}`,
+        });
+      } else orgOwners.set(project.scope.org, i);
+    }
+    project.repos.forEach((repo, j) => {
+      const owner = repoOwners.get(repo.fullName);
+      if (owner !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["projects", i, "repos", j, "fullName"],
+          message: `a repository belongs to one project; already in projects.${owner}`,
+        });
+      } else repoOwners.set(repo.fullName, i);
+    });
+    const poolLabels = new Map<string, number>();
+    let defaultPool: number | undefined;
+    project.pools.forEach((pool, j) => {
+      const poolLabel = sanitizeLabel(pool.name);
+      const seen = poolLabels.get(poolLabel);
+      if (seen !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["projects", i, "pools", j, "name"],
+          message: `same runner label "${poolLabel}" as pools.${seen}.name`,
+        });
+      } else poolLabels.set(poolLabel, j);
+      if (pool.isDefault) {
+        if (defaultPool !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["projects", i, "pools", j, "isDefault"],
+            message: `only one default pool per project; pools.${defaultPool} is already`,
+          });
+        } else defaultPool = j;
+      }
+    });
+  });
+});
+/** A backup. */
+export type BackupDocument = z.infer<typeof BackupDocument>;
+
+/** Query of `POST /api/v1/backup/import`: `dryRun=true` only shows what would change. */
+export const ImportQuery = z.object({
+  dryRun: z.enum(["true", "false", "1", "0"]).default("false")
+    .transform((value) => value === "true" || value === "1"),
+});
+
+/** One entity an import creates, updates, or leaves as it is. */
+export const ImportChange = z.object({
+  kind: z.enum(["project", "repo", "pool"]),
+  /** The stable name: `my-app`, `octocat/hello-world`, `my-app/large`. */
+  key: z.string(),
+  action: z.enum(["create", "update", "unchanged"]),
+  /** The fields an update changes (for a repo moved to another project: `project`). */
+  fields: z.array(z.string()),
+});
+/** One entity an import touches. */
+export type ImportChange = z.infer<typeof ImportChange>;
+
+/** The answer to an import: the diff, and whether it was applied. */
+export const ImportResult = z.object({
+  isApplied: z.boolean(),
+  changes: z.array(ImportChange),
+  summary: z.object({
+    create: z.number().int().nonnegative(),
+    update: z.number().int().nonnegative(),
+    unchanged: z.number().int().nonnegative(),
+  }),
+});
+/** The answer to an import. */
+export type ImportResult = z.infer<typeof ImportResult>;
