@@ -19,6 +19,10 @@ const BASELINE_CONFIG = "test/bench/baseline/wrangler.toml";
 /** Requests in flight at once. On 2 cores 32 … 64 all saturate workerd; see the sweep in the report. */
 const CONCURRENCY = 48;
 const FIRST_JOB_ID = 1_000_000;
+/** Jobs of the steady-rate run sit above every saturation id. */
+const FIRST_STEADY_JOB_ID = 2_000_000;
+/** A busy organisation's webhook rate, well below saturation: what accept latency GitHub sees. */
+const STEADY_PER_S = 200;
 
 /** Warms the isolate, the JIT and the SQLite pages so the timed run sees a steady state. */
 async function warmUp(bench: BenchEdge, warmup: readonly PreparedRequest[]): Promise<void> {
@@ -39,16 +43,28 @@ function countDelivery(expected: readonly number[], leased: readonly number[]) {
   return { duplicates, lost };
 }
 
-async function ingestOnEdge(warmup: PreparedRequest[], measured: PreparedRequest[]) {
+async function ingestOnEdge(
+  warmup: PreparedRequest[],
+  measured: PreparedRequest[],
+  steady: PreparedRequest[],
+) {
   const bench = await startBenchEdge();
   try {
     await warmUp(bench, warmup);
     await drainJobIds(bench); // the warm-up events are not part of the count
     const result = await runLoad(bench.edge.url, measured, { concurrency: CONCURRENCY });
     assertStatuses("edge ingest", result, [202]);
+    const steadyResult = await runLoad(bench.edge.url, steady, {
+      concurrency: CONCURRENCY,
+      perSecond: STEADY_PER_S,
+    });
+    assertStatuses("edge ingest at a steady rate", steadyResult, [202]);
     const leased = await drainJobIds(bench);
-    const expected = measured.map((_, i) => FIRST_JOB_ID + i);
-    return { result, ...countDelivery(expected, leased) };
+    const expected = [
+      ...measured.map((_, i) => FIRST_JOB_ID + i),
+      ...steady.map((_, i) => FIRST_STEADY_JOB_ID + i),
+    ];
+    return { result, steadyResult, ...countDelivery(expected, leased) };
   } finally {
     await bench.close();
   }
@@ -77,8 +93,9 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
   // Sign everything before any clock starts; warm-up ids sit below the measured ones.
   const warmup = await signedQueuedWebhooks(FIRST_JOB_ID - warmupCount, warmupCount);
   const measured = await signedQueuedWebhooks(FIRST_JOB_ID, total);
+  const steady = await signedQueuedWebhooks(FIRST_STEADY_JOB_ID, options.isQuick ? 400 : 2_000);
 
-  const edge = await ingestOnEdge(warmup, measured);
+  const edge = await ingestOnEdge(warmup, measured, steady);
   const baseline = await ingestOnBaseline(warmup, measured);
   const ms = (value: number) => round(value, 2);
   return [
@@ -97,6 +114,18 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
     },
     { key: "ingest.p50_ms", label: "ingest: accept p50", value: ms(edge.result.p50Ms), unit: "ms" },
     { key: "ingest.p99_ms", label: "ingest: accept p99", value: ms(edge.result.p99Ms), unit: "ms" },
+    {
+      key: "ingest.steady_p50_ms",
+      label: `ingest: accept p50 at ${STEADY_PER_S}/s`,
+      value: ms(edge.steadyResult.p50Ms),
+      unit: "ms",
+    },
+    {
+      key: "ingest.steady_p99_ms",
+      label: `ingest: accept p99 at ${STEADY_PER_S}/s`,
+      value: ms(edge.steadyResult.p99Ms),
+      unit: "ms",
+    },
     {
       key: "ingest.baseline_per_s",
       label: "ingest: baseline throughput",

@@ -1,8 +1,10 @@
 /**
- * A closed-loop HTTP load generator: `concurrency` workers each send the next
- * prepared request as soon as their previous one is answered, over keep-alive
- * connections. Requests are built before timing so the clock sees only the
- * round trips.
+ * An HTTP load generator over keep-alive connections. Closed loop by default:
+ * `concurrency` workers each send the next prepared request as soon as their
+ * previous one is answered. With `perSecond` it is open loop, as webhooks
+ * arrive: request i is due at start + i / perSecond, and its latency counts
+ * from when it was due, so a backlog shows instead of hiding. Requests are
+ * built before timing so the clock sees only the round trips.
  */
 import { percentile } from "./figure.ts";
 
@@ -28,7 +30,7 @@ export interface LoadResult {
 export async function runLoad(
   baseUrl: string,
   requests: readonly PreparedRequest[],
-  options: { concurrency: number },
+  options: { concurrency: number; perSecond?: number },
 ): Promise<LoadResult> {
   // One pool per run, sized to the concurrency, so every worker keeps its connection alive.
   const client = Deno.createHttpClient({ poolMaxIdlePerHost: options.concurrency });
@@ -36,10 +38,16 @@ export async function runLoad(
   const statuses = new Map<number, number>();
   const firstBodies = new Map<number, string>();
   let next = 0;
+  let startedAt = 0;
   const worker = async () => {
     for (let index = next++; index < requests.length; index = next++) {
       const { path, headers, body } = requests[index];
-      const sentAt = performance.now();
+      let sentAt = performance.now();
+      if (options.perSecond !== undefined) {
+        const dueAt = startedAt + (index * 1000) / options.perSecond;
+        if (dueAt > sentAt) await new Promise((resolve) => setTimeout(resolve, dueAt - sentAt));
+        sentAt = dueAt;
+      }
       // Typed through a variable: deno.json's "dom" lib declares fetch without Deno's `client`.
       const init: RequestInit & { client: Deno.HttpClient } = {
         method: "POST",
@@ -54,7 +62,7 @@ export async function runLoad(
       if (!firstBodies.has(response.status)) firstBodies.set(response.status, text.slice(0, 300));
     }
   };
-  const startedAt = performance.now();
+  startedAt = performance.now();
   try {
     await Promise.all(Array.from({ length: options.concurrency }, worker));
   } finally {
