@@ -1,6 +1,9 @@
 /** Sign-in settings from the Worker's vars, with their defaults. */
-import { GantryError } from "../../shared/errors.ts";
 import type { Env } from "../env.ts";
+import { MisconfiguredError } from "./misconfigured_error.ts";
+import { oidcConfigOf } from "./oidc_config.ts";
+
+export { MisconfiguredError };
 
 /** Sign-in settings, parsed. */
 export interface AuthConfig {
@@ -10,13 +13,8 @@ export interface AuthConfig {
   windowMs: number;
   /** OIDC is configured: the sign-in page offers SSO. */
   isSsoConfigured: boolean;
-}
-
-/** An operator-set var that cannot be used (HTTP 500, with the var named so it can be fixed). */
-export class MisconfiguredError extends GantryError {
-  constructor(message: string) {
-    super("misconfigured", message);
-  }
+  /** AUTH_DISABLED=true: no sign-in; everyone who reaches the edge is an admin. */
+  isAuthDisabled: boolean;
 }
 
 const EIGHT_HOURS = 8 * 3600;
@@ -33,8 +31,23 @@ export function authConfigOf(env: Env): AuthConfig {
     maxFailuresPerAccount: positiveInteger(env, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
     maxFailuresPerIp: positiveInteger(env, "LOGIN_MAX_FAILURES_PER_IP", 20),
     windowMs: positiveInteger(env, "LOGIN_WINDOW_SECONDS", 15 * 60) * 1000,
-    isSsoConfigured: Boolean(env.OIDC_ISSUER && env.OIDC_CLIENT_ID),
+    isSsoConfigured: oidcConfigOf(env) !== null,
+    isAuthDisabled: isAuthDisabled(env),
   };
+}
+
+/**
+ * AUTH_DISABLED: `true` turns sign-in off (for an edge behind an
+ * authenticating proxy); unset, empty or `false` keeps it on.
+ *
+ * @throws {MisconfiguredError} for any other value, so a typo ("yes", "1")
+ *   neither opens the console nor is silently ignored.
+ */
+export function isAuthDisabled(env: Env): boolean {
+  const raw = env.AUTH_DISABLED?.trim().toLowerCase();
+  if (raw === undefined || raw === "" || raw === "false") return false;
+  if (raw === "true") return true;
+  throw new MisconfiguredError("AUTH_DISABLED must be true or false");
 }
 
 type IntegerVar =

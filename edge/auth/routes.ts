@@ -1,6 +1,7 @@
 /**
- * `/api/v1/auth/*`: sign-in options, local sign-in and sign-out, the current
- * session, and the one-time bootstrap of the first admin.
+ * `/api/v1/auth/*`: sign-in options, local sign-in and sign-out, SSO
+ * (oidc_routes.ts), the current session, and the one-time bootstrap of the
+ * first admin.
  */
 import { Hono } from "hono";
 import { ConflictError, NotFoundError, UnauthorizedError } from "../../shared/errors.ts";
@@ -17,6 +18,7 @@ import type { AppEnv, Operator } from "../env.ts";
 import { parseBody } from "../validation.ts";
 import { authConfigOf } from "./auth_config.ts";
 import { isBootstrapToken } from "./bootstrap.ts";
+import { oidcRoutes } from "./oidc_routes.ts";
 import { endSession, readSession, requireOperator, startSession } from "./operator_session.ts";
 import { hashPassword } from "./password.ts";
 import { signIn } from "./sign_in.ts";
@@ -36,8 +38,12 @@ function sessionView(operator: Operator): SessionView {
 }
 
 export const authRoutes = new Hono<AppEnv>()
+  .route("/", oidcRoutes)
   .get("/api/v1/auth/options", (c) => {
-    const options: AuthOptions = { local: true, sso: authConfigOf(c.env).isSsoConfigured };
+    const config = authConfigOf(c.env);
+    const options: AuthOptions = config.isAuthDisabled
+      ? { local: false, sso: false, authDisabled: true }
+      : { local: true, sso: config.isSsoConfigured, authDisabled: false };
     return c.json(options);
   })
   .post("/api/v1/auth/login", async (c) => {

@@ -82,6 +82,8 @@ export type SessionView = z.infer<typeof SessionView>;
 export const AuthOptions = z.object({
   local: z.boolean(),
   sso: z.boolean(),
+  /** AUTH_DISABLED=true: no sign-in; the console says so on every page. */
+  authDisabled: z.boolean(),
 });
 /** Sign-in options. */
 export type AuthOptions = z.infer<typeof AuthOptions>;

@@ -30,6 +30,17 @@ export interface EdgeSecrets {
   LOGIN_WINDOW_SECONDS?: string;
   OIDC_ISSUER?: string;
   OIDC_CLIENT_ID?: string;
+  OIDC_CLIENT_SECRET?: string;
+  OIDC_REDIRECT_URI?: string;
+  OIDC_SCOPES?: string;
+  OIDC_GROUPS_CLAIM?: string;
+  OIDC_ALLOWED_DOMAINS?: string;
+  OIDC_ALLOWED_EMAILS?: string;
+  OIDC_ALLOWED_GROUPS?: string;
+  OIDC_ADMIN_GROUPS?: string;
+  OIDC_ADMIN_EMAILS?: string;
+  /** `true` turns console sign-in off (behind an authenticating proxy). */
+  AUTH_DISABLED?: string;
 }
 
 export interface Edge {

@@ -107,7 +107,7 @@ Deno.test("console API: bootstrap, sign-in, sessions, CSRF, roles, rate limits, 
       "sign-in options offer local sign-in and no SSO when OIDC is not set",
       async () => {
         const response = await call(stack, "/api/v1/auth/options");
-        assert.deepEqual(await response.json(), { local: true, sso: false });
+        assert.deepEqual(await response.json(), { local: true, sso: false, authDisabled: false });
       },
     );
 

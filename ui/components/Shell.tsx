@@ -12,6 +12,7 @@ export function Shell(props: { children: ComponentChildren }) {
   const { router, session } = useConsole();
   const page = router.route.value.page;
   const user = session.user.value;
+  const isAuthDisabled = session.options.value.authDisabled;
   return (
     <div class="shell">
       <nav class="sidebar" aria-label="Console">
@@ -34,12 +35,27 @@ export function Shell(props: { children: ComponentChildren }) {
             <span>{user?.email ?? user?.id}</span>
             <span class="role">{user?.role}</span>
           </div>
-          <button type="button" class="button secondary" onClick={() => session.signOut()}>
-            Sign out
-          </button>
+          {!isAuthDisabled && (
+            <button
+              type="button"
+              class="button secondary"
+              onClick={() => session.signOut()}
+            >
+              Sign out
+            </button>
+          )}
         </div>
       </nav>
-      <main class="content">{props.children}</main>
+      <main class="content">
+        {isAuthDisabled && (
+          <p class="banner banner-bad" role="alert" data-testid="auth-disabled-banner">
+            <strong>Sign-in is disabled</strong>{" "}
+            (AUTH_DISABLED=true): anyone who can reach this console acts as an admin. Run it only
+            behind a proxy that authenticates every request.
+          </p>
+        )}
+        {props.children}
+      </main>
     </div>
   );
 }

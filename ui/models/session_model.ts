@@ -32,7 +32,7 @@ export interface SessionModel {
 export function createSessionModel(api: ApiClient): SessionModel {
   const status = signal<SessionStatus>("loading");
   const user = signal<SessionView | null>(null);
-  const options = signal<AuthOptions>({ local: true, sso: false });
+  const options = signal<AuthOptions>({ local: true, sso: false, authDisabled: false });
   const error = signal<string | null>(null);
   const isBusy = signal(false);
 
@@ -100,3 +100,33 @@ function messageOf(reason: unknown): string {
 function formatWait(seconds: number): string {
   return seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
 }
+
+/**
+ * Why an SSO sign-in came back refused (`/signin?sso_error=<reason>`, set by
+ * the edge's callback), in words for the person at the form; null for none.
+ */
+export function ssoErrorMessage(reason: string | null): string | null {
+  if (!reason) return null;
+  return SSO_ERRORS[reason] ??
+    "SSO sign-in failed. Try again, or ask an administrator to check the sign-in audit log.";
+}
+
+const SSO_ERRORS: Record<string, string> = {
+  email_not_allowed:
+    "Your SSO account's email is not allowed to sign in here (neither the address nor its domain is on the allowlist). Ask an administrator to add it.",
+  group_not_allowed:
+    "Your SSO account is not in a group allowed to sign in here. Ask an administrator to add you to an allowed group.",
+  email_unverified:
+    "Your identity provider says your email address is not verified. Verify it there, then try again.",
+  no_email:
+    "Your identity provider did not share an email address, which Gantry needs. Ask an administrator to add the email scope.",
+  expired: "The SSO sign-in took too long or was started in another browser. Start again.",
+  state_mismatch:
+    "The SSO sign-in could not be verified: the answer does not belong to the sign-in this browser started. Start again.",
+  nonce_mismatch:
+    "The SSO sign-in could not be verified: the identity provider's token was not issued for this sign-in. Start again.",
+  invalid_response:
+    "The SSO sign-in could not be verified: the identity provider's answer failed a check. Start again.",
+  provider_refused: "The identity provider did not complete the sign-in.",
+  unavailable: "The identity provider cannot be reached right now. Try again later.",
+};

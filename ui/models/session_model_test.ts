@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { ApiError } from "../api/client.ts";
 import { fakeApi } from "../api/fake_client.ts";
-import { createSessionModel } from "./session_model.ts";
+import { createSessionModel, ssoErrorMessage } from "./session_model.ts";
 
 const ADMIN = { id: "u1", email: "admin@example.com", role: "admin" as const, expiresAt: 9e12 };
 
 Deno.test("loading with no session shows the sign-in page without an error", async () => {
   const model = createSessionModel(fakeApi({
     me: () => Promise.reject(new ApiError(401, "unauthorized", "sign in first")),
-    authOptions: () => Promise.resolve({ local: true, sso: true }),
+    authOptions: () => Promise.resolve({ local: true, sso: true, authDisabled: false }),
   }));
   assert.equal(model.status.value, "loading");
   await model.load();
@@ -55,4 +55,16 @@ Deno.test("signing in, expiring and signing out move between the states", async 
   assert.equal(model.user.value, null);
   assert.equal(model.error.value, null);
   assert.deepEqual(api.calls.map(([name]) => name), ["login", "login", "logout"]);
+});
+
+Deno.test("an SSO refusal reason from the callback reads as a sentence; none is no error", () => {
+  assert.equal(ssoErrorMessage(null), null);
+  assert.match(ssoErrorMessage("email_not_allowed") ?? "", /email is not allowed/);
+  assert.match(ssoErrorMessage("group_not_allowed") ?? "", /not in a group allowed/);
+  assert.match(ssoErrorMessage("state_mismatch") ?? "", /could not be verified/);
+  assert.match(
+    ssoErrorMessage("<script>") ?? "",
+    /^SSO sign-in failed/,
+    "unknown codes are generic",
+  );
 });

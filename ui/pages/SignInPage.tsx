@@ -1,4 +1,5 @@
 import { useConsole } from "../console.ts";
+import { ssoErrorMessage } from "../models/session_model.ts";
 
 /** Email and password; "Sign in with SSO" only when the edge has OIDC configured. */
 export function SignInPage(props: { next: string }) {
@@ -12,7 +13,10 @@ export function SignInPage(props: { next: string }) {
     );
     if (isSignedIn) router.navigate(props.next, { replace: true });
   };
-  const error = session.error.value;
+  // The edge's SSO callback sends refusals back here as ?sso_error=<reason>.
+  const search = router.href.value.split("?")[1] ?? "";
+  const ssoError = ssoErrorMessage(new URLSearchParams(search).get("sso_error"));
+  const error = session.error.value ?? ssoError;
   return (
     <div class="signin">
       <form class="card signin-card" onSubmit={onSubmit} aria-labelledby="signin-title">

@@ -1,0 +1,137 @@
+/**
+ * `/api/v1/auth/oidc/*`: console SSO. `login` starts an Authorization Code +
+ * PKCE sign-in at the provider; `callback` finishes it, applies the
+ * allowlists, and starts a session. Both are browser navigations, so a
+ * refusal sends the browser back to the sign-in page with a reason
+ * (`/signin?sso_error=…`) rather than a JSON error; every attempt is audited.
+ */
+import { type Context, Hono } from "hono";
+import { NotFoundError, UpstreamError } from "../../shared/errors.ts";
+import { recordAudit } from "../api/audit_log.ts";
+import { databaseOf } from "../api/database.ts";
+import type { AppEnv } from "../env.ts";
+import { authConfigOf } from "./auth_config.ts";
+import {
+  authorizationUrlOf,
+  claimsOfCallback,
+  newTransaction,
+  OidcCallbackError,
+} from "./oidc_client.ts";
+import { type OidcConfig, oidcConfigOf } from "./oidc_config.ts";
+import { safeNextPath, saveTransaction, takeTransaction } from "./oidc_transaction.ts";
+import { startSession } from "./operator_session.ts";
+import { ssoAccessOf } from "./sso_access.ts";
+import { recordSsoUser } from "./sso_user.ts";
+
+export const OIDC_CALLBACK_PATH = "/api/v1/auth/oidc/callback";
+
+function ssoConfigOf(c: Context<AppEnv>): OidcConfig {
+  const config = authConfigOf(c.env).isAuthDisabled ? null : oidcConfigOf(c.env);
+  if (!config) {
+    throw new NotFoundError("SSO is not configured (set OIDC_ISSUER and OIDC_CLIENT_ID)");
+  }
+  return config;
+}
+
+function redirectUriOf(c: Context<AppEnv>, config: OidcConfig): string {
+  return config.redirectUri ?? `${new URL(c.req.url).origin}${OIDC_CALLBACK_PATH}`;
+}
+
+/** Back to the sign-in page, saying why. */
+function toSignIn(c: Context<AppEnv>, reason: string, next: string): Response {
+  const query = new URLSearchParams({ next, sso_error: reason });
+  return c.redirect(`/signin?${query}`, 302);
+}
+
+export const oidcRoutes = new Hono<AppEnv>()
+  .get("/api/v1/auth/oidc/login", async (c) => {
+    const config = ssoConfigOf(c);
+    const transaction = newTransaction(safeNextPath(c.req.query("next")));
+    let url: URL;
+    try {
+      url = await authorizationUrlOf(config, {
+        transaction,
+        redirectUri: redirectUriOf(c, config),
+      });
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      console.error(
+        JSON.stringify({ level: "error", msg: "sso unavailable", error: error.message }),
+      );
+      return toSignIn(c, "unavailable", transaction.next);
+    }
+    await saveTransaction(c, transaction);
+    return c.redirect(url.href, 302);
+  })
+  .get(OIDC_CALLBACK_PATH, async (c) => {
+    const config = ssoConfigOf(c);
+    const db = databaseOf(c.env);
+    const context = {
+      method: "sso",
+      ip: c.req.header("cf-connecting-ip") ?? "unknown",
+      userAgent: c.req.header("user-agent")?.slice(0, 200) ?? null,
+    };
+    const refuse = async (
+      reason: string,
+      next: string,
+      detail: { email?: string | null; groups?: string[]; error?: string } = {},
+    ) => {
+      await recordAudit(db, {
+        actor: detail.email ?? "sso",
+        action: "auth.login",
+        target: detail.email ?? null,
+        outcome: "failed",
+        payload: {
+          ...context,
+          reason,
+          ...(detail.groups ? { groups: detail.groups.slice(0, 50) } : {}),
+          ...(detail.error ? { error: detail.error } : {}),
+        },
+      });
+      return toSignIn(c, reason, next);
+    };
+
+    const transaction = await takeTransaction(c);
+    if (!transaction) return await refuse("expired", "/");
+    let claims: Record<string, unknown>;
+    try {
+      claims = await claimsOfCallback(config, {
+        callbackUrl: new URL(c.req.url),
+        redirectUri: redirectUriOf(c, config),
+        transaction,
+      });
+    } catch (error) {
+      if (error instanceof OidcCallbackError) {
+        return await refuse(error.reason, transaction.next, { error: error.message });
+      }
+      if (error instanceof UpstreamError) {
+        return await refuse("unavailable", transaction.next, { error: error.message });
+      }
+      throw error;
+    }
+
+    const access = ssoAccessOf(claims, config);
+    if (!access.isAllowed) {
+      return await refuse(access.reason, transaction.next, {
+        email: access.email,
+        groups: access.groups,
+      });
+    }
+    const name = typeof claims.name === "string" ? claims.name.slice(0, 100) : null;
+    const id = await recordSsoUser(
+      db,
+      { email: access.email, name, role: access.role },
+      Date.now(),
+    );
+    await startSession(c, { id, email: access.email, role: access.role }, {
+      ttlSeconds: authConfigOf(c.env).sessionTtlSeconds,
+    });
+    await recordAudit(db, {
+      actor: access.email,
+      action: "auth.login",
+      target: id,
+      outcome: "ok",
+      payload: { ...context, role: access.role, groups: access.groups.slice(0, 50) },
+    });
+    return c.redirect(transaction.next, 302);
+  });
