@@ -144,7 +144,8 @@ export function actionsRoutes(state: GithubState): Hono {
   app.get("/repos/:owner/:repo/actions/runs/:run_id/jobs", (c) => {
     const grant = requireInstallation(c, repoScope(c));
     if (grant instanceof Response) return grant;
-    const jobs = state.workflows.jobsOfRun(repoName(c), Number(c.req.param("run_id")));
+    const filter = c.req.query("filter") === "all" ? "all" : "latest";
+    const jobs = state.workflows.jobsOfRun(repoName(c), Number(c.req.param("run_id")), filter);
     if (jobs.length === 0) return notFound();
     return listResponse(c, "jobs", jobs);
   });

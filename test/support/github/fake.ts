@@ -11,6 +11,7 @@
  * - `GET /_github/runners`; `PATCH /_github/runners/{id}` `{ status, busy, os }`
  * - `POST /_github/deliveries` (a {@link DeliverySeed}) → 201 delivery
  * - `POST /_github/tokens/expire` → every installation token stops working
+ * - `POST /_github/rate-limit` (a {@link RateLimitFault}) → the next calls are refused
  *
  * @module
  */
@@ -20,6 +21,7 @@ import { generateAppKeys, InstallationTokens } from "./app_auth.ts";
 import { DeliveryLog, type DeliverySeed, type HookDelivery } from "./deliveries.ts";
 import { actionsRoutes } from "./actions_routes.ts";
 import { appRoutes } from "./app_routes.ts";
+import { type RateLimitFault, RateLimits } from "./rate_limits.ts";
 import { githubError } from "./rest.ts";
 import type { GithubState, InstallationConfig } from "./state.ts";
 import { type RegisteredRunner, type Runner, RunnerRegistry } from "./runners.ts";
@@ -30,6 +32,7 @@ export type {
   HookDelivery,
   InstallationConfig,
   JobSeed,
+  RateLimitFault,
   RegisteredRunner,
   Runner,
   WorkflowJob,
@@ -90,6 +93,8 @@ export interface GithubFake {
   deliveries(): HookDelivery[];
   /** Expire installation tokens (all, or one installation's) so clients must fetch new ones. */
   expireTokens(installationId?: number): void;
+  /** Refuse the next API calls with GitHub's primary or secondary rate-limit answer. */
+  rateLimit(fault: RateLimitFault): void;
   close(): Promise<void>;
 }
 
@@ -108,6 +113,11 @@ const RunnerPatch = z.object({
   status: z.enum(["online", "offline"]).optional(),
   busy: z.boolean().optional(),
   os: z.string().optional(),
+});
+const RateLimitBody = z.object({
+  kind: z.enum(["primary", "secondary"]),
+  count: z.int().positive(),
+  resetInSeconds: z.number().nonnegative().optional(),
 });
 const JobSeedBody = z.looseObject({ repo: z.string().regex(/^[^/\s]+\/[^/\s]+$/) });
 
@@ -128,6 +138,7 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
     apiUrl: () => url,
   };
   const calls: RecordedCall[] = [];
+  const rateLimits = new RateLimits();
 
   const control = new Hono()
     .get("/calls", (c) => c.json(calls))
@@ -163,6 +174,12 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
     .post("/tokens/expire", (c) => {
       state.tokens.expireAll();
       return c.body(null, 204);
+    })
+    .post("/rate-limit", async (c) => {
+      const fault = RateLimitBody.safeParse(await c.req.json().catch(() => undefined));
+      if (!fault.success) return githubError(422, z.prettifyError(fault.error));
+      rateLimits.add(fault.data);
+      return c.body(null, 204);
     });
 
   const app = new Hono();
@@ -177,15 +194,19 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
     const body = c.req.method === "GET" || c.req.method === "DELETE"
       ? null
       : parseJson(await c.req.text());
-    await next();
+    const refusal = rateLimits.refusal(at);
+    if (refusal) c.res = refusal;
+    else {
+      await next();
+      c.header("x-ratelimit-limit", "5000");
+      c.header("x-ratelimit-remaining", String(Math.max(5000 - calls.length - 1, 0)));
+      c.header("x-ratelimit-used", String(calls.length + 1));
+      c.header("x-ratelimit-reset", String(Math.floor(at / 1000) + 3600));
+      c.header("x-ratelimit-resource", "core");
+    }
     c.header("x-github-api-version-selected", "2022-11-28");
     c.header("x-github-media-type", "github.v3; format=json");
     c.header("x-github-request-id", crypto.randomUUID().toUpperCase());
-    c.header("x-ratelimit-limit", "5000");
-    c.header("x-ratelimit-remaining", String(Math.max(5000 - calls.length - 1, 0)));
-    c.header("x-ratelimit-used", String(calls.length + 1));
-    c.header("x-ratelimit-reset", String(Math.floor(at / 1000) + 3600));
-    c.header("x-ratelimit-resource", "core");
     const url = new URL(c.req.url);
     calls.push({
       method: c.req.method,
@@ -228,6 +249,7 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
     addDelivery: (seed) => state.deliveries.add(seed),
     deliveries: () => state.deliveries.list(),
     expireTokens: (installationId) => state.tokens.expireAll(installationId),
+    rateLimit: (fault) => rateLimits.add(fault),
     close: () => server.shutdown(),
   };
 }

@@ -82,8 +82,11 @@ Deno.test("seeded jobs appear in queued runs, and a completed job can be re-run"
       job_id: done.id,
     });
     assert.equal(rerun.status, 201);
-    assert.equal(fake.jobs.get(done.id)?.status, "queued");
-    assert.equal(fake.jobs.get(done.id)?.run_attempt, 2);
+    assert.equal(fake.jobs.get(done.id)?.status, "completed", "the first try stays as it was");
+    const retry = [...fake.jobs.values()].find((j) => j.run_id === done.run_id && j.id !== done.id);
+    assert.equal(retry?.status, "queued", "the re-run is a new job of the same run");
+    assert.equal(retry?.run_attempt, 2);
+    assert.equal(retry?.name, done.name);
     assert.equal(
       await statusOf(octokit.request("POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun", {
         owner: "acme",

@@ -111,13 +111,23 @@ export class WorkflowStore {
       : undefined;
   }
 
-  /** The jobs of run `runId` in `repo`, oldest first. */
-  jobsOfRun(repo: string, runId: number): WorkflowJob[] {
-    return [...this.jobs.entries()]
+  /**
+   * The jobs of run `runId` in `repo`, oldest first: of its latest attempt
+   * (each job's newest try, as GitHub's `filter=latest`), or of every attempt.
+   */
+  jobsOfRun(repo: string, runId: number, filter: "latest" | "all" = "latest"): WorkflowJob[] {
+    const all = [...this.jobs.entries()]
       .filter(([id, job]) =>
         job.run_id === runId && this.#repoOf(id, job).toLowerCase() === repo.toLowerCase()
       )
       .map(([, job]) => job);
+    if (filter === "all") return all;
+    const newest = new Map<string, WorkflowJob>();
+    for (const job of all) {
+      const seen = newest.get(job.name);
+      if (!seen || (job.run_attempt ?? 1) >= (seen.run_attempt ?? 1)) newest.set(job.name, job);
+    }
+    return all.filter((job) => newest.get(job.name) === job);
   }
 
   /** The runs of `repo`, newest first. */
@@ -188,26 +198,36 @@ export class WorkflowStore {
   }
 
   /**
-   * Queue a completed job again as a new attempt, as `POST .../jobs/{id}/rerun`
-   * does. Returns false when the job is not completed (GitHub refuses those).
+   * Queue a completed job again in a new attempt of its run, as
+   * `POST .../jobs/{id}/rerun` does: GitHub gives the new try a new job id
+   * (the old one stays, completed). Returns the new job, or undefined when
+   * the job is not completed or not its run's latest try (GitHub refuses those).
    */
-  rerunJob(id: number): boolean {
+  rerunJob(id: number): WorkflowJob | undefined {
     const job = this.jobs.get(id);
-    if (job === undefined || job.status !== "completed") return false;
+    if (job === undefined || job.status !== "completed") return undefined;
+    const repo = this.#repoOf(id, job);
+    if (!this.jobsOfRun(repo, job.run_id).includes(job)) return undefined;
     const now = githubTime();
-    Object.assign(job, {
+    const attempt =
+      Math.max(...this.jobsOfRun(repo, job.run_id, "all").map((j) => j.run_attempt ?? 1)) + 1;
+    const { id: _id, url: _url, html_url: _html, node_id: _node, check_run_url: _check, ...rest } =
+      job;
+    return this.addJob({
+      ...rest,
+      repo,
       status: "queued",
       conclusion: null,
-      run_attempt: (job.run_attempt ?? 1) + 1,
+      run_attempt: attempt,
       created_at: now,
       started_at: now,
       completed_at: null,
+      steps: [],
       runner_id: null,
       runner_name: null,
       runner_group_id: null,
       runner_group_name: null,
     });
-    return true;
   }
 
   #repoOf(id: number, job: WorkflowJob): string {
