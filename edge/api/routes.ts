@@ -22,6 +22,7 @@ import { databaseOf } from "./database.ts";
 import { jobDetail } from "./job_detail_query.ts";
 import { listJobs } from "./jobs_query.ts";
 import { overview } from "./overview_query.ts";
+import { statsRoutes } from "./stats_routes.ts";
 import { userStoreOf } from "./user_store.ts";
 
 export const apiRoutes = new Hono<AppEnv>()
@@ -65,6 +66,7 @@ export const apiRoutes = new Hono<AppEnv>()
     });
     return c.json({ user }, 201);
   })
+  .route("/", statsRoutes)
   // Unknown API paths answer JSON here rather than falling through to the console's assets.
   .all("/api/*", () => {
     throw new NotFoundError("no such API route");

@@ -1,20 +1,18 @@
-/** `/api/v1/dead-letters`: events the queue gave up on, and putting them back. */
+/**
+ * `/api/v1/dead-letters`: events the queue gave up on, and putting them
+ * back (admin only, refused cross-site, audited whether or not it worked).
+ */
 import { Hono } from "hono";
-import { csrf } from "hono/csrf";
-import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import { NotFoundError } from "../../shared/errors.ts";
+import { recordAudit } from "../api/audit_log.ts";
+import { databaseOf } from "../api/database.ts";
+import { refuseCrossOrigin } from "../auth/cross_origin.ts";
 import { requireOperator } from "../auth/operator_session.ts";
 import type { AppEnv } from "../env.ts";
 import { errorResponse } from "../errors.ts";
 import { invalidFrom } from "../validation.ts";
 import { queueOf } from "./queue_of.ts";
-
-/** Cookie sessions need CSRF protection; bearer tokens cannot be sent by another site. */
-const csrfUnlessBearer = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.req.header("authorization")?.startsWith("Bearer ")) return await next();
-  return await csrf()(c, next);
-});
 
 const EventId = z.coerce.number().int().positive();
 
@@ -24,15 +22,23 @@ export const deadLetterRoutes = new Hono<AppEnv>()
   })
   .post(
     "/api/v1/dead-letters/:eventId/requeue",
-    csrfUnlessBearer,
+    refuseCrossOrigin(),
     requireOperator("admin"),
     async (c) => {
       const parsed = EventId.safeParse(c.req.param("eventId"));
       if (!parsed.success) throw invalidFrom(parsed.error, "event id");
-      if (!await queueOf(c.env).requeue(parsed.data)) {
-        throw new NotFoundError(`no dead letter ${parsed.data}`);
-      }
-      return c.json({ status: "requeued", eventId: parsed.data });
+      const eventId = parsed.data;
+      const isRequeued = await queueOf(c.env).requeue(eventId);
+      const operator = c.get("operator");
+      await recordAudit(databaseOf(c.env), {
+        actor: operator.email ?? operator.sub,
+        action: "dead_letter.requeue",
+        target: String(eventId),
+        outcome: isRequeued ? "ok" : "failed",
+        payload: isRequeued ? { eventId } : { eventId, reason: "not_found" },
+      });
+      if (!isRequeued) throw new NotFoundError(`no dead letter ${eventId}`);
+      return c.json({ status: "requeued" as const, eventId });
     },
   )
   .onError((error, c) => errorResponse(c, error));

@@ -1,8 +1,11 @@
 /** The lease protocol in workerd: core authentication, invisibility, ack/nack, long-poll. */
 import assert from "node:assert/strict";
+import { createClient } from "@libsql/client";
+import { migrate } from "../../core/db/migrate.ts";
 import type { LeasedEvent } from "../../shared/schema/edge_core.ts";
 import { corePost, coreToken, githubJobIdOf, leaseAll } from "../support/core_token.ts";
 import { coreKeyPair, startEdge } from "../support/edge.ts";
+import { startLibsqlServer } from "../support/libsql/server.ts";
 import { operatorToken } from "../support/operator.ts";
 import { postWebhook, workflowJobPayload } from "../support/webhooks.ts";
 
@@ -11,11 +14,16 @@ const SESSION = "lease-test-session-secret-0123456789";
 
 Deno.test("lease protocol in workerd", async (t) => {
   const keys = await coreKeyPair("core-a");
+  // Requeueing a dead letter is audited in libSQL.
+  const libsql = await startLibsqlServer();
+  const client = createClient({ url: libsql.url });
+  await migrate(client);
+  client.close();
   const edge = await startEdge({
     GITHUB_WEBHOOK_SECRET: SECRET,
     CORE_PUBLIC_KEYS: keys.jwks,
     SESSION_SECRET: SESSION,
-    LIBSQL_URL: "http://127.0.0.1:9",
+    LIBSQL_URL: libsql.url,
   });
   const enqueue = async (jobId: number) => {
     const response = await postWebhook(
@@ -195,5 +203,6 @@ Deno.test("lease protocol in workerd", async (t) => {
     });
   } finally {
     await edge.stop();
+    await libsql.close();
   }
 });
