@@ -1,8 +1,16 @@
 /**
  * Structured logs: one JSON object per line (or readable text), with a level
- * threshold. Callers pass fields, never secrets; `jobId` is the correlation id
- * shared with the edge.
+ * threshold, to stdout or a file. Callers pass fields, never secrets; as a
+ * second line of defence, known secret values, PEM private keys and fields
+ * named like credentials are redacted before a line is written.
+ *
+ * Lines about a job carry its `correlationId`, the id the edge logged when it
+ * accepted the webhook: set for a whole event with {@link withLogContext}, or
+ * derived from a `jobId` field.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { correlationIdOfJob } from "../shared/schema/edge_core.ts";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
 
@@ -13,30 +21,88 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
 }
 
+export interface LoggerOptions {
+  level: LogLevel;
+  format: "json" | "text";
+  /** Secret values to blank out wherever they appear. */
+  secrets?: readonly (string | undefined)[];
+}
+
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const REDACTED = "[redacted]";
+const PEM_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g;
+const SECRET_FIELD =
+  /(secret|password|passphrase|private_?key|authorization|jit_?config|credential|(?<!client)token)/i;
+
+const context = new AsyncLocalStorage<LogFields>();
+
+/** Runs `work` with `fields` added to every line logged inside it (across awaits). */
+export function withLogContext<T>(fields: LogFields, work: () => T): T {
+  return context.run({ ...context.getStore(), ...fields }, work);
+}
+
+/** Where lines go: stdout, or appended to a file. */
+export function logSink(file?: string): (line: string) => void {
+  if (!file) return (line) => console.log(line);
+  const handle = Deno.openSync(file, { create: true, append: true });
+  const encoder = new TextEncoder();
+  return (line) => {
+    const bytes = encoder.encode(line + "\n");
+    let written = 0;
+    while (written < bytes.length) written += handle.writeSync(bytes.subarray(written));
+  };
+}
 
 /** A logger writing to `write` (stdout by default). */
 export function createLogger(
-  options: { level: LogLevel; format: "json" | "text" },
+  options: LoggerOptions,
   write: (line: string) => void = (line) => console.log(line),
 ): Logger {
+  const secrets = (options.secrets ?? [])
+    .flatMap((s) => s ? [s.trim(), ...s.trim().split("\n").map((l) => l.trim())] : [])
+    .filter((s) => s.length >= 8 && !s.startsWith("-----"))
+    .sort((a, b) => b.length - a.length);
+  const redact = (line: string) => {
+    let out = line.replace(PEM_KEY, REDACTED);
+    for (const secret of secrets) out = out.replaceAll(secret, REDACTED);
+    // A secret inside JSON has its newlines escaped; redact that spelling too.
+    for (const secret of secrets) {
+      const escaped = JSON.stringify(secret).slice(1, -1);
+      if (escaped !== secret) out = out.replaceAll(escaped, REDACTED);
+    }
+    return out;
+  };
   const log = (level: LogLevel) => (msg: string, fields: LogFields = {}) => {
     if (RANK[level] < RANK[options.level]) return;
     const time = new Date().toISOString();
+    const all: LogFields = { ...context.getStore(), ...fields };
+    if (all.correlationId === undefined && typeof all.jobId === "string" && all.jobId) {
+      all.correlationId = correlationIdOfJob(all.jobId);
+    }
     if (options.format === "json") {
-      write(JSON.stringify({ time, level, msg, ...fields }, errorReplacer));
+      write(redact(JSON.stringify({ time, level, msg, ...all }, replacer)));
     } else {
-      const rest = Object.entries(fields)
-        .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v, errorReplacer)}`)
+      const rest = Object.entries(all)
+        .map(([k, v]) =>
+          `${k}=${
+            typeof v === "string" && !SECRET_FIELD.test(k)
+              ? v
+              : JSON.stringify(replacer(k, v), replacer)
+          }`
+        )
         .join(" ");
-      write(`${time} ${level.toUpperCase().padEnd(5)} ${msg}${rest ? " " + rest : ""}`);
+      write(redact(`${time} ${level.toUpperCase().padEnd(5)} ${msg}${rest ? " " + rest : ""}`));
     }
   };
   return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
 }
 
-/** Errors log as name, message and code only: SDK errors carry requests and headers. */
-function errorReplacer(_key: string, value: unknown): unknown {
+/**
+ * Errors log as name, message and code only (SDK errors carry requests and
+ * headers); fields named like credentials log as "[redacted]".
+ */
+function replacer(key: string, value: unknown): unknown {
+  if (key && SECRET_FIELD.test(key) && value !== undefined && value !== null) return REDACTED;
   if (value instanceof Error) {
     const code = (value as { code?: unknown }).code;
     return { name: value.name, message: value.message, ...(code ? { code } : {}) };

@@ -9,13 +9,12 @@ import { InvalidError } from "../shared/errors.ts";
 import { Ec2Provider } from "./aws/ec2_provider.ts";
 import { PriceQuoter } from "./aws/pricing.ts";
 import { loadConfig, type ResolvedConfig } from "./config/load_config.ts";
-import { openDatabase } from "./db/database.ts";
-import { migrate } from "./db/migrate.ts";
+import { openBufferedDatabase } from "./db/database.ts";
 import { seedProjects } from "./db/seed.ts";
 import { Store } from "./db/store.ts";
 import { EdgeClient } from "./edge_client/edge_client.ts";
 import { GitHubApp } from "./github/github_app.ts";
-import { createLogger } from "./log.ts";
+import { createLogger, logSink } from "./log.ts";
 import { JobEvents } from "./scheduler/job_events.ts";
 import { runLeaseLoop } from "./scheduler/lease_loop.ts";
 import { runReaper } from "./scheduler/reaper.ts";
@@ -51,11 +50,23 @@ function awsClients(config: ResolvedConfig) {
 }
 
 async function run(config: ResolvedConfig): Promise<void> {
-  const log = createLogger(config.log);
-  const { client, db } = openDatabase(config.database.url, config.secrets.databaseAuthToken);
-  const applied = await migrate(client);
-  if (applied.length > 0) log.info("database migrated", { applied });
+  const log = createLogger(
+    { ...config.log, secrets: Object.values(config.secrets) },
+    logSink(config.log.file),
+  );
+  const { client, db } = await openBufferedDatabase({
+    url: config.database.url,
+    authToken: config.secrets.databaseAuthToken,
+    bufferPath: config.database.buffer_path,
+    log,
+    timeoutMs: config.database.timeout_ms,
+    retryMs: config.database.retry_interval_ms,
+    refreshMs: config.database.mirror_refresh_seconds * 1000,
+  });
   await seedProjects(db, config.projects, Date.now());
+  await client.refreshMirror().catch((error) =>
+    log.warn("could not copy libSQL into the local mirror", { error })
+  );
 
   const { ec2, pricing } = awsClients(config);
   const provider = new Ec2Provider({
@@ -86,9 +97,17 @@ async function run(config: ResolvedConfig): Promise<void> {
     },
   });
 
+  // First signal: stop leasing, finish the launch in hand, release the rest.
+  // A second one also abandons a lease request in flight.
   const stop = new AbortController();
+  const hardStop = new AbortController();
   const onSignal = () => {
-    log.info("stopping: no new leases; finishing the batch in hand");
+    if (stop.signal.aborted) {
+      log.warn("stopping now: abandoning the lease request in flight");
+      hardStop.abort();
+      return;
+    }
+    log.info("stopping: no new leases; finishing launches in hand, releasing the rest");
     stop.abort();
   };
   Deno.addSignalListener("SIGTERM", onSignal);
@@ -106,6 +125,7 @@ async function run(config: ResolvedConfig): Promise<void> {
       batch: config.edge.lease_batch,
       waitMs: config.edge.lease_wait_seconds * 1000,
       signal: stop.signal,
+      hardStop: hardStop.signal,
     }),
     runReaper({
       store,
@@ -118,8 +138,13 @@ async function run(config: ResolvedConfig): Promise<void> {
       signal: stop.signal,
     }),
   ]);
-  client.close();
-  log.info("gantry-core stopped");
+  Deno.removeSignalListener("SIGTERM", onSignal);
+  Deno.removeSignalListener("SIGINT", onSignal);
+  const buffered = await client.pending().catch(() => 0);
+  await client.shutdown();
+  ec2.destroy();
+  pricing.destroy();
+  log.info("gantry-core stopped", buffered > 0 ? { bufferedWrites: buffered } : {});
 }
 
 async function main(args: string[]): Promise<number> {

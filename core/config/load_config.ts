@@ -2,6 +2,7 @@
  * Reads the core's YAML config, applies GANTRY_* env overrides, validates it,
  * and resolves `*_file` secrets. Every problem is reported by key path.
  */
+import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { InvalidError } from "../../shared/errors.ts";
 import { type CoreConfig, parseCoreConfig } from "../../shared/schema/config.ts";
@@ -69,6 +70,11 @@ export async function loadConfig(
   }
   return {
     ...config,
+    // A relative buffer file lives next to the config, not wherever the core was started.
+    database: {
+      ...config.database,
+      buffer_path: resolve(dirname(path), config.database.buffer_path),
+    },
     secrets: {
       edgePrivateKey,
       githubPrivateKey,

@@ -1,6 +1,8 @@
 import { type Client, createClient } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import * as schema from "../../shared/db/schema.ts";
+import type { Logger } from "../log.ts";
+import { BufferedClient } from "./buffered_client.ts";
 
 /** Opens libSQL (`file:`, `http(s)://` or `libsql://`) with drizzle over it. */
 export function openDatabase(url: string, authToken?: string) {
@@ -9,3 +11,27 @@ export function openDatabase(url: string, authToken?: string) {
 }
 
 export type Database = ReturnType<typeof openDatabase>["db"];
+
+/**
+ * Opens libSQL behind the outage buffer: writes go to `bufferPath` while
+ * libSQL is unreachable and are replayed in order when it returns.
+ */
+export async function openBufferedDatabase(options: {
+  url: string;
+  authToken?: string;
+  bufferPath: string;
+  log: Logger;
+  timeoutMs: number;
+  retryMs: number;
+  refreshMs: number;
+}) {
+  const client = await BufferedClient.open({
+    remote: createClient({ url: options.url, authToken: options.authToken }),
+    bufferPath: options.bufferPath,
+    log: options.log,
+    timeoutMs: options.timeoutMs,
+    retryMs: options.retryMs,
+    refreshMs: options.refreshMs,
+  });
+  return { client, db: drizzle(client, { schema }) };
+}

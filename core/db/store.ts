@@ -16,6 +16,7 @@ import {
 } from "../../shared/db/schema.ts";
 import { type JobState, transition } from "../../shared/job_state.ts";
 import type { LiveInstance, PendingJob } from "../scheduler/reap_plan.ts";
+import { BufferedClient } from "./buffered_client.ts";
 import type { Database } from "./database.ts";
 
 export type ProjectRow = typeof projects.$inferSelect;
@@ -156,6 +157,8 @@ export class Store {
   /** Whether the database has ever recorded these instances. */
   async knownInstanceIds(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
+    // Offline, the local mirror cannot know what another core launched: call nothing an orphan.
+    if (this.client instanceof BufferedClient && this.client.isOffline) return new Set(ids);
     const rows = await this.db.select({ id: instances.id }).from(instances)
       .where(inArray(instances.id, [...ids]));
     return new Set(rows.map((row) => row.id));

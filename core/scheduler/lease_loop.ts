@@ -1,11 +1,21 @@
 /**
  * The core's main loop: long-poll the edge for events, handle each in order,
- * ack what was handled, nack the rest with a growing delay. Stops leasing when
- * `signal` aborts and returns after the in-flight batch is settled.
+ * ack what was handled, nack the rest with a growing delay.
+ *
+ * Shutdown (`signal` aborts): no new lease is asked for; a lease request
+ * already out is let finish (it may hand us events) unless `hardStop` aborts
+ * too; the event in hand finishes, including its launch; every event leased
+ * but not started is released at once (nack, no delay) for another core.
+ * Every line logged while handling an event carries its correlation id.
  */
-import { jobIdOf, type LeasedEvent, type LeaseRef } from "../../shared/schema/edge_core.ts";
+import {
+  correlationIdOf,
+  jobIdOf,
+  type LeasedEvent,
+  type LeaseRef,
+} from "../../shared/schema/edge_core.ts";
 import type { JobQueue } from "../edge_client/edge_client.ts";
-import type { Logger } from "../log.ts";
+import { type Logger, withLogContext } from "../log.ts";
 import type { JobEvents } from "./job_events.ts";
 
 export interface LeaseLoopOptions {
@@ -15,6 +25,8 @@ export interface LeaseLoopOptions {
   batch: number;
   waitMs: number;
   signal: AbortSignal;
+  /** Aborts a lease request in flight too (a second signal): its events come back when the lease expires. */
+  hardStop?: AbortSignal;
 }
 
 /** Delay before an event that failed is offered again: 5 s, 10 s, 20 s … capped at 5 min. */
@@ -30,7 +42,7 @@ export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
     try {
       leased = await queue.lease(
         { max: options.batch, waitMs: options.waitMs, leaseMs: 120_000 },
-        signal,
+        options.hardStop,
       );
       backoffMs = 500;
     } catch (error) {
@@ -41,29 +53,47 @@ export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
       continue;
     }
     const handled: LeaseRef[] = [];
-    for (const event of leased) {
+    let next = 0;
+    for (; next < leased.length && !signal.aborted; next++) {
+      const event = leased[next];
       const ref = { eventId: event.eventId, leaseId: event.leaseId };
-      const jobId = jobIdOf(event.message);
-      try {
-        await events.handle(event.message);
-        handled.push(ref);
-      } catch (error) {
-        const delayMs = retryDelayMs(event.deliveries);
-        log.warn("event failed; will retry", {
-          jobId,
-          event: event.message.type === "workflow_job" ? event.message.action : event.message.kind,
-          deliveries: event.deliveries,
-          retryInMs: delayMs,
-          error,
-        });
-        await queue.nack([ref], delayMs).catch((nackError) =>
-          log.warn("nack failed; lease will expire instead", { jobId, error: nackError })
-        );
-      }
+      const context = {
+        correlationId: correlationIdOf(event.message),
+        deliveryId: event.message.deliveryId,
+      };
+      await withLogContext(context, async () => {
+        try {
+          await events.handle(event.message);
+          handled.push(ref);
+        } catch (error) {
+          const delayMs = retryDelayMs(event.deliveries);
+          const jobId = jobIdOf(event.message);
+          log.warn("event failed; will retry", {
+            jobId,
+            event: event.message.type === "workflow_job"
+              ? event.message.action
+              : event.message.kind,
+            deliveries: event.deliveries,
+            retryInMs: delayMs,
+            error,
+          });
+          await queue.nack([ref], delayMs).catch((nackError) =>
+            log.warn("nack failed; lease will expire instead", { jobId, error: nackError })
+          );
+        }
+      });
     }
     if (handled.length > 0) {
       await queue.ack(handled).catch((error) =>
         log.warn("ack failed; events will be redelivered and skipped as done", { error })
+      );
+    }
+    const unstarted = leased.slice(next).map((e) => ({ eventId: e.eventId, leaseId: e.leaseId }));
+    if (unstarted.length > 0) {
+      // Shutting down: hand back what we never started, for another core (or our restart) now.
+      await queue.nack(unstarted, 0).then(
+        (released) => log.info("released unstarted leases", { leases: unstarted.length, released }),
+        (error) => log.warn("release failed; leases will expire instead", { error }),
       );
     }
   }

@@ -65,6 +65,15 @@ export const webhookRoutes = new Hono<AppEnv>()
     }
     const message = toWorkflowJobMessage(parseWorkflowJobEvent(json), deliveryId, Date.now());
     const result = await queueOf(c.env).enqueue(message);
+    // The accept line the core's lines about this job share a correlation id with.
+    console.log(JSON.stringify({
+      level: "info",
+      msg: "webhook accepted",
+      deliveryId,
+      correlationId: message.correlationId,
+      action: message.action,
+      status: result.status,
+    }));
     return c.json({ status: result.status }, result.status === "queued" ? 202 : 200);
   })
   .onError((error, c) => {

@@ -1,5 +1,5 @@
 import type { WorkflowJobEvent } from "../../shared/schema/webhook.ts";
-import type { WorkflowJobMessage } from "../../shared/schema/edge_core.ts";
+import { correlationIdOfJob, type WorkflowJobMessage } from "../../shared/schema/edge_core.ts";
 
 /** Flattens a validated `workflow_job` webhook into the queue message a core acts on. */
 export function toWorkflowJobMessage(
@@ -12,6 +12,7 @@ export function toWorkflowJobMessage(
     type: "workflow_job",
     action: event.action,
     deliveryId,
+    correlationId: correlationIdOfJob(job.id),
     receivedAt,
     job: {
       githubJobId: job.id,

@@ -62,6 +62,9 @@ const Database = z.strictObject({
   auth_token: z.string().min(1).optional(),
   auth_token_file: z.string().min(1).optional(),
   buffer_path: z.string().min(1).default("gantry-buffer.db"),
+  timeout_ms: z.int().min(100).max(120_000).default(10_000),
+  retry_interval_ms: z.int().min(10).max(60_000).default(1_000),
+  mirror_refresh_seconds: z.int().min(1).max(86_400).default(60),
 }).superRefine((database, ctx) => {
   atMostOne(database, ["auth_token", "auth_token_file"], ctx);
 }, IF_OBJECT);
@@ -127,6 +130,7 @@ const Reconcile = z.strictObject({
 const Log = z.strictObject({
   level: z.enum(["debug", "info", "warn", "error"]).default("info"),
   format: z.enum(["json", "text"]).default("json"),
+  file: z.string().min(1).optional(),
 });
 
 const Repo = z.strictObject({

@@ -72,7 +72,13 @@ Deno.test("a full valid config parses with every default filled in", () => {
     lease_batch: 50,
     lease_wait_seconds: 25,
   });
-  assert.deepEqual(config.database, { url: "file:gantry.db", buffer_path: "gantry-buffer.db" });
+  assert.deepEqual(config.database, {
+    url: "file:gantry.db",
+    buffer_path: "gantry-buffer.db",
+    timeout_ms: 10_000,
+    retry_interval_ms: 1_000,
+    mirror_refresh_seconds: 60,
+  });
   assert.deepEqual(config.aws, { region: "us-east-1", max_attempts: 5 });
   assert.equal(config.github.api_url, "https://api.github.com");
   assert.deepEqual(config.scheduler, {

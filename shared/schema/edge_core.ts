@@ -36,6 +36,8 @@ export const WorkflowJobMessage = z.object({
   type: z.literal("workflow_job"),
   action: WorkflowJobAction,
   deliveryId: z.string(),
+  /** The job's id in every log line about it, edge and core (absent in older messages). */
+  correlationId: z.string().max(128).optional(),
   receivedAt: z.number(),
   job: JobFacts,
 });
@@ -45,6 +47,7 @@ export type WorkflowJobMessage = z.infer<typeof WorkflowJobMessage>;
 export const RunnerEventMessage = z.object({
   type: z.literal("runner_event"),
   deliveryId: z.string(),
+  correlationId: z.string().max(128).optional(),
   receivedAt: z.number(),
   jobId: z.string(),
   runnerName: z.string(),
@@ -67,6 +70,16 @@ export function dedupeKeyOf(message: QueueMessage): string {
 /** The job an event concerns, for logs and correlation. */
 export function jobIdOf(message: QueueMessage): string {
   return message.type === "workflow_job" ? String(message.job.githubJobId) : message.jobId;
+}
+
+/** A job's correlation id: the same for every webhook, runner callback and log line about it. */
+export function correlationIdOfJob(jobId: string | number): string {
+  return `job-${jobId}`;
+}
+
+/** The correlation id an event carries (or its job's, for messages queued before the field existed). */
+export function correlationIdOf(message: QueueMessage): string {
+  return message.correlationId ?? correlationIdOfJob(jobIdOf(message));
 }
 
 export const LeaseRequest = z.object({
