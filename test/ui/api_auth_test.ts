@@ -34,6 +34,16 @@ const ROUTES: { method: string; path: string; role: "viewer" | "admin"; body?: u
     role: "admin",
     body: { email: "x@example.com", password: "a password of length", role: "viewer" },
   },
+  { method: "GET", path: "/api/v1/dead-letters", role: "viewer" },
+  { method: "POST", path: "/api/v1/dead-letters/1/requeue", role: "admin", body: {} },
+];
+
+/** Every state-changing route a browser could be tricked into calling. */
+const STATE_CHANGING: { path: string; body: unknown }[] = [
+  ...ROUTES.filter((route) => route.method !== "GET").map(({ path, body }) => ({ path, body })),
+  { path: "/api/v1/auth/login", body: ADMIN },
+  { path: "/api/v1/auth/logout", body: {} },
+  { path: "/api/v1/auth/bootstrap", body: ADMIN },
 ];
 
 async function call(
@@ -212,7 +222,7 @@ Deno.test("console API: bootstrap, sign-in, sessions, CSRF, roles, rate limits, 
     });
 
     await t.step(
-      "a cross-site browser request is refused even with a valid session (CSRF)",
+      "a cross-site browser request to any state-changing route is refused, session or not (CSRF)",
       async () => {
         const attempts: Record<string, string>[] = [
           { origin: "https://evil.example" },
@@ -235,6 +245,17 @@ Deno.test("console API: bootstrap, sign-in, sessions, CSRF, roles, rate limits, 
         }
         const created = await stack.db.select().from(users).where(eq(users.email, VIEWER.email));
         assert.equal(created.length, 0, "no user was created cross-site");
+        for (const route of STATE_CHANGING) {
+          const response = await call(stack, route.path, {
+            method: "POST",
+            cookie: adminCookie,
+            body: route.body,
+            headers: { "sec-fetch-site": "cross-site", origin: "https://evil.example" },
+          });
+          assert.equal(response.status, 403, `cross-site POST ${route.path}`);
+          assert.equal((await response.json()).error.code, "forbidden");
+          assert.deepEqual(response.headers.getSetCookie(), [], `no cookie from ${route.path}`);
+        }
       },
     );
 
@@ -395,6 +416,23 @@ Deno.test("console API: bootstrap, sign-in, sessions, CSRF, roles, rate limits, 
       assert.equal(elsewhere.status, 200);
       await elsewhere.body?.cancel();
     });
+
+    await t.step(
+      "the throttle's counts survive an edge restart (SQLite-backed Durable Object, migration v3)",
+      async () => {
+        const restarted = await stack.edge.restart();
+        try {
+          const locked = await login(restarted.url, VIEWER, { "cf-connecting-ip": "10.3.0.1" });
+          assert.equal(locked.status, 429, "the locked account is still locked");
+          await locked.body?.cancel();
+          const blocked = await login(restarted.url, ADMIN, { "cf-connecting-ip": "10.2.0.1" });
+          assert.equal(blocked.status, 429, "the limited IP is still limited");
+          await blocked.body?.cancel();
+        } finally {
+          await restarted.stop();
+        }
+      },
+    );
   } finally {
     await stack.close();
   }
