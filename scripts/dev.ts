@@ -2,19 +2,17 @@
  * `deno task dev` (README: `npm ci && npm run dev`): the whole system on one
  * machine, loopback only — libSQL over HTTP, the EC2 emulator and GitHub fake
  * (simulated AWS and GitHub), the edge in workerd with local persistence, and
- * the core — then a small workload that sends signed webhooks so jobs flow.
- * Ctrl-C stops everything it started.
+ * the core — then a workload simulator playing a day of CI every few minutes
+ * (scripts/workload/). Ctrl-C stops everything it started.
+ *
+ * Env: GANTRY_DEV_PORT (edge, default 8787), GANTRY_DEV_SEED (the day's plan),
+ * GANTRY_DEV_DAY_MINUTES (wall minutes per simulated day, default 10).
  */
 import { createClient } from "@libsql/client";
-import { stringify as toYaml } from "yaml";
 import { migrate } from "../core/db/migrate.ts";
-import { coreKeyPair, startEdge } from "../test/support/edge.ts";
-import { startEc2Emulator } from "../test/support/ec2/emulator.ts";
-import { startGithubFake } from "../test/support/github/fake.ts";
-import { startLibsqlServer } from "../test/support/libsql/server.ts";
 import { operatorToken } from "../test/support/operator.ts";
-import { spawn } from "../test/support/process.ts";
-import { postWebhook, workflowJobPayload } from "../test/support/webhooks.ts";
+import { INSTALLATION_ID, type LocalStack, startLocalStack } from "./workload/local_stack.ts";
+import { startWorkload, type Workload } from "./workload/simulator.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const STATE = `${ROOT}.dev-state`;
@@ -22,125 +20,104 @@ const WEBHOOK_SECRET = "local-webhook-secret";
 const SESSION_SECRET = "local-session-secret-change-me-0123456789";
 const BOOTSTRAP_TOKEN = "local-bootstrap-token-change-me-0123456789";
 const EDGE_PORT = Number(Deno.env.get("GANTRY_DEV_PORT") ?? 8787);
+const SEED = Number(Deno.env.get("GANTRY_DEV_SEED") ?? Math.floor(Math.random() * 1e6));
+const DAY_MINUTES = Number(Deno.env.get("GANTRY_DEV_DAY_MINUTES") ?? 10);
 const REPOS = ["octocat/hello-world", "octocat/spoon-knife"];
 
-await Deno.mkdir(STATE, { recursive: true });
-const libsql = await startLibsqlServer({ path: `${STATE}/gantry.db` });
-const ec2 = await startEc2Emulator();
-const github = await startGithubFake({
-  appId: 1,
-  installations: [{ id: 1, account: "octocat", repos: REPOS.map((r) => r.split("/")[1]) }],
+const startedAt = Date.now();
+const stack = await startLocalStack({
+  stateDir: STATE,
+  repos: REPOS,
+  pools: [
+    { name: "small", instance_types: ["t3.small", "t3.medium"], default: true },
+    // Spot, so the day's spot interruptions have something to reclaim.
+    { name: "large", instance_types: ["m5.large", "m5.xlarge"], priority: 10, spot: true },
+  ],
+  webhookSecret: WEBHOOK_SECRET,
+  sessionSecret: SESSION_SECRET,
+  bootstrapToken: BOOTSTRAP_TOKEN,
+  edgePort: EDGE_PORT,
 });
-const keys = await coreKeyPair("core-dev");
-const edge = await startEdge({
-  GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
-  CORE_PUBLIC_KEYS: keys.jwks,
-  SESSION_SECRET,
-  LIBSQL_URL: libsql.url,
-  BOOTSTRAP_TOKEN,
-}, { port: EDGE_PORT, stateDir: `${STATE}/edge` });
-const consoleAdmin = await ensureConsoleAdmin();
-
-await Deno.writeTextFile(`${STATE}/core.pem`, keys.privateKeyPem);
-await Deno.writeTextFile(`${STATE}/github.pem`, github.privateKeyPem);
-const pool = (name: string, types: string[], extra: Record<string, unknown> = {}) => ({
-  name,
-  ami: "ami-0123456789abcdef0",
-  instance_types: types,
-  subnets: ["subnet-a0001", "subnet-b0002"],
-  security_groups: ["sg-0de7"],
-  ...extra,
-});
-await Deno.writeTextFile(
-  `${STATE}/gantry.yaml`,
-  toYaml({
-    edge: { url: edge.url, core_id: "core-dev", private_key_file: `${STATE}/core.pem` },
-    database: { url: libsql.url },
-    aws: {
-      region: "us-east-1",
-      endpoint: ec2.url,
-      access_key_id: "AKIDSIMULATED",
-      secret_access_key: "simulated",
-    },
-    github: { app_id: 1, private_key_file: `${STATE}/github.pem`, api_url: github.url },
-    log: { level: "info", format: "text" },
-    projects: [{
-      name: "my-app",
-      tags: { team: "platform" },
-      repos: REPOS.map((full_name) => ({ full_name })),
-      pools: [
-        pool("small", ["t3.small", "t3.medium"], { default: true }),
-        pool("large", ["m5.large", "m5.xlarge"], { priority: 10 }),
-      ],
-    }],
-  }),
-);
-const core = spawn(Deno.execPath(), [
-  "run",
-  "-A",
-  "core/main.ts",
-  "--config",
-  `${STATE}/gantry.yaml`,
-], {
-  cwd: ROOT,
-});
-const token = await operatorToken(SESSION_SECRET, "admin", { expiresIn: "12h" });
-console.log(`
-Gantry is running (AWS and GitHub are SIMULATED locally):
-  edge        ${edge.url}   (webhooks: POST ${edge.url}/webhook, secret "${WEBHOOK_SECRET}")
-  libSQL      ${libsql.url}
-  EC2 (sim)   ${ec2.url}
-  GitHub(sim) ${github.url}
-Console: ${edge.url}  (sign in as ${consoleAdmin.email} / ${consoleAdmin.password})
-Jobs as the console API sees them:
-  curl -s -H 'Authorization: Bearer ${token}' ${edge.url}/api/v1/jobs | head -c 2000
-Ctrl-C stops everything.
-`);
-
-// A small workload: a job every couple of seconds, run for a few seconds, then completed.
-let nextJob = Math.floor(Date.now() / 1000) * 100;
-const timers = new Set<ReturnType<typeof setTimeout>>();
-const workload = setInterval(async () => {
-  const jobId = nextJob++;
-  const repo = REPOS[jobId % REPOS.length];
-  const labels = jobId % 3 === 0 ? ["self-hosted", "my-app", "large"] : ["self-hosted", "my-app"];
-  const send = (action: "queued" | "in_progress" | "completed", runnerName?: string) =>
-    workflowJobPayload({ action, jobId, repo, labels, runnerName }).then((payload) =>
-      postWebhook(edge.url, payload, { secret: WEBHOOK_SECRET })
-    ).then((r) => r.body?.cancel()).catch((error) => console.error(`workload: ${error}`));
-  await send("queued");
-  const runner = `gantry-${jobId}-1`;
-  const start = setTimeout(() => send("in_progress", runner), 3_000);
-  const finish = setTimeout(() => send("completed", runner), 6_000 + (jobId % 5) * 1_000);
-  timers.add(start);
-  timers.add(finish);
-}, 2_000);
-
+let isStopping = false;
+/** Set once the workload starts (shutdown may come first). */
+const running: { workload?: Workload } = {};
 const shutdown = async () => {
-  clearInterval(workload);
-  for (const timer of timers) clearTimeout(timer);
+  if (isStopping) return;
+  isStopping = true;
   console.log("\nstopping…");
-  await core.stop();
-  await edge.stop();
-  await Promise.all([ec2.close(), github.close(), libsql.close()]);
+  clearInterval(coreLog);
+  await running.workload?.stop();
+  await stack.stop();
   Deno.exit(0);
 };
 Deno.addSignalListener("SIGINT", shutdown);
 Deno.addSignalListener("SIGTERM", shutdown);
-core.status.then((status) => {
-  if (status.code !== 0) {
-    console.error(`core exited (${status.code}):\n${core.output().slice(-3000)}`);
+// The core's log, for `tail -f` (its output is captured, not shown).
+let coreLogWritten = 0;
+const coreLog = setInterval(() => {
+  const output = stack.core.output();
+  if (output.length === coreLogWritten) return;
+  Deno.writeTextFileSync(`${STATE}/core.log`, output.slice(coreLogWritten), { append: true });
+  coreLogWritten = output.length;
+}, 1_000);
+stack.core.status.then((status) => {
+  if (!isStopping) {
+    console.error(`core exited (${status.code}):\n${stack.core.output().slice(-3000)}`);
   }
 });
+
+const consoleAdmin = await ensureConsoleAdmin(stack);
+const token = await operatorToken(SESSION_SECRET, "admin", { expiresIn: "12h" });
+const { edge, libsql, ec2, github } = stack;
+console.log(`
+Gantry is running. AWS and GitHub are SIMULATED locally (the console says so).
+  console     ${edge.url}
+  sign in     ${consoleAdmin.email} / ${consoleAdmin.password}
+  edge        ${edge.url}   (webhooks: POST ${edge.url}/webhook, secret "${WEBHOOK_SECRET}")
+  libSQL      ${libsql.url}
+  EC2 (sim)   ${ec2.url}   (state: GET ${ec2.url}/_emulator/instances)
+  GitHub(sim) ${github.url}
+  core log    ${STATE}/core.log
+Jobs as the console API sees them:
+  curl -s -H 'Authorization: Bearer ${token}' ${edge.url}/api/v1/jobs | head -c 2000
+Workload: a day of CI every ${DAY_MINUTES} min (seed ${SEED}; replay with GANTRY_DEV_SEED=${SEED}).
+Ctrl-C stops everything. Started in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.
+`);
+
+const workload = startWorkload({
+  edgeUrl: edge.url,
+  webhookSecret: WEBHOOK_SECRET,
+  installationId: INSTALLATION_ID,
+  ec2,
+  github,
+  day: {
+    seed: SEED,
+    dayMs: DAY_MINUTES * 60_000,
+    repos: REPOS,
+    targets: [
+      { name: "small", labels: ["self-hosted", "my-app"], weight: 2 },
+      { name: "large", labels: ["self-hosted", "my-app", "large"], weight: 1 },
+    ],
+    shortageTypes: ["t3.small", "m5.large"],
+  },
+  log: (line) => console.log(`workload ${line}`),
+});
+running.workload = workload;
+workload.firstCompleted.then((ms) =>
+  console.log(`workload: first job completed ${(ms / 1000).toFixed(1)} s after the workload began`)
+);
 
 /**
  * The console's first admin, made through the real bootstrap endpoint on the
  * first run (random password) and remembered in .dev-state for later runs.
  */
-async function ensureConsoleAdmin(): Promise<{ email: string; password: string }> {
+async function ensureConsoleAdmin(
+  { libsql, edge }: LocalStack,
+): Promise<{ email: string; password: string }> {
   const file = `${STATE}/console-admin.json`;
   try {
-    return JSON.parse(await Deno.readTextFile(file));
+    const saved = JSON.parse(await Deno.readTextFile(file));
+    if (await canSignIn(edge.url, saved)) return saved;
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
@@ -166,4 +143,15 @@ async function ensureConsoleAdmin(): Promise<{ email: string; password: string }
   }
   await Deno.writeTextFile(file, JSON.stringify(admin));
   return admin;
+}
+
+/** Whether the console accepts these credentials (the saved admin may predate the database). */
+async function canSignIn(edgeUrl: string, credentials: { email: string; password: string }) {
+  const response = await fetch(`${edgeUrl}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(credentials),
+  });
+  await response.body?.cancel();
+  return response.ok;
 }

@@ -41,6 +41,8 @@ export interface EdgeSecrets {
   OIDC_ADMIN_EMAILS?: string;
   /** `true` turns console sign-in off (behind an authenticating proxy). */
   AUTH_DISABLED?: string;
+  /** "true": AWS and GitHub are emulated (`deno task dev`); the console says so. */
+  SIMULATED?: string;
 }
 
 export interface Edge {

@@ -1,0 +1,143 @@
+/**
+ * The whole system on loopback, as real processes: libSQL over HTTP, the EC2
+ * emulator and the GitHub fake (simulated AWS and GitHub), the edge in
+ * workerd (told it runs against simulations), and the core process with a
+ * config written for them. `dev` runs it for people; the launch-latency
+ * benchmark runs it to measure.
+ *
+ * @module
+ */
+import { stringify as toYaml } from "yaml";
+import { coreKeyPair, type Edge, startEdge } from "../../test/support/edge.ts";
+import { type Ec2Emulator, startEc2Emulator } from "../../test/support/ec2/emulator.ts";
+import { type GithubFake, startGithubFake } from "../../test/support/github/fake.ts";
+import { type LibsqlServer, startLibsqlServer } from "../../test/support/libsql/server.ts";
+import { type ChildProcess, spawn } from "../../test/support/process.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** The project the stack's core serves, and its repositories. */
+export const PROJECT = "my-app";
+/** The installation id the GitHub fake and the webhooks share. */
+export const INSTALLATION_ID = 1;
+
+/** A pool of the stack's one project, as in gantry.yaml. */
+export interface StackPool {
+  name: string;
+  instance_types: string[];
+  default?: boolean;
+  priority?: number;
+  spot?: boolean;
+}
+
+/** How to start the stack. */
+export interface LocalStackOptions {
+  /** Where the database, edge state, keys and core config live. */
+  stateDir: string;
+  /** Repositories (`owner/name`, one owner) bound to the project. */
+  repos: readonly string[];
+  pools: readonly StackPool[];
+  webhookSecret: string;
+  sessionSecret: string;
+  /** Enables the console's first-admin bootstrap. */
+  bootstrapToken?: string;
+  /** Edge port (default: a free one). */
+  edgePort?: number;
+  /** Extra `scheduler:` keys of the core config. */
+  scheduler?: Record<string, unknown>;
+  /** Core log level (default info). */
+  logLevel?: "debug" | "info" | "warn" | "error";
+}
+
+/** The running stack. */
+export interface LocalStack {
+  libsql: LibsqlServer;
+  ec2: Ec2Emulator;
+  github: GithubFake;
+  edge: Edge;
+  core: ChildProcess;
+  /** Stops the core, the edge, then the in-process servers. */
+  stop(): Promise<void>;
+}
+
+/** Starts every part and waits until the core says it started. */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const state = options.stateDir;
+  await Deno.mkdir(state, { recursive: true });
+  const owner = options.repos[0].split("/")[0];
+  const libsql = await startLibsqlServer({ path: `${state}/gantry.db` });
+  const ec2 = await startEc2Emulator();
+  const github = await startGithubFake({
+    appId: 1,
+    installations: [{
+      id: INSTALLATION_ID,
+      account: owner,
+      repos: options.repos.map((repo) => repo.split("/")[1]),
+    }],
+  });
+  const keys = await coreKeyPair("core-local");
+  let edge: Edge;
+  try {
+    edge = await startEdge({
+      GITHUB_WEBHOOK_SECRET: options.webhookSecret,
+      CORE_PUBLIC_KEYS: keys.jwks,
+      SESSION_SECRET: options.sessionSecret,
+      LIBSQL_URL: libsql.url,
+      BOOTSTRAP_TOKEN: options.bootstrapToken,
+      SIMULATED: "true",
+    }, { port: options.edgePort, stateDir: `${state}/edge` });
+  } catch (error) {
+    await Promise.all([ec2.close(), github.close(), libsql.close()]);
+    throw error;
+  }
+
+  await Deno.writeTextFile(`${state}/core.pem`, keys.privateKeyPem);
+  await Deno.writeTextFile(`${state}/github.pem`, github.privateKeyPem);
+  await Deno.writeTextFile(
+    `${state}/gantry.yaml`,
+    toYaml({
+      edge: { url: edge.url, core_id: "core-local", private_key_file: `${state}/core.pem` },
+      database: { url: libsql.url, buffer_path: `${state}/core-buffer.db` },
+      aws: {
+        region: "us-east-1",
+        endpoint: ec2.url,
+        access_key_id: "AKIDSIMULATED",
+        secret_access_key: "simulated",
+      },
+      github: { app_id: 1, private_key_file: `${state}/github.pem`, api_url: github.url },
+      log: { level: options.logLevel ?? "info", format: "text" },
+      ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+      projects: [{
+        name: PROJECT,
+        tags: { team: "platform" },
+        repos: options.repos.map((full_name) => ({ full_name })),
+        pools: options.pools.map((pool) => ({
+          ...pool,
+          ami: "ami-0123456789abcdef0",
+          subnets: ["subnet-a0001", "subnet-b0002"],
+          // The emulator accepts any well-formed id (sg-<hex>).
+          security_groups: ["sg-0de7"],
+        })),
+      }],
+    }),
+  );
+  const core = spawn(Deno.execPath(), [
+    "run",
+    "-A",
+    "core/main.ts",
+    "--config",
+    `${state}/gantry.yaml`,
+  ], { cwd: ROOT });
+  const stop = async () => {
+    await core.stop();
+    await edge.stop();
+    await Promise.all([ec2.close(), github.close(), libsql.close()]);
+  };
+  try {
+    await core.waitForOutput(/gantry-core started/, 60_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { libsql, ec2, github, edge, core, stop };
+}
