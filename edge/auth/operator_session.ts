@@ -10,7 +10,7 @@ import { createMiddleware } from "hono/factory";
 import { errors, jwtVerify, SignJWT } from "jose";
 import { ForbiddenError, UnauthorizedError } from "../../shared/errors.ts";
 import type { AppEnv, Operator } from "../env.ts";
-import { isAuthDisabled } from "./auth_config.ts";
+import { isAuthDisabled, MisconfiguredError } from "./auth_config.ts";
 
 export const SESSION_COOKIE = "gantry_session";
 export const SESSION_AUDIENCE = "gantry-console";
@@ -137,6 +137,15 @@ function proxiedOperator(): Operator {
   };
 }
 
+/** Below this an HS256 key could be brute-forced offline from one session token. */
+export const MIN_SESSION_SECRET_LENGTH = 32;
+
 function sessionKey(c: Context<AppEnv>): Uint8Array {
-  return new TextEncoder().encode(c.env.SESSION_SECRET);
+  const secret = c.env.SESSION_SECRET ?? "";
+  if (secret.length < MIN_SESSION_SECRET_LENGTH) {
+    throw new MisconfiguredError(
+      `SESSION_SECRET must be at least ${MIN_SESSION_SECRET_LENGTH} characters (openssl rand -base64 32)`,
+    );
+  }
+  return new TextEncoder().encode(secret);
 }
