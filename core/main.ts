@@ -77,6 +77,7 @@ async function run(config: ResolvedConfig): Promise<void> {
     appId: Number(config.github.app_id),
     privateKey: config.secrets.githubPrivateKey,
     apiUrl: config.github.api_url,
+    writesPerSecond: config.github.writes_per_second,
   });
   const queue = new EdgeClient({
     url: config.edge.url,
@@ -94,6 +95,15 @@ async function run(config: ResolvedConfig): Promise<void> {
     runners: {
       edgeUrl: config.edge.url,
       bootTimeoutSeconds: config.scheduler.boot_timeout_seconds,
+    },
+    launch: {
+      batchWindowMs: config.scheduler.batch_window_ms,
+      maxBatch: config.scheduler.max_batch,
+      retry: {
+        delaysMs: config.scheduler.launch_retry_delays_ms,
+        jitter: config.scheduler.launch_retry_jitter,
+      },
+      sweepIntervalMs: config.scheduler.launch_sweep_interval_ms,
     },
   });
 
@@ -127,6 +137,8 @@ async function run(config: ResolvedConfig): Promise<void> {
       signal: stop.signal,
       hardStop: hardStop.signal,
     }),
+    // Stops with the lease loop, after finishing the launch calls in flight.
+    events.launcher.run(stop.signal),
     runReaper({
       store,
       provider,

@@ -10,13 +10,13 @@ import {
   type EC2Client,
   ModifyLaunchTemplateCommand,
   type RequestLaunchTemplateData,
-  RunInstancesCommand,
   type Tag,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { GantryError, InvalidError, UpstreamError } from "../../shared/errors.ts";
 import type { Tags } from "../../shared/tags.ts";
-import type { LaunchedMachine, LaunchRequest, PoolSpec, Provider } from "../scheduler/provider.ts";
+import type { LaunchOutcome, LaunchRequest, PoolSpec, Provider } from "../scheduler/provider.ts";
+import { FleetLauncher } from "./fleet_launch.ts";
 import type { PriceQuoter } from "./pricing.ts";
 
 /** EC2 errors that no retry fixes: the pool's config or IAM is wrong. */
@@ -116,46 +116,13 @@ export class Ec2Provider implements Provider {
     return { id: known.id, version, hash };
   }
 
-  async launch(request: LaunchRequest): Promise<LaunchedMachine[]> {
+  async launch(request: LaunchRequest): Promise<LaunchOutcome> {
     const { pool } = request;
-    const template = pool.template;
-    if (!template) {
+    if (!pool.template) {
       throw new InvalidError(`pool ${pool.project}/${pool.name} has no launch template`);
     }
-    const tags = toTagList(request.tags);
-    const result = await this.#send(
-      "RunInstances",
-      () =>
-        this.options.ec2.send(
-          new RunInstancesCommand({
-            LaunchTemplate: { LaunchTemplateId: template.id, Version: String(template.version) },
-            MinCount: 1,
-            MaxCount: 1,
-            SubnetId: pool.subnets[0],
-            UserData: btoa(request.userData),
-            ClientToken: request.clientToken,
-            TagSpecifications: [
-              { ResourceType: "instance", Tags: tags },
-              { ResourceType: "volume", Tags: tags },
-            ],
-            ...(pool.isSpot
-              ? {
-                InstanceMarketOptions: {
-                  MarketType: "spot",
-                  SpotOptions: { SpotInstanceType: "one-time" },
-                },
-              }
-              : {}),
-          }),
-        ),
-    );
-    return (result.Instances ?? []).map((instance) => ({
-      id: instance.InstanceId ?? "",
-      instanceType: String(instance.InstanceType ?? pool.instanceTypes[0]),
-      availabilityZone: instance.Placement?.AvailabilityZone ?? null,
-      subnetId: instance.SubnetId ?? null,
-      isSpot: instance.InstanceLifecycle === "spot" || pool.isSpot,
-    })).filter((machine) => machine.id !== "");
+    const action = pool.spawn === "run_instances" ? "RunInstances" : "CreateFleet";
+    return await this.#send(action, () => new FleetLauncher(this.options.ec2).launch(request));
   }
 
   async terminate(ids: readonly string[]): Promise<void> {

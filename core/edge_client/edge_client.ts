@@ -3,7 +3,7 @@
  * Each request carries a short-lived EdDSA JWT signed with the core's key.
  */
 import { importPKCS8, SignJWT } from "jose";
-import { UnauthorizedError, UpstreamError } from "../../shared/errors.ts";
+import { ConflictError, UnauthorizedError, UpstreamError } from "../../shared/errors.ts";
 import {
   CORE_TOKEN_AUDIENCE,
   type LeasedEvent,
@@ -13,15 +13,23 @@ import {
   SettleResponse,
 } from "../../shared/schema/edge_core.ts";
 import { RUNNER_TOKEN_AUDIENCE, type RunnerConfigDeposit } from "../../shared/schema/runner.ts";
+
+/** The edge takes at most this many deposits per request. */
+const DEPOSITS_PER_REQUEST = 500;
 import { VERSION } from "../version.ts";
 
 const TOKEN_TTL_S = 120;
 
-/** Where launched runners get their config: the edge's vault, reached with runner tokens. */
+/** Where launched runners get their config: the edge's vault, reached with batch tokens. */
 export interface RunnerVault {
-  /** A short-lived token, bound to the job and runner, for the instance's user data. */
-  runnerToken(claims: { jobId: string; runnerName: string; ttlSeconds: number }): Promise<string>;
-  deposit(deposit: RunnerConfigDeposit): Promise<void>;
+  /**
+   * The token in a launch's user data, for every instance of that launch.
+   * Deterministic for a batch id and issue time (Ed25519 signatures are), so
+   * a launch replayed after a crash carries byte-identical user data.
+   */
+  batchToken(claims: { batchId: string; issuedAt: number; ttlSeconds: number }): Promise<string>;
+  /** Stores each launched instance's JIT config, keyed by instance id. */
+  deposit(deposits: readonly RunnerConfigDeposit[]): Promise<void>;
 }
 
 /** The queue as the scheduler sees it. */
@@ -52,21 +60,28 @@ export class EdgeClient implements JobQueue, RunnerVault {
     return SettleResponse.parse(await this.#post("/core/v1/nack", { leases, delayMs })).settled;
   }
 
-  async runnerToken(
-    claims: { jobId: string; runnerName: string; ttlSeconds: number },
+  async batchToken(
+    claims: { batchId: string; issuedAt: number; ttlSeconds: number },
   ): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
-    return await new SignJWT({ runner: claims.runnerName })
+    const issuedAt = Math.floor(claims.issuedAt / 1000);
+    return await new SignJWT({})
       .setProtectedHeader({ alg: "EdDSA" })
-      .setSubject(claims.jobId)
+      .setSubject(claims.batchId)
       .setAudience(RUNNER_TOKEN_AUDIENCE)
-      .setIssuedAt(now)
-      .setExpirationTime(now + claims.ttlSeconds)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + claims.ttlSeconds)
       .sign(await this.#signingKey());
   }
 
-  async deposit(deposit: RunnerConfigDeposit): Promise<void> {
-    await this.#post("/core/v1/runner-configs", deposit);
+  async deposit(deposits: readonly RunnerConfigDeposit[]): Promise<void> {
+    for (let i = 0; i < deposits.length; i += DEPOSITS_PER_REQUEST) {
+      await this.#post("/core/v1/runner-configs", {
+        deposits: deposits.slice(i, i + DEPOSITS_PER_REQUEST),
+      }).catch((error) => {
+        // Already fetched: a launch replayed after a crash found its runners running.
+        if (!(error instanceof ConflictError)) throw error;
+      });
+    }
   }
 
   async #signingKey(): Promise<CryptoKey> {
@@ -94,6 +109,9 @@ export class EdgeClient implements JobQueue, RunnerVault {
     const text = await response.text();
     if (response.status === 401) {
       throw new UnauthorizedError(`edge refused the core token: ${text.slice(0, 200)}`);
+    }
+    if (response.status === 409) {
+      throw new ConflictError(`edge ${path} answered 409: ${text.slice(0, 200)}`);
     }
     if (!response.ok) {
       throw new UpstreamError(`edge ${path} answered ${response.status}: ${text.slice(0, 200)}`);

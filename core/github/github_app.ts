@@ -80,11 +80,14 @@ export interface GitHub {
     repo: { repoFullName: string; installationId: number | null },
     runId: number,
   ): Promise<JobFacts[]>;
-  /** Re-runs one job (a new attempt of its run with that job queued again). */
+  /**
+   * Re-runs one job (a new attempt of its run with that job queued again).
+   * "refused" when GitHub will not (already re-run, or not its run's latest try).
+   */
   rerunJob(
     repo: { repoFullName: string; installationId: number | null },
     githubJobId: number,
-  ): Promise<void>;
+  ): Promise<"rerun" | "refused">;
   /** The fewest API calls left in any rate-limit window seen lately; null before the first call. */
   rateRemaining(): number | null;
 }
@@ -365,15 +368,21 @@ export class GitHubApp implements GitHub {
   async rerunJob(
     ref: { repoFullName: string; installationId: number | null },
     githubJobId: number,
-  ): Promise<void> {
+  ): Promise<"rerun" | "refused"> {
     const [owner, repo] = ref.repoFullName.split("/");
     try {
-      await this.#asInstallation(ref, async (octokit) => {
-        await octokit.request("POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun", {
-          owner,
-          repo,
-          job_id: githubJobId,
-        });
+      return await this.#asInstallation(ref, async (octokit) => {
+        try {
+          await octokit.request("POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun", {
+            owner,
+            repo,
+            job_id: githubJobId,
+          });
+          return "rerun";
+        } catch (error) {
+          if (statusOf(error) === 403) return "refused";
+          throw error;
+        }
       });
     } catch (cause) {
       throw upstream(`GitHub re-run job ${githubJobId} of ${ref.repoFullName}`, cause);

@@ -1,16 +1,19 @@
 /**
- * The instance's boot script. It carries no runner credentials: only the
- * edge URL and a short-lived runner token, with which it fetches its JIT
- * config once from the edge, reports its lifecycle, watches IMDSv2 for a spot
- * interruption notice, and powers off when the runner exits (the launch
+ * The instance's boot script, shared by every instance of one launch call. It
+ * carries no runner credentials: only the edge URL and the launch's
+ * short-lived batch token. With it and its own instance id (IMDSv2) the
+ * instance fetches its JIT config once from the edge — retrying while the
+ * core has not deposited it yet — reports its lifecycle, watches IMDSv2 for a
+ * spot interruption notice, and powers off when the runner exits (the launch
  * template's shutdown behaviour is `terminate`).
  */
 export const RUNNER_VERSION = "2.329.0";
 
 export interface UserDataInput {
   edgeUrl: string;
-  runnerToken: string;
-  /** Seconds to keep asking for the config before giving up. */
+  /** The launch's batch token (a JWT the edge verifies), shared by its instances. */
+  batchToken: string;
+  /** Seconds to keep asking for the config (404 until the core deposits it) before giving up. */
   configWaitSeconds?: number;
   runnerVersion?: string;
 }
@@ -19,14 +22,15 @@ function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'"'"'`)}'`;
 }
 
-/** Renders the user-data script for one runner. */
+/** Renders the user-data script for the instances of one launch. */
 export function renderUserData(input: UserDataInput): string {
   const version = input.runnerVersion ?? RUNNER_VERSION;
   return `#!/bin/bash
-# Gantry runner bootstrap. Secrets: none but a short-lived, single-use runner token.
+# Gantry runner bootstrap. Secrets: none but a short-lived batch token, useless without
+# this instance's id, and each instance's config is handed out once.
 set -uo pipefail
 EDGE=${shellQuote(input.edgeUrl.replace(/\/$/, ""))}
-TOKEN=${shellQuote(input.runnerToken)}
+TOKEN=${shellQuote(input.batchToken)}
 LOG=/var/log/gantry-bootstrap.log
 exec > >(tee -a "$LOG") 2>&1
 
@@ -52,20 +56,27 @@ fail() {
   shutdown -h now
   exit 1
 }
-report booted
-
 # Spot: the two-minute notice appears at spot/instance-action.
 ( while sleep 5; do
     if imds meta-data/spot/instance-action >/dev/null 2>&1; then report spot-interruption-notice; break; fi
   done ) &
 
+# 404 means the core has not deposited this instance's config yet: ask again shortly.
+# Anything else but 200 (401 another batch, 410 already fetched or expired) is final.
 CONFIG=""
-for _ in $(seq 1 ${Math.ceil((input.configWaitSeconds ?? 300) / 5)}); do
-  CONFIG=$(curl -sf -X POST "$EDGE/runner/v1/config" -H "Authorization: Bearer $TOKEN" \\
-    -H "Content-Type: application/json" -d "{\\"instanceId\\":\\"$INSTANCE_ID\\"}") && break
-  sleep 5
+for _ in $(seq 1 ${Math.ceil((input.configWaitSeconds ?? 300) / 2)}); do
+  RESPONSE=$(curl -s -w '\\n%{http_code}' -X POST "$EDGE/runner/v1/config" \
+    -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
+    -d "{\"instanceId\":\"$INSTANCE_ID\"}") || RESPONSE=$'\\n000'
+  CODE=\${RESPONSE##*$'\\n'}
+  case "$CODE" in
+    200) CONFIG=\${RESPONSE%$'\\n'*}; break ;;
+    404|000|429|5??) sleep 2 ;;
+    *) fail "the edge refused this instance's runner config (HTTP $CODE)" ;;
+  esac
 done
 [ -n "$CONFIG" ] || fail "no runner config from the edge"
+report booted
 JIT=$(printf '%s' "$CONFIG" | python3 -c 'import json,sys; print(json.load(sys.stdin)["encodedJitConfig"])') \\
   || fail "unreadable runner config"
 

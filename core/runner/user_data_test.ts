@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { renderUserData } from "./user_data.ts";
 
-Deno.test("user data carries the runner token and edge URL, never a JIT config", () => {
+Deno.test("user data carries the batch token and edge URL, never a JIT config", () => {
   const script = renderUserData({
     edgeUrl: "https://edge.example.com/",
-    runnerToken: "tok.en.sig",
+    batchToken: "tok.en.sig",
   });
   assert.match(script, /^#!\/bin\/bash/);
   assert.ok(script.includes("EDGE='https://edge.example.com'"));
@@ -15,13 +15,38 @@ Deno.test("user data carries the runner token and edge URL, never a JIT config",
 });
 
 Deno.test("quotes in values cannot break out of the shell string", () => {
-  const script = renderUserData({ edgeUrl: "https://e'x", runnerToken: "a'; rm -rf /; '" });
+  const script = renderUserData({ edgeUrl: "https://e'x", batchToken: "a'; rm -rf /; '" });
   assert.ok(script.includes(`TOKEN='a'"'"'; rm -rf /; '"'"''`));
 });
 
 Deno.test("the bootstrap script is valid bash", async () => {
   const path = await Deno.makeTempFile({ suffix: ".sh" });
-  await Deno.writeTextFile(path, renderUserData({ edgeUrl: "https://e", runnerToken: "t" }));
+  await Deno.writeTextFile(path, renderUserData({ edgeUrl: "https://e", batchToken: "t" }));
   const result = await new Deno.Command("bash", { args: ["-n", path], stderr: "piped" }).output();
   assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
+});
+
+Deno.test("the instance keeps asking while its config is not deposited (404), then stops", async () => {
+  // Run the script's config loop against a local edge that answers 404 twice, then 200.
+  let calls = 0;
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, () => {
+    calls += 1;
+    return calls <= 2
+      ? Response.json({ error: { code: "not_found" } }, { status: 404 })
+      : Response.json({ runnerName: "r", encodedJitConfig: "aml0" });
+  });
+  const script = renderUserData({
+    edgeUrl: `http://127.0.0.1:${server.addr.port}`,
+    batchToken: "t",
+    configWaitSeconds: 20,
+  });
+  const loop = script.slice(script.indexOf('CONFIG=""'), script.indexOf("report booted"));
+  const probe = `set -uo pipefail\nEDGE=http://127.0.0.1:${server.addr.port}\nTOKEN=t\n` +
+    `INSTANCE_ID=i-0123456789abcdef0\nfail() { echo "FAIL $1"; exit 1; }\n${loop}\necho "$CONFIG"`;
+  const result = await new Deno.Command("bash", { args: ["-c", probe], stdout: "piped" }).output();
+  await server.shutdown();
+  const out = new TextDecoder().decode(result.stdout);
+  assert.equal(result.code, 0, out);
+  assert.equal(calls, 3);
+  assert.equal(JSON.parse(out).encodedJitConfig, "aml0");
 });

@@ -17,6 +17,7 @@ export function poolSpecOf(project: ProjectRow, pool: PoolRow): PoolSpec {
     rootVolumeGb: pool.rootVolumeGb,
     isSpot: pool.isSpot,
     allocationStrategy: pool.allocationStrategy,
+    spawn: pool.spawn,
     tags: {
       ...cascadeTags({ project: project.tags, pool: pool.tags }),
       ...gantryTags({ project: project.name, pool: pool.name }),

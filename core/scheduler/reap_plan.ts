@@ -13,6 +13,11 @@ export interface LiveInstance {
   jobState: JobState | null;
   /** Minutes this instance may live (pool override or the default). */
   maxRuntimeMinutes: number;
+  /**
+   * Since when its runner has had nothing to do: the job it was launched for
+   * went to another runner (stolen) and no other job runs here. Absent: busy.
+   */
+  idleSince?: number | null;
 }
 
 export interface PendingJob {
@@ -26,9 +31,13 @@ export interface ReapPolicy {
   bootTimeoutMs: number;
   /** Jobs in claimed or launching longer than this have failed to launch. */
   stuckLaunchMs: number;
+  /** An idle runner (its job ran elsewhere) is reaped after this; default never. */
+  idleTimeoutMs?: number;
+  /** Tagged instances unknown to the database are spared this long (a launch not yet recorded). */
+  orphanGraceMs?: number;
 }
 
-export type ReapReason = "job-finished" | "max-runtime" | "never-started" | "orphan";
+export type ReapReason = "job-finished" | "max-runtime" | "never-started" | "idle" | "orphan";
 
 export interface Termination {
   instanceId: string;
@@ -36,6 +45,25 @@ export interface Termination {
   detail: string;
   /** The job to mark reaped alongside, when it is still live. */
   jobId: string | null;
+}
+
+/** What the provider says of a machine the database thinks is alive. */
+export interface MachineState {
+  id: string;
+  /** pending, running, shutting-down, terminated, stopped…, or "gone" when unknown to it. */
+  state: string;
+  /** EC2's state reason code, e.g. Server.SpotInstanceTermination. */
+  stateReason: string | null;
+}
+
+/** Whether the provider took the machine back because its spot capacity was reclaimed. */
+export function isSpotReclaimed(machine: MachineState): boolean {
+  return machine.stateReason === "Server.SpotInstanceTermination";
+}
+
+/** Whether the machine is gone or going, whoever ended it. */
+export function isEnded(machine: MachineState): boolean {
+  return ["shutting-down", "terminated", "stopping", "stopped", "gone"].includes(machine.state);
 }
 
 export interface StuckJob {
@@ -77,6 +105,19 @@ export function planTerminations(
         detail: `runner did not start within ${Math.round(policy.bootTimeoutMs / 1000)} s`,
         jobId: instance.jobId,
       });
+    } else if (
+      instance.idleSince != null && policy.idleTimeoutMs !== undefined &&
+      policy.now - instance.idleSince > policy.idleTimeoutMs
+    ) {
+      terminations.push({
+        instanceId: instance.id,
+        reason: "idle",
+        detail: `idle for over ${
+          Math.round(policy.idleTimeoutMs / 60_000)
+        } min: job ${instance.jobId} ran on another runner`,
+        // The job it was launched for is alive elsewhere: leave it be.
+        jobId: null,
+      });
     }
   }
   return terminations;
@@ -89,7 +130,7 @@ export function planOrphans(
   policy: ReapPolicy,
 ): Termination[] {
   // A launch in flight is recorded right after the call returns; spare the young.
-  const graceMs = 5 * 60_000;
+  const graceMs = policy.orphanGraceMs ?? 5 * 60_000;
   return managed
     .filter((instance) => !known.has(instance.id) && policy.now - instance.launchedAt > graceMs)
     .map((instance) => ({
@@ -100,16 +141,22 @@ export function planOrphans(
     }));
 }
 
-/** Jobs that never got past launching. */
+/**
+ * Jobs that never got past launching, or past starting: a starting job is
+ * normally reaped with its instance at the boot timeout; one still starting a
+ * TTL after that has lost its instance some other way.
+ */
 export function planStuckJobs(jobs: readonly PendingJob[], policy: ReapPolicy): StuckJob[] {
+  const ttlOf = (state: JobState) =>
+    state === "starting" ? policy.bootTimeoutMs + policy.stuckLaunchMs : policy.stuckLaunchMs;
   return jobs
     .filter((job) =>
-      (job.state === "claimed" || job.state === "launching") &&
-      policy.now - job.updatedAt > policy.stuckLaunchMs
+      (job.state === "claimed" || job.state === "launching" || job.state === "starting") &&
+      policy.now - job.updatedAt > ttlOf(job.state)
     )
     .map((job) => ({
       jobId: job.id,
       from: job.state,
-      detail: `stuck in ${job.state} for over ${Math.round(policy.stuckLaunchMs / 60_000)} min`,
+      detail: `stuck in ${job.state} for over ${Math.round(ttlOf(job.state) / 60_000)} min`,
     }));
 }

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { type LiveInstance, planOrphans, planStuckJobs, planTerminations } from "./reap_plan.ts";
 
 const MIN = 60_000;
-const policy = { now: 1_000 * MIN, bootTimeoutMs: 10 * MIN, stuckLaunchMs: 15 * MIN };
+const policy = {
+  now: 1_000 * MIN,
+  bootTimeoutMs: 10 * MIN,
+  stuckLaunchMs: 15 * MIN,
+  idleTimeoutMs: 10 * MIN,
+};
 
 function instance(overrides: Partial<LiveInstance>): LiveInstance {
   return {
@@ -41,6 +46,16 @@ Deno.test("reap plan: each rule, and what is spared", () => {
       null,
     ],
     [
+      "a runner whose job ran elsewhere, idle past the idle timeout",
+      instance({ idleSince: policy.now - 11 * MIN }),
+      "idle",
+    ],
+    [
+      "a runner whose job ran elsewhere, idle within the idle timeout, is spared",
+      instance({ idleSince: policy.now - 9 * MIN }),
+      null,
+    ],
+    [
       "an idle runner without a job past max runtime",
       instance({ jobId: null, jobState: null, launchedAt: policy.now - 70 * MIN }),
       "max-runtime",
@@ -68,6 +83,8 @@ Deno.test("orphans: tagged instances unknown to the database, after a grace peri
   ];
   const plan = planOrphans(managed, new Set(["i-known"]), policy);
   assert.deepEqual(plan.map((t) => [t.instanceId, t.reason]), [["i-orphan", "orphan"]]);
+  const short = planOrphans(managed, new Set(["i-known"]), { ...policy, orphanGraceMs: 30_000 });
+  assert.equal(short.length, 2, "a shorter grace catches the young orphan too");
 });
 
 Deno.test("jobs stuck in claimed or launching past the TTL fail", () => {
@@ -76,6 +93,9 @@ Deno.test("jobs stuck in claimed or launching past the TTL fail", () => {
     { id: "b", state: "claimed", updatedAt: policy.now - 16 * MIN },
     { id: "c", state: "launching", updatedAt: policy.now - 5 * MIN },
     { id: "d", state: "running", updatedAt: policy.now - 500 * MIN },
+    { id: "e", state: "starting", updatedAt: policy.now - 26 * MIN },
+    { id: "f", state: "starting", updatedAt: policy.now - 20 * MIN },
   ], policy);
-  assert.deepEqual(stuck.map((s) => s.jobId), ["a", "b"]);
+  assert.deepEqual(stuck.map((s) => s.jobId), ["a", "b", "e"]);
+  assert.match(stuck[2].detail, /stuck in starting for over 25 min/);
 });

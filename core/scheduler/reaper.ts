@@ -1,13 +1,27 @@
 /**
  * The reaper: every few seconds, terminate what should not be running
- * (finished jobs, past max runtime, never started, orphans), fail jobs stuck
- * before launch, and audit every termination with its reason.
+ * (finished jobs, past max runtime, never started, idle, orphans), remove the
+ * terminated runners from GitHub so it fails their jobs at once and keeps no
+ * offline ghosts, notice spot reclaims whose notice never came, fail jobs
+ * stuck before their runner started, and audit every termination with its
+ * reason.
  */
-import { canTransition } from "../../shared/job_state.ts";
+import { canTransition, type JobState } from "../../shared/job_state.ts";
 import type { Store } from "../db/store.ts";
+import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
 import type { Provider } from "./provider.ts";
-import { planOrphans, planStuckJobs, planTerminations, type Termination } from "./reap_plan.ts";
+import {
+  isEnded,
+  isSpotReclaimed,
+  type MachineState,
+  planOrphans,
+  planStuckJobs,
+  planTerminations,
+  type Termination,
+} from "./reap_plan.ts";
+import { pendingJobs, type ReapableInstance, reapableInstances } from "./reap_queries.ts";
+import { markInterrupted } from "./spot_interruption.ts";
 
 export interface ReaperOptions {
   store: Store;
@@ -16,21 +30,38 @@ export interface ReaperOptions {
   now: () => number;
   bootTimeoutSeconds: number;
   maxRuntimeMinutes: number;
-  /** Jobs in claimed/launching longer than this fail. */
+  /** Jobs in claimed/launching longer than this fail (starting: boot timeout plus this). */
   stuckLaunchMinutes?: number;
+  /** A runner whose job ran on another runner is reaped after this idle time. */
+  idleTimeoutMinutes?: number;
+  /** Removes the runners of terminated instances from GitHub. */
+  github?: Pick<GitHub, "removeRunner">;
+  /** What EC2 says of instances the database thinks alive (the spot-reclaim fallback). */
+  describeInstances?: (ids: readonly string[]) => Promise<MachineState[]>;
 }
 
 /** One pass; returns what it terminated. Safe to run concurrently with itself on two cores. */
 export async function reapOnce(options: ReaperOptions): Promise<Termination[]> {
   const { store, provider, log, now } = options;
+  const bootTimeoutMs = options.bootTimeoutSeconds * 1000;
   const policy = {
     now: now(),
-    bootTimeoutMs: options.bootTimeoutSeconds * 1000,
+    bootTimeoutMs,
     stuckLaunchMs: (options.stuckLaunchMinutes ?? 15) * 60_000,
+    idleTimeoutMs: options.idleTimeoutMinutes === undefined
+      ? undefined
+      : options.idleTimeoutMinutes * 60_000,
+    // A launch is recorded right after EC2 answers; a tagged instance unknown for
+    // longer than that (or than a boot) is no launch in flight.
+    orphanGraceMs: Math.min(5 * 60_000, bootTimeoutMs),
   };
-  const live = await store.liveInstances(options.maxRuntimeMinutes);
   const managed = await provider.listManaged();
   const known = await store.knownInstanceIds(managed.map((m) => m.id));
+  const live = await settleEnded(
+    await reapableInstances(store, options.maxRuntimeMinutes),
+    new Set(managed.map((m) => m.id)),
+    options,
+  );
   const terminations = [
     ...planTerminations(live, policy),
     ...planOrphans(managed, known, policy),
@@ -38,6 +69,7 @@ export async function reapOnce(options: ReaperOptions): Promise<Termination[]> {
   if (terminations.length > 0) {
     await provider.terminate(terminations.map((t) => t.instanceId));
   }
+  const liveById = new Map(live.map((instance) => [instance.id, instance]));
   for (const termination of terminations) {
     const at = now();
     await store.markTerminated([termination.instanceId], termination.reason, at);
@@ -49,11 +81,13 @@ export async function reapOnce(options: ReaperOptions): Promise<Termination[]> {
       payload: { reason: termination.reason, detail: termination.detail, jobId: termination.jobId },
     });
     log.info("reaped instance", { ...termination });
+    const instance = liveById.get(termination.instanceId);
+    if (instance) await removeRunner(instance, options);
     if (termination.jobId) {
       const job = await store.job(termination.jobId);
-      if (job && canTransition(job.state as never, "reaped")) {
+      if (job && canTransition(job.state as JobState, "reaped")) {
         await store.transitionJob(job.id, {
-          from: job.state as never,
+          from: job.state as JobState,
           to: "reaped",
           at,
           reason: termination.detail,
@@ -61,16 +95,93 @@ export async function reapOnce(options: ReaperOptions): Promise<Termination[]> {
       }
     }
   }
-  for (const stuck of planStuckJobs(await store.launchingJobs(), policy)) {
-    await store.transitionJob(stuck.jobId, {
+  for (const stuck of planStuckJobs(await pendingJobs(store), policy)) {
+    const isFailed = await store.transitionJob(stuck.jobId, {
       from: stuck.from,
       to: "failed",
       at: now(),
       reason: stuck.detail,
     }, { failureReason: stuck.detail });
-    log.warn("job failed: stuck before launch", { jobId: stuck.jobId, detail: stuck.detail });
+    if (isFailed) log.warn("job failed: stuck", { jobId: stuck.jobId, detail: stuck.detail });
   }
   return terminations;
+}
+
+/**
+ * Instances the database thinks alive but EC2 does not list any more: ask EC2
+ * what became of them. A spot reclaim marks the job on it interrupted (so its
+ * failure is re-run on-demand); anything ended is recorded as terminated.
+ * Returns the instances still alive.
+ */
+async function settleEnded(
+  live: ReapableInstance[],
+  listed: ReadonlySet<string>,
+  options: ReaperOptions,
+): Promise<ReapableInstance[]> {
+  const { store, log, now } = options;
+  const unlisted = live.filter((instance) => !listed.has(instance.id));
+  if (!options.describeInstances || unlisted.length === 0) return live;
+  const ended = (await options.describeInstances(unlisted.map((i) => i.id))).filter(isEnded);
+  for (const machine of ended) {
+    const instance = unlisted.find((i) => i.id === machine.id)!;
+    const at = now();
+    const isReclaimed = isSpotReclaimed(machine);
+    const reason = isReclaimed
+      ? "spot interruption"
+      : `ended outside Gantry (${machine.state}${
+        machine.stateReason ? `: ${machine.stateReason}` : ""
+      })`;
+    await store.markTerminated([machine.id], reason, at);
+    await store.audit({
+      at,
+      actor: "reaper",
+      action: isReclaimed ? "instance.interrupted" : "instance.gone",
+      target: machine.id,
+      payload: { reason, state: machine.state, stateReason: machine.stateReason },
+    });
+    if (isReclaimed) {
+      await markInterrupted(store, {
+        instanceId: machine.id,
+        fallbackJobId: instance.jobId,
+        at,
+        source: "EC2 state",
+      });
+    }
+    log.info("instance ended outside Gantry", { instanceId: machine.id, reason });
+    await removeRunner(instance, options);
+  }
+  const endedIds = new Set(ended.map((machine) => machine.id));
+  return live.filter((instance) => !endedIds.has(instance.id));
+}
+
+/** Deletes the instance's runner from GitHub, if it registered one; audited either way. */
+async function removeRunner(instance: ReapableInstance, options: ReaperOptions): Promise<void> {
+  const { github, store, log, now } = options;
+  if (!github || !instance.runnerName || !instance.repoFullName) return;
+  let outcome: string;
+  try {
+    outcome = await github.removeRunner({
+      repoFullName: instance.repoFullName,
+      installationId: instance.installationId,
+      runnerName: instance.runnerName,
+    });
+  } catch (error) {
+    log.warn("could not remove a reaped runner from GitHub", {
+      runner: instance.runnerName,
+      error,
+    });
+    outcome = "error";
+  }
+  // Never registered (the boot failed before it): nothing to remove, nothing to say.
+  if (outcome === "not_found") return;
+  await store.audit({
+    at: now(),
+    actor: "reaper",
+    action: "runner.delete",
+    target: instance.runnerName,
+    outcome: outcome === "removed" ? "ok" : "failed",
+    payload: { instanceId: instance.id, repo: instance.repoFullName, outcome },
+  });
 }
 
 /** Runs `reapOnce` every `intervalMs` until `signal` aborts; a failed pass is logged and retried. */

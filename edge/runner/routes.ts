@@ -1,7 +1,7 @@
 /**
  * `/runner/v1/*`: runner instances fetch their JIT config once and report
- * their lifecycle, authenticated by the runner token from their user data.
- * `/core/v1/runner-configs`: the core deposits a launched runner's config.
+ * their lifecycle, authenticated by their launch's batch token plus their own
+ * instance id. `/core/v1/runner-configs`: the core deposits a launch's configs.
  */
 import { Hono } from "hono";
 import type { DurableObjectStub } from "cloudflare:workers";
@@ -12,7 +12,7 @@ import {
   UnauthorizedError,
 } from "../../shared/errors.ts";
 import {
-  RunnerConfigDeposit,
+  RunnerConfigDeposits,
   RunnerConfigRequest,
   RunnerEventRequest,
 } from "../../shared/schema/runner.ts";
@@ -22,11 +22,16 @@ import { errorResponse } from "../errors.ts";
 import { queueOf } from "../queue/queue_of.ts";
 import { parseBody } from "../validation.ts";
 import { open, seal } from "./config_cipher.ts";
-import { verifyRunnerToken } from "./runner_token.ts";
+import { verifyBatchToken } from "./runner_token.ts";
 import type { RunnerVault } from "./runner_vault.ts";
 
 function vaultOf(env: Env): DurableObjectStub<RunnerVault> {
   return env.RUNNER_VAULT.get(env.RUNNER_VAULT.idFromName("primary"));
+}
+
+/** Sealed for one instance of one batch: a ciphertext moved to another row does not open. */
+function sealContext(batchId: string, instanceId: string): string {
+  return `${batchId}/${instanceId}`;
 }
 
 class GoneError extends GantryError {
@@ -37,56 +42,72 @@ class GoneError extends GantryError {
 
 export const runnerRoutes = new Hono<AppEnv>()
   .post("/core/v1/runner-configs", requireCore, async (c) => {
-    const deposit = await parseBody(c.req.raw, RunnerConfigDeposit);
-    const sealed = await seal(
-      c.env.RUNNER_CONFIG_KEY,
-      deposit.encodedJitConfig,
-      deposit.runnerName,
-    );
-    const stored = await vaultOf(c.env).deposit({
-      runnerName: deposit.runnerName,
-      jobId: deposit.jobId,
+    const { deposits } = await parseBody(c.req.raw, RunnerConfigDeposits);
+    const sealed = await Promise.all(deposits.map(async (deposit) => ({
       instanceId: deposit.instanceId,
+      batchId: deposit.batchId,
+      jobId: deposit.jobId,
+      runnerName: deposit.runnerName,
       expiresAt: deposit.expiresAt,
-      ...sealed,
-    });
-    if (!stored) throw new ConflictError(`runner ${deposit.runnerName} already fetched its config`);
-    return c.json({ status: "stored" }, 201);
+      ...await seal(
+        c.env.RUNNER_CONFIG_KEY,
+        deposit.encodedJitConfig,
+        sealContext(deposit.batchId, deposit.instanceId),
+      ),
+    })));
+    const refused = await vaultOf(c.env).deposit(sealed);
+    if (refused.length > 0) {
+      throw new ConflictError(`already fetched, not re-armed: ${refused.join(", ")}`);
+    }
+    return c.json({ status: "stored", stored: deposits.length }, 201);
   })
   .post("/runner/v1/config", async (c) => {
-    const claims = await verifyRunnerToken(c.req.header("authorization"), c.env.CORE_PUBLIC_KEYS);
+    const { batchId } = await verifyBatchToken(
+      c.req.header("authorization"),
+      c.env.CORE_PUBLIC_KEYS,
+    );
     const { instanceId } = await parseBody(c.req.raw, RunnerConfigRequest);
-    const result = await vaultOf(c.env).take({ ...claims, instanceId });
+    const result = await vaultOf(c.env).take({ batchId, instanceId });
     switch (result.status) {
       case "ok":
         return c.json({
-          runnerName: claims.runnerName,
-          encodedJitConfig: await open(c.env.RUNNER_CONFIG_KEY, result, claims.runnerName),
+          runnerName: result.runnerName,
+          encodedJitConfig: await open(
+            c.env.RUNNER_CONFIG_KEY,
+            result,
+            sealContext(batchId, instanceId),
+          ),
         });
       case "not_found":
-        // The core deposits right after launch; a fast-booting instance retries.
-        throw new NotFoundError("no config for this runner yet; retry shortly");
+        // The core deposits once the launch call returns; a fast-booting instance retries.
+        throw new NotFoundError("no config for this instance yet; retry shortly");
       case "used":
-        throw new GoneError("this runner's config was already fetched");
+        throw new GoneError("this instance's config was already fetched");
       case "expired":
-        throw new GoneError("this runner's config expired");
-      case "wrong_instance":
-        throw new UnauthorizedError("this runner token belongs to another instance");
+        throw new GoneError("this instance's config expired");
+      case "wrong_batch":
+        throw new UnauthorizedError("this batch token belongs to another launch");
     }
   })
   .post("/runner/v1/event", async (c) => {
-    const claims = await verifyRunnerToken(c.req.header("authorization"), c.env.CORE_PUBLIC_KEYS);
+    const { batchId } = await verifyBatchToken(
+      c.req.header("authorization"),
+      c.env.CORE_PUBLIC_KEYS,
+    );
     const event = await parseBody(c.req.raw, RunnerEventRequest);
-    const boundTo = await vaultOf(c.env).instanceOf(claims.runnerName, claims.jobId);
-    if (boundTo !== event.instanceId) {
-      throw new UnauthorizedError("this runner token belongs to another instance");
+    const runner = await vaultOf(c.env).runnerOf(event.instanceId, batchId);
+    if (runner.status !== "ok") {
+      if (runner.status === "wrong_batch") {
+        throw new UnauthorizedError("this batch token belongs to another launch");
+      }
+      throw new NotFoundError("no runner deposited for this instance yet; retry shortly");
     }
     const result = await queueOf(c.env).enqueue({
       type: "runner_event",
       deliveryId: crypto.randomUUID(),
       receivedAt: Date.now(),
-      jobId: claims.jobId,
-      runnerName: claims.runnerName,
+      jobId: runner.jobId,
+      runnerName: runner.runnerName,
       instanceId: event.instanceId,
       kind: event.kind,
       ...(event.log !== undefined ? { log: event.log } : {}),

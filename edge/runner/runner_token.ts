@@ -1,33 +1,37 @@
 /**
- * Runner tokens: EdDSA JWTs the core signs with its own key (so the edge
- * verifies them with CORE_PUBLIC_KEYS and holds no minting secret), bound to
- * one job and runner, short-lived.
+ * Batch tokens: EdDSA JWTs the core signs with its own key (so the edge
+ * verifies them with CORE_PUBLIC_KEYS and holds no minting secret). One token
+ * rides in the user data of every instance of one launch call; its subject is
+ * the batch id, and the instance adds its own id to each request.
  */
 import { errors, jwtVerify } from "jose";
 import { UnauthorizedError } from "../../shared/errors.ts";
-import { RUNNER_TOKEN_AUDIENCE } from "../../shared/schema/runner.ts";
+import { BatchId, RUNNER_TOKEN_AUDIENCE } from "../../shared/schema/runner.ts";
 import { coreKeySet } from "../auth/core_token.ts";
 
-export interface RunnerClaims {
-  jobId: string;
-  runnerName: string;
+export interface BatchClaims {
+  batchId: string;
 }
 
-export async function verifyRunnerToken(
+export async function verifyBatchToken(
   header: string | undefined,
   coreKeys: string,
-): Promise<RunnerClaims> {
+): Promise<BatchClaims> {
   const token = header?.startsWith("Bearer ") ? header.slice(7) : "";
-  if (!token) throw new UnauthorizedError("missing runner token (Authorization: Bearer <token>)");
+  if (!token) throw new UnauthorizedError("missing batch token (Authorization: Bearer <token>)");
+  let subject: unknown;
   try {
     const { payload } = await jwtVerify(token, coreKeySet(coreKeys), {
       audience: RUNNER_TOKEN_AUDIENCE,
       algorithms: ["EdDSA", "Ed25519"],
-      requiredClaims: ["sub", "exp", "runner"],
+      requiredClaims: ["sub", "exp"],
     });
-    return { jobId: String(payload.sub), runnerName: String(payload.runner) };
+    subject = payload.sub;
   } catch (cause) {
     const reason = cause instanceof errors.JOSEError ? cause.code : "ERR_INVALID";
-    throw new UnauthorizedError(`runner token rejected (${reason})`, { cause });
+    throw new UnauthorizedError(`batch token rejected (${reason})`, { cause });
   }
+  const batchId = BatchId.safeParse(subject);
+  if (!batchId.success) throw new UnauthorizedError("batch token rejected (bad subject)");
+  return { batchId: batchId.data };
 }

@@ -11,17 +11,19 @@
  * @module
  */
 
-/** What makes two jobs launchable by one call: same pool, same repo, same pin. */
+/** What makes two jobs launchable by one call: same pool, repo, pin and market. */
 export interface BatchKeyInput {
   poolId: string;
   repo: string;
   /** The `gantry-run=<id>` pin, if the job carries one: it gets runners of its own. */
   pin?: string;
+  /** A re-run after a spot interruption launches on-demand whatever the pool says. */
+  isForcedOnDemand?: boolean;
 }
 
 /** The batching group of a job. */
 export function batchKeyOf(input: BatchKeyInput): string {
-  return `${input.poolId}|${input.repo}|${input.pin ?? ""}`;
+  return `${input.poolId}|${input.repo}|${input.pin ?? ""}|${input.isForcedOnDemand ? "od" : ""}`;
 }
 
 /** One (instance type × subnet) a pool may launch into, best first. */

@@ -14,6 +14,7 @@ Deno.test("a pinned job batches apart from the pool's other jobs", () => {
   assert.equal(batchKeyOf({ poolId: "p1", repo: "o/r" }), plain);
   assert.notEqual(batchKeyOf({ poolId: "p1", repo: "o/r", pin: "42" }), plain);
   assert.notEqual(batchKeyOf({ poolId: "p1", repo: "o/other" }), plain);
+  assert.notEqual(batchKeyOf({ poolId: "p1", repo: "o/r", isForcedOnDemand: true }), plain);
 });
 
 Deno.test("a batch of one carries its job id in the client token", () => {

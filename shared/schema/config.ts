@@ -96,12 +96,22 @@ const GitHub = z.strictObject({
   ).optional(),
   private_key_file: z.string().min(1).optional(),
   api_url: HttpUrl.default("https://api.github.com"),
+  /** Writes (JIT configs, runner removals) per second; GitHub's secondary limit allows about 3. */
+  writes_per_second: z.number().positive().max(1000).default(3),
 }).superRefine((github, ctx) => {
   exactlyOne(github, ["private_key", "private_key_file"], ctx);
 }, IF_OBJECT);
 
 const Scheduler = z.strictObject({
   batch_window_ms: z.int().min(0).max(5000).default(200),
+  /** Most machines one launch call asks for. */
+  max_batch: z.int().min(1).max(1000).default(500),
+  /** Waits before retries of a launch that met no capacity, the last repeating (jittered). */
+  launch_retry_delays_ms: z.array(z.int().min(0)).min(1)
+    .default([30_000, 60_000, 120_000, 240_000, 300_000]),
+  launch_retry_jitter: z.number().min(0).max(1).default(0.2),
+  /** How often the launcher looks for jobs nobody poked it about (freed slots, due retries). */
+  launch_sweep_interval_ms: z.int().min(50).max(60_000).default(1000),
   boot_timeout_seconds: z.int().positive().default(600),
   max_runtime_minutes: z.int().positive().default(60),
   reap_interval_seconds: z.int().positive().default(30),

@@ -1,7 +1,10 @@
 /**
- * Runner instances ↔ edge. An instance's user data holds only a short-lived
- * runner token (an EdDSA JWT the core signs, bound to the job and runner);
- * with it the instance fetches its JIT config once and reports its lifecycle.
+ * Runner instances ↔ edge. One launch call starts many instances with one
+ * user data, so that user data holds a short-lived batch token (an EdDSA JWT
+ * the core signs, subject = the batch's client token). After the launch the
+ * core deposits each instance's JIT config keyed by instance id; the instance
+ * presents the batch token and its own id (from IMDSv2) to fetch it once, and
+ * to report its lifecycle.
  */
 import { z } from "zod";
 
@@ -11,8 +14,12 @@ export const RUNNER_TOKEN_AUDIENCE = "gantry-edge/runner";
 const InstanceId = z.string().regex(/^i-[0-9a-f]{8,17}$/, "expected an EC2 instance id (i-…)");
 const RunnerName = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/);
 
-/** Core → edge, after launch: the config the instance will fetch, bound to it. */
+/** A launch batch's id: its EC2 client token. */
+export const BatchId = z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/);
+
+/** Core → edge, after launch: the config the instance will fetch, bound to it and its batch. */
 export const RunnerConfigDeposit = z.object({
+  batchId: BatchId,
   jobId: z.string().min(1).max(32),
   runnerName: RunnerName,
   instanceId: InstanceId,
@@ -21,6 +28,12 @@ export const RunnerConfigDeposit = z.object({
   expiresAt: z.number().int().positive(),
 });
 export type RunnerConfigDeposit = z.infer<typeof RunnerConfigDeposit>;
+
+/** Core → edge: `POST /core/v1/runner-configs`, a launch's deposits at once. */
+export const RunnerConfigDeposits = z.object({
+  deposits: z.array(RunnerConfigDeposit).min(1).max(500),
+});
+export type RunnerConfigDeposits = z.infer<typeof RunnerConfigDeposits>;
 
 /** Instance → edge: `POST /runner/v1/config` (token in Authorization). */
 export const RunnerConfigRequest = z.object({ instanceId: InstanceId });

@@ -168,6 +168,12 @@ async function oneJobFlows(stack: Stack, coreArgs: string[], jobId: number) {
     );
     assert.equal(launches.length, 1, "exactly one launch call for the job");
     const params = launches[0].params;
+    // The pool spawns by fleet: one instant CreateFleet for one machine over every type × subnet.
+    assert.equal(launches[0].action, "CreateFleet");
+    assert.equal(params.Type, "instant");
+    assert.equal(params["TargetCapacitySpecification.TotalTargetCapacity"], "1");
+    const overrides = Object.keys(params).filter((k) => /Overrides\.\d+\.InstanceType$/.test(k));
+    assert.equal(overrides.length, 4, "m5.large and m5.xlarge in each of two subnets");
     const template = stack.ec2.calls.find((c) => c.action === "CreateLaunchTemplate" && !c.error);
     assert.ok(template, "the pool's launch template was created");
     assert.ok(params.ClientToken?.includes(String(jobId)));

@@ -1,18 +1,21 @@
-/** Runner instances ↔ edge in workerd: the JIT config is fetched once, by its instance only. */
+/**
+ * Runner instances ↔ edge in workerd: one batch token serves every instance
+ * of a launch; each instance fetches its own JIT config once, by instance id.
+ */
 import assert from "node:assert/strict";
 import { importPKCS8, SignJWT } from "jose";
 import { RUNNER_TOKEN_AUDIENCE } from "../../shared/schema/runner.ts";
 import { corePost, leaseAll } from "../support/core_token.ts";
 import { coreKeyPair, startEdge } from "../support/edge.ts";
 
-async function runnerToken(
+async function batchToken(
   privateKeyPem: string,
-  claims: { jobId: string; runnerName: string; expiresInS?: number },
+  claims: { batchId: string; expiresInS?: number },
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return await new SignJWT({ runner: claims.runnerName })
+  return await new SignJWT({})
     .setProtectedHeader({ alg: "EdDSA" })
-    .setSubject(claims.jobId)
+    .setSubject(claims.batchId)
     .setAudience(RUNNER_TOKEN_AUDIENCE)
     .setIssuedAt(now)
     .setExpirationTime(now + (claims.expiresInS ?? 600))
@@ -27,88 +30,100 @@ Deno.test("runner configs and callbacks in workerd", async (t) => {
     SESSION_SECRET: "unused-session-secret-0123456789abcdef",
     LIBSQL_URL: "http://127.0.0.1:9",
   });
-  const instanceId = "i-0123456789abcdef0";
-  const deposit = (runnerName: string, options: { instance?: string; expiresAt?: number } = {}) =>
+  const instance = (n: number) => `i-0123456789abcde${n.toString(16).padStart(2, "0")}`;
+  const deposit = (
+    batchId: string,
+    instances: { instanceId: string; jobId: string; expiresAt?: number }[],
+  ) =>
     corePost(edge.url, keys.privateKeyPem, "/core/v1/runner-configs", {
-      jobId: "77",
-      runnerName,
-      instanceId: options.instance ?? instanceId,
-      encodedJitConfig: btoa(`jit for ${runnerName}`),
-      expiresAt: options.expiresAt ?? Date.now() + 600_000,
+      deposits: instances.map(({ instanceId, jobId, expiresAt }) => ({
+        batchId,
+        instanceId,
+        jobId,
+        runnerName: `gantry-${jobId}-1`,
+        encodedJitConfig: btoa(`jit for ${jobId}`),
+        expiresAt: expiresAt ?? Date.now() + 600_000,
+      })),
     });
-  const fetchConfig = async (token: string, instance = instanceId) =>
+  const fetchConfig = async (token: string, instanceId: string) =>
     await fetch(`${edge.url}/runner/v1/config`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ instanceId: instance }),
+      body: JSON.stringify({ instanceId }),
     });
   try {
-    await t.step("the instance fetches its config once; a second fetch is refused", async () => {
-      assert.equal((await deposit("gantry-77-1")).status, 201);
-      const token = await runnerToken(keys.privateKeyPem, {
-        jobId: "77",
-        runnerName: "gantry-77-1",
-      });
-      const first = await fetchConfig(token);
-      assert.equal(first.status, 200);
-      assert.equal(atob((await first.json()).encodedJitConfig), "jit for gantry-77-1");
-      const second = await fetchConfig(token);
+    await t.step(
+      "each instance of a batch fetches its own config with the batch token",
+      async () => {
+        const stored = await deposit("gbatch-2-0-a", [
+          { instanceId: instance(1), jobId: "71" },
+          { instanceId: instance(2), jobId: "72" },
+        ]);
+        assert.equal(stored.status, 201, await stored.clone().text());
+        await stored.body?.cancel();
+        const token = await batchToken(keys.privateKeyPem, { batchId: "gbatch-2-0-a" });
+        for (const [n, jobId] of [[2, "72"], [1, "71"]] as const) {
+          const response = await fetchConfig(token, instance(n));
+          assert.equal(response.status, 200);
+          const body = await response.json();
+          assert.equal(atob(body.encodedJitConfig), `jit for ${jobId}`);
+          assert.equal(body.runnerName, `gantry-${jobId}-1`);
+        }
+      },
+    );
+
+    await t.step("a second fetch is refused, and a deposit cannot re-arm it", async () => {
+      const token = await batchToken(keys.privateKeyPem, { batchId: "gbatch-2-0-a" });
+      const second = await fetchConfig(token, instance(1));
       assert.equal(second.status, 410);
       assert.equal((await second.json()).error.code, "gone");
-      // Once fetched, a deposit cannot re-arm the config.
-      assert.equal((await deposit("gantry-77-1")).status, 409);
+      const again = await deposit("gbatch-2-0-a", [{ instanceId: instance(1), jobId: "71" }]);
+      assert.equal(again.status, 409);
+      await again.body?.cancel();
     });
 
-    await t.step("a token for another instance is refused", async () => {
-      await deposit("gantry-77-2").then((r) => r.body?.cancel());
-      const token = await runnerToken(keys.privateKeyPem, {
-        jobId: "77",
-        runnerName: "gantry-77-2",
-      });
-      const response = await fetchConfig(token, "i-0fffffffffffffff0");
+    await t.step("a token for another batch is refused", async () => {
+      await deposit("gbatch-1-0-b", [{ instanceId: instance(3), jobId: "73" }])
+        .then((r) => r.body?.cancel());
+      const other = await batchToken(keys.privateKeyPem, { batchId: "gbatch-1-0-c" });
+      const response = await fetchConfig(other, instance(3));
       assert.equal(response.status, 401);
       await response.body?.cancel();
-      assert.equal((await fetchConfig(token)).status, 200, "still there for the right instance");
+      const own = await batchToken(keys.privateKeyPem, { batchId: "gbatch-1-0-b" });
+      assert.equal((await fetchConfig(own, instance(3))).status, 200, "still there for its batch");
     });
 
-    await t.step("an expired token or an expired config is refused", async () => {
-      await deposit("gantry-77-3", { expiresAt: Date.now() + 300 }).then((r) => r.body?.cancel());
-      const expired = await runnerToken(keys.privateKeyPem, {
-        jobId: "77",
-        runnerName: "gantry-77-3",
+    await t.step("an expired token, or an expired config, is refused", async () => {
+      await deposit("gbatch-1-0-d", [
+        { instanceId: instance(4), jobId: "74", expiresAt: Date.now() + 300 },
+      ]).then((r) => r.body?.cancel());
+      const expired = await batchToken(keys.privateKeyPem, {
+        batchId: "gbatch-1-0-d",
         expiresInS: -10,
       });
-      const byToken = await fetchConfig(expired);
+      const byToken = await fetchConfig(expired, instance(4));
       assert.equal(byToken.status, 401);
       await byToken.body?.cancel();
       await new Promise((resolve) => setTimeout(resolve, 400));
-      const fresh = await runnerToken(keys.privateKeyPem, {
-        jobId: "77",
-        runnerName: "gantry-77-3",
-      });
-      const byDeposit = await fetchConfig(fresh);
+      const fresh = await batchToken(keys.privateKeyPem, { batchId: "gbatch-1-0-d" });
+      const byDeposit = await fetchConfig(fresh, instance(4));
       assert.equal(byDeposit.status, 410);
       await byDeposit.body?.cancel();
     });
 
     await t.step("a config not yet deposited answers 404 so the instance retries", async () => {
-      const token = await runnerToken(keys.privateKeyPem, {
-        jobId: "77",
-        runnerName: "gantry-77-9",
-      });
-      const response = await fetchConfig(token);
+      const token = await batchToken(keys.privateKeyPem, { batchId: "gbatch-1-0-e" });
+      const response = await fetchConfig(token, instance(9));
       assert.equal(response.status, 404);
       await response.body?.cancel();
     });
 
     await t.step(
-      "lifecycle events become queue events for the core; bootstrap logs included",
+      "lifecycle events become queue events for the instance's job; bootstrap logs included",
       async () => {
-        await deposit("gantry-77-4").then((r) => r.body?.cancel());
-        const token = await runnerToken(keys.privateKeyPem, {
-          jobId: "77",
-          runnerName: "gantry-77-4",
-        });
+        await deposit("gbatch-1-0-f", [{ instanceId: instance(5), jobId: "75" }])
+          .then((r) => r.body?.cancel());
+        const token = await batchToken(keys.privateKeyPem, { batchId: "gbatch-1-0-f" });
         const post = (body: unknown) =>
           fetch(`${edge.url}/runner/v1/event`, {
             method: "POST",
@@ -116,17 +131,17 @@ Deno.test("runner configs and callbacks in workerd", async (t) => {
             body: JSON.stringify(body),
           });
         const failed = await post({
-          instanceId,
+          instanceId: instance(5),
           kind: "bootstrap-failed",
           log: "curl: (6) could not resolve",
         });
         assert.equal(failed.status, 202);
         await failed.body?.cancel();
-        const spoofed = await post({ instanceId: "i-0eeeeeeeeeeeeeee0", kind: "booted" });
-        assert.equal(spoofed.status, 401);
+        const spoofed = await post({ instanceId: instance(3), kind: "booted" });
+        assert.equal(spoofed.status, 401, "an instance of another batch");
         await spoofed.body?.cancel();
         const tooLong = await post({
-          instanceId,
+          instanceId: instance(5),
           kind: "bootstrap-failed",
           log: "x".repeat(70_000),
         });
@@ -138,7 +153,8 @@ Deno.test("runner configs and callbacks in workerd", async (t) => {
         assert.equal(message.type, "runner_event");
         if (message.type === "runner_event") {
           assert.equal(message.kind, "bootstrap-failed");
-          assert.equal(message.jobId, "77");
+          assert.equal(message.jobId, "75");
+          assert.equal(message.runnerName, "gantry-75-1");
           assert.equal(message.log, "curl: (6) could not resolve");
         }
       },

@@ -10,6 +10,9 @@
  *   `{ "fault": "throttle", "ms": 5000 }`,
  *   `{ "fault": "insufficientCapacity", "ms": 5000, "instanceTypes": ["m5.large"], "azs": ["us-east-1a"] }`,
  *   `{ "fault": "tokenBucket", "ratePerSecond": 2, "burst": 5 }` (without both numbers: no limit),
+ *   `{ "fault": "spotShortage", "ms": 5000, "instanceTypes": [...], "azs": [...] }`,
+ *   `{ "fault": "unsupported", "ms": 5000, "instanceTypes": [...], "azs": [...] }`,
+ *   `{ "fault": "stallLaunches", "ms": 3000, "forMs": 10000 }`,
  *   `{ "fault": "interruptSpot", "instanceId": "i-…" }`, `{ "fault": "clear" }`
  * - `POST /_emulator/reset` → forgets instances, templates, calls and faults
  *
@@ -50,6 +53,17 @@ const FaultRequest = z.discriminatedUnion("fault", [
     ms: z.number().nonnegative(),
     instanceTypes: z.array(z.string()).optional(),
     azs: z.array(z.string()).optional(),
+  }),
+  z.object({
+    fault: z.enum(["spotShortage", "unsupported"]),
+    ms: z.number().nonnegative(),
+    instanceTypes: z.array(z.string()).optional(),
+    azs: z.array(z.string()).optional(),
+  }),
+  z.object({
+    fault: z.literal("stallLaunches"),
+    ms: z.number().nonnegative(),
+    forMs: z.number().nonnegative(),
   }),
   z.object({
     fault: z.literal("tokenBucket"),
@@ -107,6 +121,15 @@ function applyFault(body: unknown, faults: FaultControl): Response {
         break;
       case "insufficientCapacity":
         faults.insufficientCapacity(fault);
+        break;
+      case "spotShortage":
+        faults.spotShortage(fault);
+        break;
+      case "unsupported":
+        faults.unsupported(fault);
+        break;
+      case "stallLaunches":
+        faults.stallLaunches(fault);
         break;
       case "tokenBucket":
         faults.tokenBucket(

@@ -28,6 +28,7 @@ import {
   createLaunchTemplate,
   createLaunchTemplateVersion,
   deleteLaunchTemplate,
+  deleteLaunchTemplateVersions,
   describeLaunchTemplates,
   describeLaunchTemplateVersions,
   modifyLaunchTemplate,
@@ -85,6 +86,7 @@ const ACTIONS: Record<string, ActionHandler> = {
   DescribeLaunchTemplates: describeLaunchTemplates,
   DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
   DeleteLaunchTemplate: deleteLaunchTemplate,
+  DeleteLaunchTemplateVersions: deleteLaunchTemplateVersions,
   DescribeSpotPriceHistory: describeSpotPriceHistory,
 };
 
@@ -125,7 +127,12 @@ export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2E
     if (target !== null) return handlePricing(target, await request.text(), calls);
     const body = request.method === "POST" ? await request.text() : "";
     const params = { ...Object.fromEntries(url.searchParams), ...parseForm(body) };
-    return handleEc2(params, { ...state, now: Date.now() }, calls);
+    const now = Date.now();
+    const response = handleEc2(params, { ...state, now }, calls);
+    // A stalled launch has already happened; only its answer is late.
+    const stallMs = state.faults.stallMs(params.Action ?? "", now);
+    if (stallMs > 0) await new Promise((resolve) => setTimeout(resolve, stallMs));
+    return response;
   };
 
   return new Promise((resolve) => {

@@ -184,6 +184,7 @@ function fill(allocation: Allocation, context: Ec2Context, outcome: FleetOutcome
       spec.instanceType,
       spec.availabilityZone,
       context.now,
+      { lifecycle, isFleet: true },
     );
     if (shortage) outcome.errors.push(errorXml(pool, lifecycle, shortage));
     return shortage === undefined;

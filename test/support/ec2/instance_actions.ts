@@ -60,6 +60,7 @@ function launchInstances(params: Params, context: Ec2Context): EmulatedInstance[
     spec.instanceType,
     spec.availabilityZone,
     context.now,
+    { lifecycle: spec.lifecycle },
   );
   if (shortage) throw shortage;
   return context.instances.launch(spec, maxCount, context.now);

@@ -1,11 +1,11 @@
 /**
  * The launch template actions: Create, CreateVersion, Modify (default
- * version), Describe, DescribeVersions and Delete.
+ * version), Describe, DescribeVersions, DeleteVersions and Delete.
  *
  * @module
  */
 
-import type { ActionHandler } from "./context.ts";
+import { type ActionHandler, idempotent } from "./context.ts";
 import { OWNER_ID } from "./instance_actions.ts";
 import type {
   EmulatedLaunchTemplate,
@@ -49,18 +49,49 @@ export const createLaunchTemplate: ActionHandler = (params, context) => {
   return { launchTemplate: templateXml(template) };
 };
 
-/** CreateLaunchTemplateVersion: by id or name, optionally starting from SourceVersion. */
-export const createLaunchTemplateVersion: ActionHandler = (params, context) => {
-  const { template, version } = context.templates.addVersion(
-    referenceOf(params),
-    {
-      data: subParams(params, "LaunchTemplateData"),
-      description: params.VersionDescription,
-      createdAt: context.now,
-    },
-    params.SourceVersion,
+/**
+ * CreateLaunchTemplateVersion: by id or name, optionally starting from
+ * SourceVersion; idempotent per ClientToken, like EC2.
+ */
+export const createLaunchTemplateVersion: ActionHandler = (params, context) =>
+  idempotent(params, context, {
+    launch: () =>
+      context.templates.addVersion(
+        referenceOf(params),
+        {
+          data: subParams(params, "LaunchTemplateData"),
+          description: params.VersionDescription,
+          createdAt: context.now,
+        },
+        params.SourceVersion,
+      ),
+    render: ({ template, version }) => ({ launchTemplateVersion: versionXml(template, version) }),
+    replay: ({ template, version }) => ({ launchTemplateVersion: versionXml(template, version) }),
+  });
+
+/** DeleteLaunchTemplateVersions: deletes each named version (`LaunchTemplateVersion.N`). */
+export const deleteLaunchTemplateVersions: ActionHandler = (params, context) => {
+  const reference = referenceOf(params);
+  const template = context.templates.get(reference);
+  const { deleted, refused } = context.templates.deleteVersions(
+    reference,
+    listValues(params, "LaunchTemplateVersion"),
   );
-  return { launchTemplateVersion: versionXml(template, version) };
+  const ids = {
+    launchTemplateId: template.launchTemplateId,
+    launchTemplateName: template.launchTemplateName,
+  };
+  return {
+    successfullyDeletedLaunchTemplateVersionSet: deleted.map((versionNumber) => ({
+      ...ids,
+      versionNumber,
+    })),
+    unsuccessfullyDeletedLaunchTemplateVersionSet: refused.map((failure) => ({
+      ...ids,
+      versionNumber: failure.version,
+      responseError: { code: failure.code, message: failure.message },
+    })),
+  };
 };
 
 /** ModifyLaunchTemplate: sets the default version (`SetDefaultVersion` on the wire). */

@@ -106,6 +106,42 @@ export class LaunchTemplateStore {
     return structuredClone(template);
   }
 
+  /**
+   * Deletes versions; the default version cannot be deleted (as in EC2).
+   * Returns the version numbers deleted and, per refused version, the reason.
+   */
+  deleteVersions(
+    reference: TemplateReference,
+    versions: readonly string[],
+  ): { deleted: number[]; refused: { version: string; code: string; message: string }[] } {
+    const template = this.#find(reference);
+    const result = {
+      deleted: [] as number[],
+      refused: [] as { version: string; code: string; message: string }[],
+    };
+    for (const version of versions) {
+      const number = Number(version);
+      const index = template.versions.findIndex((v) => v.versionNumber === number);
+      if (index === -1) {
+        result.refused.push({
+          version,
+          code: "launchTemplateVersionDoesNotExist",
+          message: "The specified launch template version does not exist.",
+        });
+      } else if (number === template.defaultVersionNumber) {
+        result.refused.push({
+          version,
+          code: "launchTemplateVersionCannotBeDeleted",
+          message: "The default version of a launch template cannot be deleted.",
+        });
+      } else {
+        template.versions.splice(index, 1);
+        result.deleted.push(number);
+      }
+    }
+    return result;
+  }
+
   /** Deletes a template and all its versions. */
   delete(reference: TemplateReference): EmulatedLaunchTemplate {
     const template = this.#find(reference);

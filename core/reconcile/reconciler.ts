@@ -1,0 +1,255 @@
+/**
+ * The missed-webhook loop. GitHub does not redeliver a failed webhook by
+ * itself, and a webhook can be lost before it fails visibly; so every few
+ * minutes the core:
+ *
+ * 1. asks GitHub to redeliver the App's failed `workflow_job` deliveries;
+ * 2. lists the queued jobs of every bound repo and enqueues those it has
+ *    never seen, through the same path a delivered `queued` webhook takes;
+ * 3. asks GitHub about jobs it still thinks are starting or running, and
+ *    closes those GitHub has finished (instance terminated, cost recorded);
+ * 4. re-runs interrupted spot jobs whose re-run did not happen at completion.
+ *
+ * Steps 2–4 spend the installation's rate limit, so they are skipped while
+ * little of it is left. Every action is audited.
+ */
+import { and, eq, gt, inArray, isNotNull, notExists } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import { jobs, projects, repos } from "../../shared/db/schema.ts";
+import type { WorkflowJobMessage } from "../../shared/schema/edge_core.ts";
+import type { Store } from "../db/store.ts";
+import type { GitHub } from "../github/github_app.ts";
+import type { Logger } from "../log.ts";
+import { retryInterrupted, type SpotRetryDeps } from "../scheduler/spot_interruption.ts";
+import {
+  deliveriesToRedeliver,
+  jobsToCheck,
+  nextDeliveryCursor,
+  unseenJobs,
+} from "./reconcile_plan.ts";
+
+export interface ReconcilerOptions {
+  store: Store;
+  github: GitHub;
+  log: Logger;
+  now: () => number;
+  /** Hands an event to the scheduler (`JobEvents.handle`). */
+  enqueue: (message: WorkflowJobMessage) => Promise<void>;
+  /** How far back the first pass reads the delivery log. */
+  lookbackMs: number;
+  /** Jobs younger (queued) or quieter (open) than this are left to their webhooks. */
+  minAgeMs: number;
+  /** Most open jobs looked up on GitHub per pass. */
+  maxJobChecks: number;
+  /** Skip the listings while fewer API calls than this remain. */
+  minRateRemaining: number;
+  /** Spot re-runs allowed per job line. */
+  spotRetries: number;
+}
+
+/** What one pass did. */
+export interface ReconcileReport {
+  redelivered: number[];
+  adopted: string[];
+  closed: string[];
+  retried: string[];
+  /** Why the job listings were skipped, if they were. */
+  skipped?: string;
+}
+
+/** Keeps the delivery-log cursor between passes. */
+export class Reconciler {
+  #since: number | null = null;
+
+  constructor(readonly options: ReconcilerOptions) {}
+
+  async reconcileOnce(): Promise<ReconcileReport> {
+    const { log, now } = this.options;
+    const startedAt = now();
+    const report: ReconcileReport = { redelivered: [], adopted: [], closed: [], retried: [] };
+    report.redelivered = await this.#redeliverFailed(
+      this.#since ?? startedAt - this.options.lookbackMs,
+    );
+    this.#since = nextDeliveryCursor(startedAt);
+    const remaining = this.options.github.rateRemaining();
+    if (remaining !== null && remaining < this.options.minRateRemaining) {
+      report.skipped = `${remaining} GitHub API calls left, below ${this.options.minRateRemaining}`;
+      log.warn("reconcile: job listings skipped to spare the rate limit", { remaining });
+      return report;
+    }
+    report.adopted = await this.#adoptUnseen();
+    report.closed = await this.#closeFinished();
+    report.retried = await this.#retryInterrupted();
+    const did = report.redelivered.length + report.adopted.length + report.closed.length +
+      report.retried.length;
+    if (did > 0) log.info("reconciled", { ...report });
+    return report;
+  }
+
+  async #redeliverFailed(since: number): Promise<number[]> {
+    const { github, store, log, now } = this.options;
+    const picks = deliveriesToRedeliver(await github.deliveriesSince(since));
+    for (const delivery of picks) {
+      await github.redeliver(delivery.id);
+      await store.audit({
+        at: now(),
+        actor: "reconciler",
+        action: "webhook.redeliver",
+        target: String(delivery.id),
+        payload: {
+          guid: delivery.guid,
+          event: delivery.event,
+          action: delivery.action,
+          statusCode: delivery.statusCode,
+        },
+      });
+      log.info("asked GitHub to redeliver a failed webhook", {
+        deliveryId: delivery.id,
+        action: delivery.action,
+        statusCode: delivery.statusCode,
+      });
+    }
+    return picks.map((delivery) => delivery.id);
+  }
+
+  async #adoptUnseen(): Promise<string[]> {
+    const { store, github, log, now } = this.options;
+    const bound = await store.db.select({ fullName: repos.fullName }).from(repos)
+      .innerJoin(projects, eq(projects.id, repos.projectId))
+      .where(eq(projects.isDisabled, false));
+    const adopted: string[] = [];
+    for (const repo of bound) {
+      let queued;
+      try {
+        queued = await github.queuedJobs({ repoFullName: repo.fullName, installationId: null });
+      } catch (error) {
+        // One repo the App cannot see must not stop the others.
+        log.warn("reconcile: could not list queued jobs", { repo: repo.fullName, error });
+        continue;
+      }
+      if (queued.length === 0) continue;
+      const ids = queued.map((job) => String(job.githubJobId));
+      const known = new Set(
+        (await store.db.select({ id: jobs.id }).from(jobs).where(inArray(jobs.id, ids)))
+          .map((row) => row.id),
+      );
+      for (
+        const job of unseenJobs(queued, known, { now: now(), minAgeMs: this.options.minAgeMs })
+      ) {
+        const id = String(job.githubJobId);
+        await store.audit({
+          at: now(),
+          actor: "reconciler",
+          action: "job.adopt",
+          target: id,
+          payload: { repo: repo.fullName, reason: "queued on GitHub, never seen by the core" },
+        });
+        log.info("reconcile: adopting a queued job whose webhook never came", {
+          jobId: id,
+          repo: repo.fullName,
+        });
+        await this.options.enqueue(message("queued", job, now()));
+        adopted.push(id);
+      }
+    }
+    return adopted;
+  }
+
+  async #closeFinished(): Promise<string[]> {
+    const { store, github, log, now } = this.options;
+    const open = await store.db.select({
+      id: jobs.id,
+      state: jobs.state,
+      updatedAt: jobs.updatedAt,
+      githubJobId: jobs.githubJobId,
+      repoFullName: jobs.repoFullName,
+      installationId: jobs.installationId,
+    }).from(jobs).where(inArray(jobs.state, ["starting", "running"]));
+    const closed: string[] = [];
+    const checks = jobsToCheck(open, {
+      now: now(),
+      minAgeMs: this.options.minAgeMs,
+      max: this.options.maxJobChecks,
+    });
+    for (const check of checks) {
+      const job = open.find((row) => row.id === check.id)!;
+      const facts = await github.job(job, job.githubJobId);
+      if (facts?.status !== "completed") continue;
+      await store.audit({
+        at: now(),
+        actor: "reconciler",
+        action: "job.close",
+        target: job.id,
+        payload: {
+          was: job.state,
+          conclusion: facts.conclusion,
+          reason: "completed on GitHub, completed webhook never came",
+        },
+      });
+      log.info("reconcile: closing a job GitHub has finished", {
+        jobId: job.id,
+        was: job.state,
+        conclusion: facts.conclusion,
+      });
+      await this.options.enqueue(message("completed", facts, now()));
+      closed.push(job.id);
+    }
+    return closed;
+  }
+
+  async #retryInterrupted(): Promise<string[]> {
+    const { store, now } = this.options;
+    const retry = alias(jobs, "retry");
+    // Re-runs of re-runs qualify too; rerunDecision bounds the line by spot_retries.
+    const candidates = await store.db.select({ id: jobs.id }).from(jobs).where(and(
+      isNotNull(jobs.interruptedAt),
+      eq(jobs.conclusion, "failure"),
+      gt(jobs.updatedAt, now() - 24 * 3600_000),
+      notExists(
+        store.db.select({ id: retry.id }).from(retry).where(eq(retry.retryOfJobId, jobs.id)),
+      ),
+    ));
+    const deps: SpotRetryDeps = { ...this.options, maxRetries: this.options.spotRetries };
+    const retried: string[] = [];
+    for (const { id } of candidates) {
+      const next = await retryInterrupted(deps, id);
+      if (next) retried.push(next);
+    }
+    return retried;
+  }
+}
+
+function message(
+  action: "queued" | "completed",
+  job: WorkflowJobMessage["job"],
+  at: number,
+): WorkflowJobMessage {
+  return {
+    type: "workflow_job",
+    action,
+    deliveryId: `gantry-reconcile-${action}-${job.githubJobId}`,
+    receivedAt: at,
+    job,
+  };
+}
+
+/** Runs a pass every `intervalMs` until `signal` aborts; a failed pass is logged and retried. */
+export async function runReconciler(
+  reconciler: Reconciler,
+  options: { intervalMs: number; signal: AbortSignal; log: Logger },
+): Promise<void> {
+  while (!options.signal.aborted) {
+    try {
+      await reconciler.reconcileOnce();
+    } catch (error) {
+      options.log.warn("reconcile pass failed; will retry", { error });
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, options.intervalMs);
+      options.signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * One launch call for a batch of jobs, and its settling: the call (replayed
+ * verbatim from the client token after a crash), each new instance matched
+ * to a job, a JIT runner config per instance deposited with the edge keyed
+ * by instance id, then instances and job states written in one round trip.
+ */
+import { ConflictError } from "../../shared/errors.ts";
+import { type BatchToken, placementsOf, remainingPlacements } from "../../shared/launch/batch.ts";
+import { PIN_LABEL_PREFIX, pinOf, poolLabelSet } from "../../shared/labels.ts";
+import { cascadeTags, gantryTags } from "../../shared/tags.ts";
+import type { RunnerConfigDeposit } from "../../shared/schema/runner.ts";
+import type { Binding, JobRow, PoolRow } from "../db/store.ts";
+import type { RunnerVault } from "../edge_client/edge_client.ts";
+import type { GitHub } from "../github/github_app.ts";
+import type { Logger } from "../log.ts";
+import { renderUserData } from "../runner/user_data.ts";
+import type { LaunchStore } from "./launch_store.ts";
+import { poolSpecOf } from "./pool_spec.ts";
+import type { LaunchedMachine, LaunchFailure, Provider } from "./provider.ts";
+
+export interface BatchDeps {
+  launches: LaunchStore;
+  provider: Provider;
+  github: GitHub;
+  vault: RunnerVault;
+  log: Logger;
+  now: () => number;
+  runners: { edgeUrl: string; bootTimeoutSeconds: number };
+}
+
+/** A batch ready to call: its token, the jobs recorded under it, where they go. */
+export interface Batch {
+  clientToken: string;
+  token: BatchToken;
+  jobs: JobRow[];
+  binding: Binding;
+  pool: PoolRow;
+}
+
+/** How the call went, for the launcher to retry or fail what did not launch. */
+export interface BatchResult {
+  started: string[];
+  /** Jobs still in `launching` that got no instance. */
+  leftover: JobRow[];
+  failures: LaunchFailure[];
+}
+
+/** Runner names encode the job and attempt, so a runner's webhooks lead back to its launch. */
+export function runnerNameOf(jobId: string, attempt: number): string {
+  return `gantry-${jobId}-${attempt}`;
+}
+
+/** The labels the runner registers with: the pool's label set, plus the job's pin if any. */
+export function runnerLabelsOf(project: string, pool: PoolRow, job: JobRow): string[] {
+  const labels = poolLabelSet({
+    project,
+    pool: pool.name,
+    repoFullName: job.repoFullName,
+    extraLabels: pool.extraLabels,
+  });
+  const pin = pinOf(job.labels);
+  return pin ? [...labels, `${PIN_LABEL_PREFIX}${pin}`] : labels;
+}
+
+/** GitHub calls in flight at once while configuring a batch's runners. */
+const JIT_CONCURRENCY = 16;
+
+export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchResult> {
+  const { provider, launches, log, now, runners } = deps;
+  const { binding, pool, token, clientToken } = batch;
+  const pooled = poolSpecOf(binding.project, pool);
+  // A re-run after a spot interruption goes on-demand (batches never mix the two).
+  const spec = batch.jobs.some((job) => job.isForcedOnDemand)
+    ? { ...pooled, isSpot: false }
+    : pooled;
+  const template = await provider.ensureTemplate(spec);
+  if (template.hash !== spec.template?.hash || template.id !== spec.template?.id) {
+    await deps.launches.store.saveLaunchTemplate(pool.id, template);
+  }
+  const repo = batch.jobs[0].repoFullName;
+  const batchToken = await deps.vault.batchToken({
+    batchId: clientToken,
+    issuedAt: token.issuedAt,
+    ttlSeconds: runners.bootTimeoutSeconds,
+  });
+  const outcome = await provider.launch({
+    pool: { ...spec, template },
+    clientToken,
+    count: token.count,
+    placements: remainingPlacements(placementsOf(pool.instanceTypes, pool.subnets), token.excluded),
+    userData: renderUserData({
+      edgeUrl: runners.edgeUrl,
+      batchToken,
+      configWaitSeconds: runners.bootTimeoutSeconds,
+    }),
+    tags: {
+      ...cascadeTags({ project: binding.project.tags, pool: pool.tags, repo: binding.repo.tags }),
+      ...gantryTags({
+        project: binding.project.name,
+        pool: pool.name,
+        repo,
+        // One fleet call tags all its instances alike: the job is named only for a batch of one.
+        job: token.count === 1 ? batch.jobs[0].id : undefined,
+      }),
+      "gantry:batch": clientToken,
+    },
+  });
+
+  // A replay may find instances a previous run already matched to jobs.
+  const known = await launches.instancesOfLaunch(clientToken);
+  const waiting = batch.jobs.filter((job) => job.state === "launching");
+  const matched = new Map<string, LaunchedMachine>();
+  const fresh: LaunchedMachine[] = [];
+  for (const machine of outcome.machines) {
+    const jobId = known.get(machine.id);
+    if (jobId && waiting.some((job) => job.id === jobId)) matched.set(jobId, machine);
+    else if (!known.has(machine.id)) fresh.push(machine);
+  }
+  for (const job of waiting) {
+    if (!matched.has(job.id) && fresh.length > 0) matched.set(job.id, fresh.shift()!);
+  }
+  if (fresh.length > 0) {
+    // More machines than jobs still waiting (a job was cancelled meanwhile): not ours to keep.
+    log.info("terminating surplus instances of a launch", {
+      clientToken,
+      instances: fresh.map((m) => m.id),
+    });
+    await provider.terminate(fresh.map((m) => m.id));
+  }
+  const assigned = waiting.filter((job) => matched.has(job.id));
+  const leftover = waiting.filter((job) => !matched.has(job.id));
+
+  const configured = await configureRunners(assigned, matched, batch, deps);
+  const launchedAt = now();
+  const priced = await Promise.all(assigned.map(async (job) => {
+    const machine = matched.get(job.id)!;
+    return { job, machine, price: await provider.quote(machine) };
+  }));
+  const started = await launches.transitionMany(
+    priced.map(({ job, machine, price }) => ({
+      id: job.id,
+      from: "launching",
+      to: "starting",
+      reason: `launched ${machine.id}`,
+      patch: {
+        instanceId: machine.id,
+        priceUsdPerHour: price,
+        runnerName: configured.get(job.id),
+        launchedAt,
+      },
+    })),
+    launchedAt,
+    launches.insertInstances(priced.map(({ job, machine, price }) => ({
+      id: machine.id,
+      poolId: pool.id,
+      jobId: job.id,
+      runnerName: configured.get(job.id),
+      instanceType: machine.instanceType,
+      availabilityZone: machine.availabilityZone,
+      subnetId: machine.subnetId,
+      isSpot: machine.isSpot,
+      priceUsdPerHour: price,
+      state: "pending",
+      launchedAt,
+      clientToken,
+    }))),
+  );
+  log.info("batch launched", {
+    clientToken,
+    pool: pool.name,
+    asked: token.count,
+    launched: outcome.machines.length,
+    started: started.size,
+    failures: outcome.failures.map((f) =>
+      `${f.instanceType ?? "*"}/${f.subnetId ?? "*"}: ${f.code}`
+    ),
+  });
+  return { started: [...started], leftover, failures: outcome.failures };
+}
+
+/** A JIT config per job from GitHub, deposited with the edge for its instance. Returns runner names. */
+async function configureRunners(
+  jobs: readonly JobRow[],
+  machines: ReadonlyMap<string, LaunchedMachine>,
+  batch: Batch,
+  deps: BatchDeps,
+): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  const deposits: RunnerConfigDeposit[] = [];
+  const expiresAt = deps.now() + deps.runners.bootTimeoutSeconds * 1000;
+  const queue = [...jobs];
+  const worker = async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      const labels = runnerLabelsOf(batch.binding.project.name, batch.pool, job);
+      let runnerName = job.runnerName ?? runnerNameOf(job.id, job.launchAttempts);
+      const ask = (name: string) =>
+        deps.github.generateJitConfig({
+          repoFullName: job!.repoFullName,
+          installationId: job!.installationId,
+          runnerName: name,
+          labels,
+        });
+      const jit = await ask(runnerName).catch(async (error) => {
+        if (!(error instanceof ConflictError)) throw error;
+        // The name is taken by the run a crash interrupted; register afresh.
+        runnerName = `${runnerName}-${deps.now().toString(36)}`;
+        return await ask(runnerName);
+      });
+      names.set(job.id, runnerName);
+      deposits.push({
+        batchId: batch.clientToken,
+        instanceId: machines.get(job.id)!.id,
+        jobId: job.id,
+        runnerName,
+        encodedJitConfig: jit.encodedJitConfig,
+        expiresAt,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(JIT_CONCURRENCY, jobs.length) }, worker));
+  await deps.vault.deposit(deposits);
+  return names;
+}

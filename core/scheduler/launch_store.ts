@@ -1,0 +1,109 @@
+/**
+ * The launcher's reads and writes in libSQL. Each step of a batch is written
+ * for all its jobs in one round trip (one `batch` of guarded updates), and
+ * each update moves a job only from the state the launcher saw, so a
+ * redelivered event or a restarted core never applies a step twice.
+ */
+import { and, asc, eq, inArray, type SQL } from "drizzle-orm";
+import { instances, jobs, repos } from "../../shared/db/schema.ts";
+import { type JobState, transition } from "../../shared/job_state.ts";
+import type { InStatement } from "@libsql/client";
+import type { JobPatch, JobRow, NewInstanceRow, Store } from "../db/store.ts";
+
+/** One job's step in a bulk transition. */
+export interface JobStep {
+  id: string;
+  from: JobState;
+  to: JobState;
+  reason?: string;
+  patch?: JobPatch;
+}
+
+/** States in which a job holds a concurrency slot. */
+export const SLOT_STATES: readonly JobState[] = ["claimed", "launching", "starting", "running"];
+
+export class LaunchStore {
+  constructor(readonly store: Store) {}
+
+  /** Jobs in these states, oldest first. */
+  async jobsIn(states: readonly JobState[]): Promise<JobRow[]> {
+    return await this.store.db.select().from(jobs).where(inArray(jobs.state, [...states]))
+      .orderBy(asc(jobs.queuedAt), asc(jobs.id));
+  }
+
+  async jobsWithToken(clientToken: string): Promise<JobRow[]> {
+    return await this.store.db.select().from(jobs)
+      .where(eq(jobs.launchClientToken, clientToken)).orderBy(asc(jobs.id));
+  }
+
+  /** Jobs holding a slot, counted per (project, repo, pool). */
+  async slotCounts(): Promise<{ projectId: string; repo: string; poolId: string; n: number }[]> {
+    const result = await this.store.client.execute({
+      sql: `SELECT project_id, repo_full_name, pool_id, count(*) AS n FROM jobs
+            WHERE state IN (${SLOT_STATES.map(() => "?").join(", ")})
+            GROUP BY project_id, repo_full_name, pool_id`,
+      args: [...SLOT_STATES],
+    });
+    return result.rows.map((row) => ({
+      projectId: String(row.project_id ?? ""),
+      repo: String(row.repo_full_name),
+      poolId: String(row.pool_id ?? ""),
+      n: Number(row.n),
+    }));
+  }
+
+  /** Repos with a cap of their own. */
+  async repoCaps(): Promise<Map<string, number>> {
+    const rows = await this.store.db.select({ fullName: repos.fullName, cap: repos.cap })
+      .from(repos);
+    return new Map(
+      rows.filter((row) => row.cap !== null).map((row) => [row.fullName, row.cap as number]),
+    );
+  }
+
+  /** Instances already recorded for a launch (its client token), by id → job. */
+  async instancesOfLaunch(clientToken: string): Promise<Map<string, string | null>> {
+    const rows = await this.store.db.select({ id: instances.id, jobId: instances.jobId })
+      .from(instances).where(eq(instances.clientToken, clientToken));
+    return new Map(rows.map((row) => [row.id, row.jobId]));
+  }
+
+  /**
+   * Applies every step in one round trip; returns the ids of the jobs that
+   * moved (the others were no longer in `from`).
+   */
+  async transitionMany(
+    steps: readonly JobStep[],
+    at: number,
+    extra: readonly InStatement[] = [],
+  ): Promise<Set<string>> {
+    if (steps.length === 0 && extra.length === 0) return new Set();
+    const statements: InStatement[] = [...extra];
+    for (const step of steps) {
+      const record = transition(step.from, step.to, at, step.reason);
+      const update = this.store.db.update(jobs)
+        .set({ ...step.patch, state: record.to, updatedAt: at })
+        .where(and(eq(jobs.id, step.id), eq(jobs.state, record.from)) as SQL)
+        .toSQL();
+      statements.push({ sql: update.sql, args: update.params as never });
+      statements.push({
+        sql: `INSERT INTO job_transitions (job_id, from_state, to_state, at, reason)
+              SELECT ?, ?, ?, ?, ? WHERE changes() = 1`,
+        args: [step.id, record.from, record.to, at, record.reason ?? null],
+      });
+    }
+    const results = await this.store.client.batch(statements, "write");
+    const moved = new Set<string>();
+    steps.forEach((step, i) => {
+      if (results[extra.length + 2 * i].rowsAffected === 1) moved.add(step.id);
+    });
+    return moved;
+  }
+
+  /** The statement recording launched instances (ignored if already recorded). */
+  insertInstances(rows: readonly NewInstanceRow[]): InStatement[] {
+    if (rows.length === 0) return [];
+    const insert = this.store.db.insert(instances).values([...rows]).onConflictDoNothing().toSQL();
+    return [{ sql: insert.sql, args: insert.params as never }];
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * What the reaper reads from libSQL: live instances with the job on each (and
+ * whether their runner sits idle), the runner to remove from GitHub, and jobs
+ * that never got going.
+ */
+import type { JobState } from "../../shared/job_state.ts";
+import type { Store } from "../db/store.ts";
+import type { LiveInstance, PendingJob } from "./reap_plan.ts";
+
+/** A live instance plus what is needed to remove its runner from GitHub. */
+export interface ReapableInstance extends LiveInstance {
+  runnerName: string | null;
+  repoFullName: string | null;
+  installationId: number | null;
+  isSpot: boolean;
+}
+
+/**
+ * Instances not yet terminated. The job on each is the one running on it
+ * (GitHub may have given it any job), else the one it was launched for; an
+ * instance whose launch job runs on another runner, with none on it, is idle
+ * since that job started.
+ */
+export async function reapableInstances(
+  store: Store,
+  defaultMaxRuntimeMinutes: number,
+): Promise<ReapableInstance[]> {
+  const result = await store.client.execute({
+    sql: `SELECT i.id, i.launched_at, i.runner_name, i.is_spot,
+            coalesce(running.id, launch.id) AS job_id,
+            coalesce(running.state, launch.state) AS job_state,
+            CASE WHEN running.id IS NULL AND launch.instance_id IS NOT NULL
+                   AND launch.instance_id != i.id AND launch.state = 'running'
+                 THEN coalesce(launch.started_at, launch.updated_at) END AS idle_since,
+            coalesce(running.repo_full_name, launch.repo_full_name) AS repo_full_name,
+            coalesce(running.installation_id, launch.installation_id) AS installation_id,
+            coalesce(p.max_runtime_minutes, ?) AS max_runtime_minutes
+          FROM instances i
+          LEFT JOIN jobs running ON running.id = (
+            SELECT j.id FROM jobs j WHERE j.instance_id = i.id AND j.state IN ('starting', 'running')
+            ORDER BY j.state = 'running' DESC, j.updated_at DESC LIMIT 1)
+          LEFT JOIN jobs launch ON launch.id = i.job_id
+          LEFT JOIN pools p ON p.id = i.pool_id
+          WHERE i.terminated_at IS NULL`,
+    args: [defaultMaxRuntimeMinutes],
+  });
+  const text = (value: unknown) => value === null || value === undefined ? null : String(value);
+  return result.rows.map((row) => ({
+    id: String(row.id),
+    launchedAt: Number(row.launched_at),
+    jobId: text(row.job_id),
+    jobState: text(row.job_state) as JobState | null,
+    maxRuntimeMinutes: Number(row.max_runtime_minutes),
+    idleSince: row.idle_since === null ? null : Number(row.idle_since),
+    runnerName: text(row.runner_name),
+    repoFullName: text(row.repo_full_name),
+    installationId: row.installation_id === null ? null : Number(row.installation_id),
+    isSpot: Boolean(row.is_spot),
+  }));
+}
+
+/** Jobs between claim and a started runner (candidates for the stuck rule). */
+export async function pendingJobs(store: Store): Promise<PendingJob[]> {
+  const result = await store.client.execute(
+    `SELECT id, state, updated_at FROM jobs WHERE state IN ('claimed', 'launching', 'starting')`,
+  );
+  return result.rows.map((row) => ({
+    id: String(row.id),
+    state: String(row.state) as JobState,
+    updatedAt: Number(row.updated_at),
+  }));
+}
