@@ -47,6 +47,8 @@ export interface Env {
   OIDC_ADMIN_EMAILS?: string;
   /** `true`: no sign-in at all, every request is an admin (only behind an authenticating proxy). */
   AUTH_DISABLED?: string;
+  /** "true" when AWS and GitHub are emulated (`deno task dev`); the console shows it. */
+  SIMULATED?: string;
   /** libSQL the console reads: `https://…` (Turso/sqld) or `http://127.0.0.1:…` locally. */
   LIBSQL_URL: string;
   LIBSQL_AUTH_TOKEN?: string;

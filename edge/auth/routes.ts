@@ -44,7 +44,8 @@ export const authRoutes = new Hono<AppEnv>()
     const options: AuthOptions = config.isAuthDisabled
       ? { local: false, sso: false, authDisabled: true }
       : { local: true, sso: config.isSsoConfigured, authDisabled: false };
-    return c.json(options);
+    // Only when set, so a real deployment's answer is unchanged.
+    return c.json(c.env.SIMULATED === "true" ? { ...options, simulated: true } : options);
   })
   .post("/api/v1/auth/login", async (c) => {
     const credentials = await parseBody(c.req.raw, LoginRequest);

@@ -298,9 +298,21 @@ export class SimulatedActions {
       runner_group_id: job.runner_group_id,
       runner_group_name: job.runner_group_name,
     });
-    const response = await postWebhook(edgeUrl, payload, { secret: webhookSecret });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`edge answered ${response.status}: ${text.slice(0, 200)}`);
+    // GitHub does not retry a failed delivery; the workload does (same delivery id, so the
+    // edge dedupes), because a 5xx here is `wrangler dev` reloading, not a drill.
+    const deliveryId = crypto.randomUUID();
+    for (let attempt = 1;; attempt++) {
+      const response = await postWebhook(edgeUrl, payload, { secret: webhookSecret, deliveryId })
+        .catch((error: unknown) => error as Error);
+      const failure = response instanceof Response
+        ? (response.ok ? null : `edge answered ${response.status}: ${await response.text()}`)
+        : String(response);
+      if (response instanceof Response && response.ok) await response.body?.cancel();
+      if (failure === null) return;
+      const isRetryable = !(response instanceof Response) || response.status >= 500;
+      if (!isRetryable || attempt >= 4 || this.#isStopped) throw new Error(failure.slice(0, 300));
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+    }
   }
 }
 

@@ -84,6 +84,8 @@ export const AuthOptions = z.object({
   sso: z.boolean(),
   /** AUTH_DISABLED=true: no sign-in; the console says so on every page. */
   authDisabled: z.boolean(),
+  /** SIMULATED=true (`deno task dev`): AWS and GitHub are emulated; the console says so. */
+  simulated: z.boolean().optional(),
 });
 /** Sign-in options. */
 export type AuthOptions = z.infer<typeof AuthOptions>;

@@ -17,6 +17,23 @@ export function Shell(props: { children: ComponentChildren }) {
     <div class="shell">
       <nav class="sidebar" aria-label="Console">
         <div class="brand">Gantry</div>
+        {session.options.value.simulated && (
+          <div
+            data-testid="simulated-marker"
+            title="This console runs against the local EC2 emulator and GitHub fake (deno task dev)"
+            style={{
+              margin: "0 0 12px",
+              padding: "4px 8px",
+              borderRadius: "var(--radius)",
+              background: "var(--waiting-bg)",
+              color: "var(--waiting)",
+              fontSize: "12px",
+              fontWeight: 600,
+            }}
+          >
+            Simulated AWS &amp; GitHub
+          </div>
+        )}
         <div class="nav-group">Control</div>
         {NAV.map((item) => (
           <Link
