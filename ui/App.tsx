@@ -5,6 +5,9 @@ import { type Console, ConsoleContext, useConsole } from "./console.ts";
 import { JobDetailPage } from "./pages/JobDetailPage.tsx";
 import { JobsPage } from "./pages/JobsPage.tsx";
 import { OverviewPage } from "./pages/OverviewPage.tsx";
+import { AuditPage } from "./pages/AuditPage.tsx";
+import { DeadLettersPage } from "./pages/DeadLettersPage.tsx";
+import { StatsPage } from "./pages/StatsPage.tsx";
 import { SignInPage } from "./pages/SignInPage.tsx";
 
 /** The console: the sign-in page until someone is signed in, then the page the URL names. */
@@ -43,6 +46,9 @@ function Pages() {
       {route.page === "overview" && <OverviewPage />}
       {route.page === "jobs" && <JobsPage query={route.query} />}
       {route.page === "job" && <JobDetailPage id={route.id} />}
+      {route.page === "stats" && <StatsPage query={route.query} />}
+      {route.page === "audit" && <AuditPage query={route.query} />}
+      {route.page === "dead_letters" && <DeadLettersPage />}
       {route.page === "not_found" && (
         <section>
           <h1>Not found</h1>

@@ -7,6 +7,11 @@
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { type ApiClient, createApiClient } from "./api/client.ts";
+import { createOpsApi, type OpsApi } from "./api/ops_client.ts";
+import { type AuditModel, createAuditModel } from "./models/audit_model.ts";
+import { createDeadLettersModel, type DeadLettersModel } from "./models/dead_letters_model.ts";
+import { createMonthModel, type MonthModel } from "./models/month_model.ts";
+import { createStatsModel, type StatsModel } from "./models/stats_model.ts";
 import { createJobDetailModel, type JobDetailModel } from "./models/job_detail_model.ts";
 import { createJobsModel, type JobsModel } from "./models/jobs_model.ts";
 import { createOverviewModel, type OverviewModel } from "./models/overview_model.ts";
@@ -21,17 +26,24 @@ export interface Console {
   overview: OverviewModel;
   jobs: JobsModel;
   jobDetail: JobDetailModel;
+  /** Stats, the overview month, audit and dead letters. */
+  ops: OpsApi;
+  month: MonthModel;
+  stats: StatsModel;
+  audit: AuditModel;
+  deadLetters: DeadLettersModel;
 }
 
 /** Builds the console's models; `api` defaults to the edge this page came from. */
 export function createConsole(
   browser: BrowserLocation,
-  options: { api?: ApiClient } = {},
+  options: { api?: ApiClient; ops?: OpsApi } = {},
 ): Console {
   // The client reports an ended session to the session model, which needs the client.
   const onUnauthorized = () => session.expire();
   const api = options.api ?? createApiClient({ onUnauthorized });
   const session = createSessionModel(api);
+  const ops = options.ops ?? createOpsApi({ onUnauthorized });
   return {
     api,
     router: createRouter(browser),
@@ -39,6 +51,11 @@ export function createConsole(
     overview: createOverviewModel(api),
     jobs: createJobsModel(api),
     jobDetail: createJobDetailModel(api),
+    ops,
+    month: createMonthModel(ops),
+    stats: createStatsModel(ops),
+    audit: createAuditModel(ops),
+    deadLetters: createDeadLettersModel(ops),
   };
 }
 

@@ -11,6 +11,9 @@ export type Route =
   | { page: "overview" }
   | { page: "jobs"; query: URLSearchParams }
   | { page: "job"; id: string }
+  | { page: "stats"; query: URLSearchParams }
+  | { page: "audit"; query: URLSearchParams }
+  | { page: "dead_letters" }
   | { page: "signin"; next: string }
   | { page: "not_found"; path: string };
 
@@ -20,6 +23,9 @@ export function routeOf(pathname: string, search = ""): Route {
   const path = pathname.replace(/\/+$/, "") || "/";
   if (path === "/" || path === "/overview") return { page: "overview" };
   if (path === "/jobs") return { page: "jobs", query };
+  if (path === "/stats") return { page: "stats", query };
+  if (path === "/audit") return { page: "audit", query };
+  if (path === "/dead-letters") return { page: "dead_letters" };
   const job = /^\/jobs\/([^/]+)$/.exec(path);
   if (job) return { page: "job", id: decodeURIComponent(job[1]) };
   if (path === "/signin") return { page: "signin", next: safeNext(query.get("next")) };

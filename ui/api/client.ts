@@ -136,7 +136,8 @@ export function queryOf(params: Record<string, string | number | undefined | nul
   return text ? `?${text}` : "";
 }
 
-async function errorOf(response: Response): Promise<ApiError> {
+/** The {@link ApiError} an error answer carries. */
+export async function errorOf(response: Response): Promise<ApiError> {
   const retryAfter = Number(response.headers.get("retry-after"));
   const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null;
   let body: unknown = null;

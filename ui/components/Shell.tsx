@@ -5,6 +5,9 @@ import { Link } from "./Link.tsx";
 const NAV = [
   { href: "/", label: "Overview", page: "overview" },
   { href: "/jobs", label: "Jobs", page: "jobs" },
+  { href: "/stats", label: "Stats", page: "stats" },
+  { href: "/audit", label: "Audit", page: "audit" },
+  { href: "/dead-letters", label: "Dead letters", page: "dead_letters" },
 ] as const;
 
 /** The signed-in frame: navigation on the left, who is signed in, and the page. */

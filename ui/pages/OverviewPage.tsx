@@ -1,4 +1,5 @@
 import { useEffect } from "preact/hooks";
+import { MonthCards } from "../components/MonthCards.tsx";
 import { useConsole } from "../console.ts";
 import { formatTime } from "../format.ts";
 
@@ -29,6 +30,7 @@ export function OverviewPage() {
           </div>
         ))}
       </div>
+      <MonthCards />
     </section>
   );
 }

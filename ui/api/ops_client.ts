@@ -1,0 +1,96 @@
+/**
+ * The console's client for the observation and operations routes (stats,
+ * the overview's month, audit, dead letters), kept beside the main
+ * {@link ApiClient} so each area's methods live in their own file. Answers
+ * are parsed with the edge's zod schemas.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import { AuditResponse } from "../../shared/schema/audit.ts";
+import { DeadLettersResponse, RequeueResponse } from "../../shared/schema/dead_letters.ts";
+import {
+  DailyOutcomesResponse,
+  SpendResponse,
+  type StatsGroup,
+  StatsResponse,
+} from "../../shared/schema/stats.ts";
+import { type ApiClientOptions, ApiError, errorOf, queryOf } from "./client.ts";
+
+/** A stats request: a preset window, or `custom` with `from`/`to`. */
+export interface StatsRequest {
+  window: "1d" | "7d" | "30d" | "90d" | "custom";
+  groupBy: StatsGroup;
+  from?: number;
+  to?: number;
+}
+
+/** An audit request: filters and page position. */
+export interface AuditRequest {
+  action?: string;
+  outcome?: "ok" | "failed";
+  from?: number;
+  to?: number;
+  limit?: number;
+  cursor?: string;
+}
+
+/** What the stats, audit and dead-letter pages ask of the edge. */
+export interface OpsApi {
+  stats(request: StatsRequest): Promise<StatsResponse>;
+  dailyOutcomes(): Promise<DailyOutcomesResponse>;
+  spend(): Promise<SpendResponse>;
+  audit(request: AuditRequest): Promise<AuditResponse>;
+  deadLetters(): Promise<DeadLettersResponse>;
+  /** @throws {ApiError} 403 for a viewer, 404 when it is no longer dead. */
+  requeue(eventId: number): Promise<RequeueResponse>;
+}
+
+/** An {@link OpsApi} over HTTP. */
+export function createOpsApi(options: ApiClientOptions = {}): OpsApi {
+  const base = options.baseUrl ?? "";
+  const fetcher = options.fetch ?? ((input, init) => fetch(input, init));
+
+  async function call<T extends z.ZodType>(
+    schema: T,
+    path: string,
+    method: "GET" | "POST" = "GET",
+  ): Promise<z.infer<T>> {
+    let response: Response;
+    try {
+      response = await fetcher(`${base}${path}`, {
+        method,
+        credentials: "same-origin",
+        headers: method === "GET"
+          ? { accept: "application/json" }
+          : { accept: "application/json", "content-type": "application/json" },
+        body: method === "GET" ? undefined : "{}",
+      });
+    } catch (cause) {
+      throw new ApiError(0, "unreachable", "cannot reach the Gantry edge; check your connection", {
+        cause,
+      });
+    }
+    if (!response.ok) {
+      const error = await errorOf(response);
+      if (error.status === 401) options.onUnauthorized?.();
+      throw error;
+    }
+    const parsed = schema.safeParse(await response.json());
+    if (!parsed.success) {
+      throw new ApiError(response.status, "bad_response", `unexpected answer from ${path}`, {
+        cause: parsed.error,
+      });
+    }
+    return parsed.data;
+  }
+
+  return {
+    stats: (request) => call(StatsResponse, `/api/v1/stats${queryOf({ ...request })}`),
+    dailyOutcomes: () => call(DailyOutcomesResponse, "/api/v1/overview/daily"),
+    spend: () => call(SpendResponse, "/api/v1/overview/spend"),
+    audit: (request) => call(AuditResponse, `/api/v1/audit${queryOf({ ...request })}`),
+    deadLetters: () => call(DeadLettersResponse, "/api/v1/dead-letters"),
+    requeue: (eventId) => call(RequeueResponse, `/api/v1/dead-letters/${eventId}/requeue`, "POST"),
+  };
+}
