@@ -1,9 +1,7 @@
 /** Sign-in settings from the Worker's vars, with their defaults. */
 import type { Env } from "../env.ts";
-import { MisconfiguredError } from "./misconfigured_error.ts";
+import { ConfigError } from "../../shared/errors.ts";
 import { oidcConfigOf } from "./oidc_config.ts";
-
-export { MisconfiguredError };
 
 /** Sign-in settings, parsed. */
 export interface AuthConfig {
@@ -23,7 +21,7 @@ const EIGHT_HOURS = 8 * 3600;
  * Reads SESSION_TTL_SECONDS (default 8 h), LOGIN_MAX_FAILURES_PER_ACCOUNT
  * (5), LOGIN_MAX_FAILURES_PER_IP (20), LOGIN_WINDOW_SECONDS (15 min).
  *
- * @throws {MisconfiguredError} when one is set but not a positive integer.
+ * @throws {ConfigError} when one is set but not a positive integer.
  */
 export function authConfigOf(env: Env): AuthConfig {
   return {
@@ -40,14 +38,14 @@ export function authConfigOf(env: Env): AuthConfig {
  * AUTH_DISABLED: `true` turns sign-in off (for an edge behind an
  * authenticating proxy); unset, empty or `false` keeps it on.
  *
- * @throws {MisconfiguredError} for any other value, so a typo ("yes", "1")
+ * @throws {ConfigError} for any other value, so a typo ("yes", "1")
  *   neither opens the console nor is silently ignored.
  */
 export function isAuthDisabled(env: Env): boolean {
   const raw = env.AUTH_DISABLED?.trim().toLowerCase();
   if (raw === undefined || raw === "" || raw === "false") return false;
   if (raw === "true") return true;
-  throw new MisconfiguredError("AUTH_DISABLED must be true or false");
+  throw new ConfigError("AUTH_DISABLED must be true or false");
 }
 
 type IntegerVar =
@@ -61,7 +59,7 @@ function positiveInteger(env: Env, name: IntegerVar, fallback: number): number {
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new MisconfiguredError(`${name} must be a positive whole number`);
+    throw new ConfigError(`${name} must be a positive whole number`);
   }
   return value;
 }

@@ -4,7 +4,7 @@
  * so a replayed or leaked request does nothing once anyone exists. There is
  * no default password anywhere.
  */
-import { MisconfiguredError } from "./auth_config.ts";
+import { ConfigError } from "../../shared/errors.ts";
 import { constantTimeEqual } from "./password.ts";
 
 /** Below this a token could be guessed; the endpoint refuses to run with one. */
@@ -14,14 +14,14 @@ export const MIN_BOOTSTRAP_TOKEN_LENGTH = 32;
  * Whether the `Authorization` header carries `secret`. Compares SHA-256
  * digests in constant time, so neither length nor content leaks by timing.
  *
- * @throws {MisconfiguredError} when `secret` is shorter than 32 characters.
+ * @throws {ConfigError} when `secret` is shorter than 32 characters.
  */
 export async function isBootstrapToken(
   header: string | undefined,
   secret: string,
 ): Promise<boolean> {
   if (secret.length < MIN_BOOTSTRAP_TOKEN_LENGTH) {
-    throw new MisconfiguredError(
+    throw new ConfigError(
       `BOOTSTRAP_TOKEN must be at least ${MIN_BOOTSTRAP_TOKEN_LENGTH} characters`,
     );
   }

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { Env } from "../env.ts";
-import { MisconfiguredError } from "./misconfigured_error.ts";
+import { ConfigError } from "../../shared/errors.ts";
 
 /** What the SSO flow and its access rules need. */
 export interface OidcConfig {
@@ -37,18 +37,18 @@ const HttpUrl = z.url({ protocol: /^https?$/ });
 /**
  * The SSO config, or null when SSO is off.
  *
- * @throws {MisconfiguredError} naming the var when one is unusable, or when
+ * @throws {ConfigError} naming the var when one is unusable, or when
  *   no allowlist is set.
  */
 export function oidcConfigOf(env: Env): OidcConfig | null {
   if (!env.OIDC_ISSUER || !env.OIDC_CLIENT_ID) return null;
   if (!HttpUrl.safeParse(env.OIDC_ISSUER).success || !isSecureEnough(new URL(env.OIDC_ISSUER))) {
-    throw new MisconfiguredError(
+    throw new ConfigError(
       "OIDC_ISSUER must be the provider's https:// issuer URL (http:// only on loopback, for tests)",
     );
   }
   if (env.OIDC_REDIRECT_URI && !HttpUrl.safeParse(env.OIDC_REDIRECT_URI).success) {
-    throw new MisconfiguredError("OIDC_REDIRECT_URI must be an absolute URL");
+    throw new ConfigError("OIDC_REDIRECT_URI must be an absolute URL");
   }
   const config: OidcConfig = {
     issuer: new URL(env.OIDC_ISSUER),
@@ -67,12 +67,12 @@ export function oidcConfigOf(env: Env): OidcConfig | null {
     adminEmails: listOf(env.OIDC_ADMIN_EMAILS, { isLowerCase: true }),
   };
   if (!config.scopes.split(" ").includes("openid")) {
-    throw new MisconfiguredError("OIDC_SCOPES must include openid");
+    throw new ConfigError("OIDC_SCOPES must include openid");
   }
   if (
     config.allowedDomains.length + config.allowedEmails.length + config.allowedGroups.length === 0
   ) {
-    throw new MisconfiguredError(
+    throw new ConfigError(
       "SSO needs an allowlist: set OIDC_ALLOWED_DOMAINS, OIDC_ALLOWED_EMAILS or OIDC_ALLOWED_GROUPS",
     );
   }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Env } from "../env.ts";
 import { isAuthDisabled } from "./auth_config.ts";
-import { MisconfiguredError } from "./misconfigured_error.ts";
+import { ConfigError } from "../../shared/errors.ts";
 import { oidcConfigOf } from "./oidc_config.ts";
 
 const env = (vars: Partial<Env>) => vars as Env;
@@ -32,7 +32,7 @@ Deno.test("SSO lists are parsed from commas or spaces; domains and emails lower-
 });
 
 Deno.test("SSO without any allowlist, or with a plain-http remote issuer, is refused", () => {
-  assert.throws(() => oidcConfigOf(env(SSO)), MisconfiguredError);
+  assert.throws(() => oidcConfigOf(env(SSO)), ConfigError);
   assert.throws(
     () =>
       oidcConfigOf(

@@ -10,7 +10,8 @@ import { createMiddleware } from "hono/factory";
 import { errors, jwtVerify, SignJWT } from "jose";
 import { ForbiddenError, UnauthorizedError } from "../../shared/errors.ts";
 import type { AppEnv, Operator } from "../env.ts";
-import { isAuthDisabled, MisconfiguredError } from "./auth_config.ts";
+import { ConfigError } from "../../shared/errors.ts";
+import { isAuthDisabled } from "./auth_config.ts";
 
 export const SESSION_COOKIE = "gantry_session";
 export const SESSION_AUDIENCE = "gantry-console";
@@ -143,7 +144,7 @@ export const MIN_SESSION_SECRET_LENGTH = 32;
 function sessionKey(c: Context<AppEnv>): Uint8Array {
   const secret = c.env.SESSION_SECRET ?? "";
   if (secret.length < MIN_SESSION_SECRET_LENGTH) {
-    throw new MisconfiguredError(
+    throw new ConfigError(
       `SESSION_SECRET must be at least ${MIN_SESSION_SECRET_LENGTH} characters (openssl rand -base64 32)`,
     );
   }
