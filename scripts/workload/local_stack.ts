@@ -45,8 +45,6 @@ export interface LocalStackOptions {
   edgePort?: number;
   /** Extra `scheduler:` keys of the core config. */
   scheduler?: Record<string, unknown>;
-  /** Core log level (default info). */
-  logLevel?: "debug" | "info" | "warn" | "error";
 }
 
 /** The running stack. */
@@ -105,7 +103,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         secret_access_key: "simulated",
       },
       github: { app_id: 1, private_key_file: `${state}/github.pem`, api_url: github.url },
-      log: { level: options.logLevel ?? "info", format: "text" },
+      // info: the start-up line is what tells the stack the core is ready.
+      log: { level: "info", format: "text" },
       ...(options.scheduler ? { scheduler: options.scheduler } : {}),
       projects: [{
         name: PROJECT,

@@ -1,0 +1,118 @@
+/**
+ * Webhook accepted → EC2 launch call: the orchestration overhead, with
+ * instant emulated AWS. The real processes run (edge in workerd, libSQL
+ * server, EC2 emulator, GitHub fake, the core process); `queued` webhooks go
+ * out at a steady rate, open loop. A job's latency runs from its webhook's 2xx
+ * to the arrival of the launch call that started its instance, as the emulator
+ * recorded it (each instance carries its launch call's arrival time as
+ * `launchedAt`; same process, same clock as the webhook's answer).
+ *
+ * The core batches launches: a job waits up to the batch window (200 ms,
+ * set below) for others to share its launch call, so that window is part of
+ * the figure by design.
+ */
+import { createClient } from "@libsql/client";
+import { INSTALLATION_ID, startLocalStack } from "../../scripts/workload/local_stack.ts";
+import { postWebhook, workflowJobPayload } from "../support/webhooks.ts";
+import { type BenchOptions, type Figure, percentile, round } from "./figure.ts";
+
+const WEBHOOK_SECRET = "bench-webhook-secret";
+const RATE_PER_S = 10;
+const BATCH_WINDOW_MS = 200;
+const FIRST_JOB_ID = 3_000_000;
+const REPO = "octocat/hello-world";
+/** How long after the last webhook every job must have launched. */
+const DRAIN_MS = 60_000;
+
+function sleepUntil(at: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
+}
+
+export async function run(options: BenchOptions): Promise<Figure[]> {
+  const count = options.isQuick ? 100 : 1_000;
+  const stack = await startLocalStack({
+    stateDir: await Deno.makeTempDir({ prefix: "gantry-bench-launch-" }),
+    repos: [REPO],
+    pools: [{ name: "small", instance_types: ["t3.small"], default: true }],
+    webhookSecret: WEBHOOK_SECRET,
+    sessionSecret: "bench-session-secret-0123456789abcdef",
+    scheduler: { batch_window_ms: BATCH_WINDOW_MS },
+  });
+  const db = createClient({ url: stack.libsql.url });
+  try {
+    const payloads = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        workflowJobPayload({
+          action: "queued",
+          jobId: FIRST_JOB_ID + i,
+          repo: REPO,
+          labels: ["self-hosted", "my-app"],
+          installationId: INSTALLATION_ID,
+        })),
+    );
+    const acceptedAt = new Map<string, number>();
+    const startedAt = performance.now();
+    await Promise.all(payloads.map(async (payload, i) => {
+      await sleepUntil(startedAt + (i * 1000) / RATE_PER_S);
+      const response = await postWebhook(stack.edge.url, payload, { secret: WEBHOOK_SECRET });
+      const at = Date.now();
+      const body = await response.text();
+      if (!response.ok) throw new Error(`webhook ${i}: ${response.status} ${body}`);
+      acceptedAt.set(String(FIRST_JOB_ID + i), at);
+    }));
+
+    // Wait for every job's instance; then read each launch's time from the emulator.
+    const deadline = Date.now() + DRAIN_MS;
+    let launched = new Map<string, string>();
+    while (Date.now() < deadline) {
+      const rows = await db.execute(
+        "SELECT id, instance_id FROM jobs WHERE instance_id IS NOT NULL AND id >= ?",
+        [String(FIRST_JOB_ID)],
+      );
+      launched = new Map(rows.rows.map((row) => [String(row.id), String(row.instance_id)]));
+      if (launched.size >= count) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const launchedAt = new Map(stack.ec2.instances().map((i) => [i.instanceId, i.launchedAt]));
+    const latencies: number[] = [];
+    for (const [jobId, accepted] of acceptedAt) {
+      const instanceId = launched.get(jobId);
+      const at = instanceId ? launchedAt.get(instanceId) : undefined;
+      if (at !== undefined) latencies.push(at - accepted);
+    }
+    const window = `batch window ${BATCH_WINDOW_MS} ms`;
+    return [
+      {
+        key: "launch.count",
+        label: `launch: jobs at ${RATE_PER_S}/s, webhook 2xx → launch call`,
+        value: latencies.length,
+        unit: "jobs",
+      },
+      {
+        key: "launch.p50_ms",
+        label: `launch: webhook 2xx → EC2 launch call p50 (${window})`,
+        value: round(percentile(latencies, 50)),
+        unit: "ms",
+      },
+      {
+        key: "launch.p99_ms",
+        label: `launch: webhook 2xx → EC2 launch call p99 (${window})`,
+        value: round(percentile(latencies, 99)),
+        unit: "ms",
+      },
+      {
+        key: "launch.lost",
+        label: `launch: accepted, not launched ${DRAIN_MS / 1000} s after the last webhook`,
+        value: count - latencies.length,
+        unit: "jobs",
+        isCorrectness: true,
+      },
+    ];
+  } catch (error) {
+    console.error(`core output:\n${stack.core.output().slice(-3000)}`);
+    throw error;
+  } finally {
+    db.close();
+    await stack.stop();
+  }
+}
