@@ -2,12 +2,16 @@ import { useEffect } from "preact/hooks";
 import { Link } from "./components/Link.tsx";
 import { Shell } from "./components/Shell.tsx";
 import { type Console, ConsoleContext, useConsole } from "./console.ts";
+import { BackupPage } from "./pages/BackupPage.tsx";
 import { JobDetailPage } from "./pages/JobDetailPage.tsx";
 import { JobsPage } from "./pages/JobsPage.tsx";
 import { OverviewPage } from "./pages/OverviewPage.tsx";
 import { AuditPage } from "./pages/AuditPage.tsx";
 import { DeadLettersPage } from "./pages/DeadLettersPage.tsx";
 import { StatsPage } from "./pages/StatsPage.tsx";
+import { PoolsPage } from "./pages/PoolsPage.tsx";
+import { ProjectsPage } from "./pages/ProjectsPage.tsx";
+import { ReposPage } from "./pages/ReposPage.tsx";
 import { SignInPage } from "./pages/SignInPage.tsx";
 
 /** The console: the sign-in page until someone is signed in, then the page the URL names. */
@@ -49,6 +53,10 @@ function Pages() {
       {route.page === "stats" && <StatsPage query={route.query} />}
       {route.page === "audit" && <AuditPage query={route.query} />}
       {route.page === "dead_letters" && <DeadLettersPage />}
+      {route.page === "projects" && <ProjectsPage />}
+      {route.page === "repos" && <ReposPage />}
+      {route.page === "pools" && <PoolsPage />}
+      {route.page === "backup" && <BackupPage />}
       {route.page === "not_found" && (
         <section>
           <h1>Not found</h1>

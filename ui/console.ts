@@ -12,6 +12,8 @@ import { type AuditModel, createAuditModel } from "./models/audit_model.ts";
 import { createDeadLettersModel, type DeadLettersModel } from "./models/dead_letters_model.ts";
 import { createMonthModel, type MonthModel } from "./models/month_model.ts";
 import { createStatsModel, type StatsModel } from "./models/stats_model.ts";
+import { type BackupModel, createBackupModel } from "./models/backup_model.ts";
+import { type ConfigModel, createConfigModel } from "./models/config_model.ts";
 import { createJobDetailModel, type JobDetailModel } from "./models/job_detail_model.ts";
 import { createJobsModel, type JobsModel } from "./models/jobs_model.ts";
 import { createOverviewModel, type OverviewModel } from "./models/overview_model.ts";
@@ -32,6 +34,9 @@ export interface Console {
   stats: StatsModel;
   audit: AuditModel;
   deadLetters: DeadLettersModel;
+  /** Projects, repo bindings and pools. */
+  config: ConfigModel;
+  backup: BackupModel;
 }
 
 /** Builds the console's models; `api` defaults to the edge this page came from. */
@@ -56,6 +61,8 @@ export function createConsole(
     stats: createStatsModel(ops),
     audit: createAuditModel(ops),
     deadLetters: createDeadLettersModel(ops),
+    config: createConfigModel(api),
+    backup: createBackupModel(api),
   };
 }
 

@@ -14,6 +14,10 @@ export type Route =
   | { page: "stats"; query: URLSearchParams }
   | { page: "audit"; query: URLSearchParams }
   | { page: "dead_letters" }
+  | { page: "projects" }
+  | { page: "repos" }
+  | { page: "pools" }
+  | { page: "backup" }
   | { page: "signin"; next: string }
   | { page: "not_found"; path: string };
 
@@ -26,6 +30,9 @@ export function routeOf(pathname: string, search = ""): Route {
   if (path === "/stats") return { page: "stats", query };
   if (path === "/audit") return { page: "audit", query };
   if (path === "/dead-letters") return { page: "dead_letters" };
+  if (path === "/projects" || path === "/repos" || path === "/pools" || path === "/backup") {
+    return { page: path.slice(1) as "projects" | "repos" | "pools" | "backup" };
+  }
   const job = /^\/jobs\/([^/]+)$/.exec(path);
   if (job) return { page: "job", id: decodeURIComponent(job[1]) };
   if (path === "/signin") return { page: "signin", next: safeNext(query.get("next")) };

@@ -68,7 +68,7 @@ export const configRoutes = new Hono<AppEnv>()
       outcome: "ok",
       payload: { before: settingsOf(before) },
     });
-    return c.body(null, 204);
+    return c.json({ project: before });
   })
   .get("/api/v1/repos", async (c) => c.json({ repos: await listRepos(databaseOf(c.env)) }))
   .post("/api/v1/repos", admin, async (c) => {
@@ -107,7 +107,7 @@ export const configRoutes = new Hono<AppEnv>()
       outcome: "ok",
       payload: { before: settingsOf(before) },
     });
-    return c.body(null, 204);
+    return c.json({ repo: before });
   })
   .get("/api/v1/pools", async (c) => c.json({ pools: await listPools(databaseOf(c.env)) }))
   .post("/api/v1/pools", admin, async (c) => {
@@ -146,7 +146,7 @@ export const configRoutes = new Hono<AppEnv>()
       outcome: "ok",
       payload: { before: settingsOf(before) },
     });
-    return c.body(null, 204);
+    return c.json({ pool: before });
   })
   // The export is a read, but it copies the whole configuration out: admins only, audited.
   .get("/api/v1/backup", admin, async (c) => {

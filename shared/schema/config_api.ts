@@ -165,6 +165,13 @@ export const PoolView = z.object({
 /** A pool. */
 export type PoolView = z.infer<typeof PoolView>;
 
+/** One project: the answer to a create, update or delete. */
+export const ProjectResponse = z.object({ project: ProjectView });
+/** One repo binding: the answer to a create, update or delete. */
+export const RepoResponse = z.object({ repo: RepoView });
+/** One pool: the answer to a create, update or delete. */
+export const PoolResponse = z.object({ pool: PoolView });
+
 /** `GET /api/v1/projects`. */
 export const ProjectsResponse = z.object({ projects: z.array(ProjectView) });
 /** `GET /api/v1/repos`. */

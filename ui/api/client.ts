@@ -13,6 +13,7 @@ import {
   OverviewResponse,
   SessionView,
 } from "../../shared/schema/console.ts";
+import { type ConfigApi, createConfigApi } from "./config_client.ts";
 
 /** The jobs list's filters and page position, as the API takes them. */
 export type JobsRequest = Partial<JobsListQuery>;
@@ -27,6 +28,8 @@ export interface ApiClient {
   overview(windowHours?: number): Promise<OverviewResponse>;
   jobs(request: JobsRequest): Promise<JobsListResponse>;
   job(id: string): Promise<JobDetailResponse>;
+  /** Projects, repo bindings, pools and backup. */
+  config: ConfigApi;
 }
 
 /** An error answer from the API, or a failure to reach it (`status` 0). */
@@ -123,6 +126,7 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
       call(OverviewResponse, `/api/v1/overview${windowHours ? `?windowHours=${windowHours}` : ""}`),
     jobs: (request) => call(JobsListResponse, `/api/v1/jobs${queryOf(request)}`),
     job: (id) => call(JobDetailResponse, `/api/v1/jobs/${encodeURIComponent(id)}`),
+    config: createConfigApi(call),
   };
 }
 

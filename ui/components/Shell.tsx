@@ -10,6 +10,13 @@ const NAV = [
   { href: "/dead-letters", label: "Dead letters", page: "dead_letters" },
 ] as const;
 
+const CONFIGURE_NAV = [
+  { href: "/projects", label: "Projects", page: "projects" },
+  { href: "/repos", label: "Repos", page: "repos" },
+  { href: "/pools", label: "Pools", page: "pools" },
+  { href: "/backup", label: "Backup", page: "backup" },
+] as const;
+
 /** The signed-in frame: navigation on the left, who is signed in, and the page. */
 export function Shell(props: { children: ComponentChildren }) {
   const { router, session } = useConsole();
@@ -46,6 +53,17 @@ export function Shell(props: { children: ComponentChildren }) {
             aria-current={page === item.page || (item.page === "jobs" && page === "job")
               ? "page"
               : undefined}
+          >
+            {item.label}
+          </Link>
+        ))}
+        <div class="nav-group">Configure</div>
+        {CONFIGURE_NAV.map((item) => (
+          <Link
+            key={item.href}
+            href={item.href}
+            class="nav-link"
+            aria-current={page === item.page ? "page" : undefined}
           >
             {item.label}
           </Link>

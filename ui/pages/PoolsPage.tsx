@@ -1,0 +1,368 @@
+import { useEffect, useState } from "preact/hooks";
+import { poolLabelSet, runsOnLine } from "../../shared/labels.ts";
+import {
+  ALLOCATION_STRATEGIES,
+  type PoolView,
+  SPAWN_METHODS,
+} from "../../shared/schema/config_api.ts";
+import { Check, DeleteButton, Field, FormMessage } from "../components/FormField.tsx";
+import { useConsole } from "../console.ts";
+import {
+  type FormErrors,
+  listOf,
+  NO_ERRORS,
+  numberOf,
+  tagsOf,
+  tagsText,
+} from "../forms/form_errors.ts";
+
+type Editing = { id: string | null; draft: Partial<PoolView> };
+
+/** Pools: launch settings, routing, the runs-on line a workflow needs, and the launch template. */
+export function PoolsPage() {
+  const { config, session } = useConsole();
+  const isAdmin = session.user.value?.role === "admin";
+  const [editing, setEditing] = useState<Editing | null>(null);
+  const [preview, setPreview] = useState<PoolView | null>(null);
+  useEffect(() => {
+    void config.load();
+  }, [config]);
+
+  return (
+    <section>
+      <header class="page-head">
+        <h1>Pools</h1>
+        {isAdmin && !editing && (
+          <button
+            type="button"
+            class="button primary"
+            onClick={() => setEditing({ id: null, draft: {} })}
+          >
+            New pool
+          </button>
+        )}
+      </header>
+      {!isAdmin && <p class="banner banner-info">Read only: changes need the admin role.</p>}
+      {config.error.value && <p class="banner banner-bad" role="alert">{config.error.value}</p>}
+      {editing && (
+        <PoolForm
+          key={editing.id ?? `new-${editing.draft.name ?? ""}`}
+          editing={editing}
+          onDone={() => setEditing(null)}
+        />
+      )}
+      {preview && <RunsOnPreview pool={preview} onClose={() => setPreview(null)} />}
+      <div class="table-wrap">
+        <table class="config" aria-busy={config.isLoading.value}>
+          <thead>
+            <tr>
+              <th>Project / pool</th>
+              <th class="num">Priority</th>
+              <th>Launch</th>
+              <th>Instance types</th>
+              <th>AMI</th>
+              <th>Labels</th>
+              <th>Launch template</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {config.pools.value.map((pool) => (
+              <tr key={pool.id} data-pool={`${pool.project}/${pool.name}`}>
+                <td>
+                  <span class="muted">{pool.project} /</span> <b>{pool.name}</b>
+                  <div class="flags">
+                    {pool.isDefault && <span class="badge badge-active">default</span>}
+                    {pool.isEnabled
+                      ? <span class="badge badge-good">enabled</span>
+                      : <span class="badge badge-bad">disabled</span>}
+                  </div>
+                </td>
+                <td class="num">{pool.priority}</td>
+                <td>
+                  {pool.spawn}
+                  {pool.isSpot ? " · spot" : " · on-demand"}
+                  <div class="muted small">{pool.allocationStrategy}</div>
+                </td>
+                <td class="mono">{pool.instanceTypes.join(", ")}</td>
+                <td class="mono">{pool.ami}</td>
+                <td>
+                  {pool.extraLabels.length > 0
+                    ? <span class="mono">{pool.extraLabels.join(", ")}</span>
+                    : <span class="muted">—</span>}
+                </td>
+                <td class="mono" data-template>
+                  {pool.launchTemplateId
+                    ? `${pool.launchTemplateId} v${pool.launchTemplateVersion}`
+                    : <span class="muted">not yet</span>}
+                </td>
+                <td class="actions">
+                  <button
+                    type="button"
+                    class="button secondary small"
+                    onClick={() =>
+                      setPreview(pool)}
+                  >
+                    runs-on
+                  </button>
+                  {isAdmin && (
+                    <>
+                      <button
+                        type="button"
+                        class="button secondary small"
+                        onClick={() =>
+                          setEditing({
+                            id: null,
+                            draft: { ...pool, name: `${pool.name}-copy`, isDefault: false },
+                          })}
+                      >
+                        Copy
+                      </button>
+                      <button
+                        type="button"
+                        class="button secondary small"
+                        onClick={() => setEditing({ id: pool.id, draft: pool })}
+                      >
+                        Edit
+                      </button>
+                      <DeleteButton
+                        onConfirm={() =>
+                          void config.deletePool(pool.id)}
+                      />
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+            {config.pools.value.length === 0 && !config.isLoading.value && (
+              <tr>
+                <td colSpan={8} class="empty">No pools yet.</td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+/** The exact label set a runner of `pool` registers with for a chosen repo, and its runs-on line. */
+function RunsOnPreview(props: { pool: PoolView; onClose: () => void }) {
+  const { config } = useConsole();
+  const { pool } = props;
+  const bound = config.repos.value.filter((repo) => repo.projectId === pool.projectId);
+  const [repo, setRepo] = useState(bound[0]?.fullName ?? "");
+  const [copied, setCopied] = useState<string | null>(null);
+  const labels = repo
+    ? poolLabelSet({
+      project: pool.project,
+      pool: pool.name,
+      repoFullName: repo,
+      extraLabels: pool.extraLabels,
+    })
+    : [];
+  const line = runsOnLine(labels);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(line);
+      setCopied("Copied.");
+    } catch (_denied) {
+      setCopied("The browser refused the clipboard; select the line and copy it.");
+    }
+  };
+  return (
+    <div class="card runs-on" data-testid="runs-on">
+      <header class="page-head">
+        <h2>runs-on for {pool.project}/{pool.name}</h2>
+        <button type="button" class="button secondary small" onClick={props.onClose}>Close</button>
+      </header>
+      <label>
+        Repository
+        <input
+          list="runs-on-repos"
+          value={repo}
+          placeholder="owner/repo"
+          onInput={(event) => setRepo((event.currentTarget as HTMLInputElement).value.trim())}
+        />
+        <datalist id="runs-on-repos">
+          {bound.map((r) => <option key={r.id} value={r.fullName} />)}
+        </datalist>
+      </label>
+      {repo
+        ? (
+          <>
+            <p class="chips" data-testid="runs-on-labels">
+              {labels.map((label) => <span key={label} class="chip mono">{label}</span>)}
+            </p>
+            <pre class="mono runs-on-line" data-testid="runs-on-line">{line}</pre>
+            <button type="button" class="button secondary small" onClick={copy}>Copy line</button>
+            {copied && <span class="muted small">{copied}</span>}
+          </>
+        )
+        : <p class="muted">Choose a repository bound to {pool.project}.</p>}
+    </div>
+  );
+}
+
+function PoolForm(props: { editing: Editing; onDone: () => void }) {
+  const { config } = useConsole();
+  const { id, draft } = props.editing;
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+
+  const onSubmit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const text = (name: string) => String(form.get(name) ?? "");
+    const isOn = (name: string) => form.get(name) === "on";
+    const tags = tagsOf(text("tags"));
+    if (!tags.ok) {
+      setErrors({ message: "fix the fields marked below", fields: { tags: tags.message } });
+      return;
+    }
+    const result = await config.savePool(id, {
+      projectId: text("projectId"),
+      name: text("name"),
+      priority: numberOf(text("priority"), 100),
+      isDefault: isOn("isDefault"),
+      isEnabled: isOn("isEnabled"),
+      spawn: text("spawn"),
+      isSpot: isOn("isSpot"),
+      allocationStrategy: text("allocationStrategy"),
+      ami: text("ami"),
+      instanceTypes: listOf(text("instanceTypes")),
+      subnets: listOf(text("subnets")),
+      securityGroups: listOf(text("securityGroups")),
+      instanceProfile: text("instanceProfile").trim() || null,
+      rootVolumeGb: numberOf(text("rootVolumeGb"), 30),
+      maxRuntimeMinutes: numberOf(text("maxRuntimeMinutes"), null),
+      minIdle: numberOf(text("minIdle"), 0),
+      cap: numberOf(text("cap"), 0),
+      extraLabels: listOf(text("extraLabels")),
+      tags: tags.tags,
+    });
+    if (result.ok) props.onDone();
+    else setErrors(result.errors);
+  };
+
+  return (
+    <form class="card edit-form" onSubmit={onSubmit} aria-label="Pool" noValidate>
+      <h2>{id ? `Edit pool ${draft.project}/${draft.name}` : "New pool"}</h2>
+      <FormMessage errors={errors} />
+      <div class="form-grid">
+        <Field label="Project" name="projectId" errors={errors}>
+          <select name="projectId">
+            <option value="">choose…</option>
+            {config.projects.value.map((p) => (
+              <option key={p.id} value={p.id} selected={p.id === draft.projectId}>{p.name}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Name" name="name" errors={errors} hint="becomes a runner label">
+          <input name="name" defaultValue={draft.name ?? ""} />
+        </Field>
+        <Field label="Priority" name="priority" errors={errors} hint="lower wins">
+          <input name="priority" type="number" defaultValue={String(draft.priority ?? 100)} />
+        </Field>
+        <Field label="AMI" name="ami" errors={errors}>
+          <input name="ami" placeholder="ami-…" defaultValue={draft.ami ?? ""} />
+        </Field>
+        <Field
+          label="Instance types"
+          name="instanceTypes"
+          errors={errors}
+          hint="in order of preference"
+        >
+          <textarea
+            name="instanceTypes"
+            rows={3}
+            defaultValue={(draft.instanceTypes ?? []).join("\n")}
+          />
+        </Field>
+        <Field label="Subnets" name="subnets" errors={errors}>
+          <textarea name="subnets" rows={3} defaultValue={(draft.subnets ?? []).join("\n")} />
+        </Field>
+        <Field label="Security groups" name="securityGroups" errors={errors}>
+          <textarea
+            name="securityGroups"
+            rows={3}
+            defaultValue={(draft.securityGroups ?? []).join("\n")}
+          />
+        </Field>
+        <Field label="Instance profile" name="instanceProfile" errors={errors} hint="optional">
+          <input name="instanceProfile" defaultValue={draft.instanceProfile ?? ""} />
+        </Field>
+        <Field label="Spawn method" name="spawn" errors={errors}>
+          <select name="spawn">
+            {SPAWN_METHODS.map((m) => (
+              <option key={m} value={m} selected={m === (draft.spawn ?? "fleet")}>{m}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Allocation strategy" name="allocationStrategy" errors={errors}>
+          <select name="allocationStrategy">
+            {ALLOCATION_STRATEGIES.map((strategy) => (
+              <option
+                key={strategy}
+                value={strategy}
+                selected={strategy === (draft.allocationStrategy ?? "price-capacity-optimized")}
+              >
+                {strategy}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field
+          label="Max runtime (minutes)"
+          name="maxRuntimeMinutes"
+          errors={errors}
+          hint="blank = core default"
+        >
+          <input
+            name="maxRuntimeMinutes"
+            type="number"
+            min={1}
+            defaultValue={draft.maxRuntimeMinutes?.toString() ?? ""}
+          />
+        </Field>
+        <Field label="Min idle" name="minIdle" errors={errors}>
+          <input name="minIdle" type="number" min={0} defaultValue={String(draft.minIdle ?? 0)} />
+        </Field>
+        <Field label="Cap" name="cap" errors={errors} hint="0 = no cap">
+          <input name="cap" type="number" min={0} defaultValue={String(draft.cap ?? 0)} />
+        </Field>
+        <Field label="Root volume (GB)" name="rootVolumeGb" errors={errors}>
+          <input
+            name="rootVolumeGb"
+            type="number"
+            min={1}
+            defaultValue={String(draft.rootVolumeGb ?? 30)}
+          />
+        </Field>
+        <Field label="Extra labels" name="extraLabels" errors={errors}>
+          <input name="extraLabels" defaultValue={(draft.extraLabels ?? []).join(", ")} />
+        </Field>
+        <Field
+          label="Tags"
+          name="tags"
+          errors={errors}
+          hint="key=value per line; repo tags override"
+        >
+          <textarea name="tags" rows={3} defaultValue={tagsText(draft.tags ?? {})} />
+        </Field>
+        <div class="checks">
+          <Check label="Spot" name="isSpot" checked={draft.isSpot ?? false} />
+          <Check
+            label="Default pool of the project"
+            name="isDefault"
+            checked={draft.isDefault ?? false}
+          />
+          <Check label="Enabled" name="isEnabled" checked={draft.isEnabled ?? true} />
+        </div>
+      </div>
+      <div class="form-actions">
+        <button type="submit" class="button primary">{id ? "Save" : "Create"}</button>
+        <button type="button" class="button secondary" onClick={props.onDone}>Cancel</button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,199 @@
+import { useEffect, useState } from "preact/hooks";
+import type { ProjectView } from "../../shared/schema/config_api.ts";
+import { Check, DeleteButton, Field, FormMessage, TagList } from "../components/FormField.tsx";
+import { useConsole } from "../console.ts";
+import { type FormErrors, NO_ERRORS, numberOf, tagsOf, tagsText } from "../forms/form_errors.ts";
+
+/** Projects: cap, cascading tags, disabled flag and scope; admins create, edit and delete. */
+export function ProjectsPage() {
+  const { config, session } = useConsole();
+  const isAdmin = session.user.value?.role === "admin";
+  const [editing, setEditing] = useState<{ project: ProjectView | null } | null>(null);
+  useEffect(() => {
+    void config.load();
+  }, [config]);
+
+  return (
+    <section>
+      <header class="page-head">
+        <h1>Projects</h1>
+        {isAdmin && !editing && (
+          <button
+            type="button"
+            class="button primary"
+            onClick={() => setEditing({ project: null })}
+          >
+            New project
+          </button>
+        )}
+      </header>
+      {!isAdmin && <p class="banner banner-info">Read only: changes need the admin role.</p>}
+      {config.error.value && <p class="banner banner-bad" role="alert">{config.error.value}</p>}
+      {editing && (
+        <ProjectForm
+          key={editing.project?.id ?? "new"}
+          project={editing.project}
+          onDone={() => setEditing(null)}
+        />
+      )}
+      <div class="table-wrap">
+        <table class="config" aria-busy={config.isLoading.value}>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Scope</th>
+              <th class="num">Cap</th>
+              <th>Tags</th>
+              <th class="num">Repos</th>
+              <th class="num">Pools</th>
+              <th>State</th>
+              {isAdmin && <th />}
+            </tr>
+          </thead>
+          <tbody>
+            {config.projects.value.map((project) => (
+              <tr key={project.id} data-project={project.name}>
+                <td>{project.name}</td>
+                <td>
+                  {project.scope.kind === "org"
+                    ? (
+                      <span>
+                        every repo of <b class="mono">{project.scope.org}</b>
+                      </span>
+                    )
+                    : <span class="muted">bound repos</span>}
+                </td>
+                <td class="num">{project.cap === 0 ? "none" : project.cap}</td>
+                <td>
+                  <TagList tags={project.tags} />
+                </td>
+                <td class="num">{project.repoCount}</td>
+                <td class="num">{project.poolCount}</td>
+                <td>
+                  {project.isDisabled
+                    ? <span class="badge badge-bad">disabled</span>
+                    : <span class="badge badge-good">enabled</span>}
+                </td>
+                {isAdmin && (
+                  <td class="actions">
+                    <button
+                      type="button"
+                      class="button secondary small"
+                      onClick={() => setEditing({ project })}
+                    >
+                      Edit
+                    </button>
+                    <DeleteButton
+                      onConfirm={() =>
+                        void config.deleteProject(project.id)}
+                    />
+                  </td>
+                )}
+              </tr>
+            ))}
+            {config.projects.value.length === 0 && !config.isLoading.value && (
+              <tr>
+                <td colSpan={8} class="empty">No projects yet.</td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function ProjectForm(props: { project: ProjectView | null; onDone: () => void }) {
+  const { config } = useConsole();
+  const project = props.project;
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const [scope, setScope] = useState(project?.scope.kind ?? "repos");
+
+  const onSubmit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const text = (name: string) => String(form.get(name) ?? "");
+    const tags = tagsOf(text("tags"));
+    if (!tags.ok) {
+      setErrors({ message: "fix the fields marked below", fields: { tags: tags.message } });
+      return;
+    }
+    const result = await config.saveProject(project?.id ?? null, {
+      name: text("name"),
+      cap: numberOf(text("cap"), 0),
+      tags: tags.tags,
+      isDisabled: form.get("isDisabled") === "on",
+      scope: scope === "org" ? { kind: "org", org: text("org") } : { kind: "repos" },
+    });
+    if (result.ok) props.onDone();
+    else setErrors(result.errors);
+  };
+
+  const scopeError = errors.fields.scope;
+  return (
+    <form class="card edit-form" onSubmit={onSubmit} aria-label="Project" noValidate>
+      <h2>{project ? `Edit project ${project.name}` : "New project"}</h2>
+      <FormMessage errors={errors} />
+      <div class="form-grid">
+        <Field label="Name" name="name" errors={errors} hint="becomes a runner label">
+          <input name="name" defaultValue={project?.name ?? ""} />
+        </Field>
+        <Field label="Concurrency cap" name="cap" errors={errors} hint="0 = no cap">
+          <input name="cap" type="number" min={0} defaultValue={String(project?.cap ?? 0)} />
+        </Field>
+        <Field
+          label="Tags"
+          name="tags"
+          errors={errors}
+          hint="key=value per line; pools and repos override"
+          class="wide"
+        >
+          <textarea name="tags" rows={3} defaultValue={tagsText(project?.tags ?? {})} />
+        </Field>
+        <fieldset class="scope">
+          <legend>Scope</legend>
+          <label class="check">
+            <input
+              type="radio"
+              name="scopeKind"
+              checked={scope === "repos"}
+              onChange={() => setScope("repos")}
+            />
+            Repo bindings only
+          </label>
+          <label class="check">
+            <input
+              type="radio"
+              name="scopeKind"
+              checked={scope === "org"}
+              onChange={() => setScope("org")}
+            />
+            Every repo of an org
+          </label>
+          {scope === "org" && (
+            <Field
+              label="Org"
+              name="org"
+              errors={{ message: null, fields: scopeError ? { org: scopeError } : {} }}
+            >
+              <input
+                name="org"
+                placeholder="octo-org"
+                defaultValue={project?.scope.kind === "org" ? project.scope.org : ""}
+              />
+            </Field>
+          )}
+        </fieldset>
+        <Check
+          label="Disabled (new jobs are dropped)"
+          name="isDisabled"
+          checked={!!project?.isDisabled}
+        />
+      </div>
+      <div class="form-actions">
+        <button type="submit" class="button primary">{project ? "Save" : "Create"}</button>
+        <button type="button" class="button secondary" onClick={props.onDone}>Cancel</button>
+      </div>
+    </form>
+  );
+}
