@@ -1,7 +1,9 @@
 /**
- * Upserts the projects, repos and pools declared in the config file, by
- * stable name: projects by name, pools by (project, name), repos by full name.
- * Running it twice changes nothing; ids and launch templates survive.
+ * Seeds the projects, repos and pools declared in the config file that do
+ * not exist yet, by stable name: projects by name, pools by (project, name),
+ * repos by full name. libSQL is the source of truth: what exists (perhaps
+ * edited in the console) is never overwritten, and a repo already bound to
+ * another project stays there. Running it twice changes nothing.
  */
 import { eq } from "drizzle-orm";
 import { pools, projects, repos } from "../../shared/db/schema.ts";
@@ -24,10 +26,7 @@ export async function seedProjects(
       isDisabled: project.disabled,
       createdAt: now,
       updatedAt: now,
-    }).onConflictDoUpdate({
-      target: projects.name,
-      set: { cap: project.cap, tags: project.tags, isDisabled: project.disabled, updatedAt: now },
-    });
+    }).onConflictDoNothing();
     const [{ id: projectId }] = await db.select({ id: projects.id }).from(projects)
       .where(eq(projects.name, project.name));
     for (const repo of project.repos) {
@@ -39,10 +38,7 @@ export async function seedProjects(
         tags: repo.tags,
         createdAt: now,
         updatedAt: now,
-      }).onConflictDoUpdate({
-        target: repos.fullName,
-        set: { projectId, cap: repo.cap ?? null, tags: repo.tags, updatedAt: now },
-      });
+      }).onConflictDoNothing();
     }
     for (const pool of project.pools) {
       const values = {
@@ -71,7 +67,7 @@ export async function seedProjects(
         name: pool.name,
         createdAt: now,
         ...values,
-      }).onConflictDoUpdate({ target: [pools.projectId, pools.name], set: values });
+      }).onConflictDoNothing();
     }
   }
 }

@@ -84,7 +84,7 @@ export function ReposPage() {
       </div>
       {orgProjects.length > 0 && (
         <p class="muted small">
-          Also taken by org scope (a binding above wins):{" "}
+          Org scopes (recorded; the core routes by the bindings above only, for now):{" "}
           {orgProjects.map((p) => p.scope.kind === "org" ? `${p.scope.org}/* → ${p.name}` : "")
             .join(", ")}
         </p>
