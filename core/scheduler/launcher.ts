@@ -45,6 +45,9 @@ export interface LauncherOptions extends Omit<BatchDeps, "launches"> {
   random?: () => number;
 }
 
+/** Shortest time a placement that had no capacity is left out of a key's launches. */
+const EXCLUSION_MS = 60_000;
+
 interface Gathering {
   jobs: Map<string, JobRow>;
   firstAt: number;
@@ -323,24 +326,39 @@ export class Launcher {
     const issuedAt = now();
     const attempts = jobs.map((job) => ({ id: job.id, attempt: job.launchAttempts + 1 }));
     const clientToken = clientTokenOf(attempts, { issuedAt, excluded });
+    // Ours from now on: a sweep must not take the recorded jobs for a launch to resume.
+    this.#calls.add(clientToken);
     // Before the call: a crash after it replays this very token, and EC2 launches nothing new.
-    const moved = await this.launches.transitionMany(
-      attempts.map(({ id, attempt }) => ({
-        id,
-        from: "claimed",
-        to: "launching",
-        reason: `launch attempt ${attempt} (${jobs.length} in batch ${clientToken})`,
-        patch: {
-          launchAttempts: attempt,
-          launchClientToken: clientToken,
-          runnerName: runnerNameOf(id, attempt),
-        },
-      })),
-      issuedAt,
-    );
+    let moved: Set<string>;
+    try {
+      moved = await this.launches.transitionMany(
+        attempts.map(({ id, attempt }) => ({
+          id,
+          from: "claimed",
+          to: "launching",
+          reason: `launch attempt ${attempt} (${jobs.length} in batch ${clientToken})`,
+          patch: {
+            launchAttempts: attempt,
+            launchClientToken: clientToken,
+            runnerName: runnerNameOf(id, attempt),
+          },
+        })),
+        issuedAt,
+      );
+    } catch (error) {
+      // Unknown whether they moved: the next sweep resumes whatever the database says.
+      this.#calls.delete(clientToken);
+      throw error;
+    }
     for (const job of jobs) if (!moved.has(job.id)) this.#owned.delete(job.id);
-    if (moved.size === 0) return;
-    const recorded = await this.launches.jobsWithToken(clientToken);
+    if (moved.size === 0) {
+      this.#calls.delete(clientToken);
+      return;
+    }
+    const recorded = await this.launches.jobsWithToken(clientToken).catch((error) => {
+      this.#calls.delete(clientToken);
+      throw error;
+    });
     await this.#callNow({
       clientToken,
       token: parseClientToken(clientToken)!,
@@ -367,6 +385,14 @@ export class Launcher {
         await this.#afterShortfall(key, batch, result.leftover, result.failures);
       } else this.#excluded.delete(key);
     } catch (error) {
+      if ((error as { code?: string }).code === "launch_permanent") {
+        // The pool's template itself was refused (bad AMI, bad group): no retry fixes that.
+        isSettled = true;
+        const reason = `launch failed: ${(error as Error).message}`;
+        await this.#fail(batch.jobs, reason);
+        log.warn("launch failed permanently", { clientToken: batch.clientToken, reason });
+        return;
+      }
       // Unknown outcome: the same token is safe to send again, and EC2 answers it once.
       const tries = (this.#backoff.get(batch.clientToken)?.failures ?? 0) + 1;
       const delay = retryDelayMs(tries, retry, this.#random());
@@ -413,7 +439,11 @@ export class Launcher {
       this.#backoff.set(job.id, { failures: failuresSoFar, until: now() + delay });
       this.#later(delay, () => this.poke());
     }
-    this.#excluded.set(key, { mask: exclusionOf(all, capacity), until: now() + longest });
+    // Left out until a launch for this key succeeds, or a while: capacity comes back slowly.
+    this.#excluded.set(key, {
+      mask: exclusionOf(all, capacity),
+      until: now() + Math.max(2 * longest, EXCLUSION_MS),
+    });
     const reason = capacity.length > 0
       ? [...new Set(capacity.map((f) => f.code))].join(", ")
       : "fewer machines than asked";
