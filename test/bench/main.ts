@@ -16,6 +16,7 @@ import type { BenchmarkModule, Figure } from "./figure.ts";
 const BENCHMARKS: { name: string; load: () => Promise<BenchmarkModule> }[] = [
   { name: "ingest", load: () => import("./edge_ingest.ts") },
   { name: "lease", load: () => import("./lease_latency.ts") },
+  { name: "console", load: () => import("./console_queries.ts") },
   { name: "launch", load: () => import("./launch_latency.ts") },
 ];
 
