@@ -1,0 +1,140 @@
+/**
+ * The whole system as separate parts for drills, crash tests and the burst
+ * bench: libSQL server, EC2 emulator, GitHub fake, the edge in workerd, and
+ * the real core as a child process (`deno run core/main.ts`), restartable.
+ */
+import { stringify as toYaml } from "yaml";
+import { openDatabase } from "../../core/db/database.ts";
+import { type Ec2Emulator, startEc2Emulator } from "./ec2/emulator.ts";
+import { coreKeyPair, type Edge, startEdge } from "./edge.ts";
+import { type GithubFake, startGithubFake } from "./github/fake.ts";
+import { type LibsqlServer, startLibsqlServer } from "./libsql/server.ts";
+import { type ChildProcess, spawn } from "./process.ts";
+import { postWebhook, workflowJobPayload } from "./webhooks.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const WEBHOOK_SECRET = "stack-webhook-secret";
+export const REPO = "octocat/hello-world";
+
+export interface CoreProcessStack {
+  libsql: LibsqlServer;
+  ec2: Ec2Emulator;
+  github: GithubFake;
+  edge: Edge;
+  /** Starts (or restarts) the core; resolves once it is leasing. */
+  startCore(): Promise<ChildProcess>;
+  core(): ChildProcess | undefined;
+  /** Sends signed `queued` webhooks for these job ids, `concurrency` at a time. */
+  queue(ids: readonly number[], labels: string[], concurrency?: number): Promise<void>;
+  /** Job id → state, from libSQL. */
+  states(): Promise<Map<string, { state: string; instanceId: string | null }>>;
+  close(): Promise<void>;
+}
+
+export async function startCoreProcessStack(options: {
+  pools: Record<string, unknown>[];
+  scheduler?: Record<string, unknown>;
+  aws?: Record<string, unknown>;
+  edge?: Record<string, unknown>;
+  logLevel?: string;
+}): Promise<CoreProcessStack> {
+  const libsql = await startLibsqlServer({});
+  const ec2 = await startEc2Emulator();
+  const github = await startGithubFake({
+    appId: 4242,
+    installations: [{ id: 1, account: "octocat", repos: ["hello-world"] }],
+  });
+  const keys = await coreKeyPair();
+  const edge = await startEdge({
+    GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    CORE_PUBLIC_KEYS: keys.jwks,
+    SESSION_SECRET: "stack-session-secret-0123456789abcdef",
+    LIBSQL_URL: libsql.url,
+  });
+  const dir = await Deno.makeTempDir({ prefix: "gantry-stack-" });
+  await Deno.writeTextFile(`${dir}/core.pem`, keys.privateKeyPem);
+  await Deno.writeTextFile(`${dir}/github.pem`, github.privateKeyPem);
+  const configPath = `${dir}/gantry.yaml`;
+  await Deno.writeTextFile(
+    configPath,
+    toYaml({
+      edge: {
+        url: edge.url,
+        core_id: "core-stack",
+        private_key_file: `${dir}/core.pem`,
+        lease_wait_seconds: 1,
+        ...options.edge,
+      },
+      database: { url: libsql.url, buffer_path: `${dir}/buffer.db` },
+      aws: {
+        region: "us-east-1",
+        endpoint: ec2.url,
+        access_key_id: "AKIDTEST",
+        secret_access_key: "test",
+        ...options.aws,
+      },
+      github: {
+        app_id: 4242,
+        private_key_file: `${dir}/github.pem`,
+        api_url: github.url,
+        writes_per_second: 500,
+      },
+      scheduler: options.scheduler ?? {},
+      log: { level: options.logLevel ?? "info", format: "json" },
+      projects: [{ name: "my-app", repos: [{ full_name: REPO }], pools: options.pools }],
+    }),
+  );
+  const { client } = openDatabase(libsql.url);
+  let core: ChildProcess | undefined;
+  return {
+    libsql,
+    ec2,
+    github,
+    edge,
+    async startCore() {
+      core = spawn(Deno.execPath(), ["run", "-A", "core/main.ts", "--config", configPath], {
+        cwd: ROOT,
+      });
+      await core.waitForOutput(/gantry-core started/, 60_000);
+      return core;
+    },
+    core: () => core,
+    async queue(ids, labels, concurrency = 16) {
+      const pending = [...ids];
+      const worker = async () => {
+        for (let id = pending.shift(); id !== undefined; id = pending.shift()) {
+          const payload = await workflowJobPayload({
+            action: "queued",
+            jobId: id,
+            repo: REPO,
+            labels,
+          });
+          for (let attempt = 0;; attempt++) {
+            const response = await postWebhook(edge.url, payload, { secret: WEBHOOK_SECRET });
+            await response.body?.cancel();
+            if (response.status < 300) break;
+            if (attempt > 5) throw new Error(`webhook for job ${id}: HTTP ${response.status}`);
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+    },
+    async states() {
+      const result = await client.execute("SELECT id, state, instance_id FROM jobs");
+      return new Map(result.rows.map((row) => [
+        String(row.id),
+        {
+          state: String(row.state),
+          instanceId: row.instance_id === null ? null : String(row.instance_id),
+        },
+      ]));
+    },
+    async close() {
+      await core?.stop();
+      client.close();
+      await edge.stop();
+      await Promise.all([ec2.close(), github.close(), libsql.close()]);
+    },
+  };
+}
