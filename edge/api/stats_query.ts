@@ -1,16 +1,20 @@
 /**
  * The stats page's numbers for a window: whole UTC days from the daily
- * roll-ups (kept by triggers on `jobs`), the window's ragged ends straight
+ * roll-ups and whole hours at the ragged ends from the hourly ones (both
+ * kept by triggers on `jobs`), and the part-hours at the very ends straight
  * from `jobs` with the same per-job SQL, all in one round trip. A 90-day
- * window reads a few thousand roll-up rows, not a million jobs.
+ * window reads a few thousand roll-up rows and at most two hours of jobs.
  */
 import { type SQL, sql } from "drizzle-orm";
 import { pools, projects } from "../../shared/db/schema.ts";
 import { LATENCY_BOUNDS_S, percentileOfHistogram } from "../../shared/stats/latency.ts";
 import {
+  DAILY,
   fromSql,
+  HOURLY,
   keySql,
   measuresSql,
+  type RollupGrain,
   type RollupKind,
 } from "../../shared/stats/rollup_sql.ts";
 import { DAY_MS, planWindow, type TimeRange } from "../../shared/stats/window.ts";
@@ -40,10 +44,11 @@ const SUMS = sql.raw(
     "sum(unquoted) AS unquoted",
 );
 
-/** Sums of `kind` per key over whole days `[from, to)` from the roll-ups. */
-export function rollupSumsSql(kind: RollupKind, days: TimeRange): SQL {
-  return sql`SELECT key, ${SUMS} FROM job_rollups_daily
-    WHERE kind = ${kind} AND day >= ${days.from} AND day < ${days.to} GROUP BY key`;
+/** Sums of `kind` per key over whole days or hours `[from, to)` from the roll-ups. */
+export function rollupSumsSql(kind: RollupKind, range: TimeRange, grain = DAILY): SQL {
+  const at = sql.raw(grain.column);
+  return sql`SELECT key, ${SUMS} FROM ${sql.raw(grain.table)}
+    WHERE kind = ${kind} AND ${at} >= ${range.from} AND ${at} < ${range.to} GROUP BY key`;
 }
 
 /** The same sums read from `jobs` for jobs queued in `[from, to)`. */
@@ -57,9 +62,10 @@ export function rawSumsSql(kind: RollupKind, range: TimeRange): SQL {
     WHERE a.queued_at >= ${range.from} AND a.queued_at < ${range.to} GROUP BY 1`;
 }
 
-function latencyRollupSql(days: TimeRange): SQL {
-  return sql`SELECT pool_key, bucket, sum(jobs) AS jobs FROM job_latency_daily
-    WHERE day >= ${days.from} AND day < ${days.to} GROUP BY pool_key, bucket`;
+function latencyRollupSql(range: TimeRange, grain: RollupGrain): SQL {
+  const at = sql.raw(grain.column);
+  return sql`SELECT pool_key, bucket, sum(jobs) AS jobs FROM ${sql.raw(grain.latencyTable)}
+    WHERE ${at} >= ${range.from} AND ${at} < ${range.to} GROUP BY pool_key, bucket`;
 }
 
 function latencyRawSql(range: TimeRange): SQL {
@@ -77,12 +83,25 @@ export function windowOf(query: StatsQuery, now: number): TimeRange {
   return { from: now - days * DAY_MS, to: now };
 }
 
-/** Names for roll-up keys: project ids, pool ids (as `project/pool`), '' as "(none)". */
-export async function keyNames(db: Database) {
-  const [projectRows, poolRows] = await db.batch([
+/** The queries {@link namerOf} needs, to batch with others. */
+export function namesQueries(db: Database) {
+  return [
     db.select({ id: projects.id, name: projects.name }).from(projects),
     db.select({ id: pools.id, name: pools.name, projectId: pools.projectId }).from(pools),
-  ]);
+  ] as const;
+}
+
+/** Names for roll-up keys: project ids, pool ids (as `project/pool`), '' as "(none)". */
+export async function keyNames(db: Database) {
+  const [projectRows, poolRows] = await db.batch(namesQueries(db));
+  return namerOf(projectRows, poolRows);
+}
+
+/** {@link keyNames} from rows already read. */
+export function namerOf(
+  projectRows: { id: string; name: string }[],
+  poolRows: { id: string; name: string; projectId: string }[],
+) {
   const projectName = new Map(projectRows.map((p) => [p.id, p.name]));
   const poolName = new Map(
     poolRows.map((p) => [p.id, `${projectName.get(p.projectId) ?? p.projectId}/${p.name}`]),
@@ -101,23 +120,26 @@ export async function stats(db: Database, query: StatsQuery, now: number): Promi
   const plan = planWindow(window, now);
   const kinds = [...new Set<RollupKind>(["project", query.groupBy, "sender"])];
   const sumsOf = (kind: RollupKind) => [
-    ...(plan.days ? [rollupSumsSql(kind, plan.days)] : []),
+    ...(plan.days ? [rollupSumsSql(kind, plan.days, DAILY)] : []),
+    ...plan.hours.map((range) => rollupSumsSql(kind, range, HOURLY)),
     ...plan.raw.map((range) => rawSumsSql(kind, range)),
   ];
   const latencyStatements = [
-    ...(plan.days ? [latencyRollupSql(plan.days)] : []),
+    ...(plan.days ? [latencyRollupSql(plan.days, DAILY)] : []),
+    ...plan.hours.map((range) => latencyRollupSql(range, HOURLY)),
     ...plan.raw.map(latencyRawSql),
   ];
   const statements = [...kinds.flatMap(sumsOf), ...latencyStatements];
-  const results = statements.length === 0
-    ? []
-    : await db.batch(
-      statements.map((statement) => db.all(statement)) as [
-        ReturnType<typeof db.all>,
-        ...ReturnType<typeof db.all>[],
-      ],
-    ) as unknown[][];
-  const nameOf = await keyNames(db);
+  // One round trip: the names, then every sum and histogram part.
+  const [projectRows, poolRows, ...results] = await db.batch([
+    ...namesQueries(db),
+    ...statements.map((statement) => db.all(statement)),
+  ]) as unknown as [
+    { id: string; name: string }[],
+    { id: string; name: string; projectId: string }[],
+    ...unknown[][],
+  ];
+  const nameOf = namerOf(projectRows, poolRows);
 
   // Results come back in statement order: each kind's parts, then latency's.
   let next = 0;

@@ -179,7 +179,7 @@ export const users = sqliteTable("users", {
 
 /**
  * Daily roll-up of jobs for the console's stats and overview, kept exact by
- * SQLite triggers on `jobs` (drizzle/0004_job_rollup_triggers.sql): each job
+ * SQLite triggers on `jobs` (drizzle/0006_job_rollup_hourly_triggers.sql): each job
  * adds to one row per kind (project, pool, repo, sender) and one per label,
  * for the UTC day it was queued. Keys are ids ('' when unset); costs are
  * integer micro-dollars so repeated add/subtract never drifts.
@@ -206,3 +206,29 @@ export const jobLatencyDaily = sqliteTable("job_latency_daily", {
   bucket: integer("bucket").notNull(),
   jobs: integer("jobs").notNull().default(0),
 }, (t) => [primaryKey({ columns: [t.day, t.poolKey, t.bucket] })]);
+
+/**
+ * The same roll-up by UTC hour, for the ragged ends of a window (a rolling
+ * "last 7 days" starts mid-day): with it only the part of an hour at each
+ * end is read from `jobs`. Kept by the same triggers (0006).
+ */
+export const jobRollupsHourly = sqliteTable("job_rollups_hourly", {
+  kind: text("kind", { enum: ["project", "pool", "repo", "sender", "label"] }).notNull(),
+  /** Start of the UTC hour the jobs were queued in (epoch ms). */
+  hour: integer("hour").notNull(),
+  key: text("key").notNull(),
+  jobs: integer("jobs").notNull().default(0),
+  completed: integer("completed").notNull().default(0),
+  failed: integer("failed").notNull().default(0),
+  runtimeMs: integer("runtime_ms").notNull().default(0),
+  costMicroUsd: integer("cost_micro_usd").notNull().default(0),
+  unquoted: integer("unquoted").notNull().default(0),
+}, (t) => [primaryKey({ columns: [t.kind, t.hour, t.key] })]);
+
+/** Queue-to-start latency histogram per pool and UTC hour. */
+export const jobLatencyHourly = sqliteTable("job_latency_hourly", {
+  hour: integer("hour").notNull(),
+  poolKey: text("pool_key").notNull(),
+  bucket: integer("bucket").notNull(),
+  jobs: integer("jobs").notNull().default(0),
+}, (t) => [primaryKey({ columns: [t.hour, t.poolKey, t.bucket] })]);

@@ -1,11 +1,13 @@
 /**
- * Which part of a stats window the daily roll-ups answer and which part
- * needs the jobs themselves: roll-ups cover whole UTC days, so only the
- * ragged ends of a window (a rolling "last 24 h") are read from `jobs`.
+ * Which part of a stats window each roll-up answers and which part needs
+ * the jobs themselves: whole UTC days from the daily roll-ups, whole hours
+ * at the ragged ends from the hourly ones, and only the part of an hour at
+ * each end from `jobs`.
  *
  * @module
  */
 
+export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
 /** A half-open time range `[from, to)` in epoch ms. */
@@ -16,9 +18,11 @@ export interface TimeRange {
 
 /** How to answer a window. */
 export interface WindowPlan {
-  /** Whole UTC days `[from, to)` to read from the roll-ups, or null. */
+  /** Whole UTC days to read from the daily roll-ups, or null. */
   days: TimeRange | null;
-  /** Ranges to read from `jobs`, at most two. */
+  /** Whole UTC hours to read from the hourly roll-ups, at most two ranges. */
+  hours: TimeRange[];
+  /** Ranges to read from `jobs`, at most two, each under an hour. */
   raw: TimeRange[];
 }
 
@@ -28,17 +32,35 @@ export function dayOf(ms: number): number {
 }
 
 /**
- * Splits `[from, to)` into whole days and ragged ends. A window reaching
- * `now` or later counts today as whole: nothing is queued in the future.
+ * The whole `unit`s inside `[from, to)`, or null. A range reaching `now`
+ * or later covers the current unit whole: nothing is queued in the future.
  */
+function wholeUnits(range: TimeRange, unit: number, now: number): TimeRange | null {
+  const first = Math.ceil(range.from / unit) * unit;
+  const end = range.to >= now
+    ? Math.floor(now / unit) * unit + unit
+    : Math.floor(range.to / unit) * unit;
+  return first < end ? { from: first, to: end } : null;
+}
+
+/** What is left of `range` around `inner` (which lies within it, or past its end). */
+function around(range: TimeRange, inner: TimeRange): TimeRange[] {
+  const parts: TimeRange[] = [];
+  if (range.from < inner.from) parts.push({ from: range.from, to: inner.from });
+  if (range.to > inner.to) parts.push({ from: inner.to, to: range.to });
+  return parts;
+}
+
+/** Splits `[from, to)` into whole days, whole hours and the rest. */
 export function planWindow(window: TimeRange, now: number): WindowPlan {
-  const { from, to } = window;
-  if (to <= from) return { days: null, raw: [] };
-  const firstDay = dayOf(from) === from ? from : dayOf(from) + DAY_MS;
-  const endDay = to >= now ? dayOf(now) + DAY_MS : dayOf(to);
-  if (firstDay >= endDay) return { days: null, raw: [{ from, to }] };
+  if (window.to <= window.from) return { days: null, hours: [], raw: [] };
+  const days = wholeUnits(window, DAY_MS, now);
+  const hours: TimeRange[] = [];
   const raw: TimeRange[] = [];
-  if (from < firstDay) raw.push({ from, to: firstDay });
-  if (to > endDay) raw.push({ from: endDay, to });
-  return { days: { from: firstDay, to: endDay }, raw };
+  for (const part of days ? around(window, days) : [window]) {
+    const whole = wholeUnits(part, HOUR_MS, now);
+    if (whole) hours.push(whole);
+    raw.push(...(whole ? around(part, whole) : [part]));
+  }
+  return { days, hours, raw };
 }

@@ -1,37 +1,51 @@
 import assert from "node:assert/strict";
-import { DAY_MS, planWindow } from "./window.ts";
+import { planWindow } from "./window.ts";
 
-const day = (d: number, h = 0) => Date.UTC(2026, 10, d, h);
+const at = (d: number, h = 0, m = 0) => Date.UTC(2026, 10, d, h, m);
+const now = at(23, 14, 37);
 
-Deno.test("a rolling 24 h window reads yesterday's tail from jobs and today from roll-ups", () => {
-  const now = day(23, 14);
-  assert.deepEqual(planWindow({ from: now - DAY_MS, to: now }, now), {
-    days: { from: day(23), to: day(24) },
-    raw: [{ from: day(22, 14), to: day(23) }],
+Deno.test("a rolling 24 h window: today whole, yesterday's tail by the hour, a part-hour raw", () => {
+  assert.deepEqual(planWindow({ from: now - 86_400_000, to: now }, now), {
+    days: { from: at(23), to: at(24) },
+    hours: [{ from: at(22, 15), to: at(23) }],
+    raw: [{ from: at(22, 14, 37), to: at(22, 15) }],
   });
 });
 
-Deno.test("a window of whole days is all roll-ups", () => {
-  const now = day(23, 14);
-  assert.deepEqual(planWindow({ from: day(1), to: day(8) }, now), {
-    days: { from: day(1), to: day(8) },
+Deno.test("a window of whole days is all daily roll-ups", () => {
+  assert.deepEqual(planWindow({ from: at(1), to: at(8) }, now), {
+    days: { from: at(1), to: at(8) },
+    hours: [],
     raw: [],
   });
 });
 
-Deno.test("a past window with ragged ends reads both ends from jobs", () => {
-  const now = day(23, 14);
-  assert.deepEqual(planWindow({ from: day(1, 6), to: day(5, 18) }, now), {
-    days: { from: day(2), to: day(5) },
-    raw: [{ from: day(1, 6), to: day(2) }, { from: day(5), to: day(5, 18) }],
+Deno.test("a past window with ragged ends reads hours and part-hours at both ends", () => {
+  assert.deepEqual(planWindow({ from: at(1, 6, 10), to: at(5, 18, 20) }, now), {
+    days: { from: at(2), to: at(5) },
+    hours: [{ from: at(1, 7), to: at(2) }, { from: at(5), to: at(5, 18) }],
+    raw: [{ from: at(1, 6, 10), to: at(1, 7) }, { from: at(5, 18), to: at(5, 18, 20) }],
   });
 });
 
-Deno.test("a window inside one day is read from jobs; an empty one reads nothing", () => {
-  const now = day(23, 14);
-  assert.deepEqual(planWindow({ from: day(3, 1), to: day(3, 5) }, now), {
+Deno.test("a window inside a day reads hours; inside an hour reads jobs; empty reads nothing", () => {
+  assert.deepEqual(planWindow({ from: at(3, 1), to: at(3, 5) }, now), {
     days: null,
-    raw: [{ from: day(3, 1), to: day(3, 5) }],
+    hours: [{ from: at(3, 1), to: at(3, 5) }],
+    raw: [],
   });
-  assert.deepEqual(planWindow({ from: day(3), to: day(3) }, now), { days: null, raw: [] });
+  assert.deepEqual(planWindow({ from: at(3, 1, 5), to: at(3, 1, 50) }, now), {
+    days: null,
+    hours: [],
+    raw: [{ from: at(3, 1, 5), to: at(3, 1, 50) }],
+  });
+  assert.deepEqual(planWindow({ from: at(3), to: at(3) }, now), { days: null, hours: [], raw: [] });
+});
+
+Deno.test("a window ending now covers the current hour and day whole", () => {
+  assert.deepEqual(planWindow({ from: at(23, 13, 30), to: now }, now), {
+    days: null,
+    hours: [{ from: at(23, 14), to: at(23, 15) }],
+    raw: [{ from: at(23, 13, 30), to: at(23, 14) }],
+  });
 });

@@ -86,13 +86,18 @@ Deno.test("console API: stats, month, audit and dead letters", async (t) => {
           { query: "window=90d", from: now - 90 * DAY, to: now },
         ];
         const dayStart = Math.floor(now / DAY) * DAY;
-        // Whole days, and a past window with ragged ends on both sides.
-        for (
-          const [from, to] of [[dayStart - 20 * DAY, dayStart - 5 * DAY], [
-            dayStart - 30 * DAY + 5 * 3600_000,
-            dayStart - 3 * DAY - 7 * 3600_000,
-          ]]
-        ) {
+        // Whole days; ragged ends by whole hours and by minutes; inside one day.
+        const HOUR = 3600_000;
+        const customs = [
+          [dayStart - 20 * DAY, dayStart - 5 * DAY],
+          [dayStart - 30 * DAY + 5 * HOUR, dayStart - 3 * DAY - 7 * HOUR],
+          [
+            dayStart - 30 * DAY + 5 * HOUR + 17 * 60_000,
+            dayStart - 3 * DAY - 7 * HOUR - 23 * 60_000,
+          ],
+          [dayStart - 9 * DAY + 2 * HOUR + 60_000, dayStart - 9 * DAY + 20 * HOUR],
+        ];
+        for (const [from, to] of customs) {
           windows.push({ query: `window=custom&from=${from}&to=${to}`, from, to });
         }
         for (const window of windows) {
