@@ -43,6 +43,8 @@ export interface LocalStackOptions {
   bootstrapToken?: string;
   /** Edge port (default: a free one). */
   edgePort?: number;
+  /** Extra `github:` keys of the core config. */
+  github?: Record<string, unknown>;
   /** Extra `scheduler:` keys of the core config. */
   scheduler?: Record<string, unknown>;
 }
@@ -102,7 +104,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         access_key_id: "AKIDSIMULATED",
         secret_access_key: "simulated",
       },
-      github: { app_id: 1, private_key_file: `${state}/github.pem`, api_url: github.url },
+      github: {
+        app_id: 1,
+        private_key_file: `${state}/github.pem`,
+        api_url: github.url,
+        ...options.github,
+      },
       // info: the start-up line is what tells the stack the core is ready.
       log: { level: "info", format: "text" },
       ...(options.scheduler ? { scheduler: options.scheduler } : {}),

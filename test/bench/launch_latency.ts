@@ -7,6 +7,11 @@
  * recorded it (each instance carries its launch call's arrival time as
  * `launchedAt`; same process, same clock as the webhook's answer).
  *
+ * The core paces its GitHub writes (one JIT config per job) to GitHub's
+ * secondary limit, 3/s by default, which alone would cap this run at 3 jobs/s
+ * and measure a queue; the fake has no such limit, so the bench lifts the
+ * pacing to measure the orchestration itself.
+ *
  * The core batches launches: a job waits up to the batch window (200 ms,
  * set below) for others to share its launch call, so that window is part of
  * the figure by design.
@@ -37,6 +42,7 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
     webhookSecret: WEBHOOK_SECRET,
     sessionSecret: "bench-session-secret-0123456789abcdef",
     scheduler: { batch_window_ms: BATCH_WINDOW_MS },
+    github: { writes_per_second: 1000 },
   });
   const db = createClient({ url: stack.libsql.url });
   try {
@@ -80,7 +86,7 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
       const at = instanceId ? launchedAt.get(instanceId) : undefined;
       if (at !== undefined) latencies.push(at - accepted);
     }
-    const window = `batch window ${BATCH_WINDOW_MS} ms`;
+    const window = `batch window ${BATCH_WINDOW_MS} ms, GitHub writes unpaced`;
     return [
       {
         key: "launch.count",
