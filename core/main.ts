@@ -7,6 +7,7 @@ import { PricingClient } from "@aws-sdk/client-pricing";
 import { parseArgs } from "node:util";
 import { InvalidError } from "../shared/errors.ts";
 import { Ec2Provider } from "./aws/ec2_provider.ts";
+import { describeInstanceStates } from "./aws/instance_states.ts";
 import { PriceQuoter } from "./aws/pricing.ts";
 import { loadConfig, type ResolvedConfig } from "./config/load_config.ts";
 import { openBufferedDatabase } from "./db/database.ts";
@@ -18,6 +19,7 @@ import { createLogger, logSink } from "./log.ts";
 import { JobEvents } from "./scheduler/job_events.ts";
 import { runLeaseLoop } from "./scheduler/lease_loop.ts";
 import { runReaper } from "./scheduler/reaper.ts";
+import { Reconciler, runReconciler } from "./reconcile/reconciler.ts";
 import { VERSION } from "./version.ts";
 
 const HELP = `gantry-core ${VERSION} — ephemeral EC2 runners for GitHub Actions
@@ -78,6 +80,7 @@ async function run(config: ResolvedConfig): Promise<void> {
     privateKey: config.secrets.githubPrivateKey,
     apiUrl: config.github.api_url,
     writesPerSecond: config.github.writes_per_second,
+    log,
   });
   const queue = new EdgeClient({
     url: config.edge.url,
@@ -92,6 +95,7 @@ async function run(config: ResolvedConfig): Promise<void> {
     vault: queue,
     log,
     now: Date.now,
+    spotRetries: config.scheduler.spot_retries,
     runners: {
       edgeUrl: config.edge.url,
       bootTimeoutSeconds: config.scheduler.boot_timeout_seconds,
@@ -146,9 +150,31 @@ async function run(config: ResolvedConfig): Promise<void> {
       now: Date.now,
       bootTimeoutSeconds: config.scheduler.boot_timeout_seconds,
       maxRuntimeMinutes: config.scheduler.max_runtime_minutes,
+      idleTimeoutMinutes: config.scheduler.idle_timeout_minutes,
+      stuckLaunchMinutes: config.scheduler.stuck_launch_minutes,
+      github,
+      describeInstances: (ids) => describeInstanceStates(ec2, ids),
       intervalMs: config.scheduler.reap_interval_seconds * 1000,
       signal: stop.signal,
     }),
+    // Missed webhooks: redeliver failed ones, adopt unseen queued jobs, close finished ones.
+    config.reconcile.enabled
+      ? runReconciler(
+        new Reconciler({
+          store,
+          github,
+          log,
+          now: Date.now,
+          enqueue: (message) => events.handle(message),
+          lookbackMs: config.reconcile.lookback_minutes * 60_000,
+          minAgeMs: config.reconcile.min_age_seconds * 1000,
+          maxJobChecks: config.reconcile.max_job_checks,
+          minRateRemaining: config.reconcile.min_rate_remaining,
+          spotRetries: config.scheduler.spot_retries,
+        }),
+        { intervalMs: config.reconcile.interval_seconds * 1000, signal: stop.signal, log },
+      )
+      : Promise.resolve(),
   ]);
   Deno.removeSignalListener("SIGTERM", onSignal);
   Deno.removeSignalListener("SIGINT", onSignal);

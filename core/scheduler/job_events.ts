@@ -19,8 +19,11 @@ import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
 import { Launcher, type LauncherOptions } from "./launcher.ts";
 import type { Provider } from "./provider.ts";
+import { markInterrupted, retryInterrupted } from "./spot_interruption.ts";
 
 export interface JobEventDeps {
+  /** Re-runs after spot interruptions per job line (scheduler.spot_retries); default 2. */
+  spotRetries?: number;
   store: Store;
   provider: Provider;
   github: GitHub;
@@ -101,6 +104,15 @@ export class JobEvents {
       instanceId: event.instanceId,
       kind: event.kind,
     });
+    if (event.kind === "spot-interruption-notice") {
+      await markInterrupted(store, {
+        instanceId: event.instanceId,
+        fallbackJobId: event.jobId,
+        at: now(),
+        source: "instance notice",
+      });
+      return;
+    }
     if (event.kind !== "bootstrap-failed") return;
     const job = await store.job(event.jobId);
     await provider.terminate([event.instanceId]);
@@ -163,5 +175,23 @@ export class JobEvents {
       costUsd: cost,
     });
     log.info("job completed", { jobId: job.id, conclusion: facts.conclusion, costUsd: cost });
+    if (job.interruptedAt !== null) await this.#retryAfterInterruption(job.id);
+  }
+
+  /** Best effort: a re-run that fails here is picked up by the reconciler's next pass. */
+  async #retryAfterInterruption(jobId: string): Promise<void> {
+    const { store, github, log, now } = this.deps;
+    try {
+      await retryInterrupted({
+        store,
+        github,
+        log,
+        now,
+        maxRetries: this.deps.spotRetries ?? 2,
+        enqueue: (message) => this.handle(message),
+      }, jobId);
+    } catch (error) {
+      log.warn("spot re-run failed; the reconciler will try again", { jobId, error });
+    }
   }
 }

@@ -1,0 +1,158 @@
+/**
+ * The core's scheduler wired to real parts for tests that need no edge: a
+ * libSQL server over HTTP, the EC2 emulator through the unmodified SDK, the
+ * GitHub fake through the real GitHub App client. The vault only records
+ * deposits (the edge is tested elsewhere).
+ */
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { PricingClient } from "@aws-sdk/client-pricing";
+import { Ec2Provider } from "../../core/aws/ec2_provider.ts";
+import { describeInstanceStates } from "../../core/aws/instance_states.ts";
+import { PriceQuoter } from "../../core/aws/pricing.ts";
+import { openDatabase } from "../../core/db/database.ts";
+import { migrate } from "../../core/db/migrate.ts";
+import { seedProjects } from "../../core/db/seed.ts";
+import { Store } from "../../core/db/store.ts";
+import type { RunnerVault } from "../../core/edge_client/edge_client.ts";
+import { GitHubApp } from "../../core/github/github_app.ts";
+import { createLogger } from "../../core/log.ts";
+import { JobEvents } from "../../core/scheduler/job_events.ts";
+import { parseCoreConfig } from "../../shared/schema/config.ts";
+import type { JobFacts, WorkflowJobMessage } from "../../shared/schema/edge_core.ts";
+import type { RunnerConfigDeposit } from "../../shared/schema/runner.ts";
+import { startEc2Emulator } from "../support/ec2/emulator.ts";
+import { startGithubFake } from "../support/github/fake.ts";
+import { startLibsqlServer } from "../support/libsql/server.ts";
+
+export const REPO = "acme/web";
+export const LABELS = ["self-hosted", "my-app", "small"];
+
+/** A project bound to acme/web with one on-demand pool and one spot pool. */
+function project(options: { spot: boolean }) {
+  const parsed = parseCoreConfig({
+    edge: { url: "http://127.0.0.1:1", private_key: "-----BEGIN PRIVATE KEY-----" },
+    database: { url: "file:unused.db" },
+    github: { app_id: 1, private_key: "-----BEGIN PRIVATE KEY-----" },
+    projects: [{
+      name: "my-app",
+      repos: [{ full_name: REPO }],
+      pools: [{
+        name: "small",
+        default: true,
+        spot: options.spot,
+        ami: "ami-0abcdef1234567890",
+        instance_types: ["t3.small"],
+        subnets: ["subnet-aaa111"],
+        security_groups: ["sg-0123"],
+      }],
+    }],
+  });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+  return parsed.config.projects;
+}
+
+export async function startCoreFixture(options: { spot?: boolean } = {}) {
+  const libsql = await startLibsqlServer({});
+  const ec2Emulator = await startEc2Emulator();
+  const github = await startGithubFake({ installations: [{ id: 1001, account: "acme" }] });
+  const { client, db } = openDatabase(libsql.url);
+  await migrate(client);
+  await seedProjects(db, project({ spot: options.spot ?? false }), Date.now());
+  const lines: string[] = [];
+  const log = createLogger({ level: "debug", format: "json" }, (line) => lines.push(line));
+  const common = {
+    region: "us-east-1",
+    endpoint: ec2Emulator.url,
+    credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" },
+    maxAttempts: 1,
+  };
+  const ec2 = new EC2Client(common);
+  const pricing = new PricingClient(common);
+  const provider = new Ec2Provider({
+    ec2,
+    prices: new PriceQuoter({ region: "us-east-1", ec2, pricing, log }),
+  });
+  const app = new GitHubApp({
+    appId: github.appId,
+    privateKey: github.privateKeyPem,
+    apiUrl: github.url,
+    log,
+    writesPerSecond: 100,
+  });
+  const deposits: RunnerConfigDeposit[] = [];
+  const vault: RunnerVault = {
+    batchToken: (claims) => Promise.resolve(`test-token-${claims.batchId}`),
+    deposit: (batch) => {
+      deposits.push(...batch);
+      return Promise.resolve();
+    },
+  };
+  const store = new Store(client, db);
+  const events = new JobEvents({
+    store,
+    provider,
+    github: app,
+    vault,
+    log,
+    now: Date.now,
+    spotRetries: 2,
+    runners: { edgeUrl: "http://127.0.0.1:1", bootTimeoutSeconds: 600 },
+    launch: {
+      batchWindowMs: 0,
+      retry: { delaysMs: [200], jitter: 0 },
+      sweepIntervalMs: 100,
+    },
+  });
+  return {
+    libsql,
+    ec2Emulator,
+    github,
+    app,
+    store,
+    db,
+    provider,
+    events,
+    deposits,
+    log,
+    lines,
+    describeInstances: (ids: readonly string[]) => describeInstanceStates(ec2, ids),
+    async close() {
+      await events.launcher.drain();
+      client.close();
+      ec2.destroy();
+      pricing.destroy();
+      await Promise.all([ec2Emulator.close(), github.close(), libsql.close()]);
+    },
+  };
+}
+
+export type CoreFixture = Awaited<ReturnType<typeof startCoreFixture>>;
+
+/** A workflow_job message as the edge would hand it over, from the fake's job. */
+export function messageOf(
+  action: WorkflowJobMessage["action"],
+  job: JobFacts,
+): WorkflowJobMessage {
+  return {
+    type: "workflow_job",
+    action,
+    deliveryId: crypto.randomUUID(),
+    receivedAt: Date.now(),
+    job,
+  };
+}
+
+/** Polls `check` until it returns a value, or fails after `ms` with `what`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | null | false>,
+  ms = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const value = await check();
+    if (value) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

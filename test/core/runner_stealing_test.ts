@@ -1,0 +1,135 @@
+/**
+ * GitHub gives a job to any idle runner whose labels match. Costs, instance
+ * links and reaping follow the runner named by `in_progress`, never the
+ * launch; a pinned job's runner carries its `gantry-run=<id>` label alone.
+ */
+import assert from "node:assert/strict";
+import { jobFactsOf } from "../../core/github/job_facts.ts";
+import { reapOnce } from "../../core/scheduler/reaper.ts";
+import { decodeJitConfig } from "../support/github/runners.ts";
+import { type CoreFixture, LABELS, messageOf, REPO, startCoreFixture, waitFor } from "./fixture.ts";
+
+const factsOf = (stack: CoreFixture, id: number) =>
+  jobFactsOf(stack.github.jobs.get(id), { repoFullName: REPO, installationId: 1001 });
+
+async function launch(stack: CoreFixture, id: number) {
+  await stack.events.handle(messageOf("queued", factsOf(stack, id)));
+  return await waitFor(`job ${id} to launch`, async () => {
+    const row = await stack.store.job(String(id));
+    return row?.state === "starting" ? row : undefined;
+  });
+}
+
+const stateOf = (stack: CoreFixture, instanceId: string | null) =>
+  stack.ec2Emulator.instances().find((i) => i.instanceId === instanceId)?.state;
+
+Deno.test("when job A's runner runs job B, cost, instance and reaping follow the runner", async () => {
+  const stack = await startCoreFixture();
+  try {
+    const a = stack.github.addJob({ repo: REPO, labels: LABELS, name: "a" });
+    const b = stack.github.addJob({ repo: REPO, labels: LABELS, name: "b" });
+    const launchedA = await launch(stack, a.id);
+    const launchedB = await launch(stack, b.id);
+    assert.notEqual(launchedA.instanceId, launchedB.instanceId);
+
+    // GitHub swaps them: A runs on B's runner, B on A's.
+    for (const [job, on] of [[a, launchedB], [b, launchedA]] as const) {
+      stack.github.updateJob(job.id, { status: "in_progress", runner_name: on.runnerName });
+      await stack.events.handle(messageOf("in_progress", factsOf(stack, job.id)));
+    }
+    assert.equal((await stack.store.job(String(a.id)))?.instanceId, launchedB.instanceId);
+    assert.equal((await stack.store.job(String(b.id)))?.instanceId, launchedA.instanceId);
+
+    stack.github.updateJob(a.id, { status: "completed", conclusion: "success" });
+    await stack.events.handle(messageOf("completed", factsOf(stack, a.id)));
+    const doneA = await stack.store.job(String(a.id));
+    assert.equal(doneA?.instanceId, launchedB.instanceId, "A's cost is B's instance's");
+    assert.equal(doneA?.priceUsdPerHour, launchedB.priceUsdPerHour);
+    assert.equal(typeof doneA?.costUsd, "number");
+    assert.ok(
+      ["shutting-down", "terminated"].includes(String(stateOf(stack, launchedB.instanceId))),
+    );
+    assert.equal(stateOf(stack, launchedA.instanceId), "running", "B still runs on A's instance");
+
+    // The reaper must not take A's instance: A finished, but B runs there.
+    const reaped = await reapOnce({
+      store: stack.store,
+      provider: stack.provider,
+      log: stack.log,
+      now: Date.now,
+      bootTimeoutSeconds: 600,
+      maxRuntimeMinutes: 60,
+      github: stack.app,
+    });
+    assert.deepEqual(reaped, []);
+
+    stack.github.updateJob(b.id, { status: "completed", conclusion: "success" });
+    await stack.events.handle(messageOf("completed", factsOf(stack, b.id)));
+    assert.ok(
+      ["shutting-down", "terminated"].includes(String(stateOf(stack, launchedA.instanceId))),
+    );
+    assert.equal((await stack.store.job(String(b.id)))?.instanceId, launchedA.instanceId);
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("a runner whose job was taken by another runner is reaped as idle, its runner removed", async () => {
+  const stack = await startCoreFixture();
+  try {
+    const a = stack.github.addJob({ repo: REPO, labels: LABELS, name: "a" });
+    const b = stack.github.addJob({ repo: REPO, labels: LABELS, name: "b" });
+    const launchedA = await launch(stack, a.id);
+    const launchedB = await launch(stack, b.id);
+    // A runs on B's runner; nothing ever runs on A's.
+    stack.github.updateJob(a.id, { status: "in_progress", runner_name: launchedB.runnerName });
+    await stack.events.handle(messageOf("in_progress", factsOf(stack, a.id)));
+    const reap = (now: number) =>
+      reapOnce({
+        store: stack.store,
+        provider: stack.provider,
+        log: stack.log,
+        now: () => now,
+        bootTimeoutSeconds: 600,
+        maxRuntimeMinutes: 60,
+        idleTimeoutMinutes: 10,
+        github: stack.app,
+      });
+    assert.deepEqual(await reap(Date.now() + 5 * 60_000), [], "idle, but not for long");
+    const reaped = await reap(Date.now() + 11 * 60_000);
+    assert.deepEqual(reaped.map((t) => [t.instanceId, t.reason]), [[launchedA.instanceId, "idle"]]);
+    assert.equal((await stack.store.job(String(a.id)))?.state, "running", "A runs on, elsewhere");
+    const runners = stack.github.runners().map((r) => r.runner.name);
+    assert.ok(!runners.includes(launchedA.runnerName!), "the idle runner is removed from GitHub");
+    assert.ok(runners.includes(launchedB.runnerName!));
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("a gantry-run=<id> label pins: only that job's runner carries it", async () => {
+  const stack = await startCoreFixture();
+  try {
+    const pinned = stack.github.addJob({
+      repo: REPO,
+      labels: [...LABELS, "gantry-run=9100777"],
+      name: "pinned",
+    });
+    const plain = stack.github.addJob({ repo: REPO, labels: LABELS, name: "plain" });
+    const launchedPinned = await launch(stack, pinned.id);
+    const launchedPlain = await launch(stack, plain.id);
+    const labelsOf = (runnerName: string | null) => {
+      const registered = stack.github.runners().find((r) => r.runner.name === runnerName);
+      assert.ok(registered, `runner ${runnerName} registered`);
+      return decodeJitConfig(registered.encodedJitConfig).runner.Labels;
+    };
+    assert.deepEqual(labelsOf(launchedPinned.runnerName), [
+      ...LABELS,
+      "acme-web",
+      "gantry-run=9100777",
+    ]);
+    assert.deepEqual(labelsOf(launchedPlain.runnerName), [...LABELS, "acme-web"]);
+  } finally {
+    await stack.close();
+  }
+});
