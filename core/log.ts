@@ -5,10 +5,9 @@
  * named like credentials are redacted before a line is written.
  *
  * Lines about a job carry its `correlationId`, the id the edge logged when it
- * accepted the webhook: set for a whole event with {@link withLogContext}, or
- * derived from a `jobId` field.
+ * accepted the webhook: passed as a field, or derived from a `jobId` field.
+ * (No async context: the launcher's timers would inherit the wrong job.)
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { correlationIdOfJob } from "../shared/schema/edge_core.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -33,13 +32,6 @@ const REDACTED = "[redacted]";
 const PEM_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 const SECRET_FIELD =
   /(secret|password|passphrase|private_?key|authorization|jit_?config|credential|(?<!client)token)/i;
-
-const context = new AsyncLocalStorage<LogFields>();
-
-/** Runs `work` with `fields` added to every line logged inside it (across awaits). */
-export function withLogContext<T>(fields: LogFields, work: () => T): T {
-  return context.run({ ...context.getStore(), ...fields }, work);
-}
 
 /** Where lines go: stdout, or appended to a file. */
 export function logSink(file?: string): (line: string) => void {
@@ -75,7 +67,7 @@ export function createLogger(
   const log = (level: LogLevel) => (msg: string, fields: LogFields = {}) => {
     if (RANK[level] < RANK[options.level]) return;
     const time = new Date().toISOString();
-    const all: LogFields = { ...context.getStore(), ...fields };
+    const all: LogFields = { ...fields };
     if (all.correlationId === undefined && typeof all.jobId === "string" && all.jobId) {
       all.correlationId = correlationIdOfJob(all.jobId);
     }

@@ -138,6 +138,7 @@ async function run(config: ResolvedConfig): Promise<void> {
       log,
       batch: config.edge.lease_batch,
       waitMs: config.edge.lease_wait_seconds * 1000,
+      leaseMs: config.edge.lease_seconds * 1000,
       signal: stop.signal,
       hardStop: hardStop.signal,
     }),

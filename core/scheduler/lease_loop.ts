@@ -6,7 +6,9 @@
  * already out is let finish (it may hand us events) unless `hardStop` aborts
  * too; the event in hand finishes, including its launch; every event leased
  * but not started is released at once (nack, no delay) for another core.
- * Every line logged while handling an event carries its correlation id.
+ * The loop's lines about an event carry its correlation id and delivery id;
+ * handlers' lines carry the job id, from which the logger derives the same
+ * correlation id.
  */
 import {
   correlationIdOf,
@@ -15,7 +17,7 @@ import {
   type LeaseRef,
 } from "../../shared/schema/edge_core.ts";
 import type { JobQueue } from "../edge_client/edge_client.ts";
-import { type Logger, withLogContext } from "../log.ts";
+import type { Logger } from "../log.ts";
 import type { JobEvents } from "./job_events.ts";
 
 export interface LeaseLoopOptions {
@@ -24,6 +26,8 @@ export interface LeaseLoopOptions {
   log: Logger;
   batch: number;
   waitMs: number;
+  /** How long leased events stay hidden from other cores (default 120 s). */
+  leaseMs?: number;
   signal: AbortSignal;
   /** Aborts a lease request in flight too (a second signal): its events come back when the lease expires. */
   hardStop?: AbortSignal;
@@ -41,7 +45,7 @@ export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
     let leased: LeasedEvent[];
     try {
       leased = await queue.lease(
-        { max: options.batch, waitMs: options.waitMs, leaseMs: 120_000 },
+        { max: options.batch, waitMs: options.waitMs, leaseMs: options.leaseMs ?? 120_000 },
         options.hardStop,
       );
       backoffMs = 500;
@@ -58,30 +62,27 @@ export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
       const event = leased[next];
       const ref = { eventId: event.eventId, leaseId: event.leaseId };
       const context = {
+        jobId: jobIdOf(event.message),
         correlationId: correlationIdOf(event.message),
         deliveryId: event.message.deliveryId,
+        event: event.message.type === "workflow_job" ? event.message.action : event.message.kind,
       };
-      await withLogContext(context, async () => {
-        try {
-          await events.handle(event.message);
-          handled.push(ref);
-        } catch (error) {
-          const delayMs = retryDelayMs(event.deliveries);
-          const jobId = jobIdOf(event.message);
-          log.warn("event failed; will retry", {
-            jobId,
-            event: event.message.type === "workflow_job"
-              ? event.message.action
-              : event.message.kind,
-            deliveries: event.deliveries,
-            retryInMs: delayMs,
-            error,
-          });
-          await queue.nack([ref], delayMs).catch((nackError) =>
-            log.warn("nack failed; lease will expire instead", { jobId, error: nackError })
-          );
-        }
-      });
+      log.debug("event leased", { ...context, deliveries: event.deliveries });
+      try {
+        await events.handle(event.message);
+        handled.push(ref);
+      } catch (error) {
+        const delayMs = retryDelayMs(event.deliveries);
+        log.warn("event failed; will retry", {
+          ...context,
+          deliveries: event.deliveries,
+          retryInMs: delayMs,
+          error,
+        });
+        await queue.nack([ref], delayMs).catch((nackError) =>
+          log.warn("nack failed; lease will expire instead", { ...context, error: nackError })
+        );
+      }
     }
     if (handled.length > 0) {
       await queue.ack(handled).catch((error) =>

@@ -50,6 +50,7 @@ const Edge = z.strictObject({
   private_key_file: z.string().min(1).optional(),
   lease_batch: z.int().min(1).max(500).default(50),
   lease_wait_seconds: z.int().min(0).max(25).default(25),
+  lease_seconds: z.int().min(1).max(600).default(120),
 }).superRefine((edge, ctx) => {
   exactlyOne(edge, ["private_key", "private_key_file"], ctx);
 }, IF_OBJECT);

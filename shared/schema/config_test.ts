@@ -71,6 +71,7 @@ Deno.test("a full valid config parses with every default filled in", () => {
     private_key: EDGE_KEY,
     lease_batch: 50,
     lease_wait_seconds: 25,
+    lease_seconds: 120,
   });
   assert.deepEqual(config.database, {
     url: "file:gantry.db",
