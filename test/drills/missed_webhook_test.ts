@@ -1,0 +1,64 @@
+/**
+ * Fault drill (issue 6): a `queued` webhook is never delivered. The core's
+ * reconciler finds the job queued on GitHub, launches it once, and the job
+ * runs to completion; the late webhook (GitHub redelivers it after all)
+ * launches nothing more. A failed delivery in the App's log is redelivered
+ * once. Real processes: core, edge in workerd, libSQL, EC2 emulator, GitHub fake.
+ */
+import assert from "node:assert/strict";
+import {
+  eventually,
+  instancesPerJob,
+  jobStates,
+  LABELS,
+  REPO,
+  startDrillStack,
+} from "./drill_stack.ts";
+
+Deno.test("missed webhook drill: reconciliation finds the job and it runs; 0 lost, 0 launched twice", async () => {
+  const stack = await startDrillStack();
+  let failure: unknown;
+  try {
+    const job = stack.github.addJob({ repo: REPO, labels: LABELS });
+    const failed = stack.github.addDelivery({ action: "queued", status_code: 503 });
+    const id = String(job.id);
+    await stack.startCore("core-reconcile", {
+      reconcile: { interval_seconds: 1, min_age_seconds: 0 },
+    });
+
+    await eventually(
+      async () => (await jobStates(stack.db)).get(id) === "starting",
+      async () => `job ${id} is ${(await jobStates(stack.db)).get(id) ?? "unknown to the core"}`,
+    );
+    const row = (await stack.db.execute({
+      sql: "SELECT runner_name, instance_id FROM jobs WHERE id = ?",
+      args: [id],
+    })).rows[0];
+    await stack.post("in_progress", job.id, String(row.runner_name));
+    await stack.post("completed", job.id, String(row.runner_name));
+    await eventually(
+      async () => (await jobStates(stack.db)).get(id) === "completed",
+      async () => `job ${id} is ${(await jobStates(stack.db)).get(id)}`,
+    );
+    // GitHub delivers the queued webhook late after all: nothing more is launched.
+    await stack.post("queued", job.id);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+    const instances = instancesPerJob(stack.ec2).get(id) ?? [];
+    assert.deepEqual(instances, [String(row.instance_id)], "0 lost, 0 launched twice");
+    assert.equal((await jobStates(stack.db)).get(id), "completed");
+    const adopted = await stack.db.execute(
+      "SELECT target FROM audit_events WHERE action = 'job.adopt'",
+    );
+    assert.deepEqual(adopted.rows.map((r) => String(r.target)), [id], "adopted once, audited");
+    const redeliveries = stack.github.calls.filter((c) =>
+      c.path === `/app/hook/deliveries/${failed.id}/attempts`
+    );
+    assert.equal(redeliveries.length, 1, "the failed delivery is redelivered once");
+  } catch (error) {
+    failure = error;
+    throw error;
+  } finally {
+    await stack.close(failure);
+  }
+});
