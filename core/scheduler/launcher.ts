@@ -6,7 +6,7 @@
  *
  * A sweep routes queued jobs, admits those under every cap (oldest first),
  * and claims them; claimed jobs gather per batch key (pool, repo, pin) until
- * the key has been quiet for the batch window (or waited 4 windows), then
+ * the key has been quiet for the batch window (or waited 10 windows), then
  * launch in one call whose client token is recorded on every job first.
  * Machines that EC2 had no room for leave their jobs queued again, to retry
  * after a backoff away from the placements that failed; a permanent error
@@ -44,6 +44,12 @@ export interface LauncherOptions extends Omit<BatchDeps, "launches"> {
   sweepIntervalMs?: number;
   random?: () => number;
 }
+
+/** Pokes within this long share one sweep. */
+const SWEEP_COALESCE_MS = 20;
+
+/** A gathering launches after at most this many windows, however busy its key. */
+const MAX_GATHER_WINDOWS = 10;
 
 /** Shortest time a placement that had no capacity is left out of a key's launches. */
 const EXCLUSION_MS = 60_000;
@@ -83,7 +89,10 @@ export class Launcher {
       this.#isDirty = true;
       return;
     }
-    this.#sweeping = this.#sweep().finally(() => {
+    // A burst pokes once per event: sweep a moment later, once for all of them.
+    this.#sweeping = new Promise((resolve) => setTimeout(resolve, SWEEP_COALESCE_MS)).then(() =>
+      this.#sweep()
+    ).finally(() => {
       this.#sweeping = undefined;
       if (this.#isDirty) {
         this.#isDirty = false;
@@ -285,8 +294,11 @@ export class Launcher {
     gathering.jobs.set(job.id, job);
     if (gathering.isLaunching) return; // The next call takes it when this one is done.
     clearTimeout(gathering.timer);
-    // Quiet for a window, or gathered for four: go.
-    const due = Math.min(now() + batchWindowMs, gathering.firstAt + 4 * batchWindowMs);
+    // Quiet for a window, or gathered for ten (a steady stream still launches): go.
+    const due = Math.min(
+      now() + batchWindowMs,
+      gathering.firstAt + MAX_GATHER_WINDOWS * batchWindowMs,
+    );
     gathering.timer = setTimeout(() => this.#flush(key), Math.max(0, due - now()));
   }
 
