@@ -84,6 +84,12 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
         unit: "calls",
       },
       {
+        key: "burst.seconds_to_send",
+        label: "time to send every webhook to the edge",
+        value: round(sentAfter),
+        unit: "s",
+      },
+      {
         key: "burst.seconds_to_all_recorded",
         label: "first webhook sent → every job recorded by the core",
         value: round(Number.isNaN(recordedAfter) ? seconds : recordedAfter),

@@ -18,6 +18,7 @@ const BENCHMARKS: { name: string; load: () => Promise<BenchmarkModule> }[] = [
   { name: "lease", load: () => import("./lease_latency.ts") },
   { name: "console", load: () => import("./console_queries.ts") },
   { name: "launch", load: () => import("./launch_latency.ts") },
+  { name: "burst", load: () => import("./core_burst.ts") },
 ];
 
 const OUTPUT = new URL("../../dist/bench.json", import.meta.url);
