@@ -90,6 +90,10 @@ Deno.test("a full valid config parses with every default filled in", () => {
     idle_timeout_minutes: 10,
     stuck_launch_minutes: 15,
     spot_retries: 2,
+    max_batch: 500,
+    launch_retry_delays_ms: [30_000, 60_000, 120_000, 240_000, 300_000],
+    launch_retry_jitter: 0.2,
+    launch_sweep_interval_ms: 1_000,
   });
   assert.deepEqual(config.reconcile, {
     enabled: true,
