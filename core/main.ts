@@ -101,6 +101,7 @@ async function run(config: ResolvedConfig): Promise<void> {
       bootTimeoutSeconds: config.scheduler.boot_timeout_seconds,
     },
     launch: {
+      coreId: config.edge.core_id,
       batchWindowMs: config.scheduler.batch_window_ms,
       maxBatch: config.scheduler.max_batch,
       retry: {

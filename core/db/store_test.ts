@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { IllegalTransitionError } from "../../shared/job_state.ts";
 import { startLibsqlServer } from "../../test/support/libsql/server.ts";
 import { openDatabase } from "./database.ts";
+import { MIGRATIONS } from "../../shared/db/migrations.ts";
 import { migrate } from "./migrate.ts";
 import { seedProjects } from "./seed.ts";
 import { type NewJobRow, Store } from "./store.ts";
@@ -54,6 +55,22 @@ Deno.test("migrations apply once and are recorded", async () => {
     assert.ok(names.includes(table), `table ${table}`);
   }
   await close();
+});
+
+Deno.test("cores starting at once on a new database apply each migration once", async () => {
+  const server = await startLibsqlServer();
+  const clients = [1, 2, 3].map(() => openDatabase(server.url).client);
+  try {
+    const applied = await Promise.all(clients.map((client) => migrate(client)));
+    const all = applied.flat().sort();
+    assert.deepEqual(all, [...new Set(all)], "no migration applied twice");
+    assert.deepEqual(all, MIGRATIONS.map((m) => m.tag).sort(), "every migration applied once");
+    const recorded = await clients[0].execute("SELECT count(*) AS n FROM gantry_migrations");
+    assert.equal(Number(recorded.rows[0].n), MIGRATIONS.length);
+  } finally {
+    for (const client of clients) client.close();
+    await server.close();
+  }
 });
 
 Deno.test("a job is inserted once, with its first transition", async () => {

@@ -33,7 +33,10 @@ export interface JobEventDeps {
   /** The edge URL instances call back to, and how long they may take to boot. */
   runners: { edgeUrl: string; bootTimeoutSeconds: number };
   /** Batching, backoff and sweeping of the launcher. */
-  launch: Pick<LauncherOptions, "batchWindowMs" | "maxBatch" | "retry" | "sweepIntervalMs">;
+  launch: Pick<
+    LauncherOptions,
+    "coreId" | "takeoverAfterMs" | "batchWindowMs" | "maxBatch" | "retry" | "sweepIntervalMs"
+  >;
 }
 
 export { runnerNameOf } from "./launch_batch.ts";

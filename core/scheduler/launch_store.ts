@@ -100,6 +100,24 @@ export class LaunchStore {
     return moved;
   }
 
+  /**
+   * Makes `coreId` the owner of jobs another core claimed and then left alone;
+   * each moves only if nobody touched it since it was read, so of two cores
+   * taking over at once exactly one gets it. Returns the ids taken.
+   */
+  async takeOver(rows: readonly JobRow[], coreId: string, at: number): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const results = await this.store.client.batch(
+      rows.map((row) => ({
+        sql: `UPDATE jobs SET claimed_by = ?, updated_at = ?
+              WHERE id = ? AND state = ? AND updated_at = ? AND claimed_by IS ?`,
+        args: [coreId, at, row.id, row.state, row.updatedAt, row.claimedBy],
+      })),
+      "write",
+    );
+    return new Set(rows.filter((_, i) => results[i].rowsAffected === 1).map((row) => row.id));
+  }
+
   /** The statement recording launched instances (ignored if already recorded). */
   insertInstances(rows: readonly NewInstanceRow[]): InStatement[] {
     if (rows.length === 0) return [];

@@ -34,6 +34,14 @@ import type { LaunchFailure } from "./provider.ts";
 
 export interface LauncherOptions extends Omit<BatchDeps, "launches"> {
   store: Store;
+  /** This core (edge.core_id): its claims are its own to launch and resume. */
+  coreId: string;
+  /**
+   * A job another core claimed and has not touched for this long is taken
+   * over (that core died or lost libSQL). Longer than the longest launch
+   * backoff, so a live core's pending replay is never raced. Default 10 min.
+   */
+  takeoverAfterMs?: number;
   /** Jobs of one batch key queued within this window of each other launch together. */
   batchWindowMs: number;
   /** Most machines per launch call. */
@@ -44,6 +52,8 @@ export interface LauncherOptions extends Omit<BatchDeps, "launches"> {
   sweepIntervalMs?: number;
   random?: () => number;
 }
+
+const DEFAULT_TAKEOVER_AFTER_MS = 600_000;
 
 /** Pokes within this long share one sweep. */
 const SWEEP_COALESCE_MS = 20;
@@ -148,12 +158,14 @@ export class Launcher {
 
   /** Launches recorded but never settled (a crash, or an unknown outcome): call again, same token. */
   async #resumeLaunches(): Promise<void> {
-    const launching = await this.launches.jobsIn(["launching"]);
+    const launching = await this.#ownedOrTaken(await this.launches.jobsIn(["launching"]));
     const tokens = new Set(
       launching.map((job) => job.launchClientToken ?? "").filter((t) => t && !this.#calls.has(t)),
     );
     for (const clientToken of tokens) {
-      const jobs = await this.launches.jobsWithToken(clientToken);
+      const jobs = (await this.launches.jobsWithToken(clientToken)).filter((job) =>
+        job.claimedBy === this.options.coreId
+      );
       const token = parseClientToken(clientToken);
       if (!token) {
         // Recorded by an older core in another format: queue its jobs again.
@@ -172,8 +184,32 @@ export class Launcher {
 
   /** Claimed jobs nobody is gathering (after a restart): gather them. */
   async #gatherClaimed(): Promise<void> {
-    const claimed = await this.launches.jobsIn(["claimed"]);
+    const claimed = await this.#ownedOrTaken(await this.launches.jobsIn(["claimed"]));
     for (const job of claimed) if (!this.#owned.has(job.id)) this.#gather(job);
+  }
+
+  /**
+   * The jobs of `rows` this core may launch: its own claims, and claims
+   * another core left untouched past the takeover time, once taken over.
+   * Another live core's claims are never touched, so two cores never launch
+   * (or replay) the same job.
+   */
+  async #ownedOrTaken(rows: JobRow[]): Promise<JobRow[]> {
+    const { coreId, now } = this.options;
+    const staleBefore = now() - (this.options.takeoverAfterMs ?? DEFAULT_TAKEOVER_AFTER_MS);
+    const stale = rows.filter((job) => job.claimedBy !== coreId && job.updatedAt < staleBefore);
+    const at = now();
+    const taken = await this.launches.takeOver(stale, coreId, at);
+    if (taken.size > 0) {
+      this.options.log.info("took over launches another core left", {
+        jobs: [...taken],
+        from: [...new Set(stale.filter((j) => taken.has(j.id)).map((j) => j.claimedBy))],
+      });
+    }
+    return rows.flatMap((job) => {
+      if (job.claimedBy === coreId) return [job];
+      return taken.has(job.id) ? [{ ...job, claimedBy: coreId, updatedAt: at }] : [];
+    });
   }
 
   async #admitQueued(): Promise<void> {
@@ -242,13 +278,24 @@ export class Launcher {
         from: "queued",
         to: "claimed",
         reason: `routed to pool ${pool.name}`,
-        patch: { projectId: binding.project.id, poolId: pool.id, claimedAt: at },
+        patch: {
+          projectId: binding.project.id,
+          poolId: pool.id,
+          claimedAt: at,
+          claimedBy: this.options.coreId,
+        },
       })),
       at,
     );
     for (const { job, binding, pool } of claims) {
       if (!moved.has(job.id)) continue;
-      this.#gather({ ...job, state: "claimed", projectId: binding.project.id, poolId: pool.id });
+      this.#gather({
+        ...job,
+        state: "claimed",
+        projectId: binding.project.id,
+        poolId: pool.id,
+        claimedBy: this.options.coreId,
+      });
     }
     if (admission.waiting.length > 0) {
       this.options.log.debug("jobs wait for a slot", { waiting: admission.waiting.length });

@@ -98,4 +98,10 @@ export const MIGRATIONS: readonly Migration[] = [
       "INSERT INTO job_latency_hourly (hour, pool_key, bucket, jobs) SELECT ((a.queued_at / 3600000) * 3600000) AS t, coalesce(a.pool_id, '') AS p, (CASE WHEN max(0, a.started_at - a.queued_at) < 1000 THEN 0 WHEN max(0, a.started_at - a.queued_at) < 2000 THEN 1 WHEN max(0, a.started_at - a.queued_at) < 3000 THEN 2 WHEN max(0, a.started_at - a.queued_at) < 5000 THEN 3 WHEN max(0, a.started_at - a.queued_at) < 7000 THEN 4 WHEN max(0, a.started_at - a.queued_at) < 10000 THEN 5 WHEN max(0, a.started_at - a.queued_at) < 15000 THEN 6 WHEN max(0, a.started_at - a.queued_at) < 20000 THEN 7 WHEN max(0, a.started_at - a.queued_at) < 30000 THEN 8 WHEN max(0, a.started_at - a.queued_at) < 45000 THEN 9 WHEN max(0, a.started_at - a.queued_at) < 60000 THEN 10 WHEN max(0, a.started_at - a.queued_at) < 90000 THEN 11 WHEN max(0, a.started_at - a.queued_at) < 120000 THEN 12 WHEN max(0, a.started_at - a.queued_at) < 180000 THEN 13 WHEN max(0, a.started_at - a.queued_at) < 240000 THEN 14 WHEN max(0, a.started_at - a.queued_at) < 300000 THEN 15 WHEN max(0, a.started_at - a.queued_at) < 420000 THEN 16 WHEN max(0, a.started_at - a.queued_at) < 600000 THEN 17 WHEN max(0, a.started_at - a.queued_at) < 900000 THEN 18 WHEN max(0, a.started_at - a.queued_at) < 1200000 THEN 19 WHEN max(0, a.started_at - a.queued_at) < 1800000 THEN 20 WHEN max(0, a.started_at - a.queued_at) < 2700000 THEN 21 WHEN max(0, a.started_at - a.queued_at) < 3600000 THEN 22 WHEN max(0, a.started_at - a.queued_at) < 5400000 THEN 23 WHEN max(0, a.started_at - a.queued_at) < 7200000 THEN 24 WHEN max(0, a.started_at - a.queued_at) < 10800000 THEN 25 WHEN max(0, a.started_at - a.queued_at) < 14400000 THEN 26 WHEN max(0, a.started_at - a.queued_at) < 21600000 THEN 27 WHEN max(0, a.started_at - a.queued_at) < 43200000 THEN 28 WHEN max(0, a.started_at - a.queued_at) < 86400000 THEN 29 ELSE 30 END) AS b, count(*) FROM jobs AS a WHERE a.started_at IS NOT NULL GROUP BY t, p, b;",
     ],
   },
+  {
+    "tag": "0007_unusual_dragon_lord",
+    "statements": [
+      "ALTER TABLE `jobs` ADD `claimed_by` text;",
+    ],
+  },
 ];

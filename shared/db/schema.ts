@@ -101,6 +101,8 @@ export const jobs = sqliteTable("jobs", {
   costUsd: real("cost_usd"),
   queuedAt: integer("queued_at").notNull(),
   claimedAt: integer("claimed_at"),
+  /** The core whose launcher claimed the job; only it resumes the launch, unless it goes quiet. */
+  claimedBy: text("claimed_by"),
   launchedAt: integer("launched_at"),
   startedAt: integer("started_at"),
   completedAt: integer("completed_at"),

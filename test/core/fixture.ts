@@ -98,6 +98,7 @@ export async function startCoreFixture(options: { spot?: boolean } = {}) {
     spotRetries: 2,
     runners: { edgeUrl: "http://127.0.0.1:1", bootTimeoutSeconds: 600 },
     launch: {
+      coreId: "core-test",
       batchWindowMs: 0,
       retry: { delaysMs: [200], jitter: 0 },
       sweepIntervalMs: 100,

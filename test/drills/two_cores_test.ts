@@ -2,7 +2,8 @@
  * Fault drill (issue 6): two core processes lease from the same edge during a
  * burst of 100 queued jobs. Leases are short, so events are redelivered to the
  * other core while one still works on them. By outcome: every job reaches
- * `starting` (0 lost) and each `gantry:job` tag has exactly one instance.
+ * `starting` (0 lost), exactly one instance was ever launched per job, and
+ * none was launched and terminated as surplus.
  */
 import assert from "node:assert/strict";
 import {
@@ -40,6 +41,9 @@ Deno.test("two cores drill: 100 jobs, two cores at once; none lost, none launche
     );
     const { launched, terminated: surplus } = await assertExactlyOnce(stack.ec2, stack.db, jobIds);
     console.log(`${JOBS} jobs: ${launched} instances launched, ${surplus} surplus terminated`);
+    // Each core launches only the jobs it claimed: nothing is launched twice, even briefly.
+    assert.equal(launched, JOBS, "one instance launched per job");
+    assert.equal(surplus, 0, "no instance launched and then terminated as surplus");
     assertChains(await transitions(stack.db), jobIds);
     // Lines about a job carry its correlation id: both cores must have worked on jobs.
     const jobLines = cores.map((core) =>

@@ -87,6 +87,7 @@ export async function startLaunchStack(options: { projects: unknown[]; maxAttemp
     now: Date.now,
     runners: { edgeUrl: edge.url, bootTimeoutSeconds: 600 },
     launch: {
+      coreId: "core-test",
       batchWindowMs: 100,
       // Real figures are 30/60/120/240/300 s; tests wait tenths of a second.
       retry: { delaysMs: [150, 300], jitter: 0 },
