@@ -4,7 +4,7 @@
  * redelivered event or a restarted core never applies a step twice.
  */
 import type { Client } from "@libsql/client";
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import {
   auditEvents,
   instances,
@@ -38,15 +38,41 @@ export interface Binding {
 export class Store {
   constructor(readonly client: Client, readonly db: Database) {}
 
+  /**
+   * The repo's own binding, else the project whose org scope is the repo's
+   * owner (with a stand-in repo: no cap override, no tags), else null.
+   */
   async bindingOf(repoFullName: string): Promise<Binding | null> {
-    const [row] = await this.db.select({ repo: repos, project: projects }).from(repos)
+    const fullName = repoFullName.toLowerCase();
+    const [bound] = await this.db.select({ repo: repos, project: projects }).from(repos)
       .innerJoin(projects, eq(projects.id, repos.projectId))
-      .where(eq(repos.fullName, repoFullName.toLowerCase()));
+      .where(eq(repos.fullName, fullName));
+    const row = bound ?? await this.#orgScopeOf(fullName);
     if (!row) return null;
     const projectPools = await this.db.select().from(pools).where(
       eq(pools.projectId, row.project.id),
     );
     return { ...row, pools: projectPools };
+  }
+
+  async #orgScopeOf(fullName: string): Promise<{ repo: RepoRow; project: ProjectRow } | null> {
+    const owner = fullName.split("/")[0];
+    if (!owner) return null;
+    const [project] = await this.db.select().from(projects)
+      .where(sql`lower(${projects.org}) = ${owner}`);
+    if (!project) return null;
+    return {
+      project,
+      repo: {
+        id: `org:${project.id}:${fullName}`,
+        fullName,
+        projectId: project.id,
+        cap: null,
+        tags: {},
+        createdAt: project.createdAt,
+        updatedAt: project.updatedAt,
+      },
+    };
   }
 
   async job(id: string): Promise<JobRow | null> {

@@ -6,6 +6,8 @@ import { MIGRATIONS } from "../../shared/db/migrations.ts";
 import { migrate } from "./migrate.ts";
 import { seedProjects } from "./seed.ts";
 import { type NewJobRow, Store } from "./store.ts";
+import { eq } from "drizzle-orm";
+import { projects } from "../../shared/db/schema.ts";
 
 /** A fresh database on a real libSQL server, over HTTP as the core reaches it. */
 async function freshStore() {
@@ -152,5 +154,58 @@ Deno.test("seeding twice keeps ids and binds repos case-insensitively", async ()
   assert.equal(second.pools[0].id, first.pools[0].id);
   assert.equal(second.pools[0].updatedAt, 1_000, "a second seed leaves existing rows alone");
   assert.equal(await store.bindingOf("octocat/other"), null);
+  await close();
+});
+
+Deno.test("a repo without a binding routes to the project scoped to its org; a binding wins", async () => {
+  const { store, db, close } = await freshStore();
+  const pool = {
+    name: "small",
+    priority: 100,
+    default: true,
+    enabled: true,
+    spawn: "run_instances" as const,
+    spot: false,
+    allocation_strategy: "lowest-price" as const,
+    ami: "ami-0abc",
+    instance_types: ["t3.small"],
+    subnets: ["subnet-1"],
+    security_groups: [],
+    root_volume_gb: 30,
+    min_idle: 0,
+    cap: 0,
+    extra_labels: [],
+    tags: {},
+  };
+  await seedProjects(db, [
+    {
+      name: "bound",
+      cap: 0,
+      tags: {},
+      disabled: false,
+      repos: [{ full_name: "octocat/hello-world", cap: 3, tags: { team: "web" } }],
+      pools: [pool],
+    },
+    { name: "org-wide", cap: 5, tags: { cost: "octo" }, disabled: false, repos: [], pools: [pool] },
+  ], 1_000);
+  // Stored mixed-case behind the API's back: the match must still ignore case.
+  await db.update(projects).set({ org: "OctoCat" }).where(eq(projects.name, "org-wide"));
+
+  const bound = await store.bindingOf("octocat/hello-world");
+  assert.equal(bound?.project.name, "bound", "an explicit binding wins over the org scope");
+  assert.equal(bound?.repo.cap, 3);
+
+  const scoped = await store.bindingOf("OCTOCAT/Other-Repo");
+  assert.ok(scoped, "any repo of the org routes to the org-scoped project");
+  assert.equal(scoped.project.name, "org-wide");
+  assert.equal(scoped.repo.fullName, "octocat/other-repo");
+  assert.equal(scoped.repo.projectId, scoped.project.id);
+  assert.equal(scoped.repo.cap, null, "no cap override");
+  assert.deepEqual(scoped.repo.tags, {}, "no repo tags");
+  assert.deepEqual(scoped.pools.map((p) => p.name), ["small"]);
+  assert.notEqual(scoped.pools[0].id, bound?.pools[0].id, "the org project's own pools");
+
+  assert.equal(await store.bindingOf("someone-else/repo"), null);
+  assert.equal(await store.bindingOf("octocatx/repo"), null, "the owner must match exactly");
   await close();
 });

@@ -84,7 +84,7 @@ export function ReposPage() {
       </div>
       {orgProjects.length > 0 && (
         <p class="muted small">
-          Org scopes (recorded; the core routes by the bindings above only, for now):{" "}
+          Org scopes (every repo of the org without a binding above):{" "}
           {orgProjects.map((p) => p.scope.kind === "org" ? `${p.scope.org}/* → ${p.name}` : "")
             .join(", ")}
         </p>
