@@ -104,4 +104,10 @@ export const MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE `jobs` ADD `claimed_by` text;",
     ],
   },
+  {
+    "tag": "0008_groovy_senator_kelly",
+    "statements": [
+      "ALTER TABLE `instances` ADD `warm_repo_full_name` text;",
+    ],
+  },
 ];

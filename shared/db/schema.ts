@@ -149,6 +149,8 @@ export const instances = sqliteTable("instances", {
   terminatedAt: integer("terminated_at"),
   terminationReason: text("termination_reason"),
   clientToken: text("client_token"),
+  /** Set on a warm runner (launched for no job, min_idle): the repository it registered with. */
+  warmRepoFullName: text("warm_repo_full_name"),
 }, (t) => [
   index("instances_state_idx").on(t.state),
   index("instances_job_idx").on(t.jobId),

@@ -1,0 +1,1 @@
+ALTER TABLE `instances` ADD `warm_repo_full_name` text;
