@@ -143,7 +143,8 @@ export class JobEvents {
       reason: facts.runnerName ? `runner ${facts.runnerName}` : undefined,
     }, {
       startedAt: epochOf(facts.startedAt, now()),
-      instanceId: ranOn?.id ?? job.instanceId,
+      // A runner that is none of ours: no instance of ours ran the job.
+      instanceId: facts.runnerName ? ranOn?.id ?? null : job.instanceId,
       priceUsdPerHour: ranOn?.priceUsdPerHour ?? job.priceUsdPerHour,
     });
   }
@@ -155,11 +156,14 @@ export class JobEvents {
       return;
     }
     const ranOn = facts.runnerName ? await store.instanceByRunnerName(facts.runnerName) : null;
+    // Only the instance that ran this job ends with it. One launched for it that
+    // never ran it may run another job (stolen): the reaper takes it once idle.
     // Terminate first: if EC2 fails, the event is retried and the job is not yet marked done.
-    const toTerminate = ranOn ? [ranOn] : await store.liveInstancesOfJob(job.id);
-    await provider.terminate(toTerminate.map((i) => i.id));
+    if (ranOn && ranOn.terminatedAt === null) {
+      await provider.terminate([ranOn.id]);
+      await store.markTerminated([ranOn.id], `job ${job.id} completed`, now());
+    }
     const at = now();
-    await store.markTerminated(toTerminate.map((i) => i.id), `job ${job.id} completed`, at);
     const price = ranOn?.priceUsdPerHour ?? null;
     const cost = ranOn && price !== null
       ? costUsd(price, elapsedSeconds(ranOn.launchedAt, at))
@@ -173,7 +177,7 @@ export class JobEvents {
     }, {
       completedAt: epochOf(facts.completedAt, at),
       conclusion: facts.conclusion,
-      instanceId: ranOn?.id ?? job.instanceId,
+      instanceId: facts.runnerName ? ranOn?.id ?? null : job.instanceId,
       priceUsdPerHour: price,
       costUsd: cost,
     });

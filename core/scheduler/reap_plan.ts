@@ -15,7 +15,8 @@ export interface LiveInstance {
   maxRuntimeMinutes: number;
   /**
    * Since when its runner has had nothing to do: the job it was launched for
-   * went to another runner (stolen) and no other job runs here. Absent: busy.
+   * went to another runner (stolen) or ended without running (cancelled while
+   * queued), and no other job runs here. Absent: busy, or its own job ran here.
    */
   idleSince?: number | null;
 }
@@ -31,7 +32,10 @@ export interface ReapPolicy {
   bootTimeoutMs: number;
   /** Jobs in claimed or launching longer than this have failed to launch. */
   stuckLaunchMs: number;
-  /** An idle runner (its job ran elsewhere) is reaped after this; default never. */
+  /**
+   * An idle runner (its job ran elsewhere) is reaped after this; default never,
+   * except that one whose job ended without running waits a boot timeout.
+   */
   idleTimeoutMs?: number;
   /** Tagged instances unknown to the database are spared this long (a launch not yet recorded). */
   orphanGraceMs?: number;
@@ -81,7 +85,11 @@ export function planTerminations(
   for (const instance of instances) {
     const age = policy.now - instance.launchedAt;
     const ageMinutes = Math.floor(age / 60_000);
-    if (instance.jobState !== null && isTerminal(instance.jobState)) {
+    const isLaunchJobOver = instance.jobState !== null && isTerminal(instance.jobState);
+    // Its runner may run a stolen job whose in_progress is late: idle rules only.
+    const idleGraceMs = policy.idleTimeoutMs ??
+      (isLaunchJobOver ? policy.bootTimeoutMs : undefined);
+    if (isLaunchJobOver && instance.idleSince == null) {
       terminations.push({
         instanceId: instance.id,
         reason: "job-finished",
@@ -106,16 +114,18 @@ export function planTerminations(
         jobId: instance.jobId,
       });
     } else if (
-      instance.idleSince != null && policy.idleTimeoutMs !== undefined &&
-      policy.now - instance.idleSince > policy.idleTimeoutMs
+      instance.idleSince != null && idleGraceMs !== undefined &&
+      policy.now - instance.idleSince > idleGraceMs
     ) {
       terminations.push({
         instanceId: instance.id,
         reason: "idle",
-        detail: `idle for over ${
-          Math.round(policy.idleTimeoutMs / 60_000)
-        } min: job ${instance.jobId} ran on another runner`,
-        // The job it was launched for is alive elsewhere: leave it be.
+        detail: `idle for over ${Math.round(idleGraceMs / 60_000)} min: job ${instance.jobId} ${
+          isLaunchJobOver
+            ? `ended (${instance.jobState}) without running here`
+            : "ran on another runner"
+        }`,
+        // The job it was launched for runs elsewhere or is over: leave it be.
         jobId: null,
       });
     }

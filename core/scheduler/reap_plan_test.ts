@@ -56,6 +56,21 @@ Deno.test("reap plan: each rule, and what is spared", () => {
       null,
     ],
     [
+      "launched for a job cancelled before it ran, runner idle past the idle timeout",
+      instance({ jobState: "cancelled", idleSince: policy.now - 11 * MIN }),
+      "idle",
+    ],
+    [
+      "launched for a job cancelled before it ran, idle within the idle timeout, is spared",
+      instance({ jobState: "cancelled", idleSince: policy.now - 9 * MIN }),
+      null,
+    ],
+    [
+      "launched for a job that ran elsewhere and completed: idle rule, not job-finished",
+      instance({ jobState: "completed", idleSince: policy.now - 2 * MIN }),
+      null,
+    ],
+    [
       "an idle runner without a job past max runtime",
       instance({ jobId: null, jobState: null, launchedAt: policy.now - 70 * MIN }),
       "max-runtime",
@@ -98,4 +113,17 @@ Deno.test("jobs stuck in claimed or launching past the TTL fail", () => {
   ], policy);
   assert.deepEqual(stuck.map((s) => s.jobId), ["a", "b", "e"]);
   assert.match(stuck[2].detail, /stuck in starting for over 25 min/);
+});
+
+Deno.test("with no idle timeout, a runner whose job ended without it waits a boot timeout", () => {
+  const { idleTimeoutMs: _, ...noIdle } = policy;
+  const over = instance({ jobState: "cancelled", idleSince: policy.now - 11 * MIN });
+  const [reaped] = planTerminations([over], noIdle);
+  assert.equal(reaped?.reason, "idle");
+  assert.match(reaped.detail, /job 1 ended \(cancelled\) without running here/);
+  assert.equal(reaped.jobId, null);
+  const young = instance({ jobState: "cancelled", idleSince: policy.now - 9 * MIN });
+  assert.deepEqual(planTerminations([young], noIdle), []);
+  const stolen = instance({ idleSince: policy.now - 11 * MIN });
+  assert.deepEqual(planTerminations([stolen], noIdle), [], "a stolen job's runner: never");
 });

@@ -3,7 +3,7 @@
  * whether their runner sits idle), the runner to remove from GitHub, and jobs
  * that never got going.
  */
-import type { JobState } from "../../shared/job_state.ts";
+import { type JobState, TERMINAL_STATES } from "../../shared/job_state.ts";
 import type { Store } from "../db/store.ts";
 import type { LiveInstance, PendingJob } from "./reap_plan.ts";
 
@@ -15,11 +15,16 @@ export interface ReapableInstance extends LiveInstance {
   isSpot: boolean;
 }
 
+/** Launch-job states in which the instance's own runner may have nothing to do. */
+const IDLE_LAUNCH_STATES = ["running", ...TERMINAL_STATES].map((s) => `'${s}'`).join(", ");
+
 /**
  * Instances not yet terminated. The job on each is the one running on it
- * (GitHub may have given it any job), else the one it was launched for; an
- * instance whose launch job runs on another runner, with none on it, is idle
- * since that job started.
+ * (GitHub may have given it any job), else the one it was launched for. With
+ * no job running on it, an instance whose launch job never ran on it is idle:
+ * since that job started on another runner, or since it ended without running
+ * (cancelled while queued). Its runner may yet be running a job whose
+ * `in_progress` has not arrived, so only the idle timeout reaps it.
  */
 export async function reapableInstances(
   store: Store,
@@ -29,9 +34,10 @@ export async function reapableInstances(
     sql: `SELECT i.id, i.launched_at, i.runner_name, i.is_spot,
             coalesce(running.id, launch.id) AS job_id,
             coalesce(running.state, launch.state) AS job_state,
-            CASE WHEN running.id IS NULL AND launch.instance_id IS NOT NULL
-                   AND launch.instance_id != i.id AND launch.state = 'running'
-                 THEN coalesce(launch.started_at, launch.updated_at) END AS idle_since,
+            CASE WHEN running.id IS NULL AND launch.state IN (${IDLE_LAUNCH_STATES})
+                   AND NOT (launch.started_at IS NOT NULL AND launch.instance_id IS i.id)
+                 THEN coalesce(launch.started_at, launch.completed_at, launch.updated_at)
+                 END AS idle_since,
             coalesce(running.repo_full_name, launch.repo_full_name) AS repo_full_name,
             coalesce(running.installation_id, launch.installation_id) AS installation_id,
             coalesce(p.max_runtime_minutes, ?) AS max_runtime_minutes

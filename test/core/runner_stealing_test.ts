@@ -133,3 +133,82 @@ Deno.test("a gantry-run=<id> label pins: only that job's runner carries it", asy
     await stack.close();
   }
 });
+
+const terminateCallsFor = (stack: CoreFixture, instanceId: string | null) =>
+  stack.ec2Emulator.calls.filter((call) =>
+    call.action === "TerminateInstances" && Object.values(call.params).includes(String(instanceId))
+  ).length;
+
+const reapAt = (stack: CoreFixture, now: number) =>
+  reapOnce({
+    store: stack.store,
+    provider: stack.provider,
+    log: stack.log,
+    now: () => now,
+    bootTimeoutSeconds: 600,
+    maxRuntimeMinutes: 60,
+    idleTimeoutMinutes: 10,
+    github: stack.app,
+  });
+
+Deno.test("job A cancelled before it ran leaves A's instance running job B; B ends it, once", async () => {
+  const stack = await startCoreFixture();
+  try {
+    const a = stack.github.addJob({ repo: REPO, labels: LABELS, name: "a" });
+    const b = stack.github.addJob({ repo: REPO, labels: LABELS, name: "b" });
+    const launchedA = await launch(stack, a.id);
+    const launchedB = await launch(stack, b.id);
+
+    // B runs on A's runner; then A is cancelled while still queued (no runner).
+    stack.github.updateJob(b.id, { status: "in_progress", runner_name: launchedA.runnerName });
+    await stack.events.handle(messageOf("in_progress", factsOf(stack, b.id)));
+    stack.github.updateJob(a.id, { status: "completed", conclusion: "cancelled" });
+    const cancelled = factsOf(stack, a.id);
+    assert.equal(cancelled.runnerName, null);
+    await stack.events.handle(messageOf("completed", cancelled));
+    assert.equal((await stack.store.job(String(a.id)))?.state, "cancelled");
+    assert.equal(stateOf(stack, launchedA.instanceId), "running", "B still runs on A's instance");
+    assert.equal(terminateCallsFor(stack, launchedA.instanceId), 0);
+
+    // Past the idle timeout the reaper takes B's idle instance, never A's busy one.
+    const reaped = await reapAt(stack, Date.now() + 11 * 60_000);
+    assert.deepEqual(reaped.map((t) => [t.instanceId, t.reason]), [[launchedB.instanceId, "idle"]]);
+    assert.equal(stateOf(stack, launchedA.instanceId), "running");
+
+    stack.github.updateJob(b.id, { status: "completed", conclusion: "success" });
+    await stack.events.handle(messageOf("completed", factsOf(stack, b.id)));
+    const doneB = await stack.store.job(String(b.id));
+    assert.equal(doneB?.state, "completed");
+    assert.equal(doneB?.instanceId, launchedA.instanceId);
+    assert.equal(typeof doneB?.costUsd, "number");
+    assert.ok(
+      ["shutting-down", "terminated"].includes(String(stateOf(stack, launchedA.instanceId))),
+    );
+    assert.deepEqual(await reapAt(stack, Date.now() + 12 * 60_000), [], "nothing left to reap");
+    assert.equal(terminateCallsFor(stack, launchedA.instanceId), 1, "terminated once");
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("an instance whose job was cancelled before it ran is reaped only once idle past the timeout", async () => {
+  const stack = await startCoreFixture();
+  try {
+    const a = stack.github.addJob({ repo: REPO, labels: LABELS, name: "a" });
+    const launchedA = await launch(stack, a.id);
+    stack.github.updateJob(a.id, { status: "completed", conclusion: "cancelled" });
+    await stack.events.handle(messageOf("completed", factsOf(stack, a.id)));
+    assert.equal(stateOf(stack, launchedA.instanceId), "running");
+
+    // Its runner may be running a job whose in_progress is still on its way.
+    assert.deepEqual(await reapAt(stack, Date.now() + 5 * 60_000), [], "within the idle timeout");
+    const reaped = await reapAt(stack, Date.now() + 11 * 60_000);
+    assert.deepEqual(reaped.map((t) => [t.instanceId, t.reason]), [[launchedA.instanceId, "idle"]]);
+    assert.match(reaped[0].detail, /ended \(cancelled\) without running here/);
+    assert.equal(terminateCallsFor(stack, launchedA.instanceId), 1);
+    const runners = stack.github.runners().map((r) => r.runner.name);
+    assert.ok(!runners.includes(launchedA.runnerName!), "its runner is removed from GitHub");
+  } finally {
+    await stack.close();
+  }
+});
