@@ -1,0 +1,297 @@
+/**
+ * Warm pools, the I/O around shared/launch/warm_pool.ts: every tick, read
+ * which (pool, repo) want idle runners and which warm instances live, and
+ * launch what is missing, one machine per call. A warm runner registers with
+ * the pool's label set under a `gantry-warm-<instance>` name; GitHub gives
+ * it the next matching job, and that job's in_progress links the two
+ * (job_events.ts), its completion terminates it. An idle warm runner past
+ * the idle timeout is removed from GitHub first — refused while busy, so a
+ * runner that just took a job whose in_progress is still on its way is kept —
+ * then terminated, and a fresh one replaces it.
+ *
+ * Idempotent: the n-th warm launch of a (pool, repo) in a time slot always
+ * sends the same client token, so a repeated tick, a second core or a crash
+ * before the instance was recorded launches nothing twice.
+ */
+import { ConflictError } from "../../shared/errors.ts";
+import { placementsOf } from "../../shared/launch/batch.ts";
+import {
+  planWarmPool,
+  warmClientTokenOf,
+  type WarmRunner,
+  warmSlotOf,
+  type WarmTarget,
+} from "../../shared/launch/warm_pool.ts";
+import { poolLabelSet } from "../../shared/labels.ts";
+import { cascadeTags, gantryTags } from "../../shared/tags.ts";
+import type { Binding, PoolRow, Store } from "../db/store.ts";
+import type { RunnerVault } from "../edge_client/edge_client.ts";
+import type { GitHub } from "../github/github_app.ts";
+import type { Logger } from "../log.ts";
+import { renderUserData } from "../runner/user_data.ts";
+import { LaunchStore } from "./launch_store.ts";
+import { poolSpecOf } from "./pool_spec.ts";
+import type { PoolSpec, Provider } from "./provider.ts";
+
+export interface WarmPoolOptions {
+  store: Store;
+  provider: Provider;
+  github: Pick<GitHub, "generateJitConfig" | "removeRunner">;
+  vault: RunnerVault;
+  log: Logger;
+  now: () => number;
+  runners: { edgeUrl: string; bootTimeoutSeconds: number };
+  /** An idle warm runner older than this is replaced (scheduler.idle_timeout_minutes). */
+  idleTimeoutMs: number;
+  /** Length of the time slot a warm client token is good for; default 60 s. */
+  slotMs?: number;
+}
+
+/** The job id a warm runner's deposit carries (it was launched for none). */
+export const WARM_JOB_ID = "warm";
+
+const DEFAULT_SLOT_MS = 60_000;
+
+/** One tick; returns the instances it launched and the expired idle ones it terminated. */
+export async function warmPoolOnce(
+  options: WarmPoolOptions,
+): Promise<{ launched: string[]; expired: string[] }> {
+  const { store, log, now } = options;
+  const runners = await warmRunners(store);
+  const plan = planWarmPool(await warmTargets(store), runners, {
+    now: now(),
+    idleTimeoutMs: options.idleTimeoutMs,
+  });
+  const expired = await retire(runners.filter((r) => plan.expired.includes(r.instanceId)), options);
+  const launched: string[] = [];
+  for (const want of plan.launch) {
+    const binding = await store.bindingOf(want.repo);
+    const pool = binding?.pools.find((p) => p.id === want.poolId);
+    if (!binding || !pool) continue;
+    const seq = await warmLaunchesSoFar(store, want.poolId, want.repo);
+    try {
+      // Once per pool and tick: every launch (and a replay) then starts from the same version.
+      const spec = poolSpecOf(binding.project, pool);
+      const template = await options.provider.ensureTemplate(spec);
+      if (template.hash !== spec.template?.hash || template.id !== spec.template?.id) {
+        await store.saveLaunchTemplate(pool.id, template);
+      }
+      for (let i = 0; i < want.count; i++) {
+        const id = await launchWarm(
+          { binding, pool, spec: { ...spec, template } },
+          want.repo,
+          seq + i,
+          options,
+        );
+        if (id) launched.push(id);
+      }
+    } catch (error) {
+      log.warn("warm runner launch failed; the next tick retries", {
+        pool: pool.name,
+        repo: want.repo,
+        error,
+      });
+    }
+  }
+  if (launched.length > 0 || expired.length > 0) log.info("warm pool tick", { launched, expired });
+  return { launched, expired };
+}
+
+/**
+ * Removes each expired runner from GitHub, then terminates its instance,
+ * audited. A runner GitHub calls busy took a job just now: it stays.
+ */
+async function retire(
+  runners: readonly WarmRunnerRow[],
+  options: WarmPoolOptions,
+): Promise<string[]> {
+  const { store, provider, github, log, now } = options;
+  const retired: string[] = [];
+  for (const runner of runners) {
+    const removal = runner.runnerName
+      ? await github.removeRunner({
+        repoFullName: runner.repo,
+        installationId: null,
+        runnerName: runner.runnerName,
+      })
+      : "not_found";
+    if (removal === "busy") continue;
+    await provider.terminate([runner.instanceId]);
+    const at = now();
+    const detail = `warm runner idle for over ${
+      Math.round(options.idleTimeoutMs / 60_000)
+    } min: replaced`;
+    await store.markTerminated([runner.instanceId], detail, at);
+    await store.audit({
+      at,
+      actor: "warm-pool",
+      action: "instance.terminate",
+      target: runner.instanceId,
+      payload: { reason: "idle", detail, runner: runner.runnerName, removal },
+    });
+    log.info("replaced an idle warm runner", { instanceId: runner.instanceId, removal });
+    retired.push(runner.instanceId);
+  }
+  return retired;
+}
+
+/** Launches, configures and records one warm runner; returns its instance, or null. */
+async function launchWarm(
+  { binding, pool, spec }: { binding: Binding; pool: PoolRow; spec: PoolSpec },
+  repo: string,
+  seq: number,
+  options: WarmPoolOptions,
+): Promise<string | null> {
+  const { provider, store, vault, github, log, now, runners } = options;
+  const launches = new LaunchStore(store);
+  const issuedAt = warmSlotOf(now(), options.slotMs ?? DEFAULT_SLOT_MS);
+  const clientToken = warmClientTokenOf({ poolId: pool.id, repo, seq, issuedAt });
+  const batchToken = await vault.batchToken({
+    batchId: clientToken,
+    issuedAt,
+    ttlSeconds: runners.bootTimeoutSeconds,
+  });
+  const outcome = await provider.launch({
+    pool: spec,
+    clientToken,
+    count: 1,
+    placements: placementsOf(pool.instanceTypes, pool.subnets),
+    userData: renderUserData({
+      edgeUrl: runners.edgeUrl,
+      batchToken,
+      configWaitSeconds: runners.bootTimeoutSeconds,
+    }),
+    tags: {
+      ...cascadeTags({ project: binding.project.tags, pool: pool.tags, repo: binding.repo.tags }),
+      ...gantryTags({ project: binding.project.name, pool: pool.name, repo }),
+      "gantry:batch": clientToken,
+      "gantry:warm": "true",
+    },
+  });
+  const machine = outcome.machines[0];
+  if (!machine) {
+    log.info("warm runner got no machine; the next tick retries", {
+      pool: pool.name,
+      failures: outcome.failures.map((f) => `${f.instanceType ?? "*"}: ${f.code}`),
+    });
+    return null;
+  }
+  // A replay (repeated tick, another core) finds it recorded: nothing more to do.
+  if ((await launches.instancesOfLaunch(clientToken)).has(machine.id)) return null;
+
+  const labels = poolLabelSet({
+    project: binding.project.name,
+    pool: pool.name,
+    repoFullName: repo,
+    extraLabels: pool.extraLabels,
+  });
+  let runnerName = `gantry-warm-${machine.id}`;
+  const ask = (name: string) =>
+    github.generateJitConfig({
+      repoFullName: repo,
+      installationId: null,
+      runnerName: name,
+      labels,
+    });
+  const jit = await ask(runnerName).catch(async (error) => {
+    if (!(error instanceof ConflictError)) throw error;
+    // Registered by a run a crash interrupted before recording it: register afresh.
+    runnerName = `${runnerName}-${now().toString(36)}`;
+    return await ask(runnerName);
+  });
+  await vault.deposit([{
+    batchId: clientToken,
+    instanceId: machine.id,
+    jobId: WARM_JOB_ID,
+    runnerName,
+    encodedJitConfig: jit.encodedJitConfig,
+    expiresAt: now() + runners.bootTimeoutSeconds * 1000,
+  }]);
+  const price = await provider.quote(machine);
+  await store.client.batch(
+    launches.insertInstances([{
+      id: machine.id,
+      poolId: pool.id,
+      jobId: null,
+      runnerName,
+      instanceType: machine.instanceType,
+      availabilityZone: machine.availabilityZone,
+      subnetId: machine.subnetId,
+      isSpot: machine.isSpot,
+      priceUsdPerHour: price,
+      state: "pending",
+      launchedAt: now(),
+      clientToken,
+      warmRepoFullName: repo,
+    }]),
+    "write",
+  );
+  return machine.id;
+}
+
+/** Every (enabled pool with min_idle, repo bound to its enabled project). */
+async function warmTargets(store: Store): Promise<WarmTarget[]> {
+  const result = await store.client.execute(
+    `SELECT p.id AS pool_id, r.full_name, p.min_idle FROM pools p
+       JOIN projects pr ON pr.id = p.project_id
+       JOIN repos r ON r.project_id = p.project_id
+     WHERE p.min_idle > 0 AND p.is_enabled = 1 AND pr.is_disabled = 0
+     ORDER BY p.id, r.full_name`,
+  );
+  return result.rows.map((row) => ({
+    poolId: String(row.pool_id),
+    repo: String(row.full_name),
+    minIdle: Number(row.min_idle),
+  }));
+}
+
+interface WarmRunnerRow extends WarmRunner {
+  runnerName: string | null;
+}
+
+/** Live warm instances, and whether a job ever ran on each. */
+async function warmRunners(store: Store): Promise<WarmRunnerRow[]> {
+  const result = await store.client.execute(
+    `SELECT i.id, i.pool_id, i.warm_repo_full_name, i.launched_at, i.runner_name,
+            EXISTS (SELECT 1 FROM jobs j WHERE j.instance_id = i.id) AS is_used
+       FROM instances i
+     WHERE i.warm_repo_full_name IS NOT NULL AND i.terminated_at IS NULL`,
+  );
+  return result.rows.map((row) => ({
+    instanceId: String(row.id),
+    poolId: String(row.pool_id),
+    repo: String(row.warm_repo_full_name),
+    launchedAt: Number(row.launched_at),
+    isUsed: Boolean(row.is_used),
+    runnerName: row.runner_name === null ? null : String(row.runner_name),
+  }));
+}
+
+/** Warm instances ever recorded for (pool, repo): the next launch's sequence number. */
+async function warmLaunchesSoFar(store: Store, poolId: string, repo: string): Promise<number> {
+  const result = await store.client.execute({
+    sql: `SELECT count(*) AS n FROM instances WHERE pool_id = ? AND warm_repo_full_name = ?`,
+    args: [poolId, repo],
+  });
+  return Number(result.rows[0].n);
+}
+
+/** Runs `warmPoolOnce` every `intervalMs` until `signal` aborts; a failed tick is logged. */
+export async function runWarmPool(
+  options: WarmPoolOptions & { intervalMs: number; signal: AbortSignal },
+): Promise<void> {
+  while (!options.signal.aborted) {
+    try {
+      await warmPoolOnce(options);
+    } catch (error) {
+      options.log.warn("warm pool tick failed; will retry", { error });
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, options.intervalMs);
+      options.signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+  }
+}
