@@ -19,6 +19,7 @@ import { createLogger, logSink } from "./log.ts";
 import { JobEvents } from "./scheduler/job_events.ts";
 import { runLeaseLoop } from "./scheduler/lease_loop.ts";
 import { runReaper } from "./scheduler/reaper.ts";
+import { runWarmPool } from "./scheduler/warm_pool.ts";
 import { Reconciler, runReconciler } from "./reconcile/reconciler.ts";
 import { VERSION } from "./version.ts";
 
@@ -156,6 +157,13 @@ async function run(config: ResolvedConfig): Promise<void> {
       stuckLaunchMinutes: config.scheduler.stuck_launch_minutes,
       github,
       describeInstances: (ids) => describeInstanceStates(ec2, ids),
+      intervalMs: config.scheduler.reap_interval_seconds * 1000,
+      signal: stop.signal,
+    }),
+    // Pools with min_idle: keep that many idle runners, replacing those idle too long.
+    runWarmPool({
+      ...events.deps,
+      idleTimeoutMs: config.scheduler.idle_timeout_minutes * 60_000,
       intervalMs: config.scheduler.reap_interval_seconds * 1000,
       signal: stop.signal,
     }),
