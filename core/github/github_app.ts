@@ -168,7 +168,12 @@ export class GitHubApp implements GitHub {
             minTime: Math.ceil(1000 / (options.writesPerSecond ?? DEFAULT_WRITES_PER_SECOND)),
           }),
         },
-        retry: { retries: options.retries ?? 3 },
+        // The plugin's own list, plus 409: a conflict (runner name taken) is an answer, not
+        // a hiccup; retrying it only waits ~25 s for the same refusal.
+        retry: {
+          retries: options.retries ?? 3,
+          doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451],
+        },
       }),
     });
     this.#watchRate(this.#app.octokit as HardenedOctokit, "app");

@@ -27,6 +27,7 @@ import {
   nextDeliveryCursor,
   unseenJobs,
 } from "./reconcile_plan.ts";
+import { sleep } from "../sleep.ts";
 
 export interface ReconcilerOptions {
   store: Store;
@@ -244,12 +245,6 @@ export async function runReconciler(
     } catch (error) {
       options.log.warn("reconcile pass failed; will retry", { error });
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, options.intervalMs);
-      options.signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+    await sleep(options.intervalMs, options.signal);
   }
 }

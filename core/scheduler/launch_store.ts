@@ -118,6 +118,19 @@ export class LaunchStore {
     return new Set(rows.filter((_, i) => results[i].rowsAffected === 1).map((row) => row.id));
   }
 
+  /**
+   * Gives up `coreId`'s claims on jobs it has not launched yet or whose call
+   * waits to be replayed (shutting down): any core may take them at once.
+   */
+  async releaseClaims(coreId: string, at: number): Promise<number> {
+    const result = await this.store.client.execute({
+      sql: `UPDATE jobs SET claimed_by = NULL, updated_at = ?
+            WHERE claimed_by = ? AND state IN ('claimed', 'launching')`,
+      args: [at, coreId],
+    });
+    return result.rowsAffected;
+  }
+
   /** The statement recording launched instances (ignored if already recorded). */
   insertInstances(rows: readonly NewInstanceRow[]): InStatement[] {
     if (rows.length === 0) return [];

@@ -31,6 +31,7 @@ import { type JobStep, LaunchStore } from "./launch_store.ts";
 import { routableOf } from "./pool_spec.ts";
 import type { Store } from "../db/store.ts";
 import type { LaunchFailure } from "./provider.ts";
+import { sleep } from "../sleep.ts";
 
 export interface LauncherOptions extends Omit<BatchDeps, "launches"> {
   store: Store;
@@ -116,13 +117,7 @@ export class Launcher {
     const interval = this.options.sweepIntervalMs ?? 1000;
     this.poke();
     while (!signal.aborted) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, interval);
-        signal.addEventListener("abort", () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
-      });
+      await sleep(interval, signal);
       if (!signal.aborted) this.poke();
     }
     await this.drain();
@@ -135,6 +130,13 @@ export class Launcher {
     for (const gathering of this.#gatherings.values()) clearTimeout(gathering.timer);
     await this.#sweeping;
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    // What we claimed but never launched (or must replay) is for another core now, not in 10 min.
+    const released = await this.launches.releaseClaims(this.options.coreId, this.options.now())
+      .catch((error) => {
+        this.options.log.warn("could not release claims; others take them over later", { error });
+        return 0;
+      });
+    if (released > 0) this.options.log.info("released claims at shutdown", { jobs: released });
   }
 
   /** Resolves when no sweep runs and no launch is in flight (for tests). */
@@ -190,14 +192,17 @@ export class Launcher {
 
   /**
    * The jobs of `rows` this core may launch: its own claims, and claims
-   * another core left untouched past the takeover time, once taken over.
+   * released or left untouched past the takeover time, once taken over.
    * Another live core's claims are never touched, so two cores never launch
    * (or replay) the same job.
    */
   async #ownedOrTaken(rows: JobRow[]): Promise<JobRow[]> {
     const { coreId, now } = this.options;
     const staleBefore = now() - (this.options.takeoverAfterMs ?? DEFAULT_TAKEOVER_AFTER_MS);
-    const stale = rows.filter((job) => job.claimedBy !== coreId && job.updatedAt < staleBefore);
+    // Unowned (released at shutdown, or claimed before owners were recorded) or gone quiet.
+    const stale = rows.filter((job) =>
+      job.claimedBy !== coreId && (job.claimedBy === null || job.updatedAt < staleBefore)
+    );
     const at = now();
     const taken = await this.launches.takeOver(stale, coreId, at);
     if (taken.size > 0) {

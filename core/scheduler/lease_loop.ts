@@ -1,6 +1,7 @@
 /**
- * The core's main loop: long-poll the edge for events, handle each in order,
- * ack what was handled, nack the rest with a growing delay.
+ * The core's main loop: long-poll the edge for events, handle them (one job's
+ * events in order, different jobs concurrently), ack what was handled, nack
+ * the rest with a growing delay.
  *
  * Shutdown (`signal` aborts): no new lease is asked for; a lease request
  * already out is let finish (it may hand us events) unless `hardStop` aborts
@@ -19,6 +20,7 @@ import {
 import type { JobQueue } from "../edge_client/edge_client.ts";
 import type { Logger } from "../log.ts";
 import type { JobEvents } from "./job_events.ts";
+import { sleep } from "../sleep.ts";
 
 export interface LeaseLoopOptions {
   queue: JobQueue;
@@ -31,7 +33,11 @@ export interface LeaseLoopOptions {
   signal: AbortSignal;
   /** Aborts a lease request in flight too (a second signal): its events come back when the lease expires. */
   hardStop?: AbortSignal;
+  /** Jobs whose events are handled at once (default 16). */
+  concurrency?: number;
 }
+
+const DEFAULT_CONCURRENCY = 16;
 
 /** Delay before an event that failed is offered again: 5 s, 10 s, 20 s … capped at 5 min. */
 export function retryDelayMs(deliveries: number): number {
@@ -57,10 +63,30 @@ export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
       continue;
     }
     const handled: LeaseRef[] = [];
-    let next = 0;
-    for (; next < leased.length && !signal.aborted; next++) {
-      const event = leased[next];
-      const ref = { eventId: event.eventId, leaseId: event.leaseId };
+    const started = new Set<LeasedEvent>();
+    // Events of one job run in lease order; different jobs run side by side, so a
+    // burst of queued jobs reaches the launcher together and batches into few calls.
+    const handleInOrder = async (group: LeasedEvent[]) => {
+      for (const [index, event] of group.entries()) {
+        if (signal.aborted) return;
+        started.add(event);
+        if (await handleOne(event)) {
+          handled.push({ eventId: event.eventId, leaseId: event.leaseId });
+          continue;
+        }
+        // The job's later events wait as long as the failed one, so they stay in order.
+        const rest = group.slice(index + 1);
+        for (const later of rest) started.add(later);
+        if (rest.length > 0) {
+          await queue.nack(
+            rest.map((e) => ({ eventId: e.eventId, leaseId: e.leaseId })),
+            retryDelayMs(event.deliveries),
+          ).catch((error) => log.warn("nack failed; leases will expire instead", { error }));
+        }
+        return;
+      }
+    };
+    const handleOne = async (event: LeasedEvent): Promise<boolean> => {
       const context = {
         jobId: jobIdOf(event.message),
         correlationId: correlationIdOf(event.message),
@@ -70,7 +96,7 @@ export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
       log.debug("event leased", { ...context, deliveries: event.deliveries });
       try {
         await events.handle(event.message);
-        handled.push(ref);
+        return true;
       } catch (error) {
         const delayMs = retryDelayMs(event.deliveries);
         log.warn("event failed; will retry", {
@@ -79,17 +105,23 @@ export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
           retryInMs: delayMs,
           error,
         });
+        const ref = { eventId: event.eventId, leaseId: event.leaseId };
         await queue.nack([ref], delayMs).catch((nackError) =>
           log.warn("nack failed; lease will expire instead", { ...context, error: nackError })
         );
+        return false;
       }
-    }
+    };
+    await runLimited(groupByJob(leased), options.concurrency ?? DEFAULT_CONCURRENCY, handleInOrder);
     if (handled.length > 0) {
       await queue.ack(handled).catch((error) =>
         log.warn("ack failed; events will be redelivered and skipped as done", { error })
       );
     }
-    const unstarted = leased.slice(next).map((e) => ({ eventId: e.eventId, leaseId: e.leaseId }));
+    const unstarted = leased.filter((e) => !started.has(e)).map((e) => ({
+      eventId: e.eventId,
+      leaseId: e.leaseId,
+    }));
     if (unstarted.length > 0) {
       // Shutting down: hand back what we never started, for another core (or our restart) now.
       await queue.nack(unstarted, 0).then(
@@ -100,12 +132,27 @@ export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
+/** Leased events grouped by the job they concern, groups and events in lease order. */
+export function groupByJob(leased: readonly LeasedEvent[]): LeasedEvent[][] {
+  const groups = new Map<string, LeasedEvent[]>();
+  for (const event of leased) {
+    const key = jobIdOf(event.message);
+    const group = groups.get(key) ?? [];
+    group.push(event);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+async function runLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

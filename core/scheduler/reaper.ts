@@ -22,6 +22,7 @@ import {
 } from "./reap_plan.ts";
 import { pendingJobs, type ReapableInstance, reapableInstances } from "./reap_queries.ts";
 import { markInterrupted } from "./spot_interruption.ts";
+import { sleep } from "../sleep.ts";
 
 export interface ReaperOptions {
   store: Store;
@@ -194,12 +195,6 @@ export async function runReaper(
     } catch (error) {
       options.log.warn("reaper pass failed; will retry", { error });
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, options.intervalMs);
-      options.signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+    await sleep(options.intervalMs, options.signal);
   }
 }

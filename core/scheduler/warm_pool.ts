@@ -32,6 +32,7 @@ import { renderUserData } from "../runner/user_data.ts";
 import { LaunchStore } from "./launch_store.ts";
 import { poolSpecOf } from "./pool_spec.ts";
 import type { PoolSpec, Provider } from "./provider.ts";
+import { sleep } from "../sleep.ts";
 
 export interface WarmPoolOptions {
   store: Store;
@@ -286,12 +287,6 @@ export async function runWarmPool(
     } catch (error) {
       options.log.warn("warm pool tick failed; will retry", { error });
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, options.intervalMs);
-      options.signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+    await sleep(options.intervalMs, options.signal);
   }
 }
