@@ -2,9 +2,10 @@
 import { asc, eq } from "drizzle-orm";
 import { instances, jobs, jobTransitions, pools, projects } from "../../shared/db/schema.ts";
 import { NotFoundError } from "../../shared/errors.ts";
-import { isJobState, type JobState } from "../../shared/job_state.ts";
+import { isJobState } from "../../shared/job_state.ts";
 import type { JobDetailResponse, TransitionView } from "../../shared/schema/console.ts";
 import type { Database } from "./database.ts";
+import { jobViewOf } from "./jobs_query.ts";
 
 /** @throws {NotFoundError} when no job has `id`. */
 export async function jobDetail(db: Database, id: string): Promise<JobDetailResponse> {
@@ -21,34 +22,10 @@ export async function jobDetail(db: Database, id: string): Promise<JobDetailResp
       .orderBy(asc(jobTransitions.at), asc(jobTransitions.id)),
   ]);
   if (!row) throw new NotFoundError(`no job with id ${id}`);
-  const { job, project, pool, instance } = row;
+  const { job, instance } = row;
   return {
     job: {
-      id: job.id,
-      githubJobId: job.githubJobId,
-      runId: job.runId,
-      runAttempt: job.runAttempt,
-      repoFullName: job.repoFullName,
-      workflowName: job.workflowName,
-      jobName: job.jobName,
-      branch: job.branch,
-      sha: job.sha,
-      sender: job.sender,
-      labels: job.labels,
-      state: job.state as JobState,
-      project,
-      pool,
-      instanceId: job.instanceId,
-      instanceType: instance?.instanceType ?? null,
-      isSpot: instance?.isSpot ?? null,
-      priceUsdPerHour: job.priceUsdPerHour,
-      costUsd: job.costUsd,
-      failureReason: job.failureReason,
-      queuedAt: job.queuedAt,
-      launchedAt: job.launchedAt,
-      startedAt: job.startedAt,
-      completedAt: job.completedAt,
-      updatedAt: job.updatedAt,
+      ...jobViewOf(row),
       htmlUrl: job.htmlUrl,
       conclusion: job.conclusion,
       launchAttempts: job.launchAttempts,

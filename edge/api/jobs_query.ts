@@ -11,6 +11,45 @@ import {
 import type { JobState } from "../../shared/job_state.ts";
 import type { Database } from "./database.ts";
 
+/** A job row joined with its project, pool and instance, as the list and detail queries read it. */
+export interface JobJoinRow {
+  job: typeof jobs.$inferSelect;
+  project: string | null;
+  pool: string | null;
+  instance: typeof instances.$inferSelect | null;
+}
+
+/** The console's view of a job (the list's columns; the detail view adds to it). */
+export function jobViewOf({ job, project, pool, instance }: JobJoinRow): JobView {
+  return {
+    id: job.id,
+    githubJobId: job.githubJobId,
+    runId: job.runId,
+    runAttempt: job.runAttempt,
+    repoFullName: job.repoFullName,
+    workflowName: job.workflowName,
+    jobName: job.jobName,
+    branch: job.branch,
+    sha: job.sha,
+    sender: job.sender,
+    labels: job.labels,
+    state: job.state as JobState,
+    project,
+    pool,
+    instanceId: job.instanceId,
+    instanceType: instance?.instanceType ?? null,
+    isSpot: instance?.isSpot ?? null,
+    priceUsdPerHour: job.priceUsdPerHour,
+    costUsd: job.costUsd,
+    failureReason: job.failureReason,
+    queuedAt: job.queuedAt,
+    launchedAt: job.launchedAt,
+    startedAt: job.startedAt,
+    completedAt: job.completedAt,
+    updatedAt: job.updatedAt,
+  };
+}
+
 export async function listJobs(db: Database, query: JobsListQuery): Promise<JobsListResponse> {
   const filters: (SQL | undefined)[] = [
     query.status ? eq(jobs.state, query.status) : undefined,
@@ -39,33 +78,7 @@ export async function listJobs(db: Database, query: JobsListQuery): Promise<Jobs
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
-    jobs: page.map(({ job, project, pool, instance }): JobView => ({
-      id: job.id,
-      githubJobId: job.githubJobId,
-      runId: job.runId,
-      runAttempt: job.runAttempt,
-      repoFullName: job.repoFullName,
-      workflowName: job.workflowName,
-      jobName: job.jobName,
-      branch: job.branch,
-      sha: job.sha,
-      sender: job.sender,
-      labels: job.labels,
-      state: job.state as JobState,
-      project,
-      pool,
-      instanceId: job.instanceId,
-      instanceType: instance?.instanceType ?? null,
-      isSpot: instance?.isSpot ?? null,
-      priceUsdPerHour: job.priceUsdPerHour,
-      costUsd: job.costUsd,
-      failureReason: job.failureReason,
-      queuedAt: job.queuedAt,
-      launchedAt: job.launchedAt,
-      startedAt: job.startedAt,
-      completedAt: job.completedAt,
-      updatedAt: job.updatedAt,
-    })),
+    jobs: page.map(jobViewOf),
     nextCursor: rows.length > query.limit && last
       ? encodeCursor({ queuedAt: last.job.queuedAt, id: last.job.id })
       : null,
