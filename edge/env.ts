@@ -58,6 +58,8 @@ export interface Env {
   METRICS_TOKEN?: string;
   /** Largest webhook body accepted, in bytes (default 1 MiB). */
   WEBHOOK_MAX_BYTES?: string;
+  /** `true`: log one line per accepted webhook (delivery and correlation ids). Default off. */
+  LOG_ACCEPTED_WEBHOOKS?: string;
   /** Queue Durable Objects events are spread over by installation (default 1, at most 64). */
   QUEUE_SHARDS?: string;
 }
