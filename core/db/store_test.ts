@@ -21,6 +21,26 @@ async function freshStore() {
   return { store: new Store(client, db), client, db, close };
 }
 
+/** A pool as the YAML config declares it, every field filled in. */
+const SMALL_POOL = {
+  name: "small",
+  priority: 100,
+  default: true,
+  enabled: true,
+  spawn: "run_instances" as const,
+  spot: false,
+  allocation_strategy: "lowest-price" as const,
+  ami: "ami-0abc",
+  instance_types: ["t3.small"],
+  subnets: ["subnet-1"],
+  security_groups: [],
+  root_volume_gb: 30,
+  min_idle: 0,
+  cap: 0,
+  extra_labels: [],
+  tags: {},
+};
+
 function jobRow(id: string): NewJobRow {
   return {
     id,
@@ -126,24 +146,7 @@ Deno.test("seeding twice keeps ids and binds repos case-insensitively", async ()
     tags: {},
     disabled: false,
     repos: [{ full_name: "OctoCat/Hello-World", tags: {} }],
-    pools: [{
-      name: "small",
-      priority: 100,
-      default: true,
-      enabled: true,
-      spawn: "run_instances" as const,
-      spot: false,
-      allocation_strategy: "lowest-price" as const,
-      ami: "ami-0abc",
-      instance_types: ["t3.small"],
-      subnets: ["subnet-1"],
-      security_groups: [],
-      root_volume_gb: 30,
-      min_idle: 0,
-      cap: 0,
-      extra_labels: [],
-      tags: {},
-    }],
+    pools: [SMALL_POOL],
   }];
   await seedProjects(db, declared, 1_000);
   const first = await store.bindingOf("octocat/hello-world");
@@ -159,24 +162,7 @@ Deno.test("seeding twice keeps ids and binds repos case-insensitively", async ()
 
 Deno.test("a repo without a binding routes to the project scoped to its org; a binding wins", async () => {
   const { store, db, close } = await freshStore();
-  const pool = {
-    name: "small",
-    priority: 100,
-    default: true,
-    enabled: true,
-    spawn: "run_instances" as const,
-    spot: false,
-    allocation_strategy: "lowest-price" as const,
-    ami: "ami-0abc",
-    instance_types: ["t3.small"],
-    subnets: ["subnet-1"],
-    security_groups: [],
-    root_volume_gb: 30,
-    min_idle: 0,
-    cap: 0,
-    extra_labels: [],
-    tags: {},
-  };
+  const pool = SMALL_POOL;
   await seedProjects(db, [
     {
       name: "bound",

@@ -27,7 +27,7 @@ import {
   nextDeliveryCursor,
   unseenJobs,
 } from "./reconcile_plan.ts";
-import { sleep } from "../sleep.ts";
+import { runEvery } from "../sleep.ts";
 
 export interface ReconcilerOptions {
   store: Store;
@@ -239,12 +239,5 @@ export async function runReconciler(
   reconciler: Reconciler,
   options: { intervalMs: number; signal: AbortSignal; log: Logger },
 ): Promise<void> {
-  while (!options.signal.aborted) {
-    try {
-      await reconciler.reconcileOnce();
-    } catch (error) {
-      options.log.warn("reconcile pass failed; will retry", { error });
-    }
-    await sleep(options.intervalMs, options.signal);
-  }
+  await runEvery({ ...options, what: "reconcile pass" }, () => reconciler.reconcileOnce());
 }

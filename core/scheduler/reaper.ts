@@ -22,7 +22,7 @@ import {
 } from "./reap_plan.ts";
 import { pendingJobs, type ReapableInstance, reapableInstances } from "./reap_queries.ts";
 import { markInterrupted } from "./spot_interruption.ts";
-import { sleep } from "../sleep.ts";
+import { runEvery } from "../sleep.ts";
 
 export interface ReaperOptions {
   store: Store;
@@ -189,12 +189,5 @@ async function removeRunner(instance: ReapableInstance, options: ReaperOptions):
 export async function runReaper(
   options: ReaperOptions & { intervalMs: number; signal: AbortSignal },
 ): Promise<void> {
-  while (!options.signal.aborted) {
-    try {
-      await reapOnce(options);
-    } catch (error) {
-      options.log.warn("reaper pass failed; will retry", { error });
-    }
-    await sleep(options.intervalMs, options.signal);
-  }
+  await runEvery({ ...options, what: "reaper pass" }, () => reapOnce(options));
 }

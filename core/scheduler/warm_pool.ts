@@ -32,7 +32,7 @@ import { renderUserData } from "../runner/user_data.ts";
 import { LaunchStore } from "./launch_store.ts";
 import { poolSpecOf } from "./pool_spec.ts";
 import type { PoolSpec, Provider } from "./provider.ts";
-import { sleep } from "../sleep.ts";
+import { runEvery } from "../sleep.ts";
 
 export interface WarmPoolOptions {
   store: Store;
@@ -281,12 +281,5 @@ async function warmLaunchesSoFar(store: Store, poolId: string, repo: string): Pr
 export async function runWarmPool(
   options: WarmPoolOptions & { intervalMs: number; signal: AbortSignal },
 ): Promise<void> {
-  while (!options.signal.aborted) {
-    try {
-      await warmPoolOnce(options);
-    } catch (error) {
-      options.log.warn("warm pool tick failed; will retry", { error });
-    }
-    await sleep(options.intervalMs, options.signal);
-  }
+  await runEvery({ ...options, what: "warm pool tick" }, () => warmPoolOnce(options));
 }

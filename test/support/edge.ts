@@ -6,44 +6,18 @@
 import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 import { freePort, waitForHttp } from "./ports.ts";
 import { type ChildProcess, spawn } from "./process.ts";
+import type { Env } from "../../edge/env.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-export interface EdgeSecrets {
-  GITHUB_WEBHOOK_SECRET: string;
-  GITHUB_WEBHOOK_SECRET_PREVIOUS?: string;
-  CORE_PUBLIC_KEYS: string;
-  SESSION_SECRET: string;
-  LIBSQL_URL: string;
-  LIBSQL_AUTH_TOKEN?: string;
-  WEBHOOK_MAX_BYTES?: string;
-  METRICS_TOKEN?: string;
-  /** Queue Durable Objects (default 1). */
-  QUEUE_SHARDS?: string;
-  /** Defaults to a fresh random key. */
-  RUNNER_CONFIG_KEY?: string;
-  /** Enables `POST /api/v1/auth/bootstrap` (first admin); 32+ characters. */
-  BOOTSTRAP_TOKEN?: string;
-  SESSION_TTL_SECONDS?: string;
-  LOGIN_MAX_FAILURES_PER_ACCOUNT?: string;
-  LOGIN_MAX_FAILURES_PER_IP?: string;
-  LOGIN_WINDOW_SECONDS?: string;
-  OIDC_ISSUER?: string;
-  OIDC_CLIENT_ID?: string;
-  OIDC_CLIENT_SECRET?: string;
-  OIDC_REDIRECT_URI?: string;
-  OIDC_SCOPES?: string;
-  OIDC_GROUPS_CLAIM?: string;
-  OIDC_ALLOWED_DOMAINS?: string;
-  OIDC_ALLOWED_EMAILS?: string;
-  OIDC_ALLOWED_GROUPS?: string;
-  OIDC_ADMIN_GROUPS?: string;
-  OIDC_ADMIN_EMAILS?: string;
-  /** `true` turns console sign-in off (behind an authenticating proxy). */
-  AUTH_DISABLED?: string;
-  /** "true": AWS and GitHub are emulated (`deno task dev`); the console says so. */
-  SIMULATED?: string;
-}
+/**
+ * The vars and secrets a test edge runs with: the Worker's own `Env` (one
+ * list, documented there) without its bindings; `RUNNER_CONFIG_KEY` defaults
+ * to a fresh random key.
+ */
+export type EdgeSecrets =
+  & Omit<Env, "JOB_QUEUE" | "LOGIN_THROTTLE" | "RUNNER_VAULT" | "ASSETS" | "RUNNER_CONFIG_KEY">
+  & { RUNNER_CONFIG_KEY?: string };
 
 export interface Edge {
   url: string;

@@ -67,8 +67,12 @@ export interface ApiClientOptions {
   onUnauthorized?: () => void;
 }
 
-/** An {@link ApiClient} over HTTP. */
-export function createApiClient(options: ApiClientOptions = {}): ApiClient {
+/**
+ * The JSON round trip every console client shares: `call` parses a 2xx answer
+ * with `schema` and throws {@link ApiError} otherwise (a 401 outside a
+ * session check tells `onUnauthorized`); `send` is the bare request.
+ */
+export function createJsonCaller(options: ApiClientOptions = {}) {
   const base = options.baseUrl ?? "";
   const fetcher = options.fetch ?? ((input, init) => fetch(input, init));
 
@@ -109,6 +113,13 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
     }
   }
 
+  return { call, send };
+}
+
+/** An {@link ApiClient} over HTTP. */
+export function createApiClient(options: ApiClientOptions = {}): ApiClient {
+  const { call, send } = createJsonCaller(options);
+
   return {
     authOptions: () => call(AuthOptions, "/api/v1/auth/options"),
     me: () => call(SessionView, "/api/v1/auth/me", { isSessionCheck: true }),
@@ -141,7 +152,7 @@ export function queryOf(params: Record<string, string | number | undefined | nul
 }
 
 /** The {@link ApiError} an error answer carries. */
-export async function errorOf(response: Response): Promise<ApiError> {
+async function errorOf(response: Response): Promise<ApiError> {
   const retryAfter = Number(response.headers.get("retry-after"));
   const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null;
   let body: unknown = null;

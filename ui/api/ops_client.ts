@@ -6,7 +6,6 @@
  *
  * @module
  */
-import type { z } from "zod";
 import { AuditResponse } from "../../shared/schema/audit.ts";
 import { DeadLettersResponse, RequeueResponse } from "../../shared/schema/dead_letters.ts";
 import {
@@ -15,7 +14,7 @@ import {
   type StatsGroup,
   StatsResponse,
 } from "../../shared/schema/stats.ts";
-import { type ApiClientOptions, ApiError, errorOf, queryOf } from "./client.ts";
+import { type ApiClientOptions, createJsonCaller, queryOf } from "./client.ts";
 
 /** A stats request: a preset window, or `custom` with `from`/`to`. */
 export interface StatsRequest {
@@ -48,42 +47,7 @@ export interface OpsApi {
 
 /** An {@link OpsApi} over HTTP. */
 export function createOpsApi(options: ApiClientOptions = {}): OpsApi {
-  const base = options.baseUrl ?? "";
-  const fetcher = options.fetch ?? ((input, init) => fetch(input, init));
-
-  async function call<T extends z.ZodType>(
-    schema: T,
-    path: string,
-    method: "GET" | "POST" = "GET",
-  ): Promise<z.infer<T>> {
-    let response: Response;
-    try {
-      response = await fetcher(`${base}${path}`, {
-        method,
-        credentials: "same-origin",
-        headers: method === "GET"
-          ? { accept: "application/json" }
-          : { accept: "application/json", "content-type": "application/json" },
-        body: method === "GET" ? undefined : "{}",
-      });
-    } catch (cause) {
-      throw new ApiError(0, "unreachable", "cannot reach the Gantry edge; check your connection", {
-        cause,
-      });
-    }
-    if (!response.ok) {
-      const error = await errorOf(response);
-      if (error.status === 401) options.onUnauthorized?.();
-      throw error;
-    }
-    const parsed = schema.safeParse(await response.json());
-    if (!parsed.success) {
-      throw new ApiError(response.status, "bad_response", `unexpected answer from ${path}`, {
-        cause: parsed.error,
-      });
-    }
-    return parsed.data;
-  }
+  const { call } = createJsonCaller(options);
 
   return {
     stats: (request) => call(StatsResponse, `/api/v1/stats${queryOf({ ...request })}`),
@@ -91,6 +55,10 @@ export function createOpsApi(options: ApiClientOptions = {}): OpsApi {
     spend: () => call(SpendResponse, "/api/v1/overview/spend"),
     audit: (request) => call(AuditResponse, `/api/v1/audit${queryOf({ ...request })}`),
     deadLetters: () => call(DeadLettersResponse, "/api/v1/dead-letters"),
-    requeue: (eventId) => call(RequeueResponse, `/api/v1/dead-letters/${eventId}/requeue`, "POST"),
+    requeue: (eventId) =>
+      call(RequeueResponse, `/api/v1/dead-letters/${eventId}/requeue`, {
+        method: "POST",
+        body: {},
+      }),
   };
 }

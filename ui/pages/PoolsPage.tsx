@@ -15,6 +15,7 @@ import {
   tagsOf,
   tagsText,
 } from "../forms/form_errors.ts";
+import { ConfigPageHead } from "../components/ConfigPageHead.tsx";
 
 type Editing = { id: string | null; draft: Partial<PoolView> };
 
@@ -30,20 +31,14 @@ export function PoolsPage() {
 
   return (
     <section>
-      <header class="page-head">
-        <h1>Pools</h1>
-        {isAdmin && !editing && (
-          <button
-            type="button"
-            class="button primary"
-            onClick={() => setEditing({ id: null, draft: {} })}
-          >
-            New pool
-          </button>
-        )}
-      </header>
-      {!isAdmin && <p class="banner banner-info">Read only: changes need the admin role.</p>}
-      {config.error.value && <p class="banner banner-bad" role="alert">{config.error.value}</p>}
+      <ConfigPageHead
+        title="Pools"
+        actionLabel="New pool"
+        isAdmin={isAdmin}
+        isEditing={editing !== null}
+        error={config.error.value}
+        onAction={() => setEditing({ id: null, draft: {} })}
+      />
       {editing && (
         <PoolForm
           key={editing.id ?? `new-${editing.draft.name ?? ""}`}

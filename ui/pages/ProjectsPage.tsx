@@ -3,6 +3,7 @@ import type { ProjectView } from "../../shared/schema/config_api.ts";
 import { Check, DeleteButton, Field, FormMessage, TagList } from "../components/FormField.tsx";
 import { useConsole } from "../console.ts";
 import { type FormErrors, NO_ERRORS, numberOf, tagsOf, tagsText } from "../forms/form_errors.ts";
+import { ConfigPageHead } from "../components/ConfigPageHead.tsx";
 
 /** Projects: cap, cascading tags, disabled flag and scope; admins create, edit and delete. */
 export function ProjectsPage() {
@@ -15,20 +16,14 @@ export function ProjectsPage() {
 
   return (
     <section>
-      <header class="page-head">
-        <h1>Projects</h1>
-        {isAdmin && !editing && (
-          <button
-            type="button"
-            class="button primary"
-            onClick={() => setEditing({ project: null })}
-          >
-            New project
-          </button>
-        )}
-      </header>
-      {!isAdmin && <p class="banner banner-info">Read only: changes need the admin role.</p>}
-      {config.error.value && <p class="banner banner-bad" role="alert">{config.error.value}</p>}
+      <ConfigPageHead
+        title="Projects"
+        actionLabel="New project"
+        isAdmin={isAdmin}
+        isEditing={editing !== null}
+        error={config.error.value}
+        onAction={() => setEditing({ project: null })}
+      />
       {editing && (
         <ProjectForm
           key={editing.project?.id ?? "new"}

@@ -3,6 +3,7 @@ import type { RepoView } from "../../shared/schema/config_api.ts";
 import { DeleteButton, Field, FormMessage, TagList } from "../components/FormField.tsx";
 import { useConsole } from "../console.ts";
 import { type FormErrors, NO_ERRORS, numberOf, tagsOf, tagsText } from "../forms/form_errors.ts";
+import { ConfigPageHead } from "../components/ConfigPageHead.tsx";
 
 /** Repo bindings: each `owner/repo` belongs to one project, with an optional cap and tags. */
 export function ReposPage() {
@@ -16,20 +17,14 @@ export function ReposPage() {
 
   return (
     <section>
-      <header class="page-head">
-        <h1>Repos</h1>
-        {isAdmin && !editing && (
-          <button
-            type="button"
-            class="button primary"
-            onClick={() => setEditing({ repo: null })}
-          >
-            Bind repo
-          </button>
-        )}
-      </header>
-      {!isAdmin && <p class="banner banner-info">Read only: changes need the admin role.</p>}
-      {config.error.value && <p class="banner banner-bad" role="alert">{config.error.value}</p>}
+      <ConfigPageHead
+        title="Repos"
+        actionLabel="Bind repo"
+        isAdmin={isAdmin}
+        isEditing={editing !== null}
+        error={config.error.value}
+        onAction={() => setEditing({ repo: null })}
+      />
       {editing && (
         <RepoForm
           key={editing.repo?.id ?? "new"}

@@ -1,0 +1,25 @@
+/** The top of a configuration page: its title, the admin's create button, and the banners. */
+export function ConfigPageHead(props: {
+  title: string;
+  actionLabel: string;
+  isAdmin: boolean;
+  isEditing: boolean;
+  error: string | null;
+  onAction: () => void;
+}) {
+  const { title, actionLabel, isAdmin, isEditing, error, onAction } = props;
+  return (
+    <>
+      <header class="page-head">
+        <h1>{title}</h1>
+        {isAdmin && !isEditing && (
+          <button type="button" class="button primary" onClick={onAction}>
+            {actionLabel}
+          </button>
+        )}
+      </header>
+      {!isAdmin && <p class="banner banner-info">Read only: changes need the admin role.</p>}
+      {error && <p class="banner banner-bad" role="alert">{error}</p>}
+    </>
+  );
+}
