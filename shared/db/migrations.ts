@@ -110,4 +110,11 @@ export const MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE `instances` ADD `warm_repo_full_name` text;",
     ],
   },
+  {
+    "tag": "0009_real_lord_hawal",
+    "statements": [
+      "ALTER TABLE `instances` ADD `runner_scope` text;",
+      "ALTER TABLE `projects` ADD `runner_group_id` integer;",
+    ],
+  },
 ];

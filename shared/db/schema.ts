@@ -27,6 +27,8 @@ export const projects = sqliteTable("projects", {
    * binding wins over an org scope.
    */
   org: text("org").unique(),
+  /** GitHub runner group of the org-level runners of an org scope; null = 1, the Default group. */
+  runnerGroupId: integer("runner_group_id"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
@@ -151,6 +153,8 @@ export const instances = sqliteTable("instances", {
   clientToken: text("client_token"),
   /** Set on a warm runner (launched for no job, min_idle): the repository it registered with. */
   warmRepoFullName: text("warm_repo_full_name"),
+  /** Where its runner registered: the org (org-scoped projects) or the repo; null = repo. */
+  runnerScope: text("runner_scope", { enum: ["repo", "org"] }),
 }, (t) => [
   index("instances_state_idx").on(t.state),
   index("instances_job_idx").on(t.jobId),
