@@ -79,6 +79,35 @@ Deno.test("a launch template gains a version and a new default, and its name sta
   });
 });
 
+Deno.test("a launch template version reads back its block devices and shutdown behaviour", async () => {
+  await withEmulator(async (_emulator, ec2) => {
+    const created = await ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: "with-volume",
+        LaunchTemplateData: {
+          ImageId: AMI,
+          InstanceInitiatedShutdownBehavior: "terminate",
+          BlockDeviceMappings: [{
+            DeviceName: "/dev/sda1",
+            Ebs: { VolumeSize: 40, VolumeType: "gp3", Encrypted: true, DeleteOnTermination: true },
+          }],
+        },
+      }),
+    );
+    const { LaunchTemplateVersions = [] } = await ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({
+        LaunchTemplateId: created.LaunchTemplate?.LaunchTemplateId,
+      }),
+    );
+    const data = LaunchTemplateVersions[0]?.LaunchTemplateData;
+    assert.equal(data?.InstanceInitiatedShutdownBehavior, "terminate");
+    assert.deepEqual(data?.BlockDeviceMappings, [{
+      DeviceName: "/dev/sda1",
+      Ebs: { VolumeSize: 40, VolumeType: "gp3", Encrypted: true, DeleteOnTermination: true },
+    }]);
+  });
+});
+
 Deno.test("a deleted or unknown launch template is reported as not found", async () => {
   await withEmulator(async (_emulator, ec2) => {
     const created = await ec2.send(

@@ -197,6 +197,24 @@ function templateDataXml(data: Params): XmlValue {
     keyName: data.KeyName,
     userData: data.UserData,
     ebsOptimized: data.EbsOptimized,
+    instanceInitiatedShutdownBehavior: data.InstanceInitiatedShutdownBehavior,
+    blockDeviceMappingSet: orUndefined(
+      listStructs(data, "BlockDeviceMapping").map((mapping) => {
+        const ebs = subParams(mapping, "Ebs");
+        return {
+          deviceName: mapping.DeviceName,
+          ebs: Object.keys(ebs).length > 0
+            ? {
+              encrypted: ebs.Encrypted,
+              deleteOnTermination: ebs.DeleteOnTermination,
+              volumeSize: ebs.VolumeSize,
+              volumeType: ebs.VolumeType,
+              kmsKeyId: ebs.KmsKeyId,
+            }
+            : undefined,
+        };
+      }),
+    ),
     iamInstanceProfile: data["IamInstanceProfile.Arn"] || data["IamInstanceProfile.Name"]
       ? { arn: data["IamInstanceProfile.Arn"], name: data["IamInstanceProfile.Name"] }
       : undefined,

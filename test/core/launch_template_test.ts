@@ -1,0 +1,264 @@
+/**
+ * One launch template per pool, checked through the EC2 emulator's own
+ * answers (DescribeLaunchTemplates / DescribeLaunchTemplateVersions over the
+ * unmodified SDK): materialised from the pool's spec, a new default version
+ * when the spec changes and none when it does not, the same id across
+ * renames, re-created when deleted behind Gantry's back.
+ */
+import {
+  DeleteLaunchTemplateCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  type EC2Client,
+} from "@aws-sdk/client-ec2";
+import assert from "node:assert/strict";
+import { Ec2Provider } from "../../core/aws/ec2_provider.ts";
+import { PriceQuoter } from "../../core/aws/pricing.ts";
+import { createLogger } from "../../core/log.ts";
+import type { PoolSpec } from "../../core/scheduler/provider.ts";
+import { eq } from "drizzle-orm";
+import { jobFactsOf } from "../../core/github/job_facts.ts";
+import { placementsOf } from "../../shared/launch/batch.ts";
+import { pools } from "../../shared/db/schema.ts";
+import { cascadeTags, gantryTags } from "../../shared/tags.ts";
+import type { Ec2Emulator } from "../support/ec2/emulator.ts";
+import { pricingClientFor, withEmulator } from "../support/ec2/sdk_clients.ts";
+import { type CoreFixture, LABELS, messageOf, REPO, startCoreFixture, waitFor } from "./fixture.ts";
+
+const POOL_ID = "pool-7f3a";
+
+function specOf(
+  change: { name?: string; ami?: string; rootVolumeGb?: number } = {},
+): PoolSpec {
+  const name = change.name ?? "small";
+  return {
+    id: POOL_ID,
+    project: "my-app",
+    name,
+    ami: change.ami ?? "ami-0abcdef1234567890",
+    instanceTypes: ["m5.large", "m5.xlarge"],
+    subnets: ["subnet-aaa111"],
+    securityGroups: ["sg-0123", "sg-0456"],
+    instanceProfile: "gantry-runner",
+    rootVolumeGb: change.rootVolumeGb ?? 30,
+    isSpot: false,
+    allocationStrategy: "lowest-price",
+    spawn: "fleet",
+    tags: {
+      ...cascadeTags({ project: { team: "web" }, pool: { cost: "ci" } }),
+      ...gantryTags({ project: "my-app", pool: name }),
+    },
+    template: null,
+  };
+}
+
+/** Every ensureTemplate here, with the template it returned remembered as the store would. */
+function poolOf(provider: Ec2Provider) {
+  let template: PoolSpec["template"] = null;
+  return {
+    async ensure(spec: PoolSpec) {
+      template = await provider.ensureTemplate({ ...spec, template });
+      return template;
+    },
+  };
+}
+
+async function templateOf(ec2: EC2Client, id: string) {
+  const { LaunchTemplates = [] } = await ec2.send(
+    new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }),
+  );
+  assert.equal(LaunchTemplates.length, 1);
+  return LaunchTemplates[0];
+}
+
+async function defaultDataOf(ec2: EC2Client, id: string) {
+  const { LaunchTemplateVersions = [] } = await ec2.send(
+    new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id, Versions: ["$Default"] }),
+  );
+  assert.equal(LaunchTemplateVersions.length, 1);
+  return LaunchTemplateVersions[0];
+}
+
+const templateWrites = (emulator: Ec2Emulator) =>
+  emulator.calls.filter((call) =>
+    ["CreateLaunchTemplate", "CreateLaunchTemplateVersion", "ModifyLaunchTemplate"].includes(
+      call.action,
+    )
+  ).map((call) => call.action);
+
+Deno.test("a pool's launch template follows its spec, keeps its id, and comes back when deleted", async (t) => {
+  await withEmulator(async (emulator, ec2) => {
+    const log = createLogger({ level: "error", format: "json" }, () => {});
+    const pricing = pricingClientFor(emulator);
+    const provider = new Ec2Provider({
+      ec2,
+      prices: new PriceQuoter({ region: "us-east-1", ec2, pricing, log }),
+    });
+    const pool = poolOf(provider);
+    let id = "";
+    try {
+      await t.step("the first ensure creates the template, version 1 by default", async () => {
+        const made = await pool.ensure(specOf());
+        id = made.id;
+        assert.match(id, /^lt-[0-9a-f]{17}$/);
+        assert.equal(made.version, 1);
+        assert.deepEqual(templateWrites(emulator), ["CreateLaunchTemplate"]);
+
+        const template = await templateOf(ec2, id);
+        assert.equal(template.DefaultVersionNumber, 1);
+        assert.equal(template.LatestVersionNumber, 1);
+        assert.equal(template.LaunchTemplateName, `gantry-pool-${POOL_ID}`);
+        const version = await defaultDataOf(ec2, id);
+        assert.equal(version.VersionNumber, 1);
+        const data = version.LaunchTemplateData!;
+        assert.equal(data.ImageId, "ami-0abcdef1234567890");
+        assert.equal(data.InstanceType, "m5.large");
+        assert.deepEqual(data.SecurityGroupIds, ["sg-0123", "sg-0456"]);
+        assert.equal(data.IamInstanceProfile?.Name, "gantry-runner");
+        assert.equal(data.MetadataOptions?.HttpTokens, "required");
+        assert.equal(data.MetadataOptions?.HttpEndpoint, "enabled");
+        assert.equal(data.InstanceInitiatedShutdownBehavior, "terminate");
+        assert.deepEqual(data.BlockDeviceMappings, [{
+          DeviceName: "/dev/sda1",
+          Ebs: { Encrypted: true, DeleteOnTermination: true, VolumeSize: 30, VolumeType: "gp3" },
+        }]);
+        const wanted = [
+          { Key: "team", Value: "web" },
+          { Key: "cost", Value: "ci" },
+          { Key: "gantry:managed", Value: "true" },
+          { Key: "gantry:project", Value: "my-app" },
+          { Key: "gantry:pool", Value: "small" },
+        ];
+        assert.deepEqual(data.TagSpecifications, [
+          { ResourceType: "instance", Tags: wanted },
+          { ResourceType: "volume", Tags: wanted },
+        ]);
+      });
+
+      await t.step("the same spec again writes nothing", async () => {
+        const before = templateWrites(emulator).length;
+        const first = await pool.ensure(specOf());
+        assert.deepEqual({ id: first.id, version: first.version }, { id, version: 1 });
+        for (let i = 0; i < 3; i++) assert.deepEqual(await pool.ensure(specOf()), first);
+        assert.equal(templateWrites(emulator).length, before);
+        assert.equal((await templateOf(ec2, id)).LatestVersionNumber, 1);
+      });
+
+      await t.step(
+        "a changed AMI and root volume make version 2 the default, same id",
+        async () => {
+          const before = templateWrites(emulator).length;
+          const made = await pool.ensure(
+            specOf({ ami: "ami-0fedcba9876543210", rootVolumeGb: 50 }),
+          );
+          assert.deepEqual({ id: made.id, version: made.version }, { id, version: 2 });
+          assert.deepEqual(templateWrites(emulator).slice(before), [
+            "CreateLaunchTemplateVersion",
+            "ModifyLaunchTemplate",
+          ]);
+          const template = await templateOf(ec2, id);
+          assert.equal(template.DefaultVersionNumber, 2);
+          const data = (await defaultDataOf(ec2, id)).LaunchTemplateData!;
+          assert.equal(data.ImageId, "ami-0fedcba9876543210");
+          assert.equal(data.BlockDeviceMappings?.[0].Ebs?.VolumeSize, 50);
+          assert.equal(data.BlockDeviceMappings?.[0].Ebs?.Encrypted, true);
+          assert.equal(data.MetadataOptions?.HttpTokens, "required");
+          assert.equal(emulator.launchTemplates().length, 1);
+        },
+      );
+
+      await t.step("a renamed pool keeps its template: a new version, the same id", async () => {
+        const renamed = specOf({ name: "medium", ami: "ami-0fedcba9876543210", rootVolumeGb: 50 });
+        const made = await pool.ensure(renamed);
+        assert.deepEqual({ id: made.id, version: made.version }, { id, version: 3 });
+        assert.equal(emulator.launchTemplates().length, 1);
+        assert.equal((await templateOf(ec2, id)).DefaultVersionNumber, 3);
+        const tags = (await defaultDataOf(ec2, id)).LaunchTemplateData?.TagSpecifications?.[0].Tags;
+        assert.ok(tags?.some((tag) => tag.Key === "gantry:pool" && tag.Value === "medium"));
+
+        // A core that lost the pool's template row (a fresh database) adopts the same template.
+        const adopted = await provider.ensureTemplate({ ...renamed, template: null });
+        assert.deepEqual({ id: adopted.id, version: adopted.version }, { id, version: 4 });
+        assert.equal(emulator.launchTemplates().length, 1);
+        assert.equal((await templateOf(ec2, id)).DefaultVersionNumber, 4);
+      });
+
+      await t.step(
+        "a template deleted behind Gantry's back is re-created and launches",
+        async () => {
+          await ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: id }));
+          assert.equal(emulator.launchTemplates().length, 0);
+          const spec = specOf({ name: "medium", ami: "ami-0fedcba9876543210", rootVolumeGb: 50 });
+          const made = await pool.ensure(spec);
+          assert.notEqual(made.id, id);
+          assert.equal(made.version, 1);
+          const template = await templateOf(ec2, made.id);
+          assert.equal(template.DefaultVersionNumber, 1);
+          assert.equal(template.LaunchTemplateName, `gantry-pool-${POOL_ID}`);
+          const data = (await defaultDataOf(ec2, made.id)).LaunchTemplateData!;
+          assert.equal(data.ImageId, "ami-0fedcba9876543210");
+          assert.equal(data.InstanceInitiatedShutdownBehavior, "terminate");
+
+          const outcome = await provider.launch({
+            pool: { ...spec, template: made },
+            clientToken: "lt-test-after-delete",
+            count: 1,
+            placements: placementsOf(spec.instanceTypes, spec.subnets),
+            userData: "#!/bin/sh\necho hi\n",
+            tags: { ...spec.tags, "gantry:repo": "acme/web" },
+          });
+          assert.deepEqual(outcome.failures, []);
+          assert.equal(outcome.machines.length, 1);
+          const instance = emulator.instances().find((i) =>
+            i.instanceId === outcome.machines[0].id
+          );
+          assert.equal(instance?.launchTemplate?.id, made.id);
+          assert.equal(instance?.imageId, "ami-0fedcba9876543210");
+        },
+      );
+    } finally {
+      pricing.destroy();
+    }
+  });
+});
+
+async function launchJob(stack: CoreFixture) {
+  const job = stack.github.addJob({ repo: REPO, labels: LABELS });
+  await stack.events.handle(
+    messageOf("queued", jobFactsOf(job, { repoFullName: REPO, installationId: 1001 })),
+  );
+  const row = await waitFor(`job ${job.id} to launch`, async () => {
+    const row = await stack.store.job(String(job.id));
+    return row?.state === "starting" ? row : undefined;
+  });
+  return stack.ec2Emulator.instances().find((i) => i.instanceId === row.instanceId)!;
+}
+
+Deno.test("after a pool's AMI changes in the store, the next batch launches from a new default version", async () => {
+  const stack = await startCoreFixture();
+  try {
+    const first = await launchJob(stack);
+    const [pool] = await stack.db.select().from(pools);
+    assert.equal(first.imageId, "ami-0abcdef1234567890");
+    assert.equal(first.launchTemplate?.id, pool.launchTemplateId);
+    const before = stack.ec2Emulator.launchTemplates()[0];
+    assert.equal(before.defaultVersionNumber, pool.launchTemplateVersion);
+
+    await stack.db.update(pools).set({ ami: "ami-0fedcba9876543210" }).where(
+      eq(pools.id, pool.id),
+    );
+    const second = await launchJob(stack);
+    assert.equal(second.imageId, "ami-0fedcba9876543210");
+
+    const [saved] = await stack.db.select().from(pools);
+    const after = stack.ec2Emulator.launchTemplates();
+    assert.equal(after.length, 1);
+    assert.equal(saved.launchTemplateId, pool.launchTemplateId);
+    assert.equal(second.launchTemplate?.id, pool.launchTemplateId);
+    assert.ok(saved.launchTemplateVersion! > pool.launchTemplateVersion!);
+    assert.equal(after[0].defaultVersionNumber, saved.launchTemplateVersion);
+    assert.notEqual(saved.launchTemplateHash, pool.launchTemplateHash);
+  } finally {
+    await stack.close();
+  }
+});
