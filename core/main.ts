@@ -7,7 +7,6 @@ import { PricingClient } from "@aws-sdk/client-pricing";
 import { parseArgs } from "node:util";
 import { InvalidError } from "../shared/errors.ts";
 import { Ec2Provider } from "./aws/ec2_provider.ts";
-import { describeInstanceStates } from "./aws/instance_states.ts";
 import { PriceQuoter } from "./aws/pricing.ts";
 import { loadConfig, type ResolvedConfig } from "./config/load_config.ts";
 import { openBufferedDatabase } from "./db/database.ts";
@@ -156,7 +155,6 @@ async function run(config: ResolvedConfig): Promise<void> {
       idleTimeoutMinutes: config.scheduler.idle_timeout_minutes,
       stuckLaunchMinutes: config.scheduler.stuck_launch_minutes,
       github,
-      describeInstances: (ids) => describeInstanceStates(ec2, ids),
       intervalMs: config.scheduler.reap_interval_seconds * 1000,
       signal: stop.signal,
     }),

@@ -16,7 +16,9 @@ import {
 import { GantryError, InvalidError, UpstreamError } from "../../shared/errors.ts";
 import type { Tags } from "../../shared/tags.ts";
 import type { LaunchOutcome, LaunchRequest, PoolSpec, Provider } from "../scheduler/provider.ts";
+import type { MachineState } from "../scheduler/reap_plan.ts";
 import { FleetLauncher } from "./fleet_launch.ts";
+import { describeInstanceStates } from "./instance_states.ts";
 import type { PriceQuoter } from "./pricing.ts";
 
 /** EC2 errors that no retry fixes: the pool's config or IAM is wrong. */
@@ -138,6 +140,10 @@ export class Ec2Provider implements Provider {
         throw error;
       }
     }
+  }
+
+  describe(ids: readonly string[]): Promise<MachineState[]> {
+    return describeInstanceStates(this.options.ec2, ids);
   }
 
   async listManaged(): Promise<{ id: string; launchedAt: number }[]> {

@@ -1,10 +1,11 @@
 /**
  * The provider interface: how the scheduler gets machines without knowing
  * what they are. EC2 implements it now; Docker, ECS Fargate and Kubernetes
- * fit the same four verbs.
+ * fit the same verbs.
  */
 import type { Placement } from "../../shared/launch/batch.ts";
 import type { Tags } from "../../shared/tags.ts";
+import type { MachineState } from "./reap_plan.ts";
 
 /** What a provider needs to know about a pool to launch for it. */
 export interface PoolSpec {
@@ -77,6 +78,8 @@ export interface Provider {
    */
   launch(request: LaunchRequest): Promise<LaunchOutcome>;
   terminate(ids: readonly string[]): Promise<void>;
+  /** What became of these machines; one the provider no longer knows is `gone`. */
+  describe(ids: readonly string[]): Promise<MachineState[]>;
   /** Every live machine carrying Gantry's managed tag (to find orphans). */
   listManaged(): Promise<{ id: string; launchedAt: number }[]>;
   /** USD per hour, or null when no quote can be had (the job stays unquoted). */

@@ -14,7 +14,6 @@ import type { Provider } from "./provider.ts";
 import {
   isEnded,
   isSpotReclaimed,
-  type MachineState,
   planOrphans,
   planStuckJobs,
   planTerminations,
@@ -37,8 +36,6 @@ export interface ReaperOptions {
   idleTimeoutMinutes?: number;
   /** Removes the runners of terminated instances from GitHub. */
   github?: Pick<GitHub, "removeRunner">;
-  /** What EC2 says of instances the database thinks alive (the spot-reclaim fallback). */
-  describeInstances?: (ids: readonly string[]) => Promise<MachineState[]>;
 }
 
 /** One pass; returns what it terminated. Safe to run concurrently with itself on two cores. */
@@ -109,9 +106,10 @@ export async function reapOnce(options: ReaperOptions): Promise<Termination[]> {
 }
 
 /**
- * Instances the database thinks alive but EC2 does not list any more: ask EC2
- * what became of them. A spot reclaim marks the job on it interrupted (so its
- * failure is re-run on-demand); anything ended is recorded as terminated.
+ * Instances the database thinks alive but the provider does not list any
+ * more: ask it what became of them. A spot reclaim marks the job on it
+ * interrupted (so its failure is re-run on-demand); anything ended is
+ * recorded as terminated.
  * Returns the instances still alive.
  */
 async function settleEnded(
@@ -119,10 +117,10 @@ async function settleEnded(
   listed: ReadonlySet<string>,
   options: ReaperOptions,
 ): Promise<ReapableInstance[]> {
-  const { store, log, now } = options;
+  const { store, provider, log, now } = options;
   const unlisted = live.filter((instance) => !listed.has(instance.id));
-  if (!options.describeInstances || unlisted.length === 0) return live;
-  const ended = (await options.describeInstances(unlisted.map((i) => i.id))).filter(isEnded);
+  if (unlisted.length === 0) return live;
+  const ended = (await provider.describe(unlisted.map((i) => i.id))).filter(isEnded);
   for (const machine of ended) {
     const instance = unlisted.find((i) => i.id === machine.id)!;
     const at = now();

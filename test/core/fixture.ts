@@ -7,7 +7,6 @@
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { PricingClient } from "@aws-sdk/client-pricing";
 import { Ec2Provider } from "../../core/aws/ec2_provider.ts";
-import { describeInstanceStates } from "../../core/aws/instance_states.ts";
 import { PriceQuoter } from "../../core/aws/pricing.ts";
 import { openDatabase } from "../../core/db/database.ts";
 import { migrate } from "../../core/db/migrate.ts";
@@ -116,7 +115,6 @@ export async function startCoreFixture(options: { spot?: boolean } = {}) {
     deposits,
     log,
     lines,
-    describeInstances: (ids: readonly string[]) => describeInstanceStates(ec2, ids),
     async close() {
       await events.launcher.drain();
       client.close();

@@ -153,7 +153,6 @@ Deno.test("a spot reclaim whose notice never came is found by the reaper from EC
       bootTimeoutSeconds: 600,
       maxRuntimeMinutes: 60,
       github: stack.app,
-      describeInstances: stack.describeInstances,
     });
     assert.ok((await stack.store.job(job.id))?.interruptedAt, "the job is marked interrupted");
     const audits = await stack.db.select().from(auditEvents);

@@ -20,6 +20,8 @@ export type Integration = NonNullable<Schemas["integration"]>;
 export type Installation = Schemas["installation"];
 /** The repository summary embedded in a workflow run. */
 export type MinimalRepository = Schemas["minimal-repository"];
+/** A repository in full, as `GET /installation/repositories` lists it. */
+export type Repository = Schemas["repository"];
 
 const WEB = "https://github.com";
 const EPOCH = "2024-01-01T00:00:00Z";
@@ -127,6 +129,44 @@ export function repositoryOf(fullName: string, options: { apiUrl: string }): Min
     tags_url: templated("tags"),
     teams_url: templated("teams"),
     trees_url: templated("git/trees{/sha}"),
+  };
+}
+
+/** A repository in full (a private, empty one on its default branch `main`), for `owner/name`. */
+export function fullRepositoryOf(fullName: string, options: { apiUrl: string }): Repository {
+  // The summary's optional permissions have a looser type than the full repository's; it sets none.
+  const { permissions: _none, ...minimal } = repositoryOf(fullName, options);
+  return {
+    ...minimal,
+    description: null,
+    fork: false,
+    archived: false,
+    disabled: false,
+    clone_url: `${WEB}/${fullName}.git`,
+    git_url: `git://github.com/${fullName}.git`,
+    ssh_url: `git@github.com:${fullName}.git`,
+    svn_url: `${WEB}/${fullName}`,
+    mirror_url: null,
+    homepage: null,
+    language: null,
+    license: null,
+    default_branch: "main",
+    created_at: EPOCH,
+    updated_at: EPOCH,
+    pushed_at: EPOCH,
+    size: 0,
+    forks: 0,
+    forks_count: 0,
+    open_issues: 0,
+    open_issues_count: 0,
+    stargazers_count: 0,
+    watchers: 0,
+    watchers_count: 0,
+    has_downloads: true,
+    has_issues: true,
+    has_pages: false,
+    has_projects: true,
+    has_wiki: true,
   };
 }
 

@@ -1,15 +1,17 @@
 /**
- * The endpoints an installation calls with its token: JIT runner
- * registration, runner listing and removal (repository and organisation
- * scope), workflow jobs and runs, and job re-runs. A token that does not cover
- * the repository or organisation gets 404, as GitHub hides what it cannot see.
+ * The endpoints an installation calls with its token: the repositories it can
+ * see, JIT runner registration, runner listing and removal (repository and
+ * organisation scope), workflow jobs and runs, and job re-runs. A token that
+ * does not cover the repository or organisation gets 404, as GitHub hides what
+ * it cannot see.
  *
  * @module
  */
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { fullRepositoryOf } from "./accounts.ts";
 import { AuthRejection, credentialOf, type InstallationGrant } from "./app_auth.ts";
-import { githubError, listResponse, notFound, param, same } from "./rest.ts";
+import { githubError, listResponse, notFound, paginate, param, same } from "./rest.ts";
 import { JitConfigRequest, type RunnerScope } from "./runners.ts";
 import type { GithubState } from "./state.ts";
 
@@ -18,20 +20,25 @@ export function actionsRoutes(state: GithubState): Hono {
   const app = new Hono();
   const installationById = (id: number) => state.installations.find((i) => i.id === id);
 
-  /** The grant of an installation token covering `scope`, or the refusal to send. */
-  const requireInstallation = (c: Context, scope: RunnerScope): InstallationGrant | Response => {
+  /** The grant of any valid installation token, or the refusal to send. */
+  const requireToken = (c: Context): InstallationGrant | Response => {
     const credential = credentialOf(c.req.header("authorization"));
     if (credential.kind === "none") return githubError(401, "Requires authentication");
     if (credential.kind === "jwt") {
       return githubError(403, "Resource not accessible by integration (use an installation token)");
     }
-    let grant: InstallationGrant;
     try {
-      grant = state.tokens.verify(credential.token);
+      return state.tokens.verify(credential.token);
     } catch (error) {
       if (error instanceof AuthRejection) return githubError(401, error.message);
       throw error;
     }
+  };
+
+  /** The grant of an installation token covering `scope`, or the refusal to send. */
+  const requireInstallation = (c: Context, scope: RunnerScope): InstallationGrant | Response => {
+    const grant = requireToken(c);
+    if (grant instanceof Response) return grant;
     const installation = installationById(grant.installationId);
     const isCovered = installation !== undefined && same(installation.account, scope.owner) &&
       (scope.repo === null ||
@@ -39,6 +46,30 @@ export function actionsRoutes(state: GithubState): Hono {
           (grant.repositories ?? [scope.repo]).some((repo) => same(repo, scope.repo as string))));
     return isCovered ? grant : notFound();
   };
+
+  // The installation's repositories: the selected ones, or (all) every one of its account the
+  // fake knows of, which is every one with a seeded job; a token for some repos sees those only.
+  app.get("/installation/repositories", (c) => {
+    const grant = requireToken(c);
+    if (grant instanceof Response) return grant;
+    const installation = installationById(grant.installationId);
+    if (installation === undefined) return notFound();
+    const names = installation.repos?.map((repo) => `${installation.account}/${repo}`) ??
+      state.workflows.repos().filter((repo) => same(repo.split("/")[0], installation.account));
+    const visible = names.filter((name) =>
+      grant.repositories === undefined ||
+      grant.repositories.some((repo) => same(repo, name.split("/")[1]))
+    );
+    const { items, link } = paginate(c, visible);
+    if (link !== undefined) c.header("link", link);
+    return c.json({
+      total_count: visible.length,
+      repositories: items.map((name) => fullRepositoryOf(name, { apiUrl: state.apiUrl() })),
+      repository_selection: installation.repos === undefined && grant.repositories === undefined
+        ? "all"
+        : "selected",
+    });
+  });
 
   // Runner endpoints exist at repository and organisation scope with the same shape.
   const scopes: [string, (c: Context) => RunnerScope][] = [

@@ -130,6 +130,16 @@ export class WorkflowStore {
     return all.filter((job) => newest.get(job.name) === job);
   }
 
+  /** Every repository (`owner/name`) with a seeded job, in the order first seen. */
+  repos(): string[] {
+    const repos = new Map<string, string>();
+    for (const [id, job] of this.jobs) {
+      const repo = this.#repoOf(id, job);
+      if (!repos.has(repo.toLowerCase())) repos.set(repo.toLowerCase(), repo);
+    }
+    return [...repos.values()];
+  }
+
   /** The runs of `repo`, newest first. */
   runs(repo: string): WorkflowRun[] {
     const runIds = new Set<number>();
