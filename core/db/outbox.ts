@@ -47,6 +47,18 @@ const OUTBOX_DDL = [
      error TEXT NOT NULL)`,
 ];
 
+/**
+ * The mirror serves the core's own reads, never the console's roll-ups: without
+ * their triggers a mirrored write costs a quarter of the CPU. (libSQL's own
+ * triggers still run when buffered writes are replayed there.)
+ */
+async function dropTriggers(local: Client): Promise<void> {
+  const triggers = await local.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'");
+  for (const row of triggers.rows) {
+    await local.execute(`DROP TRIGGER IF EXISTS "${String(row.name).replaceAll('"', '""')}"`);
+  }
+}
+
 export class Outbox {
   private constructor(readonly local: Client) {}
 
@@ -57,6 +69,7 @@ export class Outbox {
       await local.execute("PRAGMA journal_mode = WAL");
       await migrate(local);
       for (const sql of OUTBOX_DDL) await local.execute(sql);
+      await dropTriggers(local);
       return new Outbox(local);
     } catch (error) {
       local.close();

@@ -82,16 +82,30 @@ export class Store {
 
   /** Inserts a job in its first state; returns false if it already existed. */
   async insertJob(row: NewJobRow, at: number, reason?: string): Promise<boolean> {
-    const insert = this.db.insert(jobs).values(row).onConflictDoNothing().toSQL();
-    const [result] = await this.client.batch([
-      { sql: insert.sql, args: insert.params as never },
-      {
-        sql: `INSERT INTO job_transitions (job_id, from_state, to_state, at, reason)
-              SELECT ?, NULL, ?, ?, ? WHERE changes() = 1`,
-        args: [row.id, row.state, at, reason ?? null],
-      },
-    ], "write");
-    return result.rowsAffected === 1;
+    const [isInserted] = await this.insertJobs([{ row, at, reason }]);
+    return isInserted;
+  }
+
+  /** Inserts jobs in one transaction; per job, whether it was new. */
+  async insertJobs(
+    entries: readonly { row: NewJobRow; at: number; reason?: string }[],
+  ): Promise<boolean[]> {
+    if (entries.length === 0) return [];
+    const results = await this.client.batch(
+      entries.flatMap(({ row, at, reason }) => {
+        const insert = this.db.insert(jobs).values(row).onConflictDoNothing().toSQL();
+        return [
+          { sql: insert.sql, args: insert.params as never },
+          {
+            sql: `INSERT INTO job_transitions (job_id, from_state, to_state, at, reason)
+                  SELECT ?, NULL, ?, ?, ? WHERE changes() = 1`,
+            args: [row.id, row.state, at, reason ?? null],
+          },
+        ];
+      }),
+      "write",
+    );
+    return entries.map((_, i) => results[2 * i].rowsAffected === 1);
   }
 
   /**

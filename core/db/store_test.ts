@@ -109,6 +109,27 @@ Deno.test("a job is inserted once, with its first transition", async () => {
   await close();
 });
 
+Deno.test("jobs inserted together: each new one once, with its first transition", async () => {
+  const { store, close } = await freshStore();
+  await store.insertJob(jobRow("10"), 1_000);
+  const inserted = await store.insertJobs([
+    { row: jobRow("10"), at: 2_000 },
+    { row: jobRow("11"), at: 2_000 },
+    { row: { ...jobRow("11"), jobName: "again" }, at: 2_000 },
+    { row: jobRow("12"), at: 2_000, reason: "adopted" },
+  ]);
+  assert.deepEqual(inserted, [false, true, false, true]);
+  assert.equal((await store.job("11"))?.jobName, "build");
+  for (const [id, at] of [["10", 1_000], ["11", 2_000], ["12", 2_000]] as const) {
+    assert.deepEqual((await store.transitionsOf(id)).map((t) => [t.toState, t.at]), [[
+      "queued",
+      at,
+    ]]);
+  }
+  assert.equal((await store.transitionsOf("12"))[0].reason, "adopted");
+  await close();
+});
+
 Deno.test("a transition applies only from the state the caller saw", async () => {
   const { store, close } = await freshStore();
   await store.insertJob(jobRow("2"), 1_000);

@@ -14,7 +14,8 @@ import type {
   WorkflowJobMessage,
 } from "../../shared/schema/edge_core.ts";
 import type { RunnerVault } from "../edge_client/edge_client.ts";
-import type { Store } from "../db/store.ts";
+import { GroupCommit } from "../db/group_commit.ts";
+import type { NewJobRow, Store } from "../db/store.ts";
 import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
 import { Launcher, type LauncherOptions } from "./launcher.ts";
@@ -48,9 +49,12 @@ function epochOf(iso: string | null, fallback: number): number {
 
 export class JobEvents {
   readonly launcher: Launcher;
+  /** A burst's queued jobs are recorded a group per transaction, not one each. */
+  #newJobs: GroupCommit<{ row: NewJobRow; at: number }, boolean>;
 
   constructor(readonly deps: JobEventDeps) {
     this.launcher = new Launcher({ ...deps, ...deps.launch });
+    this.#newJobs = new GroupCommit((entries) => deps.store.insertJobs(entries));
   }
 
   async handle(message: QueueMessage): Promise<void> {
@@ -74,28 +78,30 @@ export class JobEvents {
   }
 
   async queued(message: WorkflowJobMessage): Promise<void> {
-    const { store, now } = this.deps;
     const facts = message.job;
     const id = String(facts.githubJobId);
-    const at = now();
-    await store.insertJob({
-      id,
-      githubJobId: facts.githubJobId,
-      runId: facts.runId,
-      runAttempt: facts.runAttempt,
-      installationId: facts.installationId,
-      repoFullName: facts.repoFullName.toLowerCase(),
-      workflowName: facts.workflowName,
-      jobName: facts.name,
-      branch: facts.headBranch,
-      sha: facts.headSha,
-      sender: facts.sender,
-      htmlUrl: facts.htmlUrl,
-      labels: facts.labels,
-      state: "queued",
-      queuedAt: epochOf(facts.createdAt, message.receivedAt),
-      updatedAt: at,
-    }, at);
+    const at = this.deps.now();
+    await this.#newJobs.submit({
+      at,
+      row: {
+        id,
+        githubJobId: facts.githubJobId,
+        runId: facts.runId,
+        runAttempt: facts.runAttempt,
+        installationId: facts.installationId,
+        repoFullName: facts.repoFullName.toLowerCase(),
+        workflowName: facts.workflowName,
+        jobName: facts.name,
+        branch: facts.headBranch,
+        sha: facts.headSha,
+        sender: facts.sender,
+        htmlUrl: facts.htmlUrl,
+        labels: facts.labels,
+        state: "queued",
+        queuedAt: epochOf(facts.createdAt, message.receivedAt),
+        updatedAt: at,
+      },
+    });
   }
 
   /** Lifecycle reports from instances; a failed bootstrap fails the job with its log. */

@@ -177,6 +177,36 @@ Deno.test("writes during a 503 outage are buffered, read back locally, replayed 
   }
 });
 
+Deno.test("the mirror keeps no roll-ups; libSQL's are right after a replay", async () => {
+  const r = await rig();
+  try {
+    await r.store.insertJob(jobRow("1"), 1_000);
+    r.server.setUnavailable(60_000);
+    await r.store.insertJob(jobRow("2"), 1_001);
+    await r.store.insertJob(jobRow("3"), 1_002);
+    assert.equal(r.buffered.isOffline, true);
+    r.server.setUnavailable(0);
+    await until(() => !r.buffered.isOffline, "the buffer is replayed");
+    const jobsCounted =
+      "SELECT coalesce(sum(jobs), 0) AS n FROM job_rollups_daily WHERE kind = 'repo'";
+    assert.equal(Number((await r.direct.execute(jobsCounted)).rows[0].n), 3);
+    const { default: Database } = await import("libsql");
+    const mirror = new Database(`${r.dir}/buffer.db`, { readonly: true });
+    try {
+      const triggers = mirror.prepare(
+        "SELECT count(*) AS n FROM sqlite_master WHERE type = 'trigger'",
+      )
+        .get() as { n: number };
+      assert.equal(triggers.n, 0, "the mirror pays for no roll-up triggers");
+      assert.equal((mirror.prepare(jobsCounted).get() as { n: number }).n, 0);
+    } finally {
+      mirror.close();
+    }
+  } finally {
+    await r.close();
+  }
+});
+
 /** libSQL's transitions while it refuses the buffered client: read straight from its file. */
 async function remoteTransitionsWhenUp(r: Rig, jobId: string): Promise<string[]> {
   const { default: Database } = await import("libsql");
