@@ -31,11 +31,19 @@ export interface JitConfigRequest {
   labels: readonly string[];
   /** Default "repo". */
   scope?: RunnerScope;
+  /** The runner group (org scope only); default 1, GitHub's Default group. */
+  runnerGroupId?: number;
 }
 
 export interface JitConfig {
   runnerId: number;
   encodedJitConfig: string;
+  /**
+   * Where the runner registered. An org registration GitHub answers with 404
+   * (the owner is a user account, or the App lacks the org runner permission)
+   * falls back to the repository.
+   */
+  scope: RunnerScope;
 }
 
 /** One entry of the App's webhook delivery log. */
@@ -68,6 +76,8 @@ export interface GitHub {
   deliveriesSince(since: number): Promise<HookDelivery[]>;
   /** Asks GitHub to deliver `deliveryId` again. */
   redeliver(deliveryId: number): Promise<void>;
+  /** Full names of the repositories of `org` that the App's installation there can see. */
+  reposOfOrg(org: string): Promise<string[]>;
   /** Jobs of the repo that GitHub has queued (in queued and in-progress runs). */
   queuedJobs(repo: { repoFullName: string; installationId: number | null }): Promise<JobFacts[]>;
   /** One job as GitHub sees it now; null when GitHub does not know it. */
@@ -187,25 +197,35 @@ export class GitHubApp implements GitHub {
     const [owner, repo] = request.repoFullName.split("/");
     const body = {
       name: request.runnerName,
-      runner_group_id: 1,
       labels: [...request.labels],
       work_folder: "_work",
     };
     try {
-      const data = await this.#asInstallation(request, async (octokit) => {
-        const response = request.scope === "org"
-          ? await octokit.request("POST /orgs/{org}/actions/runners/generate-jitconfig", {
-            org: owner,
-            ...body,
-          })
-          : await octokit.request("POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig", {
-            owner,
-            repo,
-            ...body,
-          });
-        return response.data;
+      return await this.#asInstallation(request, async (octokit) => {
+        if (request.scope === "org") {
+          try {
+            const { data } = await octokit.request(
+              "POST /orgs/{org}/actions/runners/generate-jitconfig",
+              { org: owner, runner_group_id: request.runnerGroupId ?? 1, ...body },
+            );
+            const scope: RunnerScope = "org";
+            return { runnerId: data.runner.id, encodedJitConfig: data.encoded_jit_config, scope };
+          } catch (error) {
+            if (statusOf(error) !== 404) throw error;
+            this.#log?.warn(
+              "GitHub refused an org-level runner (404: a user account, or no org runner permission); registering it with the repository",
+              { org: owner, runner: request.runnerName },
+            );
+          }
+        }
+        const { data } = await octokit.request(
+          "POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig",
+          // The repo endpoint takes a runner group too; repo runners live in the Default one.
+          { owner, repo, runner_group_id: 1, ...body },
+        );
+        const scope: RunnerScope = "repo";
+        return { runnerId: data.runner.id, encodedJitConfig: data.encoded_jit_config, scope };
       });
-      return { runnerId: data.runner.id, encodedJitConfig: data.encoded_jit_config };
     } catch (cause) {
       const status = statusOf(cause);
       const message = `GitHub generate-jitconfig for ${request.repoFullName} failed` +
@@ -293,6 +313,25 @@ export class GitHubApp implements GitHub {
       });
     } catch (cause) {
       throw upstream(`GitHub redeliver webhook delivery ${deliveryId}`, cause);
+    }
+  }
+
+  async reposOfOrg(org: string): Promise<string[]> {
+    try {
+      const { data: installation } = await this.#app.octokit.request(
+        "GET /orgs/{org}/installation",
+        { org },
+      );
+      const octokit = await this.#octokitOf(installation.id);
+      const repositories = await octokit.paginate("GET /installation/repositories", {
+        per_page: 100,
+      });
+      const names = repositories.map((repository) => repository.full_name);
+      // Each listed repo's installation is known now: its job listings skip the lookup.
+      for (const name of names) this.#installationOfRepo.set(name.toLowerCase(), installation.id);
+      return names;
+    } catch (cause) {
+      throw upstream(`GitHub list repositories of ${org}`, cause);
     }
   }
 

@@ -47,6 +47,44 @@ export function unseenJobs(
   });
 }
 
+/** A repo binding as the sweep sees it. */
+export interface BoundRepo {
+  fullName: string;
+  /** Its project is disabled: its jobs are not ours to launch. */
+  isDisabled: boolean;
+}
+
+/**
+ * The repos whose queued jobs to list: every repo bound to an enabled
+ * project, and every repo an org-scoped project's installation sees that is
+ * bound to no project (a binding wins over the org scope, a disabled one
+ * included). Case-insensitive, each once, bound ones first.
+ */
+export function reposToSweep(
+  bound: readonly BoundRepo[],
+  orgRepos: readonly string[],
+): string[] {
+  const seen = new Set(bound.map((repo) => repo.fullName.toLowerCase()));
+  const sweep = bound.filter((repo) => !repo.isDisabled).map((repo) => repo.fullName);
+  for (const name of orgRepos) {
+    if (seen.has(name.toLowerCase())) continue;
+    seen.add(name.toLowerCase());
+    sweep.push(name);
+  }
+  return sweep;
+}
+
+/**
+ * `repos` starting at `from` (wrapping round), so a pass cut short by the
+ * rate limit is followed by one that starts where it stopped, and every repo
+ * of a large org gets its turn.
+ */
+export function rotated<T>(repos: readonly T[], from: number): T[] {
+  if (repos.length === 0) return [];
+  const start = ((from % repos.length) + repos.length) % repos.length;
+  return [...repos.slice(start), ...repos.slice(0, start)];
+}
+
 /** A job the core thinks is on its way or running. */
 export interface OpenJob {
   id: string;

@@ -4,14 +4,16 @@
  * minutes the core:
  *
  * 1. asks GitHub to redeliver the App's failed `workflow_job` deliveries;
- * 2. lists the queued jobs of every bound repo and enqueues those it has
- *    never seen, through the same path a delivered `queued` webhook takes;
+ * 2. lists the queued jobs of every bound repo, and of every repo of an
+ *    org-scoped project's org that the App can see, and enqueues those it
+ *    has never seen, through the same path a delivered `queued` webhook takes;
  * 3. asks GitHub about jobs it still thinks are starting or running, and
  *    closes those GitHub has finished (instance terminated, cost recorded);
  * 4. re-runs interrupted spot jobs whose re-run did not happen at completion.
  *
  * Steps 2–4 spend the installation's rate limit, so they are skipped while
- * little of it is left. Every action is audited.
+ * little of it is left; step 2 also stops mid-way when the limit runs low, and
+ * the next pass carries on from the repo it stopped at. Every action is audited.
  */
 import { and, eq, gt, inArray, isNotNull, notExists } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
@@ -25,6 +27,8 @@ import {
   deliveriesToRedeliver,
   jobsToCheck,
   nextDeliveryCursor,
+  reposToSweep,
+  rotated,
   unseenJobs,
 } from "./reconcile_plan.ts";
 import { runEvery } from "../sleep.ts";
@@ -61,6 +65,8 @@ export interface ReconcileReport {
 /** Keeps the delivery-log cursor between passes. */
 export class Reconciler {
   #since: number | null = null;
+  /** Where the next sweep of queued jobs starts, when the last one was cut short. */
+  #sweepFrom = 0;
 
   constructor(readonly options: ReconcilerOptions) {}
 
@@ -78,7 +84,13 @@ export class Reconciler {
       log.warn("reconcile: job listings skipped to spare the rate limit", { remaining });
       return report;
     }
-    report.adopted = await this.#adoptUnseen();
+    const sweep = await this.#adoptUnseen();
+    report.adopted = sweep.adopted;
+    if (sweep.skipped) {
+      // The rest of the pass would spend more of what is left: leave it to the next pass.
+      report.skipped = sweep.skipped;
+      return report;
+    }
     report.closed = await this.#closeFinished();
     report.retried = await this.#retryInterrupted();
     const did = report.redelivered.length + report.adopted.length + report.closed.length +
@@ -113,19 +125,56 @@ export class Reconciler {
     return picks.map((delivery) => delivery.id);
   }
 
-  async #adoptUnseen(): Promise<string[]> {
+  /** The repos to sweep: bound ones, and the unbound repos of org-scoped projects' orgs. */
+  async #reposToSweep(): Promise<string[]> {
+    const { store, github, log } = this.options;
+    const bound = await store.db.select({
+      fullName: repos.fullName,
+      isDisabled: projects.isDisabled,
+    }).from(repos).innerJoin(projects, eq(projects.id, repos.projectId));
+    const orgs = await store.db.select({ org: projects.org }).from(projects)
+      .where(and(isNotNull(projects.org), eq(projects.isDisabled, false)));
+    const orgRepos: string[] = [];
+    for (const { org } of orgs) {
+      try {
+        const seen = await github.reposOfOrg(org!);
+        orgRepos.push(
+          ...seen.filter((name) => name.split("/")[0].toLowerCase() === org!.toLowerCase()),
+        );
+      } catch (error) {
+        // An org the App is not installed on must not stop the others.
+        log.warn("reconcile: could not list the repositories of an org", { org, error });
+      }
+    }
+    return reposToSweep(bound, orgRepos);
+  }
+
+  async #adoptUnseen(): Promise<{ adopted: string[]; skipped?: string }> {
     const { store, github, log, now } = this.options;
-    const bound = await store.db.select({ fullName: repos.fullName }).from(repos)
-      .innerJoin(projects, eq(projects.id, repos.projectId))
-      .where(eq(projects.isDisabled, false));
+    const sweep = await this.#reposToSweep();
+    const order = rotated(sweep, this.#sweepFrom);
+    this.#sweepFrom = 0;
     const adopted: string[] = [];
-    for (const repo of bound) {
+    for (const [i, fullName] of order.entries()) {
+      const remaining = github.rateRemaining();
+      if (remaining !== null && remaining < this.options.minRateRemaining) {
+        // Carry on from this repo next pass, so a large org's later repos get their turn.
+        this.#sweepFrom = sweep.indexOf(fullName);
+        const skipped =
+          `${remaining} GitHub API calls left, below ${this.options.minRateRemaining}: ` +
+          `${order.length - i} of ${order.length} repos left for the next pass`;
+        log.warn("reconcile: queued-job sweep cut short to spare the rate limit", {
+          remaining,
+          left: order.length - i,
+        });
+        return { adopted, skipped };
+      }
       let queued;
       try {
-        queued = await github.queuedJobs({ repoFullName: repo.fullName, installationId: null });
+        queued = await github.queuedJobs({ repoFullName: fullName, installationId: null });
       } catch (error) {
         // One repo the App cannot see must not stop the others.
-        log.warn("reconcile: could not list queued jobs", { repo: repo.fullName, error });
+        log.warn("reconcile: could not list queued jobs", { repo: fullName, error });
         continue;
       }
       if (queued.length === 0) continue;
@@ -143,17 +192,17 @@ export class Reconciler {
           actor: "reconciler",
           action: "job.adopt",
           target: id,
-          payload: { repo: repo.fullName, reason: "queued on GitHub, never seen by the core" },
+          payload: { repo: fullName, reason: "queued on GitHub, never seen by the core" },
         });
         log.info("reconcile: adopting a queued job whose webhook never came", {
           jobId: id,
-          repo: repo.fullName,
+          repo: fullName,
         });
         await this.options.enqueue(message("queued", job, now()));
         adopted.push(id);
       }
     }
-    return adopted;
+    return { adopted };
   }
 
   async #closeFinished(): Promise<string[]> {

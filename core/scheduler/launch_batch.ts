@@ -7,11 +7,12 @@
 import { ConflictError } from "../../shared/errors.ts";
 import { type BatchToken, placementsOf, remainingPlacements } from "../../shared/launch/batch.ts";
 import { PIN_LABEL_PREFIX, pinOf, poolLabelSet } from "../../shared/labels.ts";
+import { runnerPlacementOf } from "../../shared/runner_scope.ts";
 import { cascadeTags, gantryTags } from "../../shared/tags.ts";
 import type { RunnerConfigDeposit } from "../../shared/schema/runner.ts";
 import type { Binding, JobRow, PoolRow } from "../db/store.ts";
 import type { RunnerVault } from "../edge_client/edge_client.ts";
-import type { GitHub } from "../github/github_app.ts";
+import type { GitHub, RunnerScope } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
 import { renderUserData } from "../runner/user_data.ts";
 import type { LaunchStore } from "./launch_store.ts";
@@ -145,7 +146,7 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
       patch: {
         instanceId: machine.id,
         priceUsdPerHour: price,
-        runnerName: configured.get(job.id),
+        runnerName: configured.get(job.id)?.name,
         launchedAt,
       },
     })),
@@ -154,7 +155,8 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
       id: machine.id,
       poolId: pool.id,
       jobId: job.id,
-      runnerName: configured.get(job.id),
+      runnerName: configured.get(job.id)?.name,
+      runnerScope: configured.get(job.id)?.scope,
       instanceType: machine.instanceType,
       availabilityZone: machine.availabilityZone,
       subnetId: machine.subnetId,
@@ -178,14 +180,24 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
   return { started: [...started], leftover, failures: outcome.failures };
 }
 
-/** A JIT config per job from GitHub, deposited with the edge for its instance. Returns runner names. */
+/** A runner registered for a job: its name, and where it registered (for its removal). */
+interface ConfiguredRunner {
+  name: string;
+  scope: RunnerScope;
+}
+
+/**
+ * A JIT config per job from GitHub, deposited with the edge for its instance:
+ * at the org level for an org-scoped project's repos, else at the repo.
+ * Returns the runners by job id.
+ */
 async function configureRunners(
   jobs: readonly JobRow[],
   machines: ReadonlyMap<string, LaunchedMachine>,
   batch: Batch,
   deps: BatchDeps,
-): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
+): Promise<Map<string, ConfiguredRunner>> {
+  const names = new Map<string, ConfiguredRunner>();
   const deposits: RunnerConfigDeposit[] = [];
   const expiresAt = deps.now() + deps.runners.bootTimeoutSeconds * 1000;
   const queue = [...jobs];
@@ -193,12 +205,15 @@ async function configureRunners(
     for (let job = queue.shift(); job; job = queue.shift()) {
       const labels = runnerLabelsOf(batch.binding.project.name, batch.pool, job);
       let runnerName = job.runnerName ?? runnerNameOf(job.id, job.launchAttempts);
+      const placement = runnerPlacementOf(batch.binding.project, job.repoFullName);
       const ask = (name: string) =>
         deps.github.generateJitConfig({
           repoFullName: job!.repoFullName,
           installationId: job!.installationId,
           runnerName: name,
           labels,
+          scope: placement.kind,
+          runnerGroupId: placement.kind === "org" ? placement.runnerGroupId : undefined,
         });
       const jit = await ask(runnerName).catch(async (error) => {
         if (!(error instanceof ConflictError)) throw error;
@@ -206,7 +221,7 @@ async function configureRunners(
         runnerName = `${runnerName}-${deps.now().toString(36)}`;
         return await ask(runnerName);
       });
-      names.set(job.id, runnerName);
+      names.set(job.id, { name: runnerName, scope: jit.scope });
       deposits.push({
         batchId: batch.clientToken,
         instanceId: machines.get(job.id)!.id,

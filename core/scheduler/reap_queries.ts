@@ -10,6 +10,8 @@ import type { LiveInstance, PendingJob } from "./reap_plan.ts";
 /** A live instance plus what is needed to remove its runner from GitHub. */
 export interface ReapableInstance extends LiveInstance {
   runnerName: string | null;
+  /** Where the runner registered: "org" for an org-scoped project's runner, else "repo". */
+  runnerScope: "repo" | "org";
   repoFullName: string | null;
   installationId: number | null;
   isSpot: boolean;
@@ -31,7 +33,7 @@ export async function reapableInstances(
   defaultMaxRuntimeMinutes: number,
 ): Promise<ReapableInstance[]> {
   const result = await store.client.execute({
-    sql: `SELECT i.id, i.launched_at, i.runner_name, i.is_spot,
+    sql: `SELECT i.id, i.launched_at, i.runner_name, i.runner_scope, i.is_spot,
             coalesce(running.id, launch.id) AS job_id,
             coalesce(running.state, launch.state) AS job_state,
             CASE WHEN running.id IS NULL AND launch.state IN (${IDLE_LAUNCH_STATES})
@@ -59,6 +61,7 @@ export async function reapableInstances(
     maxRuntimeMinutes: Number(row.max_runtime_minutes),
     idleSince: row.idle_since === null ? null : Number(row.idle_since),
     runnerName: text(row.runner_name),
+    runnerScope: row.runner_scope === "org" ? "org" : "repo",
     repoFullName: text(row.repo_full_name),
     installationId: row.installation_id === null ? null : Number(row.installation_id),
     isSpot: Boolean(row.is_spot),

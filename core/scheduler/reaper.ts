@@ -2,9 +2,9 @@
  * The reaper: every few seconds, terminate what should not be running
  * (finished jobs, past max runtime, never started, idle, orphans), remove the
  * terminated runners from GitHub so it fails their jobs at once and keeps no
- * offline ghosts, notice spot reclaims whose notice never came, fail jobs
- * stuck before their runner started, and audit every termination with its
- * reason.
+ * offline ghosts, notice spot reclaims whose notice never came, launch again
+ * a job whose machine ended before its runner started, fail jobs stuck before
+ * their runner started, and audit every termination with its reason.
  */
 import { canTransition, type JobState } from "../../shared/job_state.ts";
 import type { Store } from "../db/store.ts";
@@ -138,7 +138,12 @@ async function settleEnded(
       target: machine.id,
       payload: { reason, state: machine.state, stateReason: machine.stateReason },
     });
-    if (isReclaimed) {
+    log.info("instance ended outside Gantry", { instanceId: machine.id, reason });
+    await removeRunner(instance, options);
+    if (instance.jobId && instance.jobState === "starting") {
+      // No runner took the job yet, so GitHub still holds it queued: launch it again.
+      await relaunch(instance.jobId, machine.id, { isReclaimed, reason }, options);
+    } else if (isReclaimed) {
       await markInterrupted(store, {
         instanceId: machine.id,
         fallbackJobId: instance.jobId,
@@ -146,11 +151,70 @@ async function settleEnded(
         source: "EC2 state",
       });
     }
-    log.info("instance ended outside Gantry", { instanceId: machine.id, reason });
-    await removeRunner(instance, options);
   }
   const endedIds = new Set(ended.map((machine) => machine.id));
   return live.filter((instance) => !endedIds.has(instance.id));
+}
+
+/** Machines a job may lose before its runner starts, and still be launched again. */
+export const MAX_RELAUNCHES = 2;
+
+/**
+ * The job's machine ended before its runner took it: queue it again (on-demand
+ * after a spot reclaim), or fail it after MAX_RELAUNCHES, so a job GitHub still
+ * holds queued never waits for a machine that is gone.
+ */
+async function relaunch(
+  jobId: string,
+  instanceId: string,
+  ended: { isReclaimed: boolean; reason: string },
+  options: ReaperOptions,
+): Promise<void> {
+  const { store, log, now } = options;
+  const job = await store.job(jobId);
+  if (!job || job.state !== "starting" || job.instanceId !== instanceId) return;
+  const relaunches =
+    (await store.transitionsOf(jobId)).filter((t) =>
+      t.fromState === "starting" && t.toState === "queued"
+    ).length;
+  const at = now();
+  if (relaunches >= MAX_RELAUNCHES) {
+    const reason = `machine ${instanceId} ended before its runner started (${ended.reason}), ${
+      relaunches + 1
+    } times`;
+    await store.transitionJob(jobId, { from: "starting", to: "failed", at, reason }, {
+      failureReason: reason,
+    });
+    log.warn("job failed: its machines keep ending before the runner starts", { jobId, reason });
+    return;
+  }
+  const isRequeued = await store.transitionJob(jobId, {
+    from: "starting",
+    to: "queued",
+    at,
+    reason:
+      `machine ${instanceId} ended before its runner started (${ended.reason}); launching again`,
+  }, {
+    instanceId: null,
+    isForcedOnDemand: job.isForcedOnDemand || ended.isReclaimed,
+  });
+  if (!isRequeued) return;
+  await store.audit({
+    at,
+    actor: "reaper",
+    action: "job.relaunch",
+    target: jobId,
+    payload: {
+      instanceId,
+      reason: ended.reason,
+      onDemand: job.isForcedOnDemand || ended.isReclaimed,
+    },
+  });
+  log.info("job launched again: its machine ended before the runner started", {
+    jobId,
+    instanceId,
+    reason: ended.reason,
+  });
 }
 
 /** Deletes the instance's runner from GitHub, if it registered one; audited either way. */
@@ -163,6 +227,7 @@ async function removeRunner(instance: ReapableInstance, options: ReaperOptions):
       repoFullName: instance.repoFullName,
       installationId: instance.installationId,
       runnerName: instance.runnerName,
+      scope: instance.runnerScope,
     });
   } catch (error) {
     log.warn("could not remove a reaped runner from GitHub", {
@@ -179,7 +244,12 @@ async function removeRunner(instance: ReapableInstance, options: ReaperOptions):
     action: "runner.delete",
     target: instance.runnerName,
     outcome: outcome === "removed" ? "ok" : "failed",
-    payload: { instanceId: instance.id, repo: instance.repoFullName, outcome },
+    payload: {
+      instanceId: instance.id,
+      repo: instance.repoFullName,
+      scope: instance.runnerScope,
+      outcome,
+    },
   });
 }
 
