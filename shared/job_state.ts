@@ -43,7 +43,8 @@ export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = 
   queued: ["claimed", "running", "completed", "cancelled", "dropped", "failed"],
   claimed: ["launching", "queued", "running", "completed", "cancelled", "failed"],
   launching: ["starting", "queued", "running", "completed", "cancelled", "failed"],
-  starting: ["running", "completed", "cancelled", "failed", "reaped"],
+  // starting → queued: its machine ended before the runner took the job; launch again.
+  starting: ["running", "queued", "completed", "cancelled", "failed", "reaped"],
   running: ["completed", "failed", "cancelled", "reaped"],
   completed: [],
   failed: [],
