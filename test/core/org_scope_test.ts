@@ -7,10 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { eq } from "drizzle-orm";
+import { GitHubApp } from "../../core/github/github_app.ts";
 import { jobFactsOf } from "../../core/github/job_facts.ts";
 import { Reconciler } from "../../core/reconcile/reconciler.ts";
 import { reapOnce } from "../../core/scheduler/reaper.ts";
 import { auditEvents, instances, projects } from "../../shared/db/schema.ts";
+import { startGithubFake } from "../support/github/fake.ts";
 import { type CoreFixture, LABELS, messageOf, startCoreFixture, waitFor } from "./fixture.ts";
 
 /** A repo of the org that no binding names (the fixture binds acme/web only). */
@@ -146,5 +148,42 @@ Deno.test("the reconciler adopts a missed queued job of an org repo that no bind
     assert.deepEqual(second.adopted, [], "adopted once");
   } finally {
     await stack.close();
+  }
+});
+
+Deno.test("an org scope on a user account registers with the repo instead, and says so", async () => {
+  const github = await startGithubFake({
+    installations: [{ id: 9, account: "octocat", accountType: "User" }],
+  });
+  try {
+    const app = new GitHubApp({
+      appId: github.appId,
+      privateKey: github.privateKeyPem,
+      apiUrl: github.url,
+    });
+    const jit = await app.generateJitConfig({
+      repoFullName: "octocat/hello",
+      installationId: null,
+      runnerName: "gantry-1-1",
+      labels: ["self-hosted", "my-app"],
+      scope: "org",
+      runnerGroupId: 5,
+    });
+    assert.equal(jit.scope, "repo");
+    assert.deepEqual(github.runners().map((r) => [r.scope, r.runner.runner_group_id]), [
+      [{ owner: "octocat", repo: "hello" }, 1],
+    ]);
+    assert.equal(
+      await app.removeRunner({
+        repoFullName: "octocat/hello",
+        installationId: null,
+        runnerName: "gantry-1-1",
+        scope: jit.scope,
+      }),
+      "removed",
+    );
+    assert.deepEqual(github.runners(), []);
+  } finally {
+    await github.close();
   }
 });

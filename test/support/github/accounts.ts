@@ -208,6 +208,7 @@ export function installationOf(options: {
   appId: number;
   slug: string;
   account: string;
+  accountType?: "Organization" | "User";
   isSelected: boolean;
   permissions: Record<string, string>;
   apiUrl: string;
@@ -215,7 +216,7 @@ export function installationOf(options: {
   // GitHub's description of `GET /app/installations` types the account as
   // simple-user *and* enterprise (allOf), so it carries the enterprise fields too.
   const account = {
-    ...accountOf(options.account, options),
+    ...accountOf(options.account, { ...options, type: options.accountType }),
     name: options.account,
     slug: options.account,
     created_at: EPOCH,

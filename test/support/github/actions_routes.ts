@@ -41,8 +41,10 @@ export function actionsRoutes(state: GithubState): Hono {
     if (grant instanceof Response) return grant;
     const installation = installationById(grant.installationId);
     const isCovered = installation !== undefined && same(installation.account, scope.owner) &&
-      (scope.repo === null ||
-        ((installation.repos ?? [scope.repo]).some((repo) => same(repo, scope.repo as string)) &&
+      (scope.repo === null
+        // A user account is no organisation: its org endpoints do not exist.
+        ? installation.accountType !== "User"
+        : ((installation.repos ?? [scope.repo]).some((repo) => same(repo, scope.repo as string)) &&
           (grant.repositories ?? [scope.repo]).some((repo) => same(repo, scope.repo as string))));
     return isCovered ? grant : notFound();
   };

@@ -22,6 +22,7 @@ export function appRoutes(state: GithubState): Hono {
       appId: state.appId,
       slug: state.slug,
       account: config.account,
+      accountType: config.accountType,
       isSelected: config.repos !== undefined,
       permissions: PERMISSIONS,
       apiUrl: state.apiUrl(),
@@ -128,7 +129,9 @@ export function appRoutes(state: GithubState): Hono {
   app.get("/orgs/:org/installation", async (c) => {
     const refusal = await requireApp(c);
     if (refusal) return refusal;
-    const installation = state.installations.find((i) => same(i.account, c.req.param("org")));
+    const installation = state.installations.find((i) =>
+      same(i.account, c.req.param("org")) && i.accountType !== "User"
+    );
     return installation ? c.json(installationJson(installation)) : notFound();
   });
 

@@ -132,3 +132,33 @@ Deno.test("GET /installation/repositories lists what the installation sees, pagi
     }
   });
 });
+
+Deno.test("a user account has no org endpoints: 404, while its repos take runners", async () => {
+  await withFake({
+    installations: [{ id: 9, account: "octocat", accountType: "User" }],
+  }, async (fake, app) => {
+    const { data: installation } = await app.octokit.request(
+      "GET /repos/{owner}/{repo}/installation",
+      { owner: "octocat", repo: "hello" },
+    );
+    assert.equal((installation.account as { type?: string }).type, "User");
+    assert.equal(
+      await statusOf(app.octokit.request("GET /orgs/{org}/installation", { org: "octocat" })),
+      404,
+    );
+    const octokit = await app.getInstallationOctokit(9);
+    assert.equal(
+      await statusOf(octokit.request("POST /orgs/{org}/actions/runners/generate-jitconfig", {
+        org: "octocat",
+        ...jitBody("r"),
+      })),
+      404,
+    );
+    await octokit.request("POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig", {
+      owner: "octocat",
+      repo: "hello",
+      ...jitBody("r"),
+    });
+    assert.deepEqual(fake.runners().map((r) => r.scope), [{ owner: "octocat", repo: "hello" }]);
+  });
+});

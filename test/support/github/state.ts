@@ -13,6 +13,8 @@ export interface InstallationConfig {
   id: number;
   account: string;
   repos?: string[];
+  /** Default "Organization". A user account has no org endpoints (GitHub answers 404). */
+  accountType?: "Organization" | "User";
 }
 
 /** Everything the routes read and change. */
