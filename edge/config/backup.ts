@@ -19,7 +19,7 @@ import type {
 } from "../../shared/schema/config_api.ts";
 import type { Database } from "../api/database.ts";
 import { poolColumnsOf, poolSettingsOf } from "./pools.ts";
-import { columnsOf } from "./projects.ts";
+import { columnsOf, scopeOf } from "./projects.ts";
 
 /** Every project, its repos and pools, without ids or anything the core writes. */
 export async function exportBackup(db: Database, now: number): Promise<BackupDocument> {
@@ -37,7 +37,7 @@ export async function exportBackup(db: Database, now: number): Promise<BackupDoc
       cap: project.cap,
       tags: project.tags,
       isDisabled: project.isDisabled,
-      scope: project.org === null ? { kind: "repos" } : { kind: "org", org: project.org },
+      scope: scopeOf(project),
       repos: allRepos.filter((repo) => repo.projectId === project.id).map((repo) => ({
         fullName: repo.fullName,
         cap: repo.cap,
@@ -110,7 +110,13 @@ async function planImport(db: Database, backup: BackupDocument, now: number) {
         db.insert(projects).values({ id: projectId, ...columns, createdAt: now, updatedAt: now }),
       );
     } else {
-      const fields = changedFields(columns, existing, ["cap", "tags", "isDisabled", "org"]);
+      const fields = changedFields(columns, existing, [
+        "cap",
+        "tags",
+        "isDisabled",
+        "org",
+        "runnerGroupId",
+      ]);
       changes.push(changeOf("project", project.name, fields));
       if (fields.length > 0) {
         writes.push(

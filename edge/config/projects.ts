@@ -100,12 +100,21 @@ export function columnsOf(input: ProjectInput) {
     tags: input.tags,
     isDisabled: input.isDisabled,
     org: input.scope.kind === "org" ? input.scope.org : null,
+    runnerGroupId: input.scope.kind === "org" ? input.scope.runnerGroupId ?? null : null,
   };
+}
+
+/** A stored project's scope: its org (and runner group, if set), else its bound repos. */
+export function scopeOf(row: Pick<ProjectRow, "org" | "runnerGroupId">): ProjectScope {
+  if (row.org === null) return { kind: "repos" };
+  return row.runnerGroupId === null
+    ? { kind: "org", org: row.org }
+    : { kind: "org", org: row.org, runnerGroupId: row.runnerGroupId };
 }
 
 /** A project row as the API shows it. */
 export function projectView(row: ProjectRow, counts: { repos: number; pools: number }) {
-  const scope: ProjectScope = row.org === null ? { kind: "repos" } : { kind: "org", org: row.org };
+  const scope = scopeOf(row);
   return {
     id: row.id,
     name: row.name,

@@ -40,7 +40,12 @@ export const BoundRepoName = z.string().trim().pipe(RepoFullName)
 /** Which repositories a project takes: the ones bound to it, or every one of an owner. */
 export const ProjectScope = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("repos") }),
-  z.object({ kind: z.literal("org"), org: OwnerLogin }),
+  z.object({
+    kind: z.literal("org"),
+    org: OwnerLogin,
+    /** The org runner group its runners join; absent = 1, GitHub's Default group. */
+    runnerGroupId: z.int("expected a runner group id").positive().optional(),
+  }),
 ]);
 /** A project's scope. */
 export type ProjectScope = z.infer<typeof ProjectScope>;
