@@ -81,6 +81,13 @@ export async function reapOnce(options: ReaperOptions): Promise<Termination[]> {
     log.info("reaped instance", { ...termination });
     const instance = liveById.get(termination.instanceId);
     if (instance) await removeRunner(instance, options);
+    if (termination.jobId && termination.reason === "never-started") {
+      // GitHub still holds the job queued: a fresh machine may boot where this one did not.
+      await relaunch(termination.jobId, termination.instanceId, {
+        isReclaimed: false,
+        reason: termination.detail,
+      }, options);
+    }
     if (termination.jobId) {
       const job = await store.job(termination.jobId);
       if (job && canTransition(job.state as JobState, "reaped")) {
@@ -160,7 +167,7 @@ async function settleEnded(
 export const MAX_RELAUNCHES = 2;
 
 /**
- * The job's machine ended before its runner took it: queue it again (on-demand
+ * The job's machine ended (or was reaped unbooted) before its runner took it: queue it again (on-demand
  * after a spot reclaim), or fail it after MAX_RELAUNCHES, so a job GitHub still
  * holds queued never waits for a machine that is gone.
  */
@@ -179,7 +186,7 @@ async function relaunch(
     ).length;
   const at = now();
   if (relaunches >= MAX_RELAUNCHES) {
-    const reason = `machine ${instanceId} ended before its runner started (${ended.reason}), ${
+    const reason = `machine ${instanceId} lost before its runner started (${ended.reason}), ${
       relaunches + 1
     } times`;
     await store.transitionJob(jobId, { from: "starting", to: "failed", at, reason }, {
@@ -193,7 +200,7 @@ async function relaunch(
     to: "queued",
     at,
     reason:
-      `machine ${instanceId} ended before its runner started (${ended.reason}); launching again`,
+      `machine ${instanceId} lost before its runner started (${ended.reason}); launching again`,
   }, {
     instanceId: null,
     isForcedOnDemand: job.isForcedOnDemand || ended.isReclaimed,

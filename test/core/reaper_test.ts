@@ -88,7 +88,8 @@ Deno.test("the reaper terminates the overdue, the never-started and orphans, and
       assert.ok(["shutting-down", "terminated"].includes(states[id]), `${id} is ${states[id]}`);
     }
     assert.equal((await stack.store.job("1"))?.state, "reaped");
-    assert.equal((await stack.store.job("2"))?.state, "reaped");
+    // GitHub still holds the never-started job queued: it is launched again, not reaped.
+    assert.equal((await stack.store.job("2"))?.state, "queued");
     assert.equal((await stack.store.job("3"))?.state, "running");
     const audits = await stack.db.select().from(auditEvents);
     assert.deepEqual(
@@ -97,6 +98,7 @@ Deno.test("the reaper terminates the overdue, the never-started and orphans, and
         ["instance.terminate", neverStarted, "never-started"],
         ["instance.terminate", orphan, "orphan"],
         ["instance.terminate", overdue, "max-runtime"],
+        ["job.relaunch", "2", `runner did not start within 600 s`],
       ].sort(),
     );
 

@@ -92,7 +92,7 @@ Deno.test("a job whose machines keep ending before the runner starts fails after
     }
     const failed = (await stack.store.job(job.id))!;
     assert.equal(failed.state, "failed");
-    assert.match(failed.failureReason ?? "", /ended before its runner started .*3 times/);
+    assert.match(failed.failureReason ?? "", /lost before its runner started .*3 times/);
     assert.equal(new Set(machines).size, MAX_RELAUNCHES + 1, "one machine per launch");
     assert.equal(lifecycleOf(stack, job.instanceId), "on-demand");
   } finally {

@@ -90,16 +90,21 @@ Deno.test("reaper drill: never booted, past max runtime and orphan instances are
       async () => `audited so far: ${JSON.stringify([...await audited()])}`,
       (BOOT_TIMEOUT_SECONDS + 20) * 1000,
     );
-    assert.deepEqual(await audited(), expected, "each termination audited with its reason");
+    const seen = await audited();
+    for (const [id, reason] of expected) assert.equal(seen.get(id), reason, `${id} audited`);
     for (const id of expected.keys()) {
       const state = stack.ec2.instances().find((i) => i.instanceId === id)?.state;
       assert.ok(["shutting-down", "terminated"].includes(String(state)), `${id} is ${state}`);
     }
     assert.equal(await stateOf(overdue), "reaped");
-    assert.equal(await stateOf(neverBoots), "reaped");
-    for (const id of [overdue, neverBoots]) {
-      assert.equal(instancesPerJob(stack.ec2).get(id)?.length, 1, `job ${id}: one launch`);
-    }
+    assert.equal(instancesPerJob(stack.ec2).get(overdue)?.length, 1, "overdue: one launch");
+    // GitHub still holds the never-booted job queued: it is launched again on a fresh machine.
+    await eventually(
+      async () => instancesPerJob(stack.ec2).get(neverBoots)?.length === 2,
+      async () => `never-booted job is ${await stateOf(neverBoots)}`,
+    );
+    const relaunched = String(await stateOf(neverBoots));
+    assert.ok(["queued", "claimed", "launching", "starting"].includes(relaunched), relaunched);
   } catch (error) {
     failure = error;
     throw error;
