@@ -100,7 +100,7 @@ Deno.test("reaper drill: never booted, past max runtime and orphan instances are
     assert.equal(instancesPerJob(stack.ec2).get(overdue)?.length, 1, "overdue: one launch");
     // GitHub still holds the never-booted job queued: it is launched again on a fresh machine.
     await eventually(
-      () => Promise.resolve(instancesPerJob(stack.ec2).get(neverBoots)?.length === 2),
+      () => instancesPerJob(stack.ec2).get(neverBoots)?.length === 2,
       async () => `never-booted job is ${await stateOf(neverBoots)}`,
     );
     const relaunched = String(await stateOf(neverBoots));
