@@ -22,7 +22,7 @@ import {
   warmSlotOf,
   type WarmTarget,
 } from "../../shared/launch/warm_pool.ts";
-import { poolLabelSet } from "../../shared/labels.ts";
+import { PIN_LABEL_PREFIX, poolLabelSet } from "../../shared/labels.ts";
 import { cascadeTags, gantryTags } from "../../shared/tags.ts";
 import type { Binding, PoolRow, Store } from "../db/store.ts";
 import type { RunnerVault } from "../edge_client/edge_client.ts";
@@ -58,6 +58,8 @@ export async function warmPoolOnce(
   options: WarmPoolOptions,
 ): Promise<{ launched: string[]; expired: string[] }> {
   const { store, log, now } = options;
+  const adopted = await adoptFreedLaunches(store);
+  if (adopted.length > 0) log.info("machines freed by warm runners kept as warm", { adopted });
   const runners = await warmRunners(store);
   const plan = planWarmPool(await warmTargets(store), runners, {
     now: now(),
@@ -230,6 +232,30 @@ async function launchWarm(
   return machine.id;
 }
 
+/**
+ * A job a warm runner took no longer needs the machine launched for it, and
+ * the warm pool needs a replacement: that machine is it (its runner carries
+ * the pool's label set), instead of a launch while it idles to the reaper.
+ * Not for a pinned job: its runner takes only that run's jobs.
+ */
+async function adoptFreedLaunches(store: Store): Promise<string[]> {
+  const result = await store.client.execute({
+    sql: `UPDATE instances
+            SET warm_repo_full_name = (SELECT x.repo_full_name FROM jobs x WHERE x.id = instances.job_id)
+          WHERE terminated_at IS NULL AND warm_repo_full_name IS NULL
+            AND EXISTS (SELECT 1 FROM pools p WHERE p.id = instances.pool_id AND p.min_idle > 0)
+            AND EXISTS (
+              SELECT 1 FROM jobs x JOIN instances w ON w.id = x.instance_id
+              WHERE x.id = instances.job_id AND w.id <> instances.id
+                AND w.warm_repo_full_name IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM json_each(x.labels) WHERE value LIKE ?))
+            AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.instance_id = instances.id)
+          RETURNING id`,
+    args: [`${PIN_LABEL_PREFIX}%`],
+  });
+  return result.rows.map((row) => String(row.id));
+}
+
 /** Every (enabled pool with min_idle, repo bound to its enabled project). */
 async function warmTargets(store: Store): Promise<WarmTarget[]> {
   const result = await store.client.execute(
@@ -268,10 +294,11 @@ async function warmRunners(store: Store): Promise<WarmRunnerRow[]> {
   }));
 }
 
-/** Warm instances ever recorded for (pool, repo): the next launch's sequence number. */
+/** Warm launches ever recorded for (pool, repo), adopted machines aside: the next one's sequence number. */
 async function warmLaunchesSoFar(store: Store, poolId: string, repo: string): Promise<number> {
   const result = await store.client.execute({
-    sql: `SELECT count(*) AS n FROM instances WHERE pool_id = ? AND warm_repo_full_name = ?`,
+    sql: `SELECT count(*) AS n FROM instances
+          WHERE pool_id = ? AND warm_repo_full_name = ? AND job_id IS NULL`,
     args: [poolId, repo],
   });
   return Number(result.rows[0].n);

@@ -96,35 +96,62 @@ Deno.test("min_idle 2 keeps two registered idle runners; repeated ticks launch n
   }
 });
 
-Deno.test("a warm runner that takes a job is replaced; the job's cost and end follow it", async () => {
+/** Queues a job, waits for its own launch, then GitHub gives it to the warm runner `taker`. */
+async function takenByWarm(
+  stack: CoreFixture,
+  taker: { runnerName: string | null },
+  labels: string[],
+) {
+  const job = stack.github.addJob({ repo: REPO, labels, name: "warm-taken" });
+  const facts = () =>
+    jobFactsOf(stack.github.jobs.get(job.id), { repoFullName: REPO, installationId: 1001 });
+  await stack.events.handle(messageOf("queued", facts()));
+  const own = await waitFor("the job's own launch", async () => {
+    const row = await stack.store.job(String(job.id));
+    return row?.state === "starting" ? row.instanceId! : undefined;
+  });
+  stack.github.updateJob(job.id, { status: "in_progress", runner_name: taker.runnerName });
+  await stack.events.handle(messageOf("in_progress", facts()));
+  return { job, facts, own };
+}
+
+Deno.test("a warm runner that takes a job is replaced by the machine launched for it; the job's end ends the runner it ran on", async () => {
   const { stack, tick } = await warmStack(2);
   try {
     const { launched } = await tick();
     const taker = (await liveWarm(stack)).find((r) => r.id === launched[0])!;
-    const job = stack.github.addJob({ repo: REPO, labels: LABELS, name: "warm-taken" });
-    const facts = () =>
-      jobFactsOf(stack.github.jobs.get(job.id), { repoFullName: REPO, installationId: 1001 });
-    await stack.events.handle(messageOf("queued", facts()));
-    await waitFor("the job's own launch", async () => {
-      const row = await stack.store.job(String(job.id));
-      return row?.state === "starting";
-    });
-    // GitHub gives the job to the idle warm runner.
-    stack.github.updateJob(job.id, { status: "in_progress", runner_name: taker.runnerName });
-    await stack.events.handle(messageOf("in_progress", facts()));
+    const { job, facts, own } = await takenByWarm(stack, taker, LABELS);
     assert.equal((await stack.store.job(String(job.id)))?.instanceId, taker.id);
 
-    const next = await tick();
-    assert.equal(next.launched.length, 1, "one replacement");
-    assert.ok(!launched.includes(next.launched[0]));
+    // The job's own machine is not needed by the job any more: it becomes the replacement.
+    assert.deepEqual(await tick(), { launched: [], expired: [] }, "no launch");
+    const warm = await liveWarm(stack);
+    assert.deepEqual(warm.map((r) => r.id).sort(), [...launched, own].sort());
+    assert.equal(warm.find((r) => r.id === own)?.warmRepoFullName, REPO);
+    assert.equal(stack.ec2Emulator.instances().length, 3, "two warm and the job's own, no more");
     assert.deepEqual(await tick(), { launched: [], expired: [] });
-    assert.equal((await liveWarm(stack)).length, 3, "two idle, one busy");
 
     stack.github.updateJob(job.id, { status: "completed", conclusion: "success" });
     await stack.events.handle(messageOf("completed", facts()));
     assert.ok(isGone(stack, taker.id), "the warm runner ends with its job");
+    assert.ok(!isGone(stack, own), "the adopted machine stays, idle and warm");
     assert.equal((await liveWarm(stack)).length, 2);
     assert.deepEqual(await tick(), { launched: [], expired: [] });
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("a pinned job's own machine is not adopted: a fresh warm runner replaces the taken one", async () => {
+  const { stack, tick } = await warmStack(1);
+  try {
+    const { launched } = await tick();
+    const taker = (await liveWarm(stack)).find((r) => r.id === launched[0])!;
+    const { own } = await takenByWarm(stack, taker, [...LABELS, "gantry-run=4242"]);
+    const next = await tick();
+    assert.equal(next.launched.length, 1, "one replacement launched");
+    assert.ok(!launched.includes(next.launched[0]) && next.launched[0] !== own);
+    assert.ok(!(await liveWarm(stack)).some((r) => r.id === own), "its runner takes only its run");
   } finally {
     await stack.close();
   }
