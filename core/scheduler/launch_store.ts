@@ -4,7 +4,7 @@
  * each update moves a job only from the state the launcher saw, so a
  * redelivered event or a restarted core never applies a step twice.
  */
-import { and, asc, eq, inArray, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { instances, jobs, repos } from "../../shared/db/schema.ts";
 import { type JobState, transition } from "../../shared/job_state.ts";
 import type { InStatement } from "@libsql/client";
@@ -17,6 +17,46 @@ export interface JobStep {
   to: JobState;
   reason?: string;
   patch?: JobPatch;
+  /** A further condition the move needs (a cap with a slot left), checked in the same write. */
+  guard?: SQL;
+}
+
+/** A claim's caps: each > 0 is checked; `repoCap` (the repo's own) replaces the project's. */
+export interface ClaimCaps {
+  projectId: string;
+  repo: string;
+  poolId: string;
+  projectCap: number;
+  repoCap: number | undefined;
+  poolCap: number;
+}
+
+const SLOT_STATES_SQL = () => sql.join(SLOT_STATES.map((state) => sql`${state}`), sql`, `);
+
+/**
+ * The condition that every cap on a claim still has a slot, counted in the
+ * database at the moment of the write: the launcher's plan is made from
+ * counts read earlier, and another core may have claimed since. Claims of
+ * one batch are applied in order in one transaction, so each sees the ones
+ * before it, and libSQL serialises cores' transactions.
+ */
+export function capGuardOf(caps: ClaimCaps): SQL | undefined {
+  const slotsUsed = (scope: SQL) =>
+    sql`(SELECT count(*) FROM jobs AS held WHERE ${scope} AND held.state IN (${SLOT_STATES_SQL()}))`;
+  const checks: SQL[] = [];
+  if (caps.repoCap !== undefined && caps.repoCap > 0) {
+    checks.push(sql`${slotsUsed(sql`held.repo_full_name = ${caps.repo}`)} < ${caps.repoCap}`);
+  }
+  if (caps.repoCap === undefined && caps.projectCap > 0) {
+    // Repos with a cap of their own count against it, not the project's.
+    const counted = sql`held.project_id = ${caps.projectId} AND held.repo_full_name NOT IN
+      (SELECT full_name FROM repos WHERE cap IS NOT NULL)`;
+    checks.push(sql`${slotsUsed(counted)} < ${caps.projectCap}`);
+  }
+  if (caps.poolCap > 0) {
+    checks.push(sql`${slotsUsed(sql`held.pool_id = ${caps.poolId}`)} < ${caps.poolCap}`);
+  }
+  return checks.length === 0 ? undefined : and(...checks);
 }
 
 /** States in which a job holds a concurrency slot. */
@@ -83,7 +123,7 @@ export class LaunchStore {
       const record = transition(step.from, step.to, at, step.reason);
       const update = this.store.db.update(jobs)
         .set({ ...step.patch, state: record.to, updatedAt: at })
-        .where(and(eq(jobs.id, step.id), eq(jobs.state, record.from)) as SQL)
+        .where(and(eq(jobs.id, step.id), eq(jobs.state, record.from), step.guard) as SQL)
         .toSQL();
       statements.push({ sql: update.sql, args: update.params as never });
       statements.push({

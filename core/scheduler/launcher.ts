@@ -27,7 +27,7 @@ import { pinOf } from "../../shared/labels.ts";
 import { routeJob } from "../../shared/routing.ts";
 import type { Binding, JobRow, PoolRow } from "../db/store.ts";
 import { type Batch, type BatchDeps, launchBatch, runnerNameOf } from "./launch_batch.ts";
-import { type JobStep, LaunchStore } from "./launch_store.ts";
+import { capGuardOf, type JobStep, LaunchStore } from "./launch_store.ts";
 import { routableOf } from "./pool_spec.ts";
 import type { Store } from "../db/store.ts";
 import type { LaunchFailure } from "./provider.ts";
@@ -265,6 +265,7 @@ export class Launcher {
     }
     if (routed.length === 0) return;
 
+    const capsAndCounts = await this.#capsAndCounts(routed.map((r) => r.binding));
     const admission = planAdmissions(
       routed.map(({ job, binding, pool }): CapCandidate => ({
         id: job.id,
@@ -272,7 +273,7 @@ export class Launcher {
         repo: job.repoFullName,
         poolId: pool.id,
       })),
-      await this.#capsAndCounts(routed.map((r) => r.binding)),
+      capsAndCounts,
     );
     const admitted = new Set(admission.admitted);
     const claims = routed.filter(({ job }) => admitted.has(job.id));
@@ -289,6 +290,15 @@ export class Launcher {
           claimedAt: at,
           claimedBy: this.options.coreId,
         },
+        // The plan counted slots a moment ago; another core may have claimed since.
+        guard: capGuardOf({
+          projectId: binding.project.id,
+          repo: job.repoFullName,
+          poolId: pool.id,
+          projectCap: binding.project.cap,
+          repoCap: capsAndCounts.caps.repo.get(job.repoFullName),
+          poolCap: pool.cap,
+        }),
       })),
       at,
     );
