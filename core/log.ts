@@ -101,3 +101,8 @@ function replacer(key: string, value: unknown): unknown {
   }
   return value;
 }
+
+/** The correlation ids of a batch's jobs, for lines about many jobs at once. */
+export function correlationIdsOf(jobIds: readonly string[]): string[] {
+  return jobIds.map((id) => correlationIdOfJob(id));
+}

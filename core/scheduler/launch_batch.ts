@@ -13,7 +13,7 @@ import type { RunnerConfigDeposit } from "../../shared/schema/runner.ts";
 import type { Binding, JobRow, PoolRow } from "../db/store.ts";
 import type { RunnerVault } from "../edge_client/edge_client.ts";
 import type { GitHub, RunnerScope } from "../github/github_app.ts";
-import type { Logger } from "../log.ts";
+import { correlationIdsOf, type Logger } from "../log.ts";
 import { renderUserData } from "../runner/user_data.ts";
 import type { LaunchStore } from "./launch_store.ts";
 import { poolSpecOf } from "./pool_spec.ts";
@@ -69,6 +69,8 @@ const JIT_CONCURRENCY = 16;
 export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchResult> {
   const { provider, launches, log, now, runners } = deps;
   const { binding, pool, token, clientToken } = batch;
+  // Where a slow batch spends its time: template and token, EC2, GitHub and the edge, libSQL.
+  const stamps = [performance.now()];
   const pooled = poolSpecOf(binding.project, pool);
   // A re-run after a spot interruption goes on-demand (batches never mix the two).
   const spec = batch.jobs.some((job) => job.isForcedOnDemand)
@@ -84,6 +86,7 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
     issuedAt: token.issuedAt,
     ttlSeconds: runners.bootTimeoutSeconds,
   });
+  stamps.push(performance.now());
   const outcome = await provider.launch({
     pool: { ...spec, template },
     clientToken,
@@ -107,6 +110,7 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
     },
   });
 
+  stamps.push(performance.now());
   // A replay may find instances a previous run already matched to jobs.
   const known = await launches.instancesOfLaunch(clientToken);
   const waiting = batch.jobs.filter((job) => job.state === "launching");
@@ -124,6 +128,7 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
     // More machines than jobs still waiting (a job was cancelled meanwhile): not ours to keep.
     log.info("terminating surplus instances of a launch", {
       clientToken,
+      correlationIds: correlationIdsOf(batch.jobs.map((j) => j.id)),
       instances: fresh.map((m) => m.id),
     });
     await provider.terminate(fresh.map((m) => m.id));
@@ -132,6 +137,7 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
   const leftover = waiting.filter((job) => !matched.has(job.id));
 
   const configured = await configureRunners(assigned, matched, batch, deps);
+  stamps.push(performance.now());
   const launchedAt = now();
   const priced = await Promise.all(assigned.map(async (job) => {
     const machine = matched.get(job.id)!;
@@ -167,8 +173,13 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
       clientToken,
     }))),
   );
+  stamps.push(performance.now());
+  const [prepare, call, runnersMs, record] = stamps.slice(1).map((at, i) =>
+    Math.round(at - stamps[i])
+  );
   log.info("batch launched", {
     clientToken,
+    correlationIds: correlationIdsOf(batch.jobs.map((j) => j.id)),
     pool: pool.name,
     asked: token.count,
     launched: outcome.machines.length,
@@ -176,6 +187,7 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
     failures: outcome.failures.map((f) =>
       `${f.instanceType ?? "*"}/${f.subnetId ?? "*"}: ${f.code}`
     ),
+    ms: { prepare, call, runners: runnersMs, record },
   });
   return { started: [...started], leftover, failures: outcome.failures };
 }

@@ -32,6 +32,7 @@ import { routableOf } from "./pool_spec.ts";
 import type { Store } from "../db/store.ts";
 import type { LaunchFailure } from "./provider.ts";
 import { sleep } from "../sleep.ts";
+import { correlationIdsOf } from "../log.ts";
 
 export interface LauncherOptions extends Omit<BatchDeps, "launches"> {
   store: Store;
@@ -207,7 +208,7 @@ export class Launcher {
     const taken = await this.launches.takeOver(stale, coreId, at);
     if (taken.size > 0) {
       this.options.log.info("took over launches another core left", {
-        jobs: [...taken],
+        correlationIds: correlationIdsOf([...taken]),
         from: [...new Set(stale.filter((j) => taken.has(j.id)).map((j) => j.claimedBy))],
       });
     }
@@ -260,7 +261,8 @@ export class Launcher {
     if (drops.length > 0) {
       await this.launches.transitionMany(drops, now());
       this.options.log.info("jobs dropped", {
-        jobs: drops.map((d) => ({ jobId: d.id, reason: d.reason })),
+        correlationIds: correlationIdsOf(drops.map((d) => d.id)),
+        reasons: [...new Set(drops.map((d) => d.reason))],
       });
     }
     if (routed.length === 0) return;
@@ -371,7 +373,10 @@ export class Launcher {
     for (const job of jobs) gathering.jobs.delete(job.id);
     gathering.isLaunching = true;
     const run = this.#startBatch(key, jobs).catch((error) => {
-      this.options.log.warn("batch could not start; its jobs are retried", { error });
+      this.options.log.warn("batch could not start; its jobs are retried", {
+        correlationIds: correlationIdsOf(jobs.map((j) => j.id)),
+        error,
+      });
       for (const job of jobs) this.#owned.delete(job.id);
     }).finally(() => {
       gathering.isLaunching = false;
@@ -464,7 +469,11 @@ export class Launcher {
         isSettled = true;
         const reason = `launch failed: ${(error as Error).message}`;
         await this.#fail(batch.jobs, reason);
-        log.warn("launch failed permanently", { clientToken: batch.clientToken, reason });
+        log.warn("launch failed permanently", {
+          clientToken: batch.clientToken,
+          correlationIds: correlationIdsOf(batch.jobs.map((j) => j.id)),
+          reason,
+        });
         return;
       }
       // Unknown outcome: the same token is safe to send again, and EC2 answers it once.
@@ -473,6 +482,7 @@ export class Launcher {
       this.#backoff.set(batch.clientToken, { failures: tries, until: now() + delay });
       log.warn("launch call failed; replaying it later with the same client token", {
         clientToken: batch.clientToken,
+        correlationIds: correlationIdsOf(batch.jobs.map((j) => j.id)),
         retryInMs: delay,
         error,
       });
@@ -501,7 +511,11 @@ export class Launcher {
     if (failures.length > 0 && capacity.length === 0) {
       const reason = [...new Set(failures.map((f) => f.message))].join("; ");
       await this.#fail(leftover, `launch failed: ${reason}`);
-      log.warn("launch failed permanently", { clientToken: batch.clientToken, reason });
+      log.warn("launch failed permanently", {
+        clientToken: batch.clientToken,
+        correlationIds: correlationIdsOf(leftover.map((j) => j.id)),
+        reason,
+      });
       return;
     }
     const all = placementsOf(batch.pool.instanceTypes, batch.pool.subnets);
@@ -524,7 +538,7 @@ export class Launcher {
     await this.#requeue(leftover, `no capacity (${reason}); retrying elsewhere`);
     log.info("jobs wait for capacity", {
       clientToken: batch.clientToken,
-      jobs: leftover.length,
+      correlationIds: correlationIdsOf(leftover.map((j) => j.id)),
       reason,
     });
   }

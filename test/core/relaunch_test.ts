@@ -45,6 +45,12 @@ Deno.test("a spot machine reclaimed before its runner started: the job launches 
     const first = await launchedOn(stack, String(seeded.id), null);
     assert.equal(lifecycleOf(stack, first.instanceId), "spot");
     const firstRunner = first.runnerName!;
+    // The launch's log line names the job by its correlation id, and where the time went.
+    const launched = stack.lines.map((line) => JSON.parse(line)).find((line) =>
+      line.msg === "batch launched"
+    );
+    assert.deepEqual(launched?.correlationIds, [`job-${seeded.id}`]);
+    assert.deepEqual(Object.keys(launched?.ms ?? {}), ["prepare", "call", "runners", "record"]);
     assert.ok(hasRunner(stack, firstRunner), "its runner registered");
 
     stack.ec2Emulator.faults.interruptSpot(first.instanceId!);
