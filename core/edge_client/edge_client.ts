@@ -6,7 +6,6 @@ import { importPKCS8, SignJWT } from "jose";
 import { ConflictError, UnauthorizedError, UpstreamError } from "../../shared/errors.ts";
 import {
   CORE_TOKEN_AUDIENCE,
-  type LeasedEvent,
   type LeaseRef,
   type LeaseRequest,
   LeaseResponse,
@@ -34,7 +33,8 @@ export interface RunnerVault {
 
 /** The queue as the scheduler sees it. */
 export interface JobQueue {
-  lease(request: LeaseRequest, signal?: AbortSignal): Promise<LeasedEvent[]>;
+  /** Leased events, and how many more were ready when they were leased. */
+  lease(request: LeaseRequest, signal?: AbortSignal): Promise<LeaseResponse>;
   ack(leases: LeaseRef[]): Promise<number>;
   nack(leases: LeaseRef[], delayMs: number): Promise<number>;
 }
@@ -47,9 +47,8 @@ export class EdgeClient implements JobQueue, RunnerVault {
     readonly options: { url: string; coreId: string; privateKeyPem: string },
   ) {}
 
-  async lease(request: LeaseRequest, signal?: AbortSignal): Promise<LeasedEvent[]> {
-    const body = await this.#post("/core/v1/lease", request, signal);
-    return LeaseResponse.parse(body).events;
+  async lease(request: LeaseRequest, signal?: AbortSignal): Promise<LeaseResponse> {
+    return LeaseResponse.parse(await this.#post("/core/v1/lease", request, signal));
   }
 
   async ack(leases: LeaseRef[]): Promise<number> {

@@ -68,7 +68,9 @@ const EXCLUSION_MS = 60_000;
 
 interface Gathering {
   jobs: Map<string, JobRow>;
+  /** When the first and the latest of `jobs` arrived. */
   firstAt: number;
+  lastAt: number;
   timer?: ReturnType<typeof setTimeout>;
   isLaunching: boolean;
 }
@@ -88,6 +90,8 @@ export class Launcher {
   #sweeping?: Promise<void>;
   #isDirty = false;
   #isStopped = false;
+  /** The edge said more events wait (a burst being leased): gather to the cap. */
+  #isMoreExpected = false;
   #timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(readonly options: LauncherOptions) {
@@ -111,6 +115,21 @@ export class Launcher {
         this.poke();
       }
     });
+  }
+
+  /**
+   * Whether the edge holds more events than the lease in hand: while it does,
+   * gatherings wait for them (up to their cap) instead of launching on a
+   * quiet window, so a burst leased in parts still launches in few calls.
+   */
+  expectMore(isMore: boolean): void {
+    if (isMore === this.#isMoreExpected) return;
+    this.#isMoreExpected = isMore;
+    for (const [key, gathering] of this.#gatherings) {
+      // The last part is still being recorded: a quiet window from now lets it join.
+      if (!isMore) gathering.lastAt = this.options.now();
+      this.#arm(key);
+    }
   }
 
   /** Sweeps now and then until `signal` aborts, then lets launches in flight finish. */
@@ -346,23 +365,32 @@ export class Launcher {
   }
 
   #gather(job: JobRow): void {
-    const { batchWindowMs, now } = this.options;
+    const { now } = this.options;
     const key = batchKeyOfJob(job);
     this.#owned.add(job.id);
     let gathering = this.#gatherings.get(key);
     if (!gathering) {
-      gathering = { jobs: new Map(), firstAt: now(), isLaunching: false };
+      gathering = { jobs: new Map(), firstAt: now(), lastAt: now(), isLaunching: false };
       this.#gatherings.set(key, gathering);
     }
     if (gathering.jobs.size === 0) gathering.firstAt = now();
+    gathering.lastAt = now();
     gathering.jobs.set(job.id, job);
-    if (gathering.isLaunching) return; // The next call takes it when this one is done.
+    this.#arm(key);
+  }
+
+  /**
+   * Sets when a gathering launches: quiet for a window (unless the edge holds
+   * more), or gathered for ten windows (a steady stream still launches).
+   * One in a launch call waits for it to end.
+   */
+  #arm(key: string): void {
+    const { batchWindowMs, now } = this.options;
+    const gathering = this.#gatherings.get(key);
+    if (!gathering || gathering.isLaunching || gathering.jobs.size === 0) return;
     clearTimeout(gathering.timer);
-    // Quiet for a window, or gathered for ten (a steady stream still launches): go.
-    const due = Math.min(
-      now() + batchWindowMs,
-      gathering.firstAt + MAX_GATHER_WINDOWS * batchWindowMs,
-    );
+    const cap = gathering.firstAt + MAX_GATHER_WINDOWS * batchWindowMs;
+    const due = this.#isMoreExpected ? cap : Math.min(gathering.lastAt + batchWindowMs, cap);
     gathering.timer = setTimeout(() => this.#flush(key), Math.max(0, due - now()));
   }
 
@@ -380,10 +408,10 @@ export class Launcher {
       for (const job of jobs) this.#owned.delete(job.id);
     }).finally(() => {
       gathering.isLaunching = false;
-      if (gathering.jobs.size > 0) {
-        gathering.firstAt = this.options.now();
-        this.#flush(key);
-      }
+      // Jobs that came during the call have waited for it: they launch now, unless
+      // more of a burst is on its way (then they wait for it, up to their cap).
+      if (this.#isMoreExpected) this.#arm(key);
+      else this.#flush(key);
     });
     this.#track(run);
   }

@@ -1,7 +1,9 @@
 /**
  * The core's main loop: long-poll the edge for events, handle them (one job's
  * events in order, different jobs concurrently), ack what was handled, nack
- * the rest with a growing delay.
+ * the rest with a growing delay. While the edge says more events wait behind
+ * a lease, the launcher holds its batches until the last part is recorded, so
+ * a burst leased in parts still launches in few calls.
  *
  * Shutdown (`signal` aborts): no new lease is asked for; a lease request
  * already out is let finish (it may hand us events) unless `hardStop` aborts
@@ -49,14 +51,18 @@ export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
   let backoffMs = 500;
   while (!signal.aborted) {
     let leased: LeasedEvent[];
+    let backlog: number;
     try {
-      leased = await queue.lease(
+      const lease = await queue.lease(
         { max: options.batch, waitMs: options.waitMs, leaseMs: options.leaseMs ?? 120_000 },
         options.hardStop,
       );
+      leased = lease.events;
+      backlog = lease.backlog;
       backoffMs = 500;
     } catch (error) {
       if (signal.aborted) break;
+      events.launcher.expectMore(false);
       log.warn("lease failed; retrying", { error, retryInMs: backoffMs });
       await sleep(backoffMs, signal);
       backoffMs = Math.min(backoffMs * 2, 30_000);
@@ -112,7 +118,11 @@ export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
         return false;
       }
     };
+    // More of a burst at the edge: the launcher gathers rather than launch a part. Told
+    // the burst is over only once its last part is recorded, so that part joins too.
+    if (backlog > 0) events.launcher.expectMore(true);
     await runLimited(groupByJob(leased), options.concurrency ?? DEFAULT_CONCURRENCY, handleInOrder);
+    if (backlog === 0) events.launcher.expectMore(false);
     if (handled.length > 0) {
       await queue.ack(handled).catch((error) =>
         log.warn("ack failed; events will be redelivered and skipped as done", { error })

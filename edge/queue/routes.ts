@@ -11,8 +11,11 @@ export const coreRoutes = new Hono<AppEnv>()
   .use("/core/*", requireCore)
   .post("/core/v1/lease", async (c) => {
     const request = await parseBody(c.req.raw, LeaseRequest);
-    const events = await queueOf(c.env).lease(c.get("coreId"), request);
-    return c.json({ events });
+    const queue = queueOf(c.env);
+    const events = await queue.lease(c.get("coreId"), request);
+    // What is still waiting, so a core in a burst gathers before it launches.
+    const backlog = events.length > 0 ? await queue.backlog() : 0;
+    return c.json({ events, backlog });
   })
   .post("/core/v1/ack", async (c) => {
     const { leases } = await parseBody(c.req.raw, AckRequest);

@@ -67,6 +67,12 @@ export class ShardedQueue {
     return events;
   }
 
+  /** Events ready to lease on every shard (each counted up to its limit). */
+  async backlog(): Promise<number> {
+    const counts = await Promise.all(this.#shards.map((shard) => shard.backlog()));
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
   async ack(refs: readonly LeaseRef[]): Promise<number> {
     const settled = await Promise.all(
       this.#byShard(refs).map(([index, local]) => this.#shards[index].ack(local)),

@@ -102,7 +102,11 @@ export const LeasedEvent = z.object({
 });
 export type LeasedEvent = z.infer<typeof LeasedEvent>;
 
-export const LeaseResponse = z.object({ events: z.array(LeasedEvent) });
+export const LeaseResponse = z.object({
+  events: z.array(LeasedEvent),
+  /** Events still ready after this lease (an edge before this field: 0). */
+  backlog: z.number().int().min(0).default(0),
+});
 export type LeaseResponse = z.infer<typeof LeaseResponse>;
 
 const LeaseRef = z.object({ eventId: z.number().int(), leaseId: z.string().min(1).max(64) });

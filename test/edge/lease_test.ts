@@ -131,6 +131,23 @@ Deno.test("lease protocol in workerd", async (t) => {
         .then((r) => r.body?.cancel());
     });
 
+    await t.step("a lease tells how many events still wait behind it", async () => {
+      for (let id = 110; id < 115; id++) await enqueue(id);
+      const leaseRaw = async (body: Record<string, unknown>) => {
+        const response = await corePost(edge.url, keys.privateKeyPem, "/core/v1/lease", body);
+        return await response.json() as { events: LeasedEvent[]; backlog: number };
+      };
+      const part = await leaseRaw({ max: 2, waitMs: 0 });
+      assert.equal(part.events.length, 2);
+      assert.equal(part.backlog, 3, "three more ready");
+      const rest = await leaseRaw({ max: 10, waitMs: 0 });
+      assert.equal(rest.events.length, 3);
+      assert.equal(rest.backlog, 0);
+      await corePost(edge.url, keys.privateKeyPem, "/core/v1/ack", {
+        leases: refs([...part.events, ...rest.events]),
+      }).then((r) => r.body?.cancel());
+    });
+
     await t.step("two cores leasing at once never get the same event", async () => {
       const total = 300;
       for (let i = 0; i < total; i += 20) {

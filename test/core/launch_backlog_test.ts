@@ -1,0 +1,69 @@
+/**
+ * A burst leased in parts: while the edge says more events wait, the
+ * launcher gathers instead of launching on a quiet window, so the parts go
+ * in one call (libSQL, the EC2 emulator, the GitHub fake).
+ */
+import assert from "node:assert/strict";
+import { Launcher } from "../../core/scheduler/launcher.ts";
+import type { NewJobRow } from "../../core/db/store.ts";
+import { type CoreFixture, LABELS, REPO, startCoreFixture, waitFor } from "./fixture.ts";
+
+const WINDOW_MS = 200;
+
+function queuedJob(id: number): NewJobRow {
+  return {
+    id: String(id),
+    githubJobId: id,
+    runId: 1,
+    installationId: 1001,
+    repoFullName: REPO,
+    jobName: "build",
+    sha: "abc",
+    labels: LABELS,
+    state: "queued",
+    queuedAt: 1_000 + id,
+    updatedAt: 1_000 + id,
+  };
+}
+
+/** Fleet calls so far, by the capacity each asked for. */
+const fleetCapacities = (stack: CoreFixture) =>
+  stack.ec2Emulator.calls.filter((c) => c.action === "CreateFleet").map((c) =>
+    c.params["TargetCapacitySpecification.TotalTargetCapacity"]
+  );
+
+async function burstInTwoParts(isMoreSaid: boolean): Promise<string[]> {
+  const stack = await startCoreFixture();
+  const launcher = new Launcher({
+    ...stack.events.deps,
+    ...stack.events.deps.launch,
+    batchWindowMs: WINDOW_MS,
+  });
+  try {
+    // The first part of the burst, and the edge's word on what is left.
+    await stack.store.insertJob(queuedJob(1), 1_000);
+    launcher.expectMore(isMoreSaid);
+    launcher.poke();
+    // Longer than the quiet window, well short of the cap (ten windows).
+    await new Promise((resolve) => setTimeout(resolve, 2.5 * WINDOW_MS));
+    await stack.store.insertJob(queuedJob(2), 1_000);
+    launcher.expectMore(false);
+    launcher.poke();
+    await waitFor("both jobs to launch", async () => {
+      const states = await Promise.all(["1", "2"].map((id) => stack.store.job(id)));
+      return states.every((job) => job?.state === "starting") || undefined;
+    });
+    return fleetCapacities(stack);
+  } finally {
+    await launcher.drain();
+    await stack.close();
+  }
+}
+
+Deno.test("told more waits at the edge, the launcher gathers the burst's parts into one call", async () => {
+  assert.deepEqual(await burstInTwoParts(true), ["2"]);
+});
+
+Deno.test("told nothing more waits, a quiet window launches what it has", async () => {
+  assert.deepEqual(await burstInTwoParts(false), ["1", "1"]);
+});
