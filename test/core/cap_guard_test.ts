@@ -7,24 +7,7 @@ import assert from "node:assert/strict";
 import { eq } from "drizzle-orm";
 import { capGuardOf, LaunchStore } from "../../core/scheduler/launch_store.ts";
 import { pools, projects, repos } from "../../shared/db/schema.ts";
-import type { NewJobRow } from "../../core/db/store.ts";
-import { type CoreFixture, LABELS, REPO, startCoreFixture } from "./fixture.ts";
-
-function queuedJob(id: number, repo = REPO): NewJobRow {
-  return {
-    id: String(id),
-    githubJobId: id,
-    runId: 1,
-    installationId: 1001,
-    repoFullName: repo,
-    jobName: "build",
-    sha: "abc",
-    labels: LABELS,
-    state: "queued",
-    queuedAt: 1_000 + id,
-    updatedAt: 1_000 + id,
-  };
-}
+import { type CoreFixture, queuedJobRow, REPO, startCoreFixture } from "./fixture.ts";
 
 async function holding(stack: CoreFixture): Promise<number> {
   const result = await stack.store.client.execute(
@@ -38,7 +21,7 @@ Deno.test("claims past a cap do not move, whoever planned them", async () => {
   try {
     const [pool] = await stack.db.select().from(pools);
     const [project] = await stack.db.select().from(projects);
-    for (let id = 1; id <= 6; id++) await stack.store.insertJob(queuedJob(id), 1_000);
+    for (let id = 1; id <= 6; id++) await stack.store.insertJob(queuedJobRow(id), 1_000);
     const launches = new LaunchStore(stack.store);
     const claim = (
       ids: number[],

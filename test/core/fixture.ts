@@ -11,11 +11,13 @@ import { PriceQuoter } from "../../core/aws/pricing.ts";
 import { openDatabase } from "../../core/db/database.ts";
 import { migrate } from "../../core/db/migrate.ts";
 import { seedProjects } from "../../core/db/seed.ts";
-import { Store } from "../../core/db/store.ts";
+import { type NewJobRow, Store } from "../../core/db/store.ts";
 import type { RunnerVault } from "../../core/edge_client/edge_client.ts";
 import { GitHubApp } from "../../core/github/github_app.ts";
 import { createLogger } from "../../core/log.ts";
 import { JobEvents } from "../../core/scheduler/job_events.ts";
+import { reapOnce } from "../../core/scheduler/reaper.ts";
+import { Reconciler, type ReconcilerOptions } from "../../core/reconcile/reconciler.ts";
 import { parseCoreConfig } from "../../shared/schema/config.ts";
 import type { JobFacts, WorkflowJobMessage } from "../../shared/schema/edge_core.ts";
 import type { RunnerConfigDeposit } from "../../shared/schema/runner.ts";
@@ -139,6 +141,54 @@ export function messageOf(
     receivedAt: Date.now(),
     job,
   };
+}
+
+/** A queued job row of the fixture's repo, as a `queued` event records it. */
+export function queuedJobRow(id: number, overrides: Partial<NewJobRow> = {}): NewJobRow {
+  return {
+    id: String(id),
+    githubJobId: id,
+    runId: 1,
+    installationId: 1001,
+    repoFullName: REPO,
+    jobName: "build",
+    sha: "abc",
+    labels: LABELS,
+    state: "queued",
+    queuedAt: 1_000 + id,
+    updatedAt: 1_000 + id,
+    ...overrides,
+  };
+}
+
+/** One reaper pass with the core's defaults (boot timeout 600 s, max runtime 60 min). */
+export function reapNow(stack: CoreFixture) {
+  return reapOnce({
+    store: stack.store,
+    provider: stack.provider,
+    log: stack.log,
+    now: Date.now,
+    bootTimeoutSeconds: 600,
+    maxRuntimeMinutes: 60,
+    github: stack.app,
+  });
+}
+
+/** A reconciler over the fixture, its finds enqueued as delivered events. */
+export function reconcilerOf(stack: CoreFixture, overrides: Partial<ReconcilerOptions> = {}) {
+  return new Reconciler({
+    store: stack.store,
+    github: stack.app,
+    log: stack.log,
+    now: Date.now,
+    enqueue: (message) => stack.events.handle(message),
+    lookbackMs: 3600_000,
+    minAgeMs: 60_000,
+    maxJobChecks: 50,
+    minRateRemaining: 0,
+    spotRetries: 2,
+    ...overrides,
+  });
 }
 
 /** Polls `check` until it returns a value, or fails after `ms` with `what`. */

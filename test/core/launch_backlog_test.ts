@@ -5,26 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { Launcher } from "../../core/scheduler/launcher.ts";
-import type { NewJobRow } from "../../core/db/store.ts";
-import { type CoreFixture, LABELS, REPO, startCoreFixture, waitFor } from "./fixture.ts";
+import { type CoreFixture, queuedJobRow, startCoreFixture, waitFor } from "./fixture.ts";
 
 const WINDOW_MS = 200;
-
-function queuedJob(id: number): NewJobRow {
-  return {
-    id: String(id),
-    githubJobId: id,
-    runId: 1,
-    installationId: 1001,
-    repoFullName: REPO,
-    jobName: "build",
-    sha: "abc",
-    labels: LABELS,
-    state: "queued",
-    queuedAt: 1_000 + id,
-    updatedAt: 1_000 + id,
-  };
-}
 
 /** Fleet calls so far, by the capacity each asked for. */
 const fleetCapacities = (stack: CoreFixture) =>
@@ -41,12 +24,12 @@ async function burstInTwoParts(isMoreSaid: boolean): Promise<string[]> {
   });
   try {
     // The first part of the burst, and the edge's word on what is left.
-    await stack.store.insertJob(queuedJob(1), 1_000);
+    await stack.store.insertJob(queuedJobRow(1), 1_000);
     launcher.expectMore(isMoreSaid);
     launcher.poke();
     // Longer than the quiet window, well short of the cap (ten windows).
     await new Promise((resolve) => setTimeout(resolve, 2.5 * WINDOW_MS));
-    await stack.store.insertJob(queuedJob(2), 1_000);
+    await stack.store.insertJob(queuedJobRow(2), 1_000);
     launcher.expectMore(false);
     launcher.poke();
     await waitFor("both jobs to launch", async () => {

@@ -9,11 +9,17 @@ import assert from "node:assert/strict";
 import { eq } from "drizzle-orm";
 import { GitHubApp } from "../../core/github/github_app.ts";
 import { jobFactsOf } from "../../core/github/job_facts.ts";
-import { Reconciler } from "../../core/reconcile/reconciler.ts";
 import { reapOnce } from "../../core/scheduler/reaper.ts";
 import { auditEvents, instances, projects } from "../../shared/db/schema.ts";
 import { startGithubFake } from "../support/github/fake.ts";
-import { type CoreFixture, LABELS, messageOf, startCoreFixture, waitFor } from "./fixture.ts";
+import {
+  type CoreFixture,
+  LABELS,
+  messageOf,
+  reconcilerOf,
+  startCoreFixture,
+  waitFor,
+} from "./fixture.ts";
 
 /** A repo of the org that no binding names (the fixture binds acme/web only). */
 const ORG_REPO = "acme/api";
@@ -119,18 +125,7 @@ Deno.test("the reconciler adopts a missed queued job of an org repo that no bind
       labels: LABELS,
       created_at: new Date(Date.now() - 2 * MIN).toISOString(),
     });
-    const reconciler = new Reconciler({
-      store: stack.store,
-      github: stack.app,
-      log: stack.log,
-      now: Date.now,
-      enqueue: (message) => stack.events.handle(message),
-      lookbackMs: 3600_000,
-      minAgeMs: 60_000,
-      maxJobChecks: 50,
-      minRateRemaining: 0,
-      spotRetries: 2,
-    });
+    const reconciler = reconcilerOf(stack);
 
     const first = await reconciler.reconcileOnce();
     assert.deepEqual(first.adopted, [String(missed.id)]);

@@ -5,26 +5,17 @@
  */
 import assert from "node:assert/strict";
 import { eq } from "drizzle-orm";
-import { Reconciler, type ReconcilerOptions } from "../../core/reconcile/reconciler.ts";
 import { auditEvents } from "../../shared/db/schema.ts";
 import { jobFactsOf } from "../../core/github/job_facts.ts";
-import { type CoreFixture, LABELS, messageOf, REPO, startCoreFixture, waitFor } from "./fixture.ts";
-
-function reconcilerOf(stack: CoreFixture, overrides: Partial<ReconcilerOptions> = {}) {
-  return new Reconciler({
-    store: stack.store,
-    github: stack.app,
-    log: stack.log,
-    now: Date.now,
-    enqueue: (message) => stack.events.handle(message),
-    lookbackMs: 3600_000,
-    minAgeMs: 60_000,
-    maxJobChecks: 50,
-    minRateRemaining: 0,
-    spotRetries: 2,
-    ...overrides,
-  });
-}
+import {
+  type CoreFixture,
+  LABELS,
+  messageOf,
+  reconcilerOf,
+  REPO,
+  startCoreFixture,
+  waitFor,
+} from "./fixture.ts";
 
 const launchesOf = (stack: CoreFixture, jobId: number) =>
   stack.ec2Emulator.instances().filter((i) =>

@@ -7,21 +7,18 @@
 import assert from "node:assert/strict";
 import { eq } from "drizzle-orm";
 import { jobFactsOf } from "../../core/github/job_facts.ts";
-import { MAX_RELAUNCHES, reapOnce } from "../../core/scheduler/reaper.ts";
+import { MAX_RELAUNCHES } from "../../core/scheduler/reaper.ts";
 import { auditEvents } from "../../shared/db/schema.ts";
 import type { JobRow } from "../../core/db/store.ts";
-import { type CoreFixture, LABELS, messageOf, REPO, startCoreFixture, waitFor } from "./fixture.ts";
-
-const reap = (stack: CoreFixture) =>
-  reapOnce({
-    store: stack.store,
-    provider: stack.provider,
-    log: stack.log,
-    now: Date.now,
-    bootTimeoutSeconds: 600,
-    maxRuntimeMinutes: 60,
-    github: stack.app,
-  });
+import {
+  type CoreFixture,
+  LABELS,
+  messageOf,
+  reapNow,
+  REPO,
+  startCoreFixture,
+  waitFor,
+} from "./fixture.ts";
 
 /** Waits until the job is starting on a machine other than `previous`. */
 const launchedOn = (stack: CoreFixture, id: string, previous: string | null) =>
@@ -54,7 +51,7 @@ Deno.test("a spot machine reclaimed before its runner started: the job launches 
     assert.ok(hasRunner(stack, firstRunner), "its runner registered");
 
     stack.ec2Emulator.faults.interruptSpot(first.instanceId!);
-    await reap(stack);
+    await reapNow(stack);
     const requeued = (await stack.store.job(first.id))!;
     assert.equal(requeued.state, "queued");
     assert.equal(requeued.isForcedOnDemand, true);
@@ -71,7 +68,7 @@ Deno.test("a spot machine reclaimed before its runner started: the job launches 
     assert.equal(lifecycleOf(stack, second.instanceId), "on-demand");
     assert.notEqual(second.runnerName, firstRunner);
     // Reaping again changes nothing: the new machine is alive.
-    await reap(stack);
+    await reapNow(stack);
     assert.equal((await stack.store.job(first.id))?.state, "starting");
   } finally {
     await stack.close();
@@ -89,7 +86,7 @@ Deno.test("a job whose machines keep ending before the runner starts fails after
     for (let relaunch = 0; relaunch <= MAX_RELAUNCHES; relaunch++) {
       // Ended behind Gantry's back (an operator, a failed host).
       await stack.provider.terminate([job.instanceId!]);
-      await reap(stack);
+      await reapNow(stack);
       if (relaunch === MAX_RELAUNCHES) break;
       assert.equal((await stack.store.job(job.id))?.state, "queued", `relaunch ${relaunch + 1}`);
       stack.events.launcher.poke();

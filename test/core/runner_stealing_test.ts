@@ -7,7 +7,15 @@ import assert from "node:assert/strict";
 import { jobFactsOf } from "../../core/github/job_facts.ts";
 import { reapOnce } from "../../core/scheduler/reaper.ts";
 import { decodeJitConfig } from "../support/github/runners.ts";
-import { type CoreFixture, LABELS, messageOf, REPO, startCoreFixture, waitFor } from "./fixture.ts";
+import {
+  type CoreFixture,
+  LABELS,
+  messageOf,
+  reapNow,
+  REPO,
+  startCoreFixture,
+  waitFor,
+} from "./fixture.ts";
 
 const factsOf = (stack: CoreFixture, id: number) =>
   jobFactsOf(stack.github.jobs.get(id), { repoFullName: REPO, installationId: 1001 });
@@ -52,15 +60,7 @@ Deno.test("when job A's runner runs job B, cost, instance and reaping follow the
     assert.equal(stateOf(stack, launchedA.instanceId), "running", "B still runs on A's instance");
 
     // The reaper must not take A's instance: A finished, but B runs there.
-    const reaped = await reapOnce({
-      store: stack.store,
-      provider: stack.provider,
-      log: stack.log,
-      now: Date.now,
-      bootTimeoutSeconds: 600,
-      maxRuntimeMinutes: 60,
-      github: stack.app,
-    });
+    const reaped = await reapNow(stack);
     assert.deepEqual(reaped, []);
 
     stack.github.updateJob(b.id, { status: "completed", conclusion: "success" });

@@ -7,10 +7,17 @@
 import assert from "node:assert/strict";
 import { eq } from "drizzle-orm";
 import { jobFactsOf } from "../../core/github/job_facts.ts";
-import { reapOnce } from "../../core/scheduler/reaper.ts";
 import { auditEvents } from "../../shared/db/schema.ts";
 import type { JobRow } from "../../core/db/store.ts";
-import { type CoreFixture, LABELS, messageOf, REPO, startCoreFixture, waitFor } from "./fixture.ts";
+import {
+  type CoreFixture,
+  LABELS,
+  messageOf,
+  reapNow,
+  REPO,
+  startCoreFixture,
+  waitFor,
+} from "./fixture.ts";
 
 const factsOf = (stack: CoreFixture, id: number) =>
   jobFactsOf(stack.github.jobs.get(id), { repoFullName: REPO, installationId: 1001 });
@@ -145,15 +152,7 @@ Deno.test("a spot reclaim whose notice never came is found by the reaper from EC
     const seeded = stack.github.addJob({ repo: REPO, labels: LABELS });
     const job = await runJob(stack, seeded.id);
     stack.ec2Emulator.faults.interruptSpot(job.instanceId!);
-    await reapOnce({
-      store: stack.store,
-      provider: stack.provider,
-      log: stack.log,
-      now: Date.now,
-      bootTimeoutSeconds: 600,
-      maxRuntimeMinutes: 60,
-      github: stack.app,
-    });
+    await reapNow(stack);
     assert.ok((await stack.store.job(job.id))?.interruptedAt, "the job is marked interrupted");
     const audits = await stack.db.select().from(auditEvents);
     const interrupted = audits.find((a) => a.action === "instance.interrupted");
