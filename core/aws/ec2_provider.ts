@@ -100,6 +100,9 @@ export class Ec2Provider implements Provider {
           new CreateLaunchTemplateVersionCommand({
             LaunchTemplateId: known.id,
             LaunchTemplateData: data,
+            // One version per spec: a retry after an unknown outcome, a second core, or a
+            // core that lost the template's row gets the version already made, not a copy.
+            ClientToken: `${known.id}-${hash.slice(0, 40)}`,
             VersionDescription: `gantry pool ${pool.project}/${pool.name}`,
           }),
         ),

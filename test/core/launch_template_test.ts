@@ -176,11 +176,14 @@ Deno.test("a pool's launch template follows its spec, keeps its id, and comes ba
         const tags = (await defaultDataOf(ec2, id)).LaunchTemplateData?.TagSpecifications?.[0].Tags;
         assert.ok(tags?.some((tag) => tag.Key === "gantry:pool" && tag.Value === "medium"));
 
-        // A core that lost the pool's template row (a fresh database) adopts the same template.
+        // A core that lost the pool's template row (a fresh database) adopts the same template,
+        // and the version it writes for the same spec is the one already there (client token).
         const adopted = await provider.ensureTemplate({ ...renamed, template: null });
-        assert.deepEqual({ id: adopted.id, version: adopted.version }, { id, version: 4 });
+        assert.deepEqual({ id: adopted.id, version: adopted.version }, { id, version: 3 });
         assert.equal(emulator.launchTemplates().length, 1);
-        assert.equal((await templateOf(ec2, id)).DefaultVersionNumber, 4);
+        const template = await templateOf(ec2, id);
+        assert.equal(template.DefaultVersionNumber, 3);
+        assert.equal(template.LatestVersionNumber, 3, "no copy of version 3");
       });
 
       await t.step(
