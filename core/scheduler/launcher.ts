@@ -5,9 +5,11 @@
  * finds every unfinished launch where the last one left it.
  *
  * A sweep routes queued jobs, admits those under every cap (oldest first),
- * and claims them; claimed jobs gather per batch key (pool, repo, pin) until
- * the key has been quiet for the batch window (or waited 10 windows), then
- * launch in one call whose client token is recorded on every job first.
+ * and claims them (each claim re-checks its caps in the same write); claimed
+ * jobs gather per batch key (pool, repo, pin) until the key has been quiet for
+ * the batch window (or waited 10 windows; while the edge says more events
+ * wait, only the 10), then launch in one call whose client token is recorded
+ * on every job first.
  * Machines that EC2 had no room for leave their jobs queued again, to retry
  * after a backoff away from the placements that failed; a permanent error
  * fails the jobs with EC2's text; an unknown outcome (throttled past the
