@@ -4,6 +4,11 @@ import { Check, DeleteButton, Field, FormMessage, TagList } from "../components/
 import { useConsole } from "../console.ts";
 import { type FormErrors, NO_ERRORS, numberOf, tagsOf, tagsText } from "../forms/form_errors.ts";
 import { ConfigPageHead } from "../components/ConfigPageHead.tsx";
+import { RUNNER_GROUP_ID_PROBLEM, runnerGroupIdOf } from "../forms/runner_group_id.ts";
+
+const RUNNER_GROUP_HINT = "GitHub runner group for org-level runners; empty = Default (1)";
+/** How the API names a runner group problem under the scope field (see errorsOfIssues). */
+const RUNNER_GROUP_PREFIX = "runnerGroupId: ";
 
 /** Projects: cap, cascading tags, disabled flag and scope; admins create, edit and delete. */
 export function ProjectsPage() {
@@ -54,6 +59,12 @@ export function ProjectsPage() {
                     ? (
                       <span>
                         every repo of <b class="mono">{project.scope.org}</b>
+                        {", "}
+                        <span data-runner-group={project.scope.runnerGroupId ?? 1}>
+                          {project.scope.runnerGroupId === undefined
+                            ? <span class="muted">runner group Default (1)</span>
+                            : <>runner group {project.scope.runnerGroupId}</>}
+                        </span>
                       </span>
                     )
                     : <span class="muted">bound repos</span>}
@@ -106,11 +117,16 @@ function ProjectForm(props: { project: ProjectView | null; onDone: () => void })
 
   const onSubmit = async (event: SubmitEvent) => {
     event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const element = event.currentTarget as HTMLFormElement;
+    const form = new FormData(element);
     const text = (name: string) => String(form.get(name) ?? "");
     const tags = tagsOf(text("tags"));
-    if (!tags.ok) {
-      setErrors({ message: "fix the fields marked below", fields: { tags: tags.message } });
+    const group = scope === "org" ? runnerGroupOfInput(element) : null;
+    if (!tags.ok || (group && !group.ok)) {
+      const fields: Record<string, string> = {};
+      if (!tags.ok) fields.tags = tags.message;
+      if (group && !group.ok) fields.runnerGroupId = group.message;
+      setErrors({ message: "fix the fields marked below", fields });
       return;
     }
     const result = await config.saveProject(project?.id ?? null, {
@@ -118,13 +134,24 @@ function ProjectForm(props: { project: ProjectView | null; onDone: () => void })
       cap: numberOf(text("cap"), 0),
       tags: tags.tags,
       isDisabled: form.get("isDisabled") === "on",
-      scope: scope === "org" ? { kind: "org", org: text("org") } : { kind: "repos" },
+      scope: scope === "org"
+        ? {
+          kind: "org",
+          org: text("org"),
+          ...(group?.runnerGroupId === undefined ? {} : { runnerGroupId: group.runnerGroupId }),
+        }
+        : { kind: "repos" },
     });
     if (result.ok) props.onDone();
     else setErrors(result.errors);
   };
 
+  // The API names scope problems as "org: …" or "runnerGroupId: …"; each goes under its input.
   const scopeError = errors.fields.scope;
+  const isGroupError = scopeError?.startsWith(RUNNER_GROUP_PREFIX) ?? false;
+  const orgError = isGroupError ? undefined : scopeError;
+  const groupError = errors.fields.runnerGroupId ??
+    (isGroupError ? scopeError?.slice(RUNNER_GROUP_PREFIX.length) : undefined);
   return (
     <form class="card edit-form" onSubmit={onSubmit} aria-label="Project" noValidate>
       <h2>{project ? `Edit project ${project.name}` : "New project"}</h2>
@@ -169,12 +196,31 @@ function ProjectForm(props: { project: ProjectView | null; onDone: () => void })
             <Field
               label="Org"
               name="org"
-              errors={{ message: null, fields: scopeError ? { org: scopeError } : {} }}
+              errors={{ message: null, fields: orgError ? { org: orgError } : {} }}
             >
               <input
                 name="org"
                 placeholder="octo-org"
                 defaultValue={project?.scope.kind === "org" ? project.scope.org : ""}
+              />
+            </Field>
+          )}
+          {scope === "org" && (
+            <Field
+              label="Runner group id"
+              name="runnerGroupId"
+              hint={RUNNER_GROUP_HINT}
+              errors={{ message: null, fields: groupError ? { runnerGroupId: groupError } : {} }}
+            >
+              <input
+                name="runnerGroupId"
+                type="number"
+                min={1}
+                step={1}
+                placeholder="Default (1)"
+                defaultValue={project?.scope.kind === "org"
+                  ? String(project.scope.runnerGroupId ?? "")
+                  : ""}
               />
             </Field>
           )}
@@ -191,4 +237,15 @@ function ProjectForm(props: { project: ProjectView | null; onDone: () => void })
       </div>
     </form>
   );
+}
+
+/**
+ * The form's runner group id. A number input reports "" for text it cannot
+ * read (e.g. "1e"), which is not "empty", so that is refused too.
+ */
+function runnerGroupOfInput(form: HTMLFormElement) {
+  const input = form.elements.namedItem("runnerGroupId");
+  if (!(input instanceof HTMLInputElement)) return runnerGroupIdOf("");
+  if (input.validity.badInput) return { ok: false as const, message: RUNNER_GROUP_ID_PROBLEM };
+  return runnerGroupIdOf(input.value);
 }
