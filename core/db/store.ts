@@ -215,7 +215,9 @@ export class Store {
     }).where(eq(pools.id, poolId));
   }
 
-  async audit(event: typeof auditEvents.$inferInsert): Promise<void> {
-    await this.db.insert(auditEvents).values(event);
+  /** Writes an audit row once, even if the write is replayed after an outage. */
+  async audit(event: Omit<typeof auditEvents.$inferInsert, "dedupeKey">): Promise<void> {
+    await this.db.insert(auditEvents).values({ ...event, dedupeKey: crypto.randomUUID() })
+      .onConflictDoNothing();
   }
 }

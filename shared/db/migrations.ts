@@ -117,4 +117,11 @@ export const MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE `projects` ADD `runner_group_id` integer;",
     ],
   },
+  {
+    "tag": "0010_unique_captain_midlands",
+    "statements": [
+      "ALTER TABLE `audit_events` ADD `dedupe_key` text;",
+      "CREATE UNIQUE INDEX `audit_dedupe_key_idx` ON `audit_events` (`dedupe_key`);",
+    ],
+  },
 ];

@@ -169,9 +169,15 @@ export const auditEvents = sqliteTable("audit_events", {
   target: text("target"),
   outcome: text("outcome", { enum: ["ok", "failed"] }).notNull().default("ok"),
   payload: json<Record<string, unknown>>("payload"),
+  /**
+   * Set by the core on every row it writes: a write replayed after an outage
+   * (it may have reached libSQL before the answer was lost) is then ignored.
+   */
+  dedupeKey: text("dedupe_key"),
 }, (t) => [
   index("audit_action_at_idx").on(t.action, t.at),
   index("audit_at_idx").on(t.at),
+  uniqueIndex("audit_dedupe_key_idx").on(t.dedupeKey),
 ]);
 
 export const users = sqliteTable("users", {

@@ -241,6 +241,37 @@ Deno.test("a buffered write that had already reached libSQL is not applied twice
   }
 });
 
+Deno.test("an audit row whose write reached libSQL before the outage is not written twice", async () => {
+  const r = await rig();
+  try {
+    r.server.setUnavailable(60_000);
+    await r.store.audit({
+      at: 1_000,
+      actor: "reaper",
+      action: "instance.terminate",
+      target: "i-1",
+    });
+    assert.equal(r.buffered.isOffline, true);
+    r.server.setUnavailable(0);
+    // The very statement buffered had reached libSQL before the answer was lost.
+    const { default: Database } = await import("libsql");
+    const buffer = new Database(`${r.dir}/buffer.db`, { readonly: true });
+    const [write] = buffer.prepare("SELECT statements FROM gantry_outbox").all() as {
+      statements: string;
+    }[];
+    buffer.close();
+    await r.direct.batch(decodeStatements(write.statements), "write");
+    await until(() => !r.buffered.isOffline, "the buffer is replayed");
+    const rows = await r.direct.execute(
+      "SELECT count(*) AS n FROM audit_events WHERE action = 'instance.terminate'",
+    );
+    assert.equal(Number(rows.rows[0].n), 1);
+    assert.ok(!r.lines.some((l) => l.includes("refused a buffered write")), "ignored, not refused");
+  } finally {
+    await r.close();
+  }
+});
+
 Deno.test("refused connections: buffered writes survive a restart of the core and of libSQL", async () => {
   const r = await rig();
   try {
