@@ -2,12 +2,15 @@ import type { DurableObjectNamespace, Fetcher } from "cloudflare:workers";
 import type { LoginThrottle } from "./auth/login_throttle.ts";
 import type { JobQueue } from "./queue/job_queue.ts";
 import type { RunnerVault } from "./runner/runner_vault.ts";
+import type { SessionRevocations } from "./auth/session_revocations.ts";
 
 /** The Worker's bindings: secrets and vars (wrangler.toml, .dev.vars) and the queue object. */
 export interface Env {
   JOB_QUEUE: DurableObjectNamespace<JobQueue>;
   /** Counts console sign-in failures per IP and per account. */
   LOGIN_THROTTLE: DurableObjectNamespace<LoginThrottle>;
+  /** Signed-out console sessions, one object per operator. */
+  SESSION_REVOCATIONS: DurableObjectNamespace<SessionRevocations>;
   RUNNER_VAULT: DurableObjectNamespace<RunnerVault>;
   /** Console static assets, when built. */
   ASSETS?: Fetcher;

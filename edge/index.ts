@@ -20,6 +20,7 @@ import { webhookRoutes } from "./webhook/route.ts";
 export { LoginThrottle } from "./auth/login_throttle.ts";
 export { JobQueue } from "./queue/job_queue.ts";
 export { RunnerVault } from "./runner/runner_vault.ts";
+export { SessionRevocations } from "./auth/session_revocations.ts";
 
 const app = new Hono<AppEnv>()
   .get("/healthz", (c) => c.json({ status: "ok" }))

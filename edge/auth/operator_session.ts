@@ -3,7 +3,12 @@
  * `gantry_session` cookie (console) or as `Authorization: Bearer` (CLI).
  * The cookie is HttpOnly (no script reads it), Secure, and SameSite=Strict
  * (no other site's page sends it).
+ *
+ * Each session has a random `jti`; signing out records it in the operator's
+ * SessionRevocations Durable Object, and every request checks it there, so
+ * a copied token stops working at sign-out rather than at `exp`.
  */
+import type { DurableObjectStub } from "cloudflare:workers";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
@@ -12,6 +17,7 @@ import { ForbiddenError, UnauthorizedError } from "../../shared/errors.ts";
 import type { AppEnv, Operator } from "../env.ts";
 import { ConfigError } from "../../shared/errors.ts";
 import { isAuthDisabled } from "./auth_config.ts";
+import type { SessionRevocations } from "./session_revocations.ts";
 
 export const SESSION_COOKIE = "gantry_session";
 export const SESSION_AUDIENCE = "gantry-console";
@@ -39,6 +45,7 @@ export async function startSession(
     .setAudience(SESSION_AUDIENCE)
     .setIssuedAt(now)
     .setExpirationTime(expiresAtS)
+    .setJti(crypto.randomUUID())
     .sign(sessionKey(c));
   setCookie(c, SESSION_COOKIE, token, {
     httpOnly: true,
@@ -55,9 +62,20 @@ export async function startSession(
   };
 }
 
-/** Clears the session cookie. (The JWT itself stays valid until it expires.) */
-export function endSession(c: Context<AppEnv>): void {
+/**
+ * Signs out the presented session (cookie or Bearer) for good, then clears
+ * the cookie. Returns its operator, or null when no valid session was
+ * presented (none, expired, or already signed out: repeating is harmless).
+ */
+export async function endSession(c: Context<AppEnv>): Promise<Operator | null> {
+  const session = await verifiedSessionOrNull(c);
+  if (session?.jti) {
+    const { sub, expiresAt } = session.operator;
+    await revocationsOf(c.env, sub).revoke(session.jti, expiresAt);
+    notRevokedUntil.delete(cacheKey(sub, session.jti));
+  }
   deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true, httpOnly: true, sameSite: "Strict" });
+  return session?.operator ?? null;
 }
 
 /** Requires a signed-in operator with at least `role`. */
@@ -74,25 +92,40 @@ export function requireOperator(role: Role = "viewer") {
 
 /** The session's operator, or null when there is none or it does not verify. */
 export async function readSession(c: Context<AppEnv>): Promise<Operator | null> {
+  return (await verifiedSessionOrNull(c))?.operator ?? null;
+}
+
+async function verifiedSessionOrNull(c: Context<AppEnv>): Promise<VerifiedSession | null> {
   try {
-    return await verifySession(c);
+    return await verifiedSession(c);
   } catch (error) {
     if (error instanceof UnauthorizedError) return null;
     throw error;
   }
 }
 
-/**
- * The operator of the Bearer token, else of the session cookie.
- *
- * @throws {UnauthorizedError} when neither is present or the token does not verify.
- */
+/** A session that verified: its operator and the id it is revoked by (none when auth is off). */
+interface VerifiedSession {
+  operator: Operator;
+  jti: string | null;
+}
+
 async function verifySession(c: Context<AppEnv>): Promise<Operator> {
-  if (isAuthDisabled(c.env)) return proxiedOperator();
+  return (await verifiedSession(c)).operator;
+}
+
+/**
+ * The session of the Bearer token, else of the session cookie.
+ *
+ * @throws {UnauthorizedError} when neither is present, the token does not
+ *   verify, or it was signed out.
+ */
+async function verifiedSession(c: Context<AppEnv>): Promise<VerifiedSession> {
+  if (isAuthDisabled(c.env)) return { operator: proxiedOperator(), jti: null };
   const header = c.req.header("authorization") ?? "";
   const token = header.startsWith("Bearer ") ? header.slice(7) : getCookie(c, SESSION_COOKIE);
   if (!token) throw new UnauthorizedError("sign in first");
-  let claims: { sub?: string; role?: unknown; email?: unknown; exp?: number };
+  let claims: { sub?: string; role?: unknown; email?: unknown; exp?: number; jti?: string };
   try {
     ({ payload: claims } = await jwtVerify(token, sessionKey(c), {
       audience: SESSION_AUDIENCE,
@@ -103,12 +136,57 @@ async function verifySession(c: Context<AppEnv>): Promise<Operator> {
     const reason = cause instanceof errors.JOSEError ? cause.code : "ERR_INVALID";
     throw new UnauthorizedError(`session rejected (${reason}); sign in again`, { cause });
   }
-  return {
+  const operator: Operator = {
     sub: String(claims.sub),
     role: claims.role === "admin" ? "admin" : "viewer",
     email: typeof claims.email === "string" ? claims.email : null,
     expiresAt: (claims.exp ?? 0) * 1000,
   };
+  // Sessions signed before ids existed are revoked by their token's hash.
+  const jti = typeof claims.jti === "string" ? claims.jti : `sha256:${await sha256Hex(token)}`;
+  if (await isRevoked(c.env, operator.sub, jti)) {
+    throw new UnauthorizedError("session signed out; sign in again");
+  }
+  return { operator, jti };
+}
+
+/**
+ * How long an isolate trusts a "not signed out" answer. A few seconds spare
+ * the object a call for each of the requests a console page fires together;
+ * the cost is that a token signed out through another isolate may still
+ * work there for up to this long. The isolate that handles the sign-out
+ * forgets its entry at once.
+ */
+const NOT_REVOKED_TRUST_MS = 5_000;
+/** Past this many entries the cache starts over (a bound, not an LRU: entries live 5 s). */
+const MAX_CACHED = 1_000;
+const notRevokedUntil = new Map<string, number>();
+
+function cacheKey(sub: string, jti: string): string {
+  return `${sub}\n${jti}`;
+}
+
+async function isRevoked(env: AppEnv["Bindings"], sub: string, jti: string): Promise<boolean> {
+  const key = cacheKey(sub, jti);
+  const now = Date.now();
+  if ((notRevokedUntil.get(key) ?? 0) > now) return false;
+  if (await revocationsOf(env, sub).isRevoked(jti)) return true;
+  if (notRevokedUntil.size >= MAX_CACHED) notRevokedUntil.clear();
+  notRevokedUntil.set(key, now + NOT_REVOKED_TRUST_MS);
+  return false;
+}
+
+/** The operator's own revocation list (see session_revocations.ts for why per operator). */
+function revocationsOf(
+  env: AppEnv["Bindings"],
+  sub: string,
+): DurableObjectStub<SessionRevocations> {
+  return env.SESSION_REVOCATIONS.get(env.SESSION_REVOCATIONS.idFromName(sub));
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 /** Who acts when sign-in is off: the audit log names them `auth-disabled`. */

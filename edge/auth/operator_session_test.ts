@@ -6,9 +6,26 @@ import { requireOperator, startSession } from "./operator_session.ts";
 
 const SECRET = "operator-session-unit-test-secret-0123456789";
 
+/**
+ * The SessionRevocations namespace's two calls over a Set: the object itself
+ * runs in workerd in test/ui/session_revocation_test.ts.
+ */
+function revocationsInMemory() {
+  const revoked = new Set<string>();
+  const stub = {
+    isRevoked: (jti: string) => Promise.resolve(revoked.has(jti)),
+    revoke: (jti: string) => Promise.resolve(void revoked.add(jti)),
+  };
+  return { idFromName: (name: string) => name, get: () => stub };
+}
+
 /** A tiny app with the real middleware: sign-in at /start, guarded routes at /read and /change. */
 function appWith(vars: Partial<Env>) {
-  const env = { SESSION_SECRET: SECRET, ...vars } as Env;
+  const env = {
+    SESSION_SECRET: SECRET,
+    SESSION_REVOCATIONS: revocationsInMemory(),
+    ...vars,
+  } as unknown as Env;
   const app = new Hono<AppEnv>()
     .post("/start/:role", async (c) => {
       const role = c.req.param("role") === "admin" ? "admin" : "viewer";

@@ -19,7 +19,7 @@ import { parseBody } from "../validation.ts";
 import { authConfigOf } from "./auth_config.ts";
 import { isBootstrapToken } from "./bootstrap.ts";
 import { oidcRoutes } from "./oidc_routes.ts";
-import { endSession, readSession, requireOperator, startSession } from "./operator_session.ts";
+import { endSession, requireOperator, startSession } from "./operator_session.ts";
 import { hashPassword } from "./password.ts";
 import { signIn } from "./sign_in.ts";
 
@@ -70,8 +70,7 @@ export const authRoutes = new Hono<AppEnv>()
     return c.json(sessionView(operator));
   })
   .post("/api/v1/auth/logout", async (c) => {
-    const operator = await readSession(c);
-    endSession(c);
+    const operator = await endSession(c);
     if (operator) {
       await recordAudit(databaseOf(c.env), {
         actor: operator.email ?? operator.sub,

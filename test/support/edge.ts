@@ -16,7 +16,15 @@ const ROOT = new URL("../../", import.meta.url).pathname;
  * to a fresh random key.
  */
 export type EdgeSecrets =
-  & Omit<Env, "JOB_QUEUE" | "LOGIN_THROTTLE" | "RUNNER_VAULT" | "ASSETS" | "RUNNER_CONFIG_KEY">
+  & Omit<
+    Env,
+    | "JOB_QUEUE"
+    | "LOGIN_THROTTLE"
+    | "RUNNER_VAULT"
+    | "SESSION_REVOCATIONS"
+    | "ASSETS"
+    | "RUNNER_CONFIG_KEY"
+  >
   & { RUNNER_CONFIG_KEY?: string };
 
 export interface Edge {
