@@ -2,7 +2,8 @@
  * `/api/v1/projects`, `/repos`, `/pools` and `/backup`: the configuration the
  * core routes jobs by, edited from the console. Reads need a session (the
  * API's middleware), changes the admin role; every change is validated with
- * the shared zod schemas and written to the audit log.
+ * the shared zod schemas and written to the audit log, and every change the
+ * edge refuses is written there too, as failed (refusal_audit.ts).
  */
 import { Hono } from "hono";
 import {
@@ -19,6 +20,7 @@ import type { AppEnv } from "../env.ts";
 import { parseBody, parseQuery } from "../validation.ts";
 import { exportBackup, importBackup } from "./backup.ts";
 import { configErrorResponse } from "./errors.ts";
+import { auditRefusedChanges } from "./refusal_audit.ts";
 import { createPool, deletePool, listPools, updatePool } from "./pools.ts";
 import { createProject, deleteProject, listProjects, updateProject } from "./projects.ts";
 import { createRepo, deleteRepo, listRepos, updateRepo } from "./repos.ts";
@@ -31,6 +33,10 @@ function actorOf(operator: AppEnv["Variables"]["operator"]): string {
 }
 
 export const configRoutes = new Hono<AppEnv>()
+  .use("/api/v1/projects/*", auditRefusedChanges)
+  .use("/api/v1/repos/*", auditRefusedChanges)
+  .use("/api/v1/pools/*", auditRefusedChanges)
+  .use("/api/v1/backup/import", auditRefusedChanges)
   .get("/api/v1/projects", async (c) => c.json({ projects: await listProjects(databaseOf(c.env)) }))
   .post("/api/v1/projects", admin, async (c) => {
     const input = await parseBody(c.req.raw, ProjectInput);

@@ -5,7 +5,7 @@
  * session 401, a viewer changing anything 403).
  */
 import assert from "node:assert/strict";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { auditEvents, pools, projects } from "../../shared/db/schema.ts";
 import { operatorToken } from "../support/operator.ts";
 import { type ConsoleStack, SESSION_SECRET, startConsoleStack } from "./stack.ts";
@@ -92,6 +92,12 @@ Deno.test("configuration API: projects, repos, pools, backup, audit, roles", asy
         assert.equal(body.error.code, "forbidden", `${route.method} ${route.path}`);
       }
       assert.equal((await stack.db.select().from(projects)).length, 0, "nothing was written");
+      const refusals = await stack.db.select().from(auditEvents).orderBy(auditEvents.id);
+      assert.deepEqual(
+        refusals.map((a) => [a.outcome, a.payload?.status]),
+        CHANGES.filter((route) => route.path !== "/api/v1/backup").map(() => ["failed", 403]),
+        "each refused change is audited once (the export is a read)",
+      );
     });
 
     await t.step("a project is created, listed, and its creation audited", async () => {
@@ -120,7 +126,7 @@ Deno.test("configuration API: projects, repos, pools, backup, audit, roles", asy
         "octo-org-all",
       ]);
       const [audit] = await stack.db.select().from(auditEvents)
-        .where(eq(auditEvents.action, "project.create"));
+        .where(and(eq(auditEvents.action, "project.create"), eq(auditEvents.outcome, "ok")));
       assert.equal(audit.actor, ACTOR);
       assert.equal(audit.target, "my-app");
     });
@@ -282,7 +288,7 @@ Deno.test("configuration API: projects, repos, pools, backup, audit, roles", asy
       assert.equal(edited.pool.launchTemplateId, "lt-0abc");
       assert.equal(edited.pool.launchTemplateVersion, 3);
       const [audit] = await stack.db.select().from(auditEvents)
-        .where(eq(auditEvents.action, "pool.update"));
+        .where(and(eq(auditEvents.action, "pool.update"), eq(auditEvents.outcome, "ok")));
       assert.equal(audit.target, "my-app/large");
       const payload = audit.payload as { before: { instanceTypes: string[] } };
       assert.deepEqual(payload.before.instanceTypes, ["m5.large", "m5.xlarge"]);
@@ -355,7 +361,8 @@ Deno.test("configuration API: projects, repos, pools, backup, audit, roles", asy
       const again = await json(await admin("POST", "/api/v1/backup/import", backup), 200);
       assert.deepEqual(again.summary, { create: 0, update: 0, unchanged: 7 }, "idempotent");
       const imports = await stack.db.select().from(auditEvents)
-        .where(eq(auditEvents.action, "backup.import")).orderBy(auditEvents.id);
+        .where(and(eq(auditEvents.action, "backup.import"), eq(auditEvents.outcome, "ok")))
+        .orderBy(auditEvents.id);
       assert.equal(imports.length, 3, "every applied import is audited, dry runs are not");
       assert.deepEqual((imports[1].payload as { summary: unknown }).summary, applied.summary);
     });
@@ -395,7 +402,8 @@ Deno.test("configuration API: projects, repos, pools, backup, audit, roles", asy
         await json(await admin("DELETE", `/api/v1/pools/${pool.id}`), 200);
       }
       await json(await admin("DELETE", `/api/v1/projects/${projectId}`), 200);
-      const actions = (await stack.db.select().from(auditEvents))
+      const actions = (await stack.db.select().from(auditEvents)
+        .where(eq(auditEvents.outcome, "ok")))
         .map((a) => a.action).filter((a) => a.endsWith("delete") || a.endsWith("unbind"));
       assert.deepEqual(actions, ["repo.unbind", "pool.delete", "pool.delete", "project.delete"]);
     });
