@@ -41,8 +41,10 @@ const SLOT_STATES_SQL = () => sql.join(SLOT_STATES.map((state) => sql`${state}`)
  * before it, and libSQL serialises cores' transactions.
  */
 export function capGuardOf(caps: ClaimCaps): SQL | undefined {
+  // Through the state index: the live jobs are few, a pool's or repo's history may be millions.
   const slotsUsed = (scope: SQL) =>
-    sql`(SELECT count(*) FROM jobs AS held WHERE ${scope} AND held.state IN (${SLOT_STATES_SQL()}))`;
+    sql`(SELECT count(*) FROM jobs AS held INDEXED BY jobs_state_queued_at_idx
+         WHERE ${scope} AND held.state IN (${SLOT_STATES_SQL()}))`;
   const checks: SQL[] = [];
   if (caps.repoCap !== undefined && caps.repoCap > 0) {
     checks.push(sql`${slotsUsed(sql`held.repo_full_name = ${caps.repo}`)} < ${caps.repoCap}`);
