@@ -124,4 +124,11 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE UNIQUE INDEX `audit_dedupe_key_idx` ON `audit_events` (`dedupe_key`);",
     ],
   },
+  {
+    "tag": "0011_chilly_morgan_stark",
+    "statements": [
+      "CREATE INDEX `instances_terminated_at_idx` ON `instances` (`terminated_at`);",
+      "CREATE INDEX `jobs_instance_idx` ON `jobs` (`instance_id`);",
+    ],
+  },
 ];

@@ -124,6 +124,8 @@ export const jobs = sqliteTable("jobs", {
   index("jobs_pool_queued_at_idx").on(t.poolId, t.queuedAt),
   index("jobs_repo_queued_at_idx").on(t.repoFullName, t.queuedAt),
   index("jobs_runner_name_idx").on(t.runnerName),
+  // The reaper and warm pools ask which job is (or was) on an instance.
+  index("jobs_instance_idx").on(t.instanceId),
 ]);
 
 export const jobTransitions = sqliteTable("job_transitions", {
@@ -159,6 +161,8 @@ export const instances = sqliteTable("instances", {
   index("instances_state_idx").on(t.state),
   index("instances_job_idx").on(t.jobId),
   index("instances_runner_name_idx").on(t.runnerName),
+  // Every reaper and warm-pool pass reads the live ones; the table keeps every instance ever.
+  index("instances_terminated_at_idx").on(t.terminatedAt),
 ]);
 
 export const auditEvents = sqliteTable("audit_events", {
