@@ -4,19 +4,17 @@
  * to a job, a JIT runner config per instance deposited with the edge keyed
  * by instance id, then instances and job states written in one round trip.
  */
-import { ConflictError } from "../../shared/errors.ts";
 import { type BatchToken, placementsOf, remainingPlacements } from "../../shared/launch/batch.ts";
 import { PIN_LABEL_PREFIX, pinOf, poolLabelSet } from "../../shared/labels.ts";
 import { runnerPlacementOf } from "../../shared/runner_scope.ts";
-import { cascadeTags, gantryTags } from "../../shared/tags.ts";
 import type { RunnerConfigDeposit } from "../../shared/schema/runner.ts";
 import type { Binding, JobRow, PoolRow } from "../db/store.ts";
 import type { RunnerVault } from "../edge_client/edge_client.ts";
 import type { GitHub, RunnerScope } from "../github/github_app.ts";
 import { correlationIdsOf, type Logger } from "../log.ts";
-import { renderUserData } from "../runner/user_data.ts";
 import type { LaunchStore } from "./launch_store.ts";
 import { poolSpecOf } from "./pool_spec.ts";
+import { launchRequestOf, registerRunner } from "./runner_launch.ts";
 import type { LaunchedMachine, LaunchFailure, Provider } from "./provider.ts";
 
 export interface BatchDeps {
@@ -67,7 +65,7 @@ export function runnerLabelsOf(project: string, pool: PoolRow, job: JobRow): str
 const JIT_CONCURRENCY = 16;
 
 export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchResult> {
-  const { provider, launches, log, now, runners } = deps;
+  const { provider, launches, log, now } = deps;
   const { binding, pool, token, clientToken } = batch;
   // Where a slow batch spends its time: template and token, EC2, GitHub and the edge, libSQL.
   const stamps = [performance.now()];
@@ -80,35 +78,20 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
   if (template.hash !== spec.template?.hash || template.id !== spec.template?.id) {
     await deps.launches.store.saveLaunchTemplate(pool.id, template);
   }
-  const repo = batch.jobs[0].repoFullName;
-  const batchToken = await deps.vault.batchToken({
-    batchId: clientToken,
-    issuedAt: token.issuedAt,
-    ttlSeconds: runners.bootTimeoutSeconds,
-  });
-  stamps.push(performance.now());
-  const outcome = await provider.launch({
-    pool: { ...spec, template },
+  const request = await launchRequestOf({
+    binding,
+    pool,
+    spec: { ...spec, template },
+    repo: batch.jobs[0].repoFullName,
     clientToken,
+    issuedAt: token.issuedAt,
     count: token.count,
     placements: remainingPlacements(placementsOf(pool.instanceTypes, pool.subnets), token.excluded),
-    userData: renderUserData({
-      edgeUrl: runners.edgeUrl,
-      batchToken,
-      configWaitSeconds: runners.bootTimeoutSeconds,
-    }),
-    tags: {
-      ...cascadeTags({ project: binding.project.tags, pool: pool.tags, repo: binding.repo.tags }),
-      ...gantryTags({
-        project: binding.project.name,
-        pool: pool.name,
-        repo,
-        // One fleet call tags all its instances alike: the job is named only for a batch of one.
-        job: token.count === 1 ? batch.jobs[0].id : undefined,
-      }),
-      "gantry:batch": clientToken,
-    },
-  });
+    // One fleet call tags all its instances alike: the job is named only for a batch of one.
+    jobId: token.count === 1 ? batch.jobs[0].id : undefined,
+  }, deps);
+  stamps.push(performance.now());
+  const outcome = await provider.launch(request);
 
   stamps.push(performance.now());
   // A replay may find instances a previous run already matched to jobs.
@@ -216,23 +199,15 @@ async function configureRunners(
   const worker = async () => {
     for (let job = queue.shift(); job; job = queue.shift()) {
       const labels = runnerLabelsOf(batch.binding.project.name, batch.pool, job);
-      let runnerName = job.runnerName ?? runnerNameOf(job.id, job.launchAttempts);
       const placement = runnerPlacementOf(batch.binding.project, job.repoFullName);
-      const ask = (name: string) =>
-        deps.github.generateJitConfig({
-          repoFullName: job!.repoFullName,
-          installationId: job!.installationId,
-          runnerName: name,
-          labels,
-          scope: placement.kind,
-          runnerGroupId: placement.kind === "org" ? placement.runnerGroupId : undefined,
-        });
-      const jit = await ask(runnerName).catch(async (error) => {
-        if (!(error instanceof ConflictError)) throw error;
-        // The name is taken by the run a crash interrupted; register afresh.
-        runnerName = `${runnerName}-${deps.now().toString(36)}`;
-        return await ask(runnerName);
-      });
+      const { jit, runnerName } = await registerRunner(deps.github, {
+        repoFullName: job.repoFullName,
+        installationId: job.installationId,
+        runnerName: job.runnerName ?? runnerNameOf(job.id, job.launchAttempts),
+        labels,
+        scope: placement.kind,
+        runnerGroupId: placement.kind === "org" ? placement.runnerGroupId : undefined,
+      }, deps.now);
       names.set(job.id, { name: runnerName, scope: jit.scope });
       deposits.push({
         batchId: batch.clientToken,

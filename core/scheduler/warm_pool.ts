@@ -13,7 +13,6 @@
  * sends the same client token, so a repeated tick, a second core or a crash
  * before the instance was recorded launches nothing twice.
  */
-import { ConflictError } from "../../shared/errors.ts";
 import { placementsOf } from "../../shared/launch/batch.ts";
 import {
   planWarmPool,
@@ -23,14 +22,13 @@ import {
   type WarmTarget,
 } from "../../shared/launch/warm_pool.ts";
 import { PIN_LABEL_PREFIX, poolLabelSet } from "../../shared/labels.ts";
-import { cascadeTags, gantryTags } from "../../shared/tags.ts";
 import type { Binding, PoolRow, Store } from "../db/store.ts";
 import type { RunnerVault } from "../edge_client/edge_client.ts";
 import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
-import { renderUserData } from "../runner/user_data.ts";
 import { LaunchStore } from "./launch_store.ts";
 import { poolSpecOf } from "./pool_spec.ts";
+import { launchRequestOf, registerRunner } from "./runner_launch.ts";
 import type { PoolSpec, Provider } from "./provider.ts";
 import { runEvery } from "../sleep.ts";
 
@@ -149,28 +147,19 @@ async function launchWarm(
   const launches = new LaunchStore(store);
   const issuedAt = warmSlotOf(now(), options.slotMs ?? DEFAULT_SLOT_MS);
   const clientToken = warmClientTokenOf({ poolId: pool.id, repo, seq, issuedAt });
-  const batchToken = await vault.batchToken({
-    batchId: clientToken,
-    issuedAt,
-    ttlSeconds: runners.bootTimeoutSeconds,
-  });
-  const outcome = await provider.launch({
-    pool: spec,
-    clientToken,
-    count: 1,
-    placements: placementsOf(pool.instanceTypes, pool.subnets),
-    userData: renderUserData({
-      edgeUrl: runners.edgeUrl,
-      batchToken,
-      configWaitSeconds: runners.bootTimeoutSeconds,
-    }),
-    tags: {
-      ...cascadeTags({ project: binding.project.tags, pool: pool.tags, repo: binding.repo.tags }),
-      ...gantryTags({ project: binding.project.name, pool: pool.name, repo }),
-      "gantry:batch": clientToken,
-      "gantry:warm": "true",
-    },
-  });
+  const outcome = await provider.launch(
+    await launchRequestOf({
+      binding,
+      pool,
+      spec,
+      repo,
+      clientToken,
+      issuedAt,
+      count: 1,
+      placements: placementsOf(pool.instanceTypes, pool.subnets),
+      extraTags: { "gantry:warm": "true" },
+    }, options),
+  );
   const machine = outcome.machines[0];
   if (!machine) {
     log.info("warm runner got no machine; the next tick retries", {
@@ -188,20 +177,12 @@ async function launchWarm(
     repoFullName: repo,
     extraLabels: pool.extraLabels,
   });
-  let runnerName = `gantry-warm-${machine.id}`;
-  const ask = (name: string) =>
-    github.generateJitConfig({
-      repoFullName: repo,
-      installationId: null,
-      runnerName: name,
-      labels,
-    });
-  const jit = await ask(runnerName).catch(async (error) => {
-    if (!(error instanceof ConflictError)) throw error;
-    // Registered by a run a crash interrupted before recording it: register afresh.
-    runnerName = `${runnerName}-${now().toString(36)}`;
-    return await ask(runnerName);
-  });
+  const { jit, runnerName } = await registerRunner(github, {
+    repoFullName: repo,
+    installationId: null,
+    runnerName: `gantry-warm-${machine.id}`,
+    labels,
+  }, now);
   await vault.deposit([{
     batchId: clientToken,
     instanceId: machine.id,

@@ -1,0 +1,83 @@
+/**
+ * What a job batch's launch and a warm runner's launch share: the launch
+ * request (boot script with the batch's runner token, cascaded and gantry
+ * tags) and registering a JIT runner under a name a crash may have taken.
+ */
+import { ConflictError } from "../../shared/errors.ts";
+import type { Placement } from "../../shared/launch/batch.ts";
+import { cascadeTags, gantryTags, type Tags } from "../../shared/tags.ts";
+import type { Binding, PoolRow } from "../db/store.ts";
+import type { RunnerVault } from "../edge_client/edge_client.ts";
+import type { GitHub, JitConfig, JitConfigRequest } from "../github/github_app.ts";
+import { renderUserData } from "../runner/user_data.ts";
+import type { LaunchRequest, PoolSpec } from "./provider.ts";
+
+export interface LaunchRequestInput {
+  binding: Binding;
+  pool: PoolRow;
+  /** The pool's spec with its materialised template. */
+  spec: PoolSpec;
+  repo: string;
+  clientToken: string;
+  /** When the launch's client token was issued; the runner token counts from it. */
+  issuedAt: number;
+  count: number;
+  placements: readonly Placement[];
+  /** Named on the instances only when the launch serves one job. */
+  jobId?: string;
+  extraTags?: Tags;
+}
+
+/** The provider's launch request, with a runner token for the launch's instances to fetch their configs. */
+export async function launchRequestOf(
+  input: LaunchRequestInput,
+  deps: { vault: RunnerVault; runners: { edgeUrl: string; bootTimeoutSeconds: number } },
+): Promise<LaunchRequest> {
+  const { binding, pool, clientToken } = input;
+  const { runners } = deps;
+  const batchToken = await deps.vault.batchToken({
+    batchId: clientToken,
+    issuedAt: input.issuedAt,
+    ttlSeconds: runners.bootTimeoutSeconds,
+  });
+  return {
+    pool: input.spec,
+    clientToken,
+    count: input.count,
+    placements: input.placements,
+    userData: renderUserData({
+      edgeUrl: runners.edgeUrl,
+      batchToken,
+      configWaitSeconds: runners.bootTimeoutSeconds,
+    }),
+    tags: {
+      ...cascadeTags({ project: binding.project.tags, pool: pool.tags, repo: binding.repo.tags }),
+      ...gantryTags({
+        project: binding.project.name,
+        pool: pool.name,
+        repo: input.repo,
+        job: input.jobId,
+      }),
+      "gantry:batch": clientToken,
+      ...input.extraTags,
+    },
+  };
+}
+
+/**
+ * A JIT config for `request.runnerName`; if GitHub says the name is taken (by
+ * the run a crash interrupted before recording it), under a fresh one.
+ */
+export async function registerRunner(
+  github: Pick<GitHub, "generateJitConfig">,
+  request: JitConfigRequest,
+  now: () => number,
+): Promise<{ jit: JitConfig; runnerName: string }> {
+  try {
+    return { jit: await github.generateJitConfig(request), runnerName: request.runnerName };
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    const runnerName = `${request.runnerName}-${now().toString(36)}`;
+    return { jit: await github.generateJitConfig({ ...request, runnerName }), runnerName };
+  }
+}
