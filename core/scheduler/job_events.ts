@@ -13,26 +13,17 @@ import type {
   RunnerEventMessage,
   WorkflowJobMessage,
 } from "../../shared/schema/edge_core.ts";
-import type { RunnerVault } from "../edge_client/edge_client.ts";
 import { GroupCommit } from "../db/group_commit.ts";
 import type { NewJobRow, Store } from "../db/store.ts";
-import type { GitHub } from "../github/github_app.ts";
-import type { Logger } from "../log.ts";
+import type { BatchDeps } from "./launch_batch.ts";
 import { Launcher, type LauncherOptions } from "./launcher.ts";
-import type { Provider } from "./provider.ts";
 import { markInterrupted, retryInterrupted } from "./spot_interruption.ts";
 
-export interface JobEventDeps {
+/** The launcher's dependencies (provider, GitHub, vault, edge URL and boot timeout, …) and more. */
+export interface JobEventDeps extends Omit<BatchDeps, "launches"> {
   /** Re-runs after spot interruptions per job line (scheduler.spot_retries); default 2. */
   spotRetries?: number;
   store: Store;
-  provider: Provider;
-  github: GitHub;
-  vault: RunnerVault;
-  log: Logger;
-  now: () => number;
-  /** The edge URL instances call back to, and how long they may take to boot. */
-  runners: { edgeUrl: string; bootTimeoutSeconds: number };
   /** Batching, backoff and sweeping of the launcher. */
   launch: Pick<
     LauncherOptions,
