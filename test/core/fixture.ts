@@ -4,10 +4,7 @@
  * GitHub fake through the real GitHub App client. The vault only records
  * deposits (the edge is tested elsewhere).
  */
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { PricingClient } from "@aws-sdk/client-pricing";
-import { Ec2Provider } from "../../core/aws/ec2_provider.ts";
-import { PriceQuoter } from "../../core/aws/pricing.ts";
+import { ec2ProviderFor } from "../support/ec2_provider.ts";
 import { openDatabase } from "../../core/db/database.ts";
 import { migrate } from "../../core/db/migrate.ts";
 import { seedProjects } from "../../core/db/seed.ts";
@@ -61,18 +58,8 @@ export async function startCoreFixture(options: { spot?: boolean } = {}) {
   await seedProjects(db, project({ spot: options.spot ?? false }), Date.now());
   const lines: string[] = [];
   const log = createLogger({ level: "debug", format: "json" }, (line) => lines.push(line));
-  const common = {
-    region: "us-east-1",
-    endpoint: ec2Emulator.url,
-    credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" },
-    maxAttempts: 1,
-  };
-  const ec2 = new EC2Client(common);
-  const pricing = new PricingClient(common);
-  const provider = new Ec2Provider({
-    ec2,
-    prices: new PriceQuoter({ region: "us-east-1", ec2, pricing, log }),
-  });
+  const aws = ec2ProviderFor(ec2Emulator, log);
+  const provider = aws.provider;
   const app = new GitHubApp({
     appId: github.appId,
     privateKey: github.privateKeyPem,
@@ -120,8 +107,7 @@ export async function startCoreFixture(options: { spot?: boolean } = {}) {
     async close() {
       await events.launcher.drain();
       client.close();
-      ec2.destroy();
-      pricing.destroy();
+      aws.destroy();
       await Promise.all([ec2Emulator.close(), github.close(), libsql.close()]);
     },
   };

@@ -3,10 +3,7 @@
  * HTTP (the unmodified SDK), for tests of the scheduler and reaper without
  * the edge.
  */
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { PricingClient } from "@aws-sdk/client-pricing";
-import { Ec2Provider } from "../../core/aws/ec2_provider.ts";
-import { PriceQuoter } from "../../core/aws/pricing.ts";
+import { ec2ProviderFor } from "./ec2_provider.ts";
 import { openDatabase } from "../../core/db/database.ts";
 import { migrate } from "../../core/db/migrate.ts";
 import { Store } from "../../core/db/store.ts";
@@ -20,18 +17,8 @@ export async function startCoreStack() {
   await migrate(client);
   const lines: string[] = [];
   const log = createLogger({ level: "debug", format: "json" }, (line) => lines.push(line));
-  const common = {
-    region: "us-east-1",
-    endpoint: ec2Emulator.url,
-    credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" },
-    maxAttempts: 1,
-  };
-  const ec2 = new EC2Client(common);
-  const pricing = new PricingClient(common);
-  const provider = new Ec2Provider({
-    ec2,
-    prices: new PriceQuoter({ region: "us-east-1", ec2, pricing, log }),
-  });
+  const aws = ec2ProviderFor(ec2Emulator, log);
+  const provider = aws.provider;
   return {
     ec2Emulator,
     store: new Store(client, db),
@@ -41,8 +28,7 @@ export async function startCoreStack() {
     lines,
     async close() {
       client.close();
-      ec2.destroy();
-      pricing.destroy();
+      aws.destroy();
       await ec2Emulator.close();
     },
   };

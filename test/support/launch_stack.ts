@@ -4,10 +4,7 @@
  * strategy, so throttling is retried by the SDK), the GitHub fake through
  * the real GitHub App client, and the edge in workerd as the runner vault.
  */
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { PricingClient } from "@aws-sdk/client-pricing";
-import { Ec2Provider } from "../../core/aws/ec2_provider.ts";
-import { PriceQuoter } from "../../core/aws/pricing.ts";
+import { ec2ProviderFor } from "./ec2_provider.ts";
 import { openDatabase } from "../../core/db/database.ts";
 import { migrate } from "../../core/db/migrate.ts";
 import { seedProjects } from "../../core/db/seed.ts";
@@ -53,18 +50,8 @@ export async function startLaunchStack(options: { projects: unknown[]; maxAttemp
   await seedProjects(db, projectsOf(options.projects), Date.now());
   const lines: string[] = [];
   const log = createLogger({ level: "debug", format: "json" }, (line) => lines.push(line));
-  const common = {
-    region: "us-east-1",
-    endpoint: ec2Emulator.url,
-    credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" },
-    maxAttempts: options.maxAttempts ?? 3,
-  };
-  const ec2 = new EC2Client(common);
-  const pricing = new PricingClient(common);
-  const provider = new Ec2Provider({
-    ec2,
-    prices: new PriceQuoter({ region: "us-east-1", ec2, pricing, log }),
-  });
+  const aws = ec2ProviderFor(ec2Emulator, log, { maxAttempts: options.maxAttempts ?? 3 });
+  const provider = aws.provider;
   const app = new GitHubApp({
     appId: github.appId,
     privateKey: github.privateKeyPem,
@@ -133,8 +120,7 @@ export async function startLaunchStack(options: { projects: unknown[]; maxAttemp
       stop.abort();
       await running;
       client.close();
-      ec2.destroy();
-      pricing.destroy();
+      aws.destroy();
       await edge.stop();
       await Promise.all([ec2Emulator.close(), github.close(), libsql.close()]);
     },
