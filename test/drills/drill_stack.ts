@@ -8,9 +8,10 @@
 import assert from "node:assert/strict";
 import { type Client, createClient } from "@libsql/client";
 import { stringify as toYaml } from "yaml";
-import { coreKeyPair, type Edge, startEdge } from "../support/edge.ts";
+import { coreConfigOf, startCoreWorld } from "../support/core_world.ts";
+import type { Edge } from "../support/edge.ts";
 import { type Ec2Emulator, startEc2Emulator } from "../support/ec2/emulator.ts";
-import { type GithubFake, startGithubFake } from "../support/github/fake.ts";
+import type { GithubFake } from "../support/github/fake.ts";
 import { type LibsqlServer, startLibsqlServer } from "../support/libsql/server.ts";
 import { type ChildProcess, spawn } from "../support/process.ts";
 import { postWebhook, workflowJobPayload } from "../support/webhooks.ts";
@@ -53,20 +54,13 @@ export async function startDrillStack(
   let libsql = await startLibsqlServer({ path: dbPath, authToken });
   const port = libsql.port;
   const ec2 = await startEc2Emulator();
-  const github = await startGithubFake({
-    appId: 4242,
-    installations: [{ id: 1, account: "octocat", repos: ["hello-world"] }],
+  const world = await startCoreWorld({
+    dir,
+    libsql: { url: libsql.url, authToken },
+    webhookSecret: WEBHOOK_SECRET,
+    sessionSecret: SESSION_SECRET,
   });
-  const keys = await coreKeyPair();
-  const edge = await startEdge({
-    GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    CORE_PUBLIC_KEYS: keys.jwks,
-    SESSION_SECRET,
-    LIBSQL_URL: libsql.url,
-    ...(authToken ? { LIBSQL_AUTH_TOKEN: authToken } : {}),
-  });
-  await Deno.writeTextFile(`${dir}/core.pem`, keys.privateKeyPem);
-  await Deno.writeTextFile(`${dir}/github.pem`, github.privateKeyPem);
+  const { github, edge } = world;
   if (options.secrets?.awsSecret) {
     await Deno.writeTextFile(`${dir}/aws.secret`, options.secrets.awsSecret);
   }
@@ -84,30 +78,22 @@ export async function startDrillStack(
     dir,
     db,
     async startCore(name, extra = {}) {
+      const common = coreConfigOf(world, { coreId: name, ec2Url: ec2.url, leaseWaitSeconds: 1 });
+      // The secret key from a file, as an operator would keep it out of the YAML.
+      const awsFromFile = ({ secret_access_key: _, ...aws }: typeof common.aws) => ({
+        ...aws,
+        secret_access_key_file: `${dir}/aws.secret`,
+      });
       const config = {
-        edge: {
-          url: edge.url,
-          core_id: name,
-          private_key_file: `${dir}/core.pem`,
-          lease_wait_seconds: 1,
-          lease_batch: 20,
-          lease_seconds: 5,
-        },
+        edge: { ...common.edge, lease_batch: 20, lease_seconds: 5 },
         database: {
           url: libsql.url,
           buffer_path: `${name}-buffer.db`,
           retry_interval_ms: 200,
           ...(authToken ? { auth_token_file: `${dir}/db.token` } : {}),
         },
-        aws: {
-          region: "us-east-1",
-          endpoint: ec2.url,
-          access_key_id: "AKIDTEST",
-          ...(options.secrets?.awsSecret
-            ? { secret_access_key_file: `${dir}/aws.secret` }
-            : { secret_access_key: "test" }),
-        },
-        github: { app_id: 4242, private_key_file: `${dir}/github.pem`, api_url: github.url },
+        aws: options.secrets?.awsSecret ? awsFromFile(common.aws) : common.aws,
+        github: common.github,
         scheduler: { reap_interval_seconds: 2 },
         log: { level: "debug", format: "json" },
         projects: [{
@@ -158,8 +144,8 @@ export async function startDrillStack(
         }
       }
       db.close();
-      await edge.stop();
-      await Promise.all([ec2.close(), github.close(), libsql.close()]);
+      await world.close();
+      await Promise.all([ec2.close(), libsql.close()]);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };

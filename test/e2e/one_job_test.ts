@@ -10,9 +10,10 @@ import assert from "node:assert/strict";
 import { stringify as toYaml } from "yaml";
 import type { JobView } from "../../shared/schema/api.ts";
 import { bundleCore } from "../support/bundle.ts";
-import { coreKeyPair, type Edge, startEdge } from "../support/edge.ts";
+import { coreConfigOf, startCoreWorld } from "../support/core_world.ts";
+import type { Edge } from "../support/edge.ts";
 import { type Ec2Emulator, startEc2Emulator } from "../support/ec2/emulator.ts";
-import { type GithubFake, startGithubFake } from "../support/github/fake.ts";
+import type { GithubFake } from "../support/github/fake.ts";
 import { startLibsqlServer } from "../support/libsql/server.ts";
 import { operatorToken } from "../support/operator.ts";
 import { spawn } from "../support/process.ts";
@@ -35,38 +36,20 @@ interface Stack {
 async function startStack(): Promise<Stack> {
   const libsql = await startLibsqlServer({});
   const ec2 = await startEc2Emulator();
-  const github = await startGithubFake({
-    appId: 4242,
-    installations: [{ id: 1, account: "octocat", repos: ["hello-world"] }],
-  });
-  const keys = await coreKeyPair();
-  const edge = await startEdge({
-    GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    CORE_PUBLIC_KEYS: keys.jwks,
-    SESSION_SECRET,
-    LIBSQL_URL: libsql.url,
-  });
   const dir = await Deno.makeTempDir({ prefix: "gantry-e2e-" });
-  await Deno.writeTextFile(`${dir}/core.pem`, keys.privateKeyPem);
-  await Deno.writeTextFile(`${dir}/github.pem`, github.privateKeyPem);
+  const world = await startCoreWorld({
+    dir,
+    libsql,
+    webhookSecret: WEBHOOK_SECRET,
+    sessionSecret: SESSION_SECRET,
+  });
+  const { edge, github } = world;
   const configPath = `${dir}/gantry.yaml`;
   await Deno.writeTextFile(
     configPath,
     toYaml({
-      edge: {
-        url: edge.url,
-        core_id: "core-e2e",
-        private_key_file: `${dir}/core.pem`,
-        lease_wait_seconds: 2,
-      },
+      ...coreConfigOf(world, { coreId: "core-e2e", ec2Url: ec2.url, leaseWaitSeconds: 2 }),
       database: { url: libsql.url },
-      aws: {
-        region: "us-east-1",
-        endpoint: ec2.url,
-        access_key_id: "AKIDTEST",
-        secret_access_key: "test",
-      },
-      github: { app_id: 4242, private_key_file: `${dir}/github.pem`, api_url: github.url },
       log: { level: "debug", format: "json" },
       projects: [{
         name: "my-app",
@@ -100,8 +83,8 @@ async function startStack(): Promise<Stack> {
     github,
     configPath,
     async close() {
-      await edge.stop();
-      await Promise.all([ec2.close(), github.close(), libsql.close()]);
+      await world.close();
+      await Promise.all([ec2.close(), libsql.close()]);
     },
   };
 }

@@ -6,8 +6,9 @@
 import { stringify as toYaml } from "yaml";
 import { openDatabase } from "../../core/db/database.ts";
 import { type Ec2Emulator, startEc2Emulator } from "./ec2/emulator.ts";
-import { coreKeyPair, type Edge, startEdge } from "./edge.ts";
-import { type GithubFake, startGithubFake } from "./github/fake.ts";
+import { coreConfigOf, startCoreWorld } from "./core_world.ts";
+import type { Edge } from "./edge.ts";
+import type { GithubFake } from "./github/fake.ts";
 import { type LibsqlServer, startLibsqlServer } from "./libsql/server.ts";
 import { type ChildProcess, spawn } from "./process.ts";
 import { postWebhook, workflowJobPayload } from "./webhooks.ts";
@@ -40,45 +41,27 @@ export async function startCoreProcessStack(options: {
 }): Promise<CoreProcessStack> {
   const libsql = await startLibsqlServer({});
   const ec2 = await startEc2Emulator();
-  const github = await startGithubFake({
-    appId: 4242,
-    installations: [{ id: 1, account: "octocat", repos: ["hello-world"] }],
-  });
-  const keys = await coreKeyPair();
-  const edge = await startEdge({
-    GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    CORE_PUBLIC_KEYS: keys.jwks,
-    SESSION_SECRET: "stack-session-secret-0123456789abcdef",
-    LIBSQL_URL: libsql.url,
-  });
   const dir = await Deno.makeTempDir({ prefix: "gantry-stack-" });
-  await Deno.writeTextFile(`${dir}/core.pem`, keys.privateKeyPem);
-  await Deno.writeTextFile(`${dir}/github.pem`, github.privateKeyPem);
+  const world = await startCoreWorld({
+    dir,
+    libsql,
+    webhookSecret: WEBHOOK_SECRET,
+    sessionSecret: "stack-session-secret-0123456789abcdef",
+  });
+  const { github, edge } = world;
+  const common = coreConfigOf(world, {
+    coreId: "core-stack",
+    ec2Url: ec2.url,
+    leaseWaitSeconds: 1,
+  });
   const configPath = `${dir}/gantry.yaml`;
   await Deno.writeTextFile(
     configPath,
     toYaml({
-      edge: {
-        url: edge.url,
-        core_id: "core-stack",
-        private_key_file: `${dir}/core.pem`,
-        lease_wait_seconds: 1,
-        ...options.edge,
-      },
+      edge: { ...common.edge, ...options.edge },
       database: { url: libsql.url, buffer_path: `${dir}/buffer.db` },
-      aws: {
-        region: "us-east-1",
-        endpoint: ec2.url,
-        access_key_id: "AKIDTEST",
-        secret_access_key: "test",
-        ...options.aws,
-      },
-      github: {
-        app_id: 4242,
-        private_key_file: `${dir}/github.pem`,
-        api_url: github.url,
-        writes_per_second: 500,
-      },
+      aws: { ...common.aws, ...options.aws },
+      github: { ...common.github, writes_per_second: 500 },
       scheduler: options.scheduler ?? {},
       log: { level: options.logLevel ?? "info", format: "json" },
       projects: [{ name: "my-app", repos: [{ full_name: REPO }], pools: options.pools }],
@@ -133,8 +116,8 @@ export async function startCoreProcessStack(options: {
     async close() {
       await core?.stop();
       client.close();
-      await edge.stop();
-      await Promise.all([ec2.close(), github.close(), libsql.close()]);
+      await world.close();
+      await Promise.all([ec2.close(), libsql.close()]);
     },
   };
 }
