@@ -14,6 +14,7 @@ import { seedProjects } from "./db/seed.ts";
 import { Store } from "./db/store.ts";
 import { EdgeClient } from "./edge_client/edge_client.ts";
 import { GitHubApp } from "./github/github_app.ts";
+import { writeCoreKey } from "./keygen.ts";
 import { createLogger, logSink } from "./log.ts";
 import { JobEvents } from "./scheduler/job_events.ts";
 import { runLeaseLoop } from "./scheduler/lease_loop.ts";
@@ -28,6 +29,9 @@ Usage:
   gantry-core --config gantry.yaml          run the core
   gantry-core --config gantry.yaml --check-config
                                             validate the config and exit
+  gantry-core keygen --out core.pem [--kid core-1]
+                                            make the core's Ed25519 key (file mode 0600)
+                                            and print the edge's CORE_PUBLIC_KEYS value
   gantry-core --version | --help
 
 Every config key can be overridden by a GANTRY_* environment variable
@@ -193,7 +197,29 @@ async function run(config: ResolvedConfig): Promise<void> {
   log.info("gantry-core stopped", buffered > 0 ? { bufferedWrites: buffered } : {});
 }
 
+async function keygen(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { out: { type: "string", short: "o" }, kid: { type: "string" } },
+  });
+  if (!values.out) {
+    console.error(
+      "gantry-core keygen: --out <file> is required (the private key is written there)",
+    );
+    return 2;
+  }
+  try {
+    console.log(await writeCoreKey(values.out, values.kid ?? "core-1"));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    console.error(`gantry-core keygen: ${values.out} exists; it is never overwritten`);
+    return 2;
+  }
+  return 0;
+}
+
 async function main(args: string[]): Promise<number> {
+  if (args[0] === "keygen") return await keygen(args.slice(1));
   const { values } = parseArgs({
     args,
     options: {
