@@ -50,9 +50,14 @@ chgrp gantry /etc/gantry/gantry.yaml
 `;
 
 /** A systemd drop-in: the AWS-specific part of the unit (deploy/gantry-core.service stays generic). */
-export const UNIT_DROP_IN = `[Service]
+export const UNIT_DROP_IN = `[Unit]
+# Until the secret and the edge are in place the core cannot start; keep trying, never give up.
+StartLimitIntervalSec=0
+
+[Service]
 Environment=GANTRY_AWS_REGION=\${AWS::Region}
 ExecStartPre=+/usr/local/libexec/gantry-fetch-config
+RestartSec=10
 `;
 
 /**

@@ -152,6 +152,8 @@ Deno.test("the boot script installs the unit verbatim, checks the binary and par
   assert.match(script, /sha256sum --check --strict/);
   assert.match(script, /ExecStartPre=\+\/usr\/local\/libexec\/gantry-fetch-config/);
   assert.match(script, /systemctl enable gantry-core/);
+  // A core that cannot start yet (no secret, no edge) keeps retrying instead of giving up.
+  assert.match(script, /\[Unit\]\n(#.*\n)?StartLimitIntervalSec=0\n/);
   // Every placeholder is a stack parameter, a pseudo parameter or an explicit variable.
   const used = [...new Set([...script.matchAll(/\$\{([^}!]+)\}/g)].map((m) => m[1]))].sort();
   assert.deepEqual(used, [...BOOT_PLACEHOLDERS].sort());
