@@ -38,7 +38,8 @@ export async function isUiStale(root = ROOT): Promise<boolean> {
 
 if (import.meta.main) {
   if (await isUiStale()) {
-    await buildUi({ minify: true });
+    const build = await buildUi({ minify: true });
+    console.log(`ui: built dist/ui (${build.script})`);
   } else {
     console.log("ui: dist/ui is up to date");
   }

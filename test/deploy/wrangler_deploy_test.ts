@@ -39,6 +39,7 @@ Deno.test("wrangler deploy --dry-run succeeds on a fresh clone and ships the con
     const output = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
     assert.equal(code, 0, output);
     assert.match(output, /\[custom build\] Running: /);
+    assert.match(output, /ui: built dist\/ui \(assets\/main-[A-Z0-9]+\.js\)/);
     assert.match(output, /Read \d+ files from the assets directory/);
     assert.match(output, /--dry-run: exiting now\./);
     const index = await Deno.readTextFile(`${dir}/dist/ui/index.html`);
