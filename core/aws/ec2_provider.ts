@@ -217,7 +217,15 @@ export class Ec2Provider implements Provider {
         "CreateLaunchTemplate",
         () =>
           this.options.ec2.send(
-            new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: data }),
+            new CreateLaunchTemplateCommand({
+              LaunchTemplateName: name,
+              LaunchTemplateData: data,
+              // IAM scopes the template's later changes (version deletes) by this resource tag.
+              TagSpecifications: [{
+                ResourceType: "launch-template",
+                Tags: toTagList({ "gantry:managed": "true" }),
+              }],
+            }),
           ),
       );
       return { id: LaunchTemplate?.LaunchTemplateId ?? "", version: 1, hash };

@@ -174,6 +174,8 @@ export class FleetLauncher {
         },
         ...strategies(request),
         TagSpecifications: [
+          // The fleet itself is a resource too: IAM's gantry:managed request-tag condition covers it.
+          { ResourceType: "fleet", Tags: tagList({ "gantry:managed": "true" }) },
           { ResourceType: "instance", Tags: tags },
           { ResourceType: "volume", Tags: tags },
         ],
