@@ -93,6 +93,7 @@ Deno.test("a pool's launch template follows its spec, keeps its id, and comes ba
     const provider = new Ec2Provider({
       ec2,
       prices: new PriceQuoter({ region: "us-east-1", ec2, pricing, log }),
+      log,
     });
     const pool = poolOf(provider);
     let id = "";
