@@ -38,6 +38,10 @@ export interface FaultControl {
    * (RunInstances whole, a fleet in `Errors[]`): for codes Gantry does not know.
    */
   launchError(fault: CapacityShortage & { code: string; message?: string }): void;
+  /** Every call of `action` fails with this code for `ms` (e.g. UnauthorizedOperation on DeleteLaunchTemplateVersions). */
+  failAction(
+    fault: { action: string; code: string; message?: string; status?: number; ms: number },
+  ): void;
   /** The subnet has `total` usable addresses (default {@link DEFAULT_SUBNET_ADDRESSES}); live instances use one each. */
   subnetAddresses(subnetId: string, total: number): void;
   /** Matching types are `Unsupported` in matching zones for `ms`. */
@@ -73,6 +77,7 @@ export class Faults implements FaultControl {
   #stall = { ms: 0, until: 0 };
   #bucket?: TokenBucket & { tokens: number; refilledAt: number };
   #subnetAddresses = new Map<string, number>();
+  #failing: { action: string; error: Ec2ApiError; until: number }[] = [];
   #instances: InstanceStore;
   #now: () => number;
 
@@ -106,6 +111,17 @@ export class Faults implements FaultControl {
       until: this.#now() + ms,
       instanceTypes,
       azs,
+    });
+  }
+
+  failAction(
+    fault: { action: string; code: string; message?: string; status?: number; ms: number },
+  ): void {
+    const message = fault.message ?? `Injected ${fault.code} for ${fault.action}.`;
+    this.#failing.push({
+      action: fault.action,
+      error: new Ec2ApiError(fault.code, message, fault.status ?? 400),
+      until: this.#now() + fault.ms,
     });
   }
 
@@ -153,10 +169,16 @@ export class Faults implements FaultControl {
     this.#bucket = undefined;
     this.#stall = { ms: 0, until: 0 };
     this.#subnetAddresses.clear();
+    this.#failing = [];
   }
 
-  /** Throws RequestLimitExceeded when the account is throttled or a launch finds the bucket empty. */
+  /**
+   * Throws an injected failure of this action, or RequestLimitExceeded when
+   * the account is throttled or a launch finds the bucket empty.
+   */
   admit(action: string, now: number): void {
+    const failing = this.#failing.find((fault) => fault.action === action && fault.until > now);
+    if (failing) throw failing.error;
     if (now < this.#throttledUntil || (LAUNCH_ACTIONS.has(action) && !this.#takeToken(now))) {
       throw new Ec2ApiError("RequestLimitExceeded", "Request limit exceeded.", 503);
     }
