@@ -78,6 +78,7 @@ async function run(config: ResolvedConfig): Promise<void> {
   const provider = new Ec2Provider({
     ec2,
     prices: new PriceQuoter({ region: config.aws.region, ec2, pricing, log }),
+    log,
   });
   const github = new GitHubApp({
     appId: Number(config.github.app_id),

@@ -17,6 +17,10 @@ export const RESERVED_TAG_PREFIX = "gantry:";
 
 /** At most this many operator tags per layer; EC2 allows 50 per resource, Gantry's own included. */
 export const MAX_OPERATOR_TAGS = 40;
+/** EC2's limit of user tags per resource (EC2 user guide, "Tag restrictions"). */
+export const MAX_TAGS_PER_RESOURCE = 50;
+/** The most tags Gantry adds itself: gantry:managed, :project, :pool, :repo, :job. */
+export const MAX_GANTRY_TAGS = 5;
 /** EC2 tag key length limit, in Unicode characters. */
 export const MAX_TAG_KEY_LENGTH = 128;
 /** EC2 tag value length limit, in Unicode characters. */
@@ -101,4 +105,59 @@ export function gantryTags(
   if (ids.repo !== undefined) tags["gantry:repo"] = ids.repo;
   if (ids.job !== undefined) tags["gantry:job"] = String(ids.job);
   return tags;
+}
+
+/** A named tag layer: the project, a pool or a repository, as an operator knows it. */
+export interface NamedTags {
+  name: string;
+  tags: Tags;
+}
+
+/**
+ * Why the merged tags of a project, one of its pools and (optionally) one of
+ * its repositories, plus Gantry's own, would give an instance more than EC2's
+ * 50 per resource; null when they fit. Keys are case-sensitive in EC2, so
+ * `Team` and `team` are two tags, and a key set on two layers is one.
+ */
+export function mergedTagOverflow(
+  layers: { project: NamedTags; pool: NamedTags; repo?: NamedTags },
+): string | null {
+  const merged = cascadeTags({
+    project: layers.project.tags,
+    pool: layers.pool.tags,
+    repo: layers.repo?.tags,
+  });
+  const total = Object.keys(merged).length + MAX_GANTRY_TAGS;
+  if (total <= MAX_TAGS_PER_RESOURCE) return null;
+  const parts = [
+    `project "${layers.project.name}" (${Object.keys(layers.project.tags).length})`,
+    `pool "${layers.pool.name}" (${Object.keys(layers.pool.tags).length})`,
+    ...(layers.repo
+      ? [`repo "${layers.repo.name}" (${Object.keys(layers.repo.tags).length})`]
+      : []),
+  ];
+  return `${parts.join(", ")} merge to ${
+    total - MAX_GANTRY_TAGS
+  } distinct tags; with Gantry's own ${MAX_GANTRY_TAGS} an instance would carry ${total}, ` +
+    `over EC2's ${MAX_TAGS_PER_RESOURCE} per resource: remove ${
+      total - MAX_TAGS_PER_RESOURCE
+    } of them`;
+}
+
+/**
+ * The first overflow among every pool of a project, each with no repo tags
+ * (an org-scoped project's unbound repos) and with each bound repo's.
+ */
+export function projectTagOverflow(
+  project: NamedTags,
+  pools: readonly NamedTags[],
+  repos: readonly NamedTags[],
+): string | null {
+  for (const pool of pools) {
+    for (const repo of [undefined, ...repos]) {
+      const problem = mergedTagOverflow({ project, pool, repo });
+      if (problem) return problem;
+    }
+  }
+  return null;
 }

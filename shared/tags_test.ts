@@ -3,7 +3,9 @@ import { InvalidError } from "./errors.ts";
 import {
   cascadeTags,
   gantryTags,
+  mergedTagOverflow,
   operatorTagProblems,
+  projectTagOverflow,
   RESERVED_TAG_PREFIX,
   type Tags,
   validateOperatorTags,
@@ -112,4 +114,86 @@ Deno.test("gantryTags names the project, pool, repo and job, and marks the insta
     "gantry:pool": "q",
   });
   assert.equal(gantryTags({ project: "p", pool: "q", job: "j-1" })["gantry:job"], "j-1");
+});
+
+const tagsOf = (prefix: string, n: number): Tags =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, "v"]));
+
+interface MergedCase {
+  name: string;
+  project: Tags;
+  pool: Tags;
+  repo?: Tags;
+  want: string | null;
+}
+
+const MERGED: MergedCase[] = [
+  {
+    name: "45 distinct plus Gantry's 5 is exactly 50",
+    project: tagsOf("p", 20),
+    pool: tagsOf("q", 15),
+    repo: tagsOf("r", 10),
+    want: null,
+  },
+  {
+    name: "46 distinct plus Gantry's 5 is over",
+    project: tagsOf("p", 20),
+    pool: tagsOf("q", 15),
+    repo: tagsOf("r", 11),
+    want:
+      'project "my-app" (20), pool "large" (15), repo "acme/web" (11) merge to 46 distinct tags; ' +
+      "with Gantry's own 5 an instance would carry 51, over EC2's 50 per resource: remove 1 of them",
+  },
+  {
+    name: "a key on two layers counts once",
+    project: { ...tagsOf("p", 30), shared: "a" },
+    pool: { ...tagsOf("p", 14), shared: "b" },
+    want: null,
+  },
+  {
+    name: "keys differing in case are two tags",
+    project: { ...tagsOf("p", 40), Team: "a" },
+    pool: { team: "b", ...tagsOf("q", 4) },
+    want: 'project "my-app" (41), pool "large" (5) merge to 46 distinct tags; ' +
+      "with Gantry's own 5 an instance would carry 51, over EC2's 50 per resource: remove 1 of them",
+  },
+  {
+    name: "40 + 40 of the same keys fit",
+    project: tagsOf("k", 40),
+    pool: tagsOf("k", 40),
+    want: null,
+  },
+];
+
+for (const c of MERGED) {
+  Deno.test(`merged tags: ${c.name}`, () => {
+    assert.equal(
+      mergedTagOverflow({
+        project: { name: "my-app", tags: c.project },
+        pool: { name: "large", tags: c.pool },
+        repo: c.repo && { name: "acme/web", tags: c.repo },
+      }),
+      c.want,
+    );
+  });
+}
+
+Deno.test("a project's overflow is found on any pool × (no repo | each repo)", () => {
+  const project = { name: "my-app", tags: tagsOf("p", 30) };
+  const pools = [{ name: "small", tags: {} }, { name: "large", tags: tagsOf("q", 10) }];
+  assert.equal(projectTagOverflow(project, pools, [{ name: "a/b", tags: tagsOf("r", 5) }]), null);
+  assert.match(
+    projectTagOverflow(project, pools, [
+      { name: "a/b", tags: tagsOf("r", 5) },
+      { name: "a/c", tags: tagsOf("r", 6) },
+    ]) ?? "",
+    /^project "my-app" \(30\), pool "large" \(10\), repo "a\/c" \(6\) merge to 46/,
+  );
+  assert.match(
+    projectTagOverflow({ name: "my-app", tags: tagsOf("p", 40) }, [{
+      name: "x",
+      tags: tagsOf("q", 6),
+    }], []) ?? "",
+    /^project "my-app" \(40\), pool "x" \(6\) merge to 46/,
+  );
 });

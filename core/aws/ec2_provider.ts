@@ -13,31 +13,17 @@ import {
   type Tag,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { GantryError, InvalidError, UpstreamError } from "../../shared/errors.ts";
+import { InvalidError, UpstreamError } from "../../shared/errors.ts";
 import type { Tags } from "../../shared/tags.ts";
+import type { Logger } from "../log.ts";
 import type { LaunchOutcome, LaunchRequest, PoolSpec, Provider } from "../scheduler/provider.ts";
 import type { MachineState } from "../scheduler/reap_plan.ts";
+import { providerErrorOfEc2 } from "./ec2_errors.ts";
 import { FleetLauncher } from "./fleet_launch.ts";
 import { describeInstanceStates } from "./instance_states.ts";
 import type { PriceQuoter } from "./pricing.ts";
-
-/** EC2 errors that no retry fixes: the pool's config or IAM is wrong. */
-const PERMANENT_ERRORS = new Set([
-  "InvalidAMIID.Malformed",
-  "InvalidAMIID.NotFound",
-  "InvalidGroup.NotFound",
-  "InvalidSubnetID.NotFound",
-  "InvalidParameterValue",
-  "UnauthorizedOperation",
-  "InvalidLaunchTemplateId.Malformed",
-]);
-
-/** A launch failed because the pool or account is misconfigured: fail the job, do not retry. */
-export class PermanentLaunchError extends GantryError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("launch_permanent", message, options);
-  }
-}
+import { SubnetDirectory } from "./subnets.ts";
+import { TemplateVersions } from "./template_versions.ts";
 
 function toTagList(tags: Tags): Tag[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
@@ -83,8 +69,29 @@ export function launchTemplateData(pool: PoolSpec): RequestLaunchTemplateData {
   };
 }
 
+export interface Ec2ProviderOptions {
+  ec2: EC2Client;
+  prices: PriceQuoter;
+  log: Logger;
+  /** Dates template versions for the sweep and ages the subnet cache; `Date.now` by default. */
+  now?: () => number;
+}
+
 export class Ec2Provider implements Provider {
-  constructor(readonly options: { ec2: EC2Client; prices: PriceQuoter }) {}
+  /** Per-batch template versions: deleted after each call, swept hourly; counters for operators. */
+  readonly versions: TemplateVersions;
+  readonly #fleets: FleetLauncher;
+
+  constructor(readonly options: Ec2ProviderOptions) {
+    const { ec2, log } = options;
+    const now = options.now ?? Date.now;
+    this.versions = new TemplateVersions({ ec2, log, now });
+    this.#fleets = new FleetLauncher({
+      ec2,
+      subnets: new SubnetDirectory({ ec2, now }),
+      versions: this.versions,
+    });
+  }
 
   async ensureTemplate(pool: PoolSpec): Promise<{ id: string; version: number; hash: string }> {
     const data = launchTemplateData(pool);
@@ -92,6 +99,7 @@ export class Ec2Provider implements Provider {
     const known = pool.template && await this.#templateExists(pool.template.id)
       ? pool.template
       : await this.#findOrCreate(pool, data, hash);
+    await this.versions.sweepIfDue(known.id);
     if (known.hash === hash) return known;
     const { LaunchTemplateVersion } = await this.#send(
       "CreateLaunchTemplateVersion",
@@ -127,7 +135,7 @@ export class Ec2Provider implements Provider {
       throw new InvalidError(`pool ${pool.project}/${pool.name} has no launch template`);
     }
     const action = pool.spawn === "run_instances" ? "RunInstances" : "CreateFleet";
-    return await this.#send(action, () => new FleetLauncher(this.options.ec2).launch(request));
+    return await this.#send(action, () => this.#fleets.launch(request));
   }
 
   async terminate(ids: readonly string[]): Promise<void> {
@@ -253,15 +261,19 @@ export class Ec2Provider implements Provider {
     }
   }
 
-  /** Sends a command, translating AWS errors into Gantry's. */
+  /**
+   * Sends a command, translating EC2's answer into the provider contract's
+   * typed errors (ec2_errors.ts); an error EC2 never answered stays an
+   * UpstreamError whose outcome is unknown.
+   */
   async #send<T>(action: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (cause) {
+      const typed = providerErrorOfEc2(action, cause);
+      if (typed) throw typed;
       const name = (cause as { name?: string }).name ?? "Error";
-      const message = `EC2 ${action}: ${name}: ${(cause as Error).message}`;
-      if (PERMANENT_ERRORS.has(name)) throw new PermanentLaunchError(message, { cause });
-      throw new UpstreamError(message, { cause });
+      throw new UpstreamError(`EC2 ${action}: ${name}: ${(cause as Error).message}`, { cause });
     }
   }
 }

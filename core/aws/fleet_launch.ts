@@ -10,7 +10,6 @@ import {
   CreateFleetCommand,
   type CreateFleetCommandOutput,
   CreateLaunchTemplateVersionCommand,
-  DeleteLaunchTemplateVersionsCommand,
   DescribeInstancesCommand,
   type EC2Client,
   type FleetOnDemandAllocationStrategy,
@@ -24,51 +23,13 @@ import type {
   LaunchOutcome,
   LaunchRequest,
 } from "../scheduler/provider.ts";
-
-/** Error codes that mean "no room here, now": wait, then try elsewhere. */
-const CAPACITY_ERRORS = new Set([
-  "InsufficientInstanceCapacity",
-  "InsufficientCapacity",
-  "InsufficientHostCapacity",
-  "InsufficientReservedInstanceCapacity",
-  "Unsupported",
-  "capacity-not-available",
-  "MaxSpotInstanceCountExceeded",
-  "SpotMaxPriceTooLow",
-  "InstanceLimitExceeded",
-  "VcpuLimitExceeded",
-]);
-
-/** Error codes no retry fixes: the pool's config or IAM is wrong. */
-export const PERMANENT_ERRORS = new Set([
-  "InvalidAMIID.Malformed",
-  "InvalidAMIID.NotFound",
-  "InvalidAMIID.Unavailable",
-  "InvalidGroup.NotFound",
-  "InvalidGroupId.Malformed",
-  "InvalidSubnetID.NotFound",
-  "InvalidSubnetID.Malformed",
-  "InvalidParameterValue",
-  "InvalidParameterCombination",
-  "InvalidBlockDeviceMapping",
-  "InvalidKeyPair.NotFound",
-  "UnauthorizedOperation",
-  "AuthFailure",
-  "InvalidLaunchTemplateId.Malformed",
-  "OptInRequired",
-]);
-
-/** Whether an EC2 error code is a capacity shortage (else: permanent or unknown). */
-export function isCapacityError(code: string): boolean {
-  return CAPACITY_ERRORS.has(code);
-}
+import { fleetPlacements } from "../../shared/launch/fleet_placement.ts";
+import { classifyEc2Error, ec2CodeOf } from "./ec2_errors.ts";
+import type { SubnetDirectory } from "./subnets.ts";
+import type { TemplateVersions } from "./template_versions.ts";
 
 function tagList(tags: Record<string, string>): Tag[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-}
-
-function errorName(error: unknown): string {
-  return (error as { name?: string }).name ?? "Error";
 }
 
 /** On-demand fleets know two strategies; spot fleets name the prioritized one differently. */
@@ -82,33 +43,46 @@ function strategies(request: LaunchRequest) {
   return { OnDemandOptions: { AllocationStrategy: onDemand as FleetOnDemandAllocationStrategy } };
 }
 
-export class FleetLauncher {
-  constructor(readonly ec2: EC2Client) {}
+export interface FleetLauncherDeps {
+  ec2: EC2Client;
+  /** Zones and free addresses of the pool's subnets. */
+  subnets: SubnetDirectory;
+  /** Deletes the per-batch template versions. */
+  versions: TemplateVersions;
+}
 
+export class FleetLauncher {
+  constructor(readonly deps: FleetLauncherDeps) {}
+
+  get ec2(): EC2Client {
+    return this.deps.ec2;
+  }
+
+  /**
+   * One launch call. EC2's answer, when it is an error, becomes a failure of
+   * its class (capacity on the placement tried, permanent or unknown for the
+   * call); a throttled call or one EC2 never answered is thrown, to be
+   * replayed with the same client token.
+   */
   async launch(request: LaunchRequest): Promise<LaunchOutcome> {
     try {
       return request.pool.spawn === "run_instances"
         ? await this.#runInstances(request)
         : await this.#createFleet(request);
     } catch (error) {
-      const code = errorName(error);
-      const failure = { code, message: `${code}: ${(error as Error).message}` };
-      if (PERMANENT_ERRORS.has(code)) {
-        return { machines: [], failures: [{ ...failure, kind: "permanent" }] };
+      const code = ec2CodeOf(error);
+      if (code === undefined) throw error;
+      const kind = classifyEc2Error(code);
+      if (kind === "throttled") throw error;
+      const failure = { kind, code, message: `${code}: ${(error as Error).message}` };
+      if (kind !== "capacity" || request.pool.spawn !== "run_instances") {
+        return { machines: [], failures: [failure] };
       }
-      if (isCapacityError(code)) {
-        const first = request.placements[0];
-        return {
-          machines: [],
-          failures: [{
-            ...failure,
-            kind: "capacity",
-            instanceType: first?.instanceType,
-            subnetId: first?.subnetId,
-          }],
-        };
-      }
-      throw error;
+      const first = request.placements[0];
+      return {
+        machines: [],
+        failures: [{ ...failure, instanceType: first?.instanceType, subnetId: first?.subnetId }],
+      };
     }
   }
 
@@ -153,6 +127,12 @@ export class FleetLauncher {
   async #createFleet(request: LaunchRequest): Promise<LaunchOutcome> {
     const { pool } = request;
     const template = pool.template!;
+    // EC2 Fleet takes one subnet per Availability Zone ("EC2 Fleet quotas", EC2 user guide).
+    const placements = fleetPlacements(request.placements, {
+      subnets: await this.deps.subnets.describe(pool.subnets),
+      count: request.count,
+      clientToken: request.clientToken,
+    });
     const version = await this.#batchVersion(request);
     const tags = tagList(request.tags);
     const isPrioritized = pool.allocationStrategy === "prioritized";
@@ -162,7 +142,7 @@ export class FleetLauncher {
         ClientToken: request.clientToken,
         LaunchTemplateConfigs: [{
           LaunchTemplateSpecification: { LaunchTemplateId: template.id, Version: String(version) },
-          Overrides: request.placements.map((placement) => ({
+          Overrides: placements.map((placement) => ({
             InstanceType: placement.instanceType as never,
             SubnetId: placement.subnetId,
             ...(isPrioritized ? { Priority: placement.priority } : {}),
@@ -182,13 +162,9 @@ export class FleetLauncher {
       }),
     );
     // The version only carried this batch's user data; launched instances no longer need it.
-    // (Kept when the call failed: a retry with the same token launches from it.)
-    await this.ec2.send(
-      new DeleteLaunchTemplateVersionsCommand({
-        LaunchTemplateId: template.id,
-        Versions: [String(version)],
-      }),
-    ).catch(() => undefined);
+    // (Kept when the call failed: a retry with the same token launches from it, and the
+    // sweep removes it an hour later.)
+    await this.deps.versions.deleteBatchVersion(template.id, version);
     const launched = (result.Instances ?? []).flatMap((group) =>
       (group.InstanceIds ?? []).map((id) => ({
         id,
@@ -205,7 +181,7 @@ export class FleetLauncher {
       return {
         instanceType: overrides?.InstanceType,
         subnetId: overrides?.SubnetId,
-        kind: PERMANENT_ERRORS.has(code) ? "permanent" : "capacity",
+        kind: classifyEc2Error(code),
         code,
         message: `${code}: ${error.ErrorMessage ?? ""}`.trim(),
       };

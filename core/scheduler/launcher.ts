@@ -32,7 +32,8 @@ import { type Batch, type BatchDeps, launchBatch, runnerNameOf } from "./launch_
 import { capGuardOf, type JobStep, LaunchStore } from "./launch_store.ts";
 import { routableOf } from "./pool_spec.ts";
 import type { Store } from "../db/store.ts";
-import type { LaunchFailure } from "./provider.ts";
+import { type LaunchFailure, PermanentError, UnknownProviderError } from "./provider.ts";
+import { MAX_UNKNOWN_RETRIES, planShortfall } from "../../shared/launch/shortfall.ts";
 import { sleep } from "../sleep.ts";
 import { correlationIdsOf } from "../log.ts";
 
@@ -86,7 +87,7 @@ export class Launcher {
   #calls = new Set<string>();
   #inFlight = new Set<Promise<void>>();
   /** Per job: launches that met no capacity, and when it may try again. */
-  #backoff = new Map<string, { failures: number; until: number }>();
+  #backoff = new Map<string, { failures: number; until: number; unknown?: number }>();
   /** Per batch key: placements to leave out, until when. */
   #excluded = new Map<string, { mask: bigint; until: number }>();
   #sweeping?: Promise<void>;
@@ -494,8 +495,12 @@ export class Launcher {
         await this.#afterShortfall(key, batch, result.leftover, result.failures);
       } else this.#excluded.delete(key);
     } catch (error) {
-      if ((error as { code?: string }).code === "launch_permanent") {
-        // The pool's template itself was refused (bad AMI, bad group): no retry fixes that.
+      const tries = (this.#backoff.get(batch.clientToken)?.failures ?? 0) + 1;
+      // The pool's template itself was refused (bad AMI, bad group): no retry fixes that.
+      // An unclassified code gets a few replays first.
+      const isPermanent = error instanceof PermanentError ||
+        (error instanceof UnknownProviderError && tries > MAX_UNKNOWN_RETRIES);
+      if (isPermanent) {
         isSettled = true;
         const reason = `launch failed: ${(error as Error).message}`;
         await this.#fail(batch.jobs, reason);
@@ -507,7 +512,6 @@ export class Launcher {
         return;
       }
       // Unknown outcome: the same token is safe to send again, and EC2 answers it once.
-      const tries = (this.#backoff.get(batch.clientToken)?.failures ?? 0) + 1;
       const delay = retryDelayMs(tries, retry, this.#random());
       this.#backoff.set(batch.clientToken, { failures: tries, until: now() + delay });
       log.warn("launch call failed; replaying it later with the same client token", {
@@ -529,7 +533,10 @@ export class Launcher {
     }
   }
 
-  /** Some jobs got no machine: fail them on a permanent error, else queue them to retry elsewhere. */
+  /**
+   * Some jobs got no machine: fail them on a permanent error (or an unknown
+   * one retried enough), else queue them to retry after a backoff elsewhere.
+   */
   async #afterShortfall(
     key: string,
     batch: Batch,
@@ -538,23 +545,31 @@ export class Launcher {
   ): Promise<void> {
     const { log, now, retry } = this.options;
     const capacity = failures.filter((f) => f.kind === "capacity");
-    if (failures.length > 0 && capacity.length === 0) {
-      const reason = [...new Set(failures.map((f) => f.message))].join("; ");
-      await this.#fail(leftover, `launch failed: ${reason}`);
+    const plan = planShortfall(failures, {
+      unknownRetries: Math.max(
+        0,
+        ...leftover.map((job) => this.#backoff.get(job.id)?.unknown ?? 0),
+      ),
+    });
+    if (plan.action === "fail") {
+      await this.#fail(leftover, plan.reason);
+      for (const job of leftover) this.#backoff.delete(job.id);
       log.warn("launch failed permanently", {
         clientToken: batch.clientToken,
         correlationIds: correlationIdsOf(leftover.map((j) => j.id)),
-        reason,
+        reason: plan.reason,
       });
       return;
     }
     const all = placementsOf(batch.pool.instanceTypes, batch.pool.subnets);
     let longest = 0;
     for (const job of leftover) {
-      const failuresSoFar = (this.#backoff.get(job.id)?.failures ?? 0) + 1;
+      const before = this.#backoff.get(job.id);
+      const failuresSoFar = (before?.failures ?? 0) + 1;
       const delay = retryDelayMs(failuresSoFar, retry, this.#random());
       longest = Math.max(longest, delay);
-      this.#backoff.set(job.id, { failures: failuresSoFar, until: now() + delay });
+      const unknown = (before?.unknown ?? 0) + (plan.isUnknown ? 1 : 0);
+      this.#backoff.set(job.id, { failures: failuresSoFar, until: now() + delay, unknown });
       this.#later(delay, () => this.poke());
     }
     // Left out until a launch for this key succeeds, or a while: capacity comes back slowly.
@@ -562,14 +577,11 @@ export class Launcher {
       mask: exclusionOf(all, capacity),
       until: now() + Math.max(2 * longest, EXCLUSION_MS),
     });
-    const reason = capacity.length > 0
-      ? [...new Set(capacity.map((f) => f.code))].join(", ")
-      : "fewer machines than asked";
-    await this.#requeue(leftover, `no capacity (${reason}); retrying elsewhere`);
-    log.info("jobs wait for capacity", {
+    await this.#requeue(leftover, plan.reason);
+    log.info("jobs wait to retry their launch", {
       clientToken: batch.clientToken,
       correlationIds: correlationIdsOf(leftover.map((j) => j.id)),
-      reason,
+      reason: plan.reason,
     });
   }
 

@@ -3,6 +3,7 @@
  * what they are. EC2 implements it now; Docker, ECS Fargate and Kubernetes
  * fit the same verbs.
  */
+import { GantryError } from "../../shared/errors.ts";
 import type { Placement } from "../../shared/launch/batch.ts";
 import type { Tags } from "../../shared/tags.ts";
 import type { MachineState } from "./reap_plan.ts";
@@ -42,12 +43,84 @@ export interface LaunchRequest {
   tags: Tags;
 }
 
+/**
+ * How a provider failure is handled, decided once by the provider's adapter:
+ * - `capacity`: no room there now; wait, then try elsewhere (unbounded, with backoff);
+ * - `throttled`: the provider refused to act for now (rate limit, server error); the same call is safe to repeat;
+ * - `permanent`: the pool or account is wrong; fail the jobs with the provider's text;
+ * - `unknown`: a code nobody classified; retried a bounded number of times, then permanent.
+ */
+export type LaunchErrorKind = "capacity" | "throttled" | "permanent" | "unknown";
+
+/** A provider call failed; `providerCode` is the provider's own code (e.g. EC2's `InvalidGroup.NotFound`). */
+export abstract class ProviderError extends GantryError {
+  abstract readonly kind: LaunchErrorKind;
+  readonly providerCode: string;
+  constructor(
+    code: string,
+    message: string,
+    options: { providerCode: string; cause?: unknown },
+  ) {
+    super(code, message, { cause: options.cause });
+    this.providerCode = options.providerCode;
+  }
+}
+
+/** No room for these machines now: retry later, maybe elsewhere. */
+export class CapacityError extends ProviderError {
+  readonly kind = "capacity";
+  constructor(message: string, options: { providerCode: string; cause?: unknown }) {
+    super("launch_capacity", message, options);
+  }
+}
+
+/** The provider asked us to slow down (or failed on its side): repeat the same call after a backoff. */
+export class ThrottledError extends ProviderError {
+  readonly kind = "throttled";
+  constructor(message: string, options: { providerCode: string; cause?: unknown }) {
+    super("launch_throttled", message, options);
+  }
+}
+
+/** The pool or account is misconfigured: fail the jobs with the message, do not retry. */
+export class PermanentError extends ProviderError {
+  readonly kind = "permanent";
+  constructor(message: string, options: { providerCode: string; cause?: unknown }) {
+    super("launch_permanent", message, options);
+  }
+}
+
+/** A code the adapter does not know: retried a bounded number of times, then the jobs fail with it. */
+export class UnknownProviderError extends ProviderError {
+  readonly kind = "unknown";
+  constructor(message: string, options: { providerCode: string; cause?: unknown }) {
+    super("launch_unknown", message, options);
+  }
+}
+
+/** The typed error for a classified provider failure. */
+export function providerErrorOf(
+  kind: LaunchErrorKind,
+  message: string,
+  options: { providerCode: string; cause?: unknown },
+): ProviderError {
+  switch (kind) {
+    case "capacity":
+      return new CapacityError(message, options);
+    case "throttled":
+      return new ThrottledError(message, options);
+    case "permanent":
+      return new PermanentError(message, options);
+    case "unknown":
+      return new UnknownProviderError(message, options);
+  }
+}
+
 /** A placement (or the whole call, when both are absent) that launched nothing, and why. */
 export interface LaunchFailure {
   instanceType?: string;
   subnetId?: string;
-  /** `capacity`: try again later, elsewhere. `permanent`: the pool or account is wrong. */
-  kind: "capacity" | "permanent";
+  kind: LaunchErrorKind;
   /** The provider's error code and text, for the job's failure reason. */
   code: string;
   message: string;
@@ -71,10 +144,10 @@ export interface Provider {
   /** Materialises the pool's template when its spec changed or it vanished; returns where it is. */
   ensureTemplate(pool: PoolSpec): Promise<{ id: string; version: number; hash: string }>;
   /**
-   * Launches up to `count` machines in one call. Capacity shortages and
-   * configuration errors come back as failures; a throw means the call's
-   * fate is unknown (throttled past the SDK's retries, network), so it is
-   * retried with the same client token.
+   * Launches up to `count` machines in one call. Capacity shortages,
+   * configuration errors and unknown codes come back as failures; a throw
+   * ({@link ThrottledError}, or a network error) means the call's fate is
+   * unknown, so it is retried with the same client token.
    */
   launch(request: LaunchRequest): Promise<LaunchOutcome>;
   terminate(ids: readonly string[]): Promise<void>;

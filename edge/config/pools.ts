@@ -12,6 +12,7 @@ import { sanitizeLabel } from "../../shared/labels.ts";
 import type { PoolInput, PoolSettings, PoolView } from "../../shared/schema/config_api.ts";
 import type { Database } from "../api/database.ts";
 import { conflictOnUnique, UnprocessableError } from "./errors.ts";
+import { refuseTagOverflow } from "./tag_limit.ts";
 
 type PoolRow = typeof pools.$inferSelect;
 
@@ -30,6 +31,9 @@ export async function listPools(db: Database): Promise<PoolView[]> {
 export async function createPool(db: Database, input: PoolInput, now: number): Promise<PoolView> {
   const project = await projectNameOf(db, input.projectId);
   await refusePoolConflicts(db, input, null);
+  await refuseTagOverflow(db, input.projectId, {
+    pool: { id: null, name: input.name, tags: input.tags },
+  });
   const [row] = await conflictOnUnique(
     () =>
       db.insert(pools).values({
@@ -57,6 +61,9 @@ export async function updatePool(
   const before = await poolById(db, id);
   const project = await projectNameOf(db, input.projectId);
   await refusePoolConflicts(db, input, id);
+  await refuseTagOverflow(db, input.projectId, {
+    pool: { id, name: input.name, tags: input.tags },
+  });
   const [row] = await conflictOnUnique(
     () =>
       db.update(pools).set({ ...poolColumnsOf(input), projectId: input.projectId, updatedAt: now })

@@ -10,6 +10,7 @@ import { sanitizeLabel } from "../../shared/labels.ts";
 import type { ProjectInput, ProjectScope, ProjectView } from "../../shared/schema/config_api.ts";
 import type { Database } from "../api/database.ts";
 import { conflictOnUnique } from "./errors.ts";
+import { refuseTagOverflow } from "./tag_limit.ts";
 
 type ProjectRow = typeof projects.$inferSelect;
 
@@ -65,6 +66,7 @@ export async function updateProject(
 ): Promise<{ before: ProjectView; after: ProjectView }> {
   const before = await projectById(db, id);
   refuseProjectConflicts(await db.select().from(projects), input, id);
+  await refuseTagOverflow(db, id, { project: { name: input.name, tags: input.tags } });
   const [row] = await conflictOnUnique(
     () =>
       db.update(projects).set({ ...columnsOf(input), updatedAt: now }).where(eq(projects.id, id))

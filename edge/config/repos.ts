@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError } from "../../shared/errors.ts";
 import type { RepoInput, RepoView } from "../../shared/schema/config_api.ts";
 import type { Database } from "../api/database.ts";
 import { conflictOnUnique, UnprocessableError } from "./errors.ts";
+import { refuseTagOverflow } from "./tag_limit.ts";
 
 type RepoRow = typeof repos.$inferSelect;
 
@@ -25,6 +26,9 @@ export async function listRepos(db: Database): Promise<RepoView[]> {
 export async function createRepo(db: Database, input: RepoInput, now: number): Promise<RepoView> {
   const project = await projectNameOf(db, input.projectId);
   await refuseBound(db, input.fullName, null);
+  await refuseTagOverflow(db, input.projectId, {
+    repo: { id: null, name: input.fullName, tags: input.tags },
+  });
   const [row] = await conflictOnUnique(
     () =>
       db.insert(repos).values({
@@ -51,6 +55,9 @@ export async function updateRepo(
   const before = await repoById(db, id);
   const project = await projectNameOf(db, input.projectId);
   await refuseBound(db, input.fullName, id);
+  await refuseTagOverflow(db, input.projectId, {
+    repo: { id, name: input.fullName, tags: input.tags },
+  });
   const [row] = await conflictOnUnique(
     () => db.update(repos).set({ ...input, updatedAt: now }).where(eq(repos.id, id)).returning(),
     `${input.fullName} is already bound to a project`,

@@ -22,6 +22,8 @@ import { placementsOf } from "../../shared/launch/batch.ts";
 import { pools } from "../../shared/db/schema.ts";
 import { cascadeTags, gantryTags } from "../../shared/tags.ts";
 import type { Ec2Emulator } from "../support/ec2/emulator.ts";
+import { startEc2Emulator } from "../support/ec2/emulator.ts";
+import { ec2ClientFor } from "../support/ec2/sdk_clients.ts";
 import { pricingClientFor, withEmulator } from "../support/ec2/sdk_clients.ts";
 import { type CoreFixture, LABELS, messageOf, REPO, startCoreFixture, waitFor } from "./fixture.ts";
 
@@ -93,6 +95,7 @@ Deno.test("a pool's launch template follows its spec, keeps its id, and comes ba
     const provider = new Ec2Provider({
       ec2,
       prices: new PriceQuoter({ region: "us-east-1", ec2, pricing, log }),
+      log,
     });
     const pool = poolOf(provider);
     let id = "";
@@ -261,6 +264,134 @@ Deno.test("after a pool's AMI changes in the store, the next batch launches from
     assert.ok(saved.launchTemplateVersion! > pool.launchTemplateVersion!);
     assert.equal(after[0].defaultVersionNumber, saved.launchTemplateVersion);
     assert.notEqual(saved.launchTemplateHash, pool.launchTemplateHash);
+  } finally {
+    await stack.close();
+  }
+});
+
+/** A provider on a fresh emulator, its log lines kept, its clock settable. */
+async function providerStack(options: { maxTemplateVersions?: number } = {}) {
+  const emulator = await startEc2Emulator(options);
+  const ec2 = ec2ClientFor(emulator);
+  const pricing = pricingClientFor(emulator);
+  const lines: string[] = [];
+  const log = createLogger({ level: "info", format: "json" }, (line) => lines.push(line));
+  const clock = { now: Date.now() };
+  const provider = new Ec2Provider({
+    ec2,
+    prices: new PriceQuoter({ region: "us-east-1", ec2, pricing, log }),
+    log,
+    now: () => clock.now,
+  });
+  return {
+    emulator,
+    provider,
+    lines,
+    clock,
+    launchBatch(spec: PoolSpec, clientToken: string) {
+      return provider.launch({
+        pool: spec,
+        clientToken,
+        count: 1,
+        placements: placementsOf(spec.instanceTypes, spec.subnets),
+        userData: `#!/bin/sh\necho ${clientToken}\n`,
+        tags: { ...spec.tags, "gantry:repo": "acme/web" },
+      });
+    },
+    async close() {
+      ec2.destroy();
+      pricing.destroy();
+      await emulator.close();
+    },
+  };
+}
+
+Deno.test("per-batch template versions never pile up: 160 fleet batches under a 50-version limit", async () => {
+  const stack = await providerStack({ maxTemplateVersions: 50 });
+  try {
+    const template = await stack.provider.ensureTemplate(specOf());
+    const spec = { ...specOf(), template };
+    for (let i = 0; i < 160; i++) {
+      const outcome = await stack.launchBatch(spec, `version-run-${i}`);
+      assert.deepEqual(outcome.failures, [], `batch ${i}`);
+      assert.equal(outcome.machines.length, 1, `batch ${i}`);
+    }
+    const [held] = stack.emulator.launchTemplates();
+    assert.deepEqual(held.versions.map((v) => v.versionNumber), [1], "only the pool's own version");
+    assert.equal(held.latestVersionNumber, 161);
+    assert.deepEqual(stack.provider.versions.counters, {
+      deleted: 160,
+      deleteFailures: 0,
+      swept: 0,
+    });
+    assert.equal(
+      stack.emulator.calls.filter((call) => call.action === "CreateFleet" && call.error).length,
+      0,
+    );
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("a refused version delete is logged with its code and counted; the hourly sweep removes the leftovers", async () => {
+  const stack = await providerStack();
+  try {
+    const template = await stack.provider.ensureTemplate(specOf());
+    const spec = { ...specOf(), template };
+    stack.emulator.faults.failAction({
+      action: "DeleteLaunchTemplateVersions",
+      code: "UnauthorizedOperation",
+      message: "You are not authorized to perform this operation.",
+      ms: 60_000,
+    });
+    for (let i = 0; i < 3; i++) {
+      const outcome = await stack.launchBatch(spec, `refused-delete-${i}`);
+      assert.equal(outcome.machines.length, 1, "the launch itself is unaffected");
+    }
+    const failures = stack.lines.map((line) => JSON.parse(line)).filter((line) =>
+      line.msg === "could not delete a launch template version; the sweep retries"
+    );
+    assert.deepEqual(
+      failures.map((line) => [line.level, line.code, line.version, line.deleteFailuresTotal]),
+      [
+        ["warn", "UnauthorizedOperation", 2, 1],
+        ["warn", "UnauthorizedOperation", 3, 2],
+        ["warn", "UnauthorizedOperation", 4, 3],
+      ],
+    );
+    assert.equal(stack.provider.versions.counters.deleteFailures, 3);
+    assert.equal(stack.emulator.launchTemplates()[0].versions.length, 4);
+    stack.emulator.faults.clear();
+
+    // Younger than an hour: a sweep leaves them (a replay may still launch from one).
+    stack.clock.now += 30 * 60_000;
+    assert.equal(await stack.provider.versions.sweep(template.id), 0);
+    // The pool's next batch, over an hour later, sweeps them (and its own is deleted as usual).
+    stack.clock.now += 31 * 60_000;
+    const sweptTemplate = await stack.provider.ensureTemplate({ ...spec });
+    assert.equal(
+      (await stack.launchBatch({ ...spec, template: sweptTemplate }, "after")).machines.length,
+      1,
+    );
+    const [held] = stack.emulator.launchTemplates();
+    assert.deepEqual(held.versions.map((v) => v.versionNumber), [1]);
+    assert.equal(stack.provider.versions.counters.swept, 3);
+    // Swept at most hourly: another ensure within the hour describes nothing.
+    const describes = () =>
+      stack.emulator.calls.filter((c) => c.action === "DescribeLaunchTemplateVersions").length;
+    const before = describes();
+    await stack.provider.ensureTemplate({ ...spec });
+    assert.equal(describes(), before);
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("the pool's launch template is tagged gantry:managed at creation (IAM scopes version deletes by it)", async () => {
+  const stack = await providerStack();
+  try {
+    await stack.provider.ensureTemplate(specOf());
+    assert.deepEqual(stack.emulator.launchTemplates()[0].tags, { "gantry:managed": "true" });
   } finally {
     await stack.close();
   }

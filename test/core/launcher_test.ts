@@ -156,7 +156,7 @@ Deno.test("the launch path", async (t) => {
       stack.ec2Emulator.faults.clear();
     });
 
-    await t.step("spot capacity-not-available: retried after a backoff", async () => {
+    await t.step("spot UnfulfillableCapacity: retried after a backoff", async () => {
       stack.ec2Emulator.faults.spotShortage({ ms: 1_500 });
       const id = await stack.queue(labels("spotty"));
       await eventually("starting", async () => (await stack.states([id]))[id] === "starting");
@@ -166,7 +166,7 @@ Deno.test("the launch path", async (t) => {
       );
       assert.ok(fleets.length >= 2, `retried: ${fleets.length} calls`);
       const transitions = await stack.store.transitionsOf(id);
-      assert.ok(transitions.some((tr) => /capacity-not-available/.test(tr.reason ?? "")));
+      assert.ok(transitions.some((tr) => /UnfulfillableCapacity/.test(tr.reason ?? "")));
       const job = await stack.store.job(id);
       assert.ok(job!.launchAttempts >= 2);
     });

@@ -16,6 +16,7 @@ Deno.test("describe reports running, terminated and gone machines", async () => 
     const provider = new Ec2Provider({
       ec2,
       prices: new PriceQuoter({ region: "us-east-1", ec2, pricing, log }),
+      log,
     });
     try {
       const { Instances = [] } = await ec2.send(

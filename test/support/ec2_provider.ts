@@ -21,6 +21,7 @@ export function ec2ProviderFor(
   const provider = new Ec2Provider({
     ec2,
     prices: new PriceQuoter({ region: "us-east-1", ec2, pricing, log }),
+    log,
   });
   return {
     ec2,

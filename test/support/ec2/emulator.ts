@@ -37,6 +37,7 @@ import { type EmulatedLaunchTemplate, LaunchTemplateStore } from "./launch_templ
 import { GET_PRODUCTS_TARGET, getProducts, PricingApiError, pricingParams } from "./pricing.ts";
 import { Ec2ApiError, parseForm, xmlError, xmlResponse } from "./protocol.ts";
 import { describeSpotPriceHistory } from "./spot_prices.ts";
+import { describeSubnets } from "./subnets.ts";
 
 export type { RecordedCall } from "./control.ts";
 export type { CapacityShortage, FaultControl, TokenBucket } from "./faults.ts";
@@ -72,6 +73,12 @@ export interface Ec2EmulatorOptions {
   pendingMs?: number;
   /** Milliseconds an instance stays shutting-down; 0 (default) means terminated from the next request on. */
   shutdownMs?: number;
+  /**
+   * Versions one launch template may hold at once; AWS's quota is 10,000
+   * (EC2 user guide, "Launch template restrictions"). A test sets it low to
+   * prove versions do not pile up.
+   */
+  maxTemplateVersions?: number;
 }
 
 const ACTIONS: Record<string, ActionHandler> = {
@@ -88,6 +95,7 @@ const ACTIONS: Record<string, ActionHandler> = {
   DeleteLaunchTemplate: deleteLaunchTemplate,
   DeleteLaunchTemplateVersions: deleteLaunchTemplateVersions,
   DescribeSpotPriceHistory: describeSpotPriceHistory,
+  DescribeSubnets: describeSubnets,
 };
 
 /** Starts an emulator on loopback; close it when done. */
@@ -98,7 +106,7 @@ export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2E
   });
   const state: Omit<Ec2Context, "now"> = {
     instances,
-    templates: new LaunchTemplateStore(),
+    templates: new LaunchTemplateStore({ maxVersions: options.maxTemplateVersions }),
     faults: new Faults(instances),
     tokens: new Map(),
   };

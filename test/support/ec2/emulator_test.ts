@@ -261,3 +261,37 @@ Deno.test("a malformed AMI or an unknown security group is a permanent launch er
     ]);
   });
 });
+
+// EC2 user guide, "Tag restrictions" (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions):
+// "Maximum number of tags per resource – 50"; tags with the aws: prefix do not count.
+Deno.test("an instance or launch template with more than 50 tags is refused with TagLimitExceeded", async () => {
+  await withEmulator(async (emulator, ec2) => {
+    const tags = (n: number) => Array.from({ length: n }, (_, i) => ({ Key: `k${i}`, Value: "v" }));
+    const run = (n: number) =>
+      ec2.send(
+        new RunInstancesCommand({
+          ImageId: AMI,
+          InstanceType: "t3.small",
+          MinCount: 1,
+          MaxCount: 1,
+          TagSpecifications: [{ ResourceType: "instance", Tags: tags(n) }],
+        }),
+      );
+    await rejectsWithCode(run(51), "TagLimitExceeded");
+    assert.equal(emulator.instances().length, 0);
+    const launched = await run(50);
+    assert.equal(launched.Instances?.length, 1);
+
+    await rejectsWithCode(
+      ec2.send(
+        new CreateLaunchTemplateCommand({
+          LaunchTemplateName: "too-many-tags",
+          LaunchTemplateData: { ImageId: AMI },
+          TagSpecifications: [{ ResourceType: "launch-template", Tags: tags(51) }],
+        }),
+      ),
+      "TagLimitExceeded",
+    );
+    assert.equal(emulator.launchTemplates().length, 0);
+  });
+});

@@ -31,8 +31,19 @@ export interface FaultControl {
   throttle(ms: number): void;
   /** Launches of matching types/zones fail with InsufficientInstanceCapacity for `ms`. */
   insufficientCapacity(shortage: CapacityShortage): void;
-  /** Spot launches of matching types/zones find no capacity (`capacity-not-available` in a fleet). */
+  /** Spot launches of matching types/zones find no capacity (`UnfulfillableCapacity` in a fleet). */
   spotShortage(shortage: CapacityShortage): void;
+  /**
+   * Launches of matching types/zones fail with this EC2 error code for `ms`
+   * (RunInstances whole, a fleet in `Errors[]`): for codes Gantry does not know.
+   */
+  launchError(fault: CapacityShortage & { code: string; message?: string }): void;
+  /** Every call of `action` fails with this code for `ms` (e.g. UnauthorizedOperation on DeleteLaunchTemplateVersions). */
+  failAction(
+    fault: { action: string; code: string; message?: string; status?: number; ms: number },
+  ): void;
+  /** The subnet has `total` usable addresses (default {@link DEFAULT_SUBNET_ADDRESSES}); live instances use one each. */
+  subnetAddresses(subnetId: string, total: number): void;
   /** Matching types are `Unsupported` in matching zones for `ms`. */
   unsupported(shortage: CapacityShortage): void;
   /** RunInstances and CreateFleet act at once but answer only after `ms` more, for `forMs`. */
@@ -45,8 +56,12 @@ export interface FaultControl {
   clear(): void;
 }
 
+/** Usable addresses of a subnet nobody configured: a /20 less AWS's five reserved ones. */
+export const DEFAULT_SUBNET_ADDRESSES = 4091;
+
 type Shortage = {
-  kind: "on-demand" | "spot" | "unsupported";
+  kind: "on-demand" | "spot" | "unsupported" | "error";
+  error?: { code: string; message?: string };
   until: number;
   instanceTypes?: string[];
   azs?: string[];
@@ -61,6 +76,8 @@ export class Faults implements FaultControl {
   #shortages: Shortage[] = [];
   #stall = { ms: 0, until: 0 };
   #bucket?: TokenBucket & { tokens: number; refilledAt: number };
+  #subnetAddresses = new Map<string, number>();
+  #failing: { action: string; error: Ec2ApiError; until: number }[] = [];
   #instances: InstanceStore;
   #now: () => number;
 
@@ -84,6 +101,42 @@ export class Faults implements FaultControl {
 
   unsupported(shortage: CapacityShortage): void {
     this.#short("unsupported", shortage);
+  }
+
+  launchError(fault: CapacityShortage & { code: string; message?: string }): void {
+    const { ms, instanceTypes, azs, code, message } = fault;
+    this.#shortages.push({
+      kind: "error",
+      error: { code, message },
+      until: this.#now() + ms,
+      instanceTypes,
+      azs,
+    });
+  }
+
+  failAction(
+    fault: { action: string; code: string; message?: string; status?: number; ms: number },
+  ): void {
+    const message = fault.message ?? `Injected ${fault.code} for ${fault.action}.`;
+    this.#failing.push({
+      action: fault.action,
+      error: new Ec2ApiError(fault.code, message, fault.status ?? 400),
+      until: this.#now() + fault.ms,
+    });
+  }
+
+  subnetAddresses(subnetId: string, total: number): void {
+    this.#subnetAddresses.set(subnetId, total);
+  }
+
+  /** Free addresses of a subnet now: its total less its live (not terminated) instances. */
+  freeAddresses(subnetId: string): number {
+    const total = this.#subnetAddresses.get(subnetId) ?? DEFAULT_SUBNET_ADDRESSES;
+    const used =
+      this.#instances.list().filter((instance) =>
+        instance.subnetId === subnetId && instance.state !== "terminated"
+      ).length;
+    return Math.max(0, total - used);
   }
 
   stallLaunches(options: { ms: number; forMs: number }): void {
@@ -115,10 +168,17 @@ export class Faults implements FaultControl {
     this.#shortages = [];
     this.#bucket = undefined;
     this.#stall = { ms: 0, until: 0 };
+    this.#subnetAddresses.clear();
+    this.#failing = [];
   }
 
-  /** Throws RequestLimitExceeded when the account is throttled or a launch finds the bucket empty. */
+  /**
+   * Throws an injected failure of this action, or RequestLimitExceeded when
+   * the account is throttled or a launch finds the bucket empty.
+   */
   admit(action: string, now: number): void {
+    const failing = this.#failing.find((fault) => fault.action === action && fault.until > now);
+    if (failing) throw failing.error;
     if (now < this.#throttledUntil || (LAUNCH_ACTIONS.has(action) && !this.#takeToken(now))) {
       throw new Ec2ApiError("RequestLimitExceeded", "Request limit exceeded.", 503);
     }
@@ -126,7 +186,8 @@ export class Faults implements FaultControl {
 
   /**
    * The error for a launch of this type into this zone, if any: Unsupported,
-   * InsufficientInstanceCapacity, or for spot in a fleet `capacity-not-available`.
+   * an injected code, InsufficientInstanceCapacity, or for spot in a fleet
+   * `UnfulfillableCapacity` (as "Error codes for the Amazon EC2 API" documents it).
    */
   capacityError(
     instanceType: string,
@@ -141,6 +202,18 @@ export class Faults implements FaultControl {
         (shortage.instanceTypes?.includes(instanceType) ?? true) &&
         (shortage.azs?.includes(availabilityZone) ?? true)
       );
+    const injected = this.#shortages.find((shortage) =>
+      shortage.kind === "error" && shortage.until > now &&
+      (shortage.instanceTypes?.includes(instanceType) ?? true) &&
+      (shortage.azs?.includes(availabilityZone) ?? true)
+    );
+    if (injected?.error) {
+      return new Ec2ApiError(
+        injected.error.code,
+        injected.error.message ??
+          `Injected ${injected.error.code} (${instanceType}, ${availabilityZone}).`,
+      );
+    }
     if (matches("unsupported")) {
       return new Ec2ApiError(
         "Unsupported",
@@ -151,8 +224,8 @@ export class Faults implements FaultControl {
     if (!matches(lifecycle)) return undefined;
     if (lifecycle === "spot" && market.isFleet) {
       return new Ec2ApiError(
-        "capacity-not-available",
-        `There is no Spot capacity available that matches your request (${instanceType}, ${availabilityZone}).`,
+        "UnfulfillableCapacity",
+        `At this time there isn't enough spare capacity to fulfill your request for Spot Instances (${instanceType}, ${availabilityZone}).`,
         500,
       );
     }

@@ -11,8 +11,10 @@ import { type ActionHandler, type Ec2Context, idempotent } from "./context.ts";
 import type { EmulatedInstance, LaunchSpec } from "./instances.ts";
 import { buildLaunchSpec } from "./launch_spec.ts";
 import type { EmulatedLaunchTemplate, EmulatedTemplateVersion } from "./launch_templates.ts";
+import { availabilityZoneOfSubnet } from "./placement.ts";
 import { onDemandPrice, spotPrice } from "./price_table.ts";
 import {
+  checkTagLimit,
   Ec2ApiError,
   listStructs,
   type Params,
@@ -52,8 +54,11 @@ function launchFleet(params: Params, context: Ec2Context): XmlValue {
   }
   const targets = targetsOf(subParams(params, "TargetCapacitySpecification"));
   const pools = poolsOf(params, context);
+  checkOneSubnetPerZone(pools);
+  const tagSpecifications = parseTagSpecifications(params);
+  for (const [resource, tags] of tagSpecifications) checkTagLimit(tags, resource);
   const fleetId = `fleet-${crypto.randomUUID()}`;
-  const extraTags = parseTagSpecifications(params).get("instance") ?? {};
+  const extraTags = tagSpecifications.get("instance") ?? {};
   const outcome: FleetOutcome = { errors: [], launched: new Map() };
   for (const lifecycle of ["on-demand", "spot"] as const) {
     if (targets[lifecycle] <= 0) continue;
@@ -70,7 +75,8 @@ function launchFleet(params: Params, context: Ec2Context): XmlValue {
         });
         return [{ pool, spec }];
       } catch (error) {
-        if (!(error instanceof Ec2ApiError)) throw error;
+        // Too many tags refuses the whole call, as it does in EC2; other faults are per pool.
+        if (!(error instanceof Ec2ApiError) || error.code === "TagLimitExceeded") throw error;
         outcome.errors.push(errorXml(pool, lifecycle, error));
         return [];
       }
@@ -98,6 +104,27 @@ function launchFleet(params: Params, context: Ec2Context): XmlValue {
       subnetId: launch.spec.subnetId,
     })),
   };
+}
+
+/**
+ * An EC2 Fleet cannot span different subnets of the same Availability Zone
+ * (EC2 user guide, "EC2 Fleet quotas"); EC2 refuses the whole request.
+ */
+function checkOneSubnetPerZone(pools: Pool[]): void {
+  const subnetOfZone = new Map<string, string>();
+  for (const pool of pools) {
+    const subnetId = pool.override.SubnetId ?? pool.template.version.data.SubnetId;
+    if (subnetId === undefined) continue;
+    const zone = availabilityZoneOfSubnet(subnetId);
+    const other = subnetOfZone.get(zone);
+    if (other !== undefined && other !== subnetId) {
+      throw new Ec2ApiError(
+        "InvalidParameterValue",
+        `The fleet cannot span different subnets in the same Availability Zone: ${other} and ${subnetId} are both in ${zone}.`,
+      );
+    }
+    subnetOfZone.set(zone, subnetId);
+  }
 }
 
 function targetsOf(spec: Params): Record<Lifecycle, number> {
@@ -179,27 +206,45 @@ interface Allocation {
 /** Launches into pools in order until the target is met, skipping pools short of capacity. */
 function fill(allocation: Allocation, context: Ec2Context, outcome: FleetOutcome): void {
   const { lifecycle } = allocation;
+  const free = (spec: LaunchSpec) =>
+    spec.subnetId === undefined ? Infinity : context.faults.freeAddresses(spec.subnetId);
   const healthy = allocation.candidates.filter(({ pool, spec }) => {
     const shortage = context.faults.capacityError(
       spec.instanceType,
       spec.availabilityZone,
       context.now,
       { lifecycle, isFleet: true },
-    );
+    ) ?? (free(spec) > 0 ? undefined : noFreeAddresses(spec.subnetId!));
     if (shortage) outcome.errors.push(errorXml(pool, lifecycle, shortage));
     return shortage === undefined;
   });
   let remaining = allocation.target;
   for (let turn = 0; remaining > 0 && healthy.length > 0; turn++) {
-    const { pool, spec } = healthy[turn % healthy.length];
+    const index = turn % healthy.length;
+    const { pool, spec } = healthy[index];
     const weight = Math.max(1, Number(pool.override.WeightedCapacity ?? 1));
-    const count = allocation.isSpread ? 1 : Math.ceil(remaining / weight);
+    const room = free(spec);
+    if (room <= 0) {
+      // This subnet filled up during the call: the rest goes to other pools.
+      outcome.errors.push(errorXml(pool, lifecycle, noFreeAddresses(spec.subnetId!)));
+      healthy.splice(index, 1);
+      turn--;
+      continue;
+    }
+    const count = Math.min(allocation.isSpread ? 1 : Math.ceil(remaining / weight), room);
     const instances = context.instances.launch(spec, count, context.now);
     const launched = outcome.launched.get(pool) ?? { lifecycle, spec, instances: [] };
     launched.instances.push(...instances);
     outcome.launched.set(pool, launched);
     remaining -= count * weight;
   }
+}
+
+function noFreeAddresses(subnetId: string): Ec2ApiError {
+  return new Ec2ApiError(
+    "InsufficientFreeAddressesInSubnet",
+    `The specified subnet ${subnetId} does not contain enough free private IP addresses to fulfill your request.`,
+  );
 }
 
 function poolXml(pool: Pool): XmlValue {

@@ -10,7 +10,13 @@ import type { LaunchSpec } from "./instances.ts";
 import type { EmulatedLaunchTemplate, EmulatedTemplateVersion } from "./launch_templates.ts";
 import { AVAILABILITY_ZONES, availabilityZoneOfSubnet } from "./placement.ts";
 import { spotPrice } from "./price_table.ts";
-import { Ec2ApiError, listValues, type Params, parseTagSpecifications } from "./protocol.ts";
+import {
+  checkTagLimit,
+  Ec2ApiError,
+  listValues,
+  type Params,
+  parseTagSpecifications,
+} from "./protocol.ts";
 
 /** The parts a launch is assembled from. */
 export interface LaunchInput {
@@ -88,18 +94,20 @@ export function buildLaunchSpec(input: LaunchInput): LaunchSpec {
   }
 
   const template = input.template;
+  const tags = {
+    ...parseTagSpecifications(data).get("instance"),
+    ...parseTagSpecifications(request).get("instance"),
+    ...input.extraTags,
+    ...awsTags(input),
+  };
+  checkTagLimit(tags, "instance");
   return {
     imageId,
     instanceType,
     availabilityZone,
     subnetId,
     lifecycle,
-    tags: {
-      ...parseTagSpecifications(data).get("instance"),
-      ...parseTagSpecifications(request).get("instance"),
-      ...input.extraTags,
-      ...awsTags(input),
-    },
+    tags,
     securityGroupIds,
     userData: pick("UserData"),
     keyName: pick("KeyName"),

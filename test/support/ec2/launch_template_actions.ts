@@ -13,6 +13,7 @@ import type {
   TemplateReference,
 } from "./launch_templates.ts";
 import {
+  checkTagLimit,
   Ec2ApiError,
   listStructs,
   listValues,
@@ -37,6 +38,8 @@ export const createLaunchTemplate: ActionHandler = (params, context) => {
       "The request must contain the parameter LaunchTemplateName",
     );
   }
+  const tags = parseTagSpecifications(params).get("launch-template") ?? {};
+  checkTagLimit(tags, "launch template");
   const template = context.templates.create(
     name,
     {
@@ -44,7 +47,7 @@ export const createLaunchTemplate: ActionHandler = (params, context) => {
       description: params.VersionDescription,
       createdAt: context.now,
     },
-    parseTagSpecifications(params).get("launch-template") ?? {},
+    tags,
   );
   return { launchTemplate: templateXml(template) };
 };

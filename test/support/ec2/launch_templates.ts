@@ -40,9 +40,17 @@ export interface TemplateReference {
 
 const NAME_PATTERN = /^[a-zA-Z0-9().\-/_]{3,128}$/;
 
+/** Versions per launch template, AWS's quota (EC2 user guide, "Launch template restrictions"). */
+export const MAX_TEMPLATE_VERSIONS = 10_000;
+
 /** Holds every launch template; names are unique, as in EC2. */
 export class LaunchTemplateStore {
   #templates = new Map<string, EmulatedLaunchTemplate>();
+  readonly maxVersions: number;
+
+  constructor(options: { maxVersions?: number } = {}) {
+    this.maxVersions = options.maxVersions ?? MAX_TEMPLATE_VERSIONS;
+  }
 
   /** Creates a template whose version 1 is `data`. */
   create(
@@ -86,6 +94,12 @@ export class LaunchTemplateStore {
     sourceVersion?: string,
   ): { template: EmulatedLaunchTemplate; version: EmulatedTemplateVersion } {
     const template = this.#find(reference);
+    if (template.versions.length >= this.maxVersions) {
+      throw new Ec2ApiError(
+        "LaunchTemplateVersionLimitExceeded",
+        `Launch template ${template.launchTemplateId} already has ${template.versions.length} versions, the most allowed (${this.maxVersions}). Delete versions you no longer use.`,
+      );
+    }
     let data = version.data;
     if (sourceVersion !== undefined) {
       const source = this.#version(template, sourceVersion);

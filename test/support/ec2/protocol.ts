@@ -99,6 +99,20 @@ export function parseTagSpecifications(params: Params): Map<string, Record<strin
   return byType;
 }
 
+/** Tags a resource may carry, not counting `aws:` ones (EC2 user guide, "Tag restrictions"). */
+export const MAX_TAGS_PER_RESOURCE = 50;
+
+/** Throws TagLimitExceeded when `tags` would give one resource more than 50 user tags. */
+export function checkTagLimit(tags: Record<string, string>, resource: string): void {
+  const count = Object.keys(tags).filter((key) => !key.toLowerCase().startsWith("aws:")).length;
+  if (count > MAX_TAGS_PER_RESOURCE) {
+    throw new Ec2ApiError(
+      "TagLimitExceeded",
+      `The ${resource} would have ${count} tags; a resource can have at most ${MAX_TAGS_PER_RESOURCE}.`,
+    );
+  }
+}
+
 /** Reads `Tag.N.Key` / `Tag.N.Value` into a record (a missing value is the empty string). */
 export function parseTags(params: Params, prefix: string): Record<string, string> {
   const tags: Record<string, string> = {};

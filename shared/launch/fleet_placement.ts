@@ -1,0 +1,60 @@
+/**
+ * Which subnets one EC2 Fleet call carries. A fleet cannot span two subnets
+ * of the same Availability Zone (EC2 user guide, "EC2 Fleet quotas"), so a
+ * call takes one subnet per zone: one with room for the whole batch when a
+ * zone has several, else the roomiest. Among equals the client token picks,
+ * so successive calls spread over a zone's subnets while a replay of one call
+ * (same token, same facts) sends the very same overrides.
+ *
+ * @module
+ */
+import type { Placement } from "./batch.ts";
+
+/** What the provider knows of a subnet (EC2 DescribeSubnets). */
+export interface SubnetFacts {
+  availabilityZone: string;
+  availableIpAddressCount: number;
+}
+
+/** The placements of one fleet call: at most one subnet per zone, in the given order. */
+export function fleetPlacements(
+  placements: readonly Placement[],
+  options: {
+    subnets: ReadonlyMap<string, SubnetFacts>;
+    /** Machines the call asks for. */
+    count: number;
+    clientToken: string;
+  },
+): Placement[] {
+  const { subnets, count, clientToken } = options;
+  const byZone = new Map<string, string[]>();
+  for (const { subnetId } of placements) {
+    // A subnet the provider could not describe counts as its own zone: EC2 will say what it thinks.
+    const zone = subnets.get(subnetId)?.availabilityZone ?? `?${subnetId}`;
+    const inZone = byZone.get(zone) ?? [];
+    if (!inZone.includes(subnetId)) inZone.push(subnetId);
+    byZone.set(zone, inZone);
+  }
+  const chosen = new Set<string>();
+  for (const [zone, ids] of byZone) {
+    const free = (id: string) => subnets.get(id)?.availableIpAddressCount ?? 0;
+    const roomy = ids.filter((id) => free(id) >= Math.max(count, 1));
+    const most = Math.max(...ids.map(free));
+    const candidates = roomy.length > 0
+      ? roomy
+      : most > 0
+      ? ids.filter((id) => free(id) === most)
+      : ids;
+    chosen.add(candidates[hashOf(`${clientToken}|${zone}`) % candidates.length]);
+  }
+  return placements.filter((placement) => chosen.has(placement.subnetId));
+}
+
+/** FNV-1a, 32 bits: stable across processes, not a secret. */
+function hashOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  }
+  return hash >>> 0;
+}
