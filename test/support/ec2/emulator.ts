@@ -23,7 +23,7 @@ import {
   runInstances,
   terminateInstances,
 } from "./instance_actions.ts";
-import { type EmulatedInstance, InstanceStore } from "./instances.ts";
+import { type Consistency, type EmulatedInstance, InstanceStore } from "./instances.ts";
 import {
   createLaunchTemplate,
   createLaunchTemplateVersion,
@@ -40,7 +40,8 @@ import { describeSpotPriceHistory } from "./spot_prices.ts";
 
 export type { RecordedCall } from "./control.ts";
 export type { CapacityShortage, FaultControl, TokenBucket } from "./faults.ts";
-export type { EmulatedInstance, InstanceStateName } from "./instances.ts";
+export type { Consistency, EmulatedInstance, InstanceStateName } from "./instances.ts";
+export { CONSISTENT, LAGGING } from "./instances.ts";
 export type { EmulatedLaunchTemplate, EmulatedTemplateVersion } from "./launch_templates.ts";
 
 /** A running emulator. */
@@ -56,6 +57,8 @@ export interface Ec2Emulator {
   launchTemplates(): EmulatedLaunchTemplate[];
   /** Injected failures. */
   faults: FaultControl;
+  /** Changes how far the API lags behind the truth (see instances.ts). */
+  setConsistency(consistency: Partial<Consistency>): void;
   /** Forgets instances, templates, recorded calls and faults. */
   reset(): void;
   /** Stops listening and waits for open connections to finish. */
@@ -72,6 +75,10 @@ export interface Ec2EmulatorOptions {
   pendingMs?: number;
   /** Milliseconds an instance stays shutting-down; 0 (default) means terminated from the next request on. */
   shutdownMs?: number;
+  /** How far the API lags behind the truth; default instantly consistent (`CONSISTENT`). */
+  consistency?: Partial<Consistency>;
+  /** The emulator's clock (epoch ms); default `Date.now`. Lets a test step through lag without sleeping. */
+  clock?: () => number;
 }
 
 const ACTIONS: Record<string, ActionHandler> = {
@@ -92,22 +99,25 @@ const ACTIONS: Record<string, ActionHandler> = {
 
 /** Starts an emulator on loopback; close it when done. */
 export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2Emulator> {
+  const clock = options.clock ?? Date.now;
   const instances = new InstanceStore({
     pendingMs: options.pendingMs ?? 0,
     shutdownMs: options.shutdownMs ?? 0,
   });
+  instances.setConsistency(options.consistency ?? {});
   const state: Omit<Ec2Context, "now"> = {
     instances,
     templates: new LaunchTemplateStore(),
-    faults: new Faults(instances),
+    faults: new Faults(instances, clock),
     tokens: new Map(),
   };
   const calls: RecordedCall[] = [];
   const emulatorState = {
     calls,
     faults: state.faults as FaultControl,
+    setConsistency: (consistency: Partial<Consistency>) => instances.setConsistency(consistency),
     instances: () => {
-      instances.advance(Date.now());
+      instances.advance(clock());
       return instances.list();
     },
     launchTemplates: () => state.templates.list(),
@@ -127,7 +137,7 @@ export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2E
     if (target !== null) return handlePricing(target, await request.text(), calls);
     const body = request.method === "POST" ? await request.text() : "";
     const params = { ...Object.fromEntries(url.searchParams), ...parseForm(body) };
-    const now = Date.now();
+    const now = clock();
     const response = handleEc2(params, { ...state, now }, calls);
     // A stalled launch has already happened; only its answer is late.
     const stallMs = state.faults.stallMs(params.Action ?? "", now);
