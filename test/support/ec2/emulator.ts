@@ -1,5 +1,5 @@
 /**
- * An EC2 API emulator (plus a minimal Pricing API) on loopback HTTP, speaking
+ * An EC2 API emulator (plus a minimal Pricing API: GetProducts, GetAttributeValues) on loopback HTTP, speaking
  * the real wire protocols so the unmodified `@aws-sdk/client-ec2` and
  * `@aws-sdk/client-pricing` can be pointed at it with `endpoint: emulator.url`.
  *
@@ -34,7 +34,7 @@ import {
   modifyLaunchTemplate,
 } from "./launch_template_actions.ts";
 import { type EmulatedLaunchTemplate, LaunchTemplateStore } from "./launch_templates.ts";
-import { GET_PRODUCTS_TARGET, getProducts, PricingApiError, pricingParams } from "./pricing.ts";
+import { PRICING_OPERATIONS, PricingApiError, pricingParams } from "./pricing.ts";
 import { Ec2ApiError, parseForm, xmlError, xmlResponse } from "./protocol.ts";
 import { describeSpotPriceHistory } from "./spot_prices.ts";
 
@@ -217,10 +217,11 @@ function handlePricing(target: string, body: string, calls: RecordedCall[]): Res
     if (request instanceof Error) {
       throw new PricingApiError("SerializationException", "The request body is not valid JSON.");
     }
-    if (target !== GET_PRODUCTS_TARGET) {
+    const operation = PRICING_OPERATIONS[target];
+    if (!operation) {
       throw new PricingApiError("UnknownOperationException", `Unsupported operation ${target}.`);
     }
-    return Response.json(getProducts(request), { headers });
+    return Response.json(operation(request), { headers });
   } catch (error) {
     if (!(error instanceof PricingApiError)) throw error;
     call.error = error.type;
