@@ -9,11 +9,7 @@
  */
 import { stringify as toYaml } from "yaml";
 import { coreKeyPair, type Edge, startEdge } from "../../test/support/edge.ts";
-import {
-  type Ec2Emulator,
-  LAGGING,
-  startEc2Emulator,
-} from "../../test/support/ec2/emulator.ts";
+import { type Ec2Emulator, LAGGING, startEc2Emulator } from "../../test/support/ec2/emulator.ts";
 import { type GithubFake, startGithubFake } from "../../test/support/github/fake.ts";
 import { type LibsqlServer, startLibsqlServer } from "../../test/support/libsql/server.ts";
 import { type ChildProcess, spawn } from "../../test/support/process.ts";
