@@ -16,14 +16,23 @@ import {
 import { InvalidError, UpstreamError } from "../../shared/errors.ts";
 import type { Tags } from "../../shared/tags.ts";
 import type { Logger } from "../log.ts";
-import type { LaunchOutcome, LaunchRequest, PoolSpec, Provider } from "../scheduler/provider.ts";
+import type {
+  LaunchOutcome,
+  LaunchRequest,
+  PoolSpec,
+  Provider,
+  TerminateOutcome,
+} from "../scheduler/provider.ts";
 import type { MachineState } from "../scheduler/reap_plan.ts";
 import { providerErrorOfEc2 } from "./ec2_errors.ts";
 import { FleetLauncher } from "./fleet_launch.ts";
-import { describeInstanceStates } from "./instance_states.ts";
+import { DESCRIBE_PAGE, describeInstanceStates } from "./instance_states.ts";
 import type { PriceQuoter } from "./pricing.ts";
 import { SubnetDirectory } from "./subnets.ts";
 import { TemplateVersions } from "./template_versions.ts";
+
+/** The most ids one TerminateInstances takes (TerminateInstances API reference). */
+export const MAX_TERMINATE_IDS = 1000;
 
 function toTagList(tags: Tags): Tag[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
@@ -138,18 +147,54 @@ export class Ec2Provider implements Provider {
     return await this.#send(action, () => this.#fleets.launch(request));
   }
 
-  async terminate(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
+  /**
+   * Terminates in calls of at most 1,000 ids (TerminateInstances API
+   * reference). One unknown id fails a whole call, so the ids EC2 names as
+   * NotFound are set aside and the rest sent again. NotFound does not mean
+   * gone (EC2 is eventually consistent: a new id may not have propagated), so
+   * those ids are returned for the caller to check again later.
+   */
+  async terminate(ids: readonly string[]): Promise<TerminateOutcome> {
+    const notFound: string[] = [];
+    for (let start = 0; start < ids.length; start += MAX_TERMINATE_IDS) {
+      notFound.push(...await this.#terminateChunk(ids.slice(start, start + MAX_TERMINATE_IDS)));
+    }
+    return { notFound };
+  }
+
+  /** One chunk; returns the ids EC2 said it does not know. */
+  async #terminateChunk(chunk: readonly string[]): Promise<string[]> {
+    const notFound: string[] = [];
+    let rest = [...chunk];
+    while (rest.length > 0) {
+      const unknown = await this.#sendTerminate(rest);
+      if (unknown === null) break;
+      const named = rest.filter((id) => unknown.has(id));
+      if (named.length === 0) {
+        // A message that names none of ours: find the unknown ones one id per call.
+        if (rest.length === 1) notFound.push(...rest);
+        else for (const id of rest) notFound.push(...await this.#terminateChunk([id]));
+        break;
+      }
+      notFound.push(...named);
+      rest = rest.filter((id) => !unknown.has(id));
+    }
+    return notFound;
+  }
+
+  /** One TerminateInstances: null when it took, else the ids its NotFound message names. */
+  async #sendTerminate(ids: string[]): Promise<Set<string> | null> {
     try {
       await this.#send(
         "TerminateInstances",
-        () => this.options.ec2.send(new TerminateInstancesCommand({ InstanceIds: [...ids] })),
+        () => this.options.ec2.send(new TerminateInstancesCommand({ InstanceIds: ids })),
       );
+      return null;
     } catch (error) {
-      // Already gone is what we wanted.
-      if ((error as { cause?: { name?: string } }).cause?.name !== "InvalidInstanceID.NotFound") {
-        throw error;
-      }
+      const cause = (error as { cause?: { name?: string; message?: string } }).cause;
+      if (cause?.name !== "InvalidInstanceID.NotFound") throw error;
+      // "The instance ID 'i-…' does not exist" / "The instance IDs 'i-…, i-…' do not exist".
+      return new Set(cause.message?.match(/i-[0-9a-f]+/g) ?? []);
     }
   }
 
@@ -171,6 +216,7 @@ export class Ec2Provider implements Provider {
                 Values: ["pending", "running", "stopping", "stopped"],
               },
             ],
+            MaxResults: DESCRIBE_PAGE,
             NextToken,
           }),
         ));

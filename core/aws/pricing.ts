@@ -1,13 +1,14 @@
 /**
  * Price quotes: on-demand from the Pricing API (Linux, shared tenancy, the
  * region's location), spot from the AZ's latest spot price. Cached with a TTL;
- * a failed quote is null (the job stays unquoted), never a guess.
+ * a failed quote is null (the job stays unquoted), never a guess. The
+ * region's location name comes from the Pricing API itself (regions.ts).
  */
 import { DescribeSpotPriceHistoryCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { GetProductsCommand, type PricingClient } from "@aws-sdk/client-pricing";
 import { z } from "zod";
 import type { Logger } from "../log.ts";
-import { REGION_LOCATIONS } from "./regions.ts";
+import { PricingLocations } from "./regions.ts";
 
 const CACHE_TTL_MS = 3600_000;
 
@@ -27,10 +28,13 @@ const PriceProduct = z.object({
 
 export class PriceQuoter {
   #cache = new Map<string, { price: number | null; at: number }>();
+  #locations: PricingLocations;
 
   constructor(
     readonly options: { region: string; ec2: EC2Client; pricing: PricingClient; log: Logger },
-  ) {}
+  ) {
+    this.#locations = new PricingLocations(options.pricing);
+  }
 
   async quote(
     machine: { instanceType: string; availabilityZone: string | null; isSpot: boolean },
@@ -57,8 +61,13 @@ export class PriceQuoter {
   }
 
   async #onDemand(instanceType: string): Promise<number | null> {
-    const location = REGION_LOCATIONS[this.options.region];
-    if (!location) return null;
+    const location = await this.#locations.locationOf(this.options.region);
+    if (!location) {
+      this.options.log.warn("the Pricing API knows no location for this region", {
+        region: this.options.region,
+      });
+      return null;
+    }
     const filter = (Field: string, Value: string) => ({
       Type: "TERM_MATCH" as const,
       Field,

@@ -140,6 +140,11 @@ export interface LaunchedMachine {
   isSpot: boolean;
 }
 
+/** What a terminate call could not act on. */
+export interface TerminateOutcome {
+  notFound: string[];
+}
+
 export interface Provider {
   /** Materialises the pool's template when its spec changed or it vanished; returns where it is. */
   ensureTemplate(pool: PoolSpec): Promise<{ id: string; version: number; hash: string }>;
@@ -150,7 +155,12 @@ export interface Provider {
    * unknown, so it is retried with the same client token.
    */
   launch(request: LaunchRequest): Promise<LaunchOutcome>;
-  terminate(ids: readonly string[]): Promise<void>;
+  /**
+   * Starts terminating these machines. Ids the provider says it does not
+   * know come back in `notFound`: with an eventually consistent provider
+   * that may be a machine too new to be seen, so it is no proof of its end.
+   */
+  terminate(ids: readonly string[]): Promise<TerminateOutcome>;
   /** What became of these machines; one the provider no longer knows is `gone`. */
   describe(ids: readonly string[]): Promise<MachineState[]>;
   /** Every live machine carrying Gantry's managed tag (to find orphans). */

@@ -39,6 +39,11 @@ export interface ReapPolicy {
   idleTimeoutMs?: number;
   /** Tagged instances unknown to the database are spared this long (a launch not yet recorded). */
   orphanGraceMs?: number;
+  /**
+   * An instance the books closed that EC2 still lists running is spared this
+   * long after it was closed (EC2 may show a state from a moment ago).
+   */
+  stillRunningGraceMs?: number;
 }
 
 export type ReapReason = "job-finished" | "max-runtime" | "never-started" | "idle" | "orphan";
@@ -147,6 +152,31 @@ export function planOrphans(
       instanceId: instance.id,
       reason: "orphan" as const,
       detail: "tagged gantry:managed but unknown to the database",
+      jobId: null,
+    }));
+}
+
+/**
+ * Instances EC2 lists as live with Gantry's tag that the books hold as
+ * terminated: a terminate that did not take (NotFound on an id EC2 had not
+ * propagated yet), or a row closed on a wrong belief. Nothing else would
+ * ever look at them again, so they are terminated as orphans.
+ */
+export function planStillRunning(
+  managed: readonly { id: string; launchedAt: number }[],
+  terminatedAt: ReadonlyMap<string, number>,
+  policy: ReapPolicy,
+): Termination[] {
+  const graceMs = policy.stillRunningGraceMs ?? 2 * 60_000;
+  return managed
+    .filter((instance) => {
+      const closedAt = terminatedAt.get(instance.id);
+      return closedAt !== undefined && policy.now - closedAt > graceMs;
+    })
+    .map((instance) => ({
+      instanceId: instance.id,
+      reason: "orphan" as const,
+      detail: "terminated in the books but EC2 still lists it running",
       jobId: null,
     }));
 }

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { type LiveInstance, planOrphans, planStuckJobs, planTerminations } from "./reap_plan.ts";
+import {
+  type LiveInstance,
+  planOrphans,
+  planStillRunning,
+  planStuckJobs,
+  planTerminations,
+} from "./reap_plan.ts";
 
 const MIN = 60_000;
 const policy = {
@@ -126,4 +132,22 @@ Deno.test("with no idle timeout, a runner whose job ended without it waits a boo
   assert.deepEqual(planTerminations([young], noIdle), []);
   const stolen = instance({ idleSince: policy.now - 11 * MIN });
   assert.deepEqual(planTerminations([stolen], noIdle), [], "a stolen job's runner: never");
+});
+
+Deno.test("instances the books closed but EC2 still lists running are terminated past the grace", () => {
+  const managed = ["i-live", "i-just-closed", "i-closed-long-ago"].map((id) => ({
+    id,
+    launchedAt: policy.now - 30 * MIN,
+  }));
+  const closedAt = new Map([
+    ["i-just-closed", policy.now - 2 * MIN],
+    ["i-closed-long-ago", policy.now - 2 * MIN - 1],
+  ]);
+  const plan = planStillRunning(managed, closedAt, policy);
+  assert.deepEqual(plan.map((t) => [t.instanceId, t.reason, t.jobId]), [
+    ["i-closed-long-ago", "orphan", null],
+  ]);
+  assert.equal(plan[0].detail, "terminated in the books but EC2 still lists it running");
+  const longer = planStillRunning(managed, closedAt, { ...policy, stillRunningGraceMs: 10 * MIN });
+  assert.deepEqual(longer, []);
 });

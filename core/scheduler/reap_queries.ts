@@ -4,6 +4,7 @@
  * that never got going.
  */
 import { type JobState, TERMINAL_STATES } from "../../shared/job_state.ts";
+import { BufferedClient } from "../db/buffered_client.ts";
 import type { Store } from "../db/store.ts";
 import type { LiveInstance, PendingJob } from "./reap_plan.ts";
 
@@ -78,4 +79,28 @@ export async function pendingJobs(store: Store): Promise<PendingJob[]> {
     state: String(row.state) as JobState,
     updatedAt: Number(row.updated_at),
   }));
+}
+
+/**
+ * When the books closed each of these instances, for those they hold as
+ * terminated. Offline, the local mirror may not know: nothing is reported.
+ */
+export async function terminatedInBooks(
+  store: Store,
+  ids: readonly string[],
+): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
+  if (store.client instanceof BufferedClient && store.client.isOffline) return new Map();
+  const terminated = new Map<string, number>();
+  // Bound the statement's parameters; a managed listing can run to thousands.
+  for (let start = 0; start < ids.length; start += 500) {
+    const chunk = ids.slice(start, start + 500);
+    const result = await store.client.execute({
+      sql: `SELECT id, terminated_at FROM instances
+            WHERE terminated_at IS NOT NULL AND id IN (${chunk.map(() => "?").join(", ")})`,
+      args: [...chunk],
+    });
+    for (const row of result.rows) terminated.set(String(row.id), Number(row.terminated_at));
+  }
+  return terminated;
 }

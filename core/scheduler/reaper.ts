@@ -5,21 +5,34 @@
  * offline ghosts, notice spot reclaims whose notice never came, launch again
  * a job whose machine ended before its runner started, fail jobs stuck before
  * their runner started, and audit every termination with its reason.
+ *
+ * EC2 is eventually consistent, so nothing it fails to list is believed gone
+ * at once (see absence.ts), a NotFound on terminate leaves the instance live
+ * in the books to be tried again next pass, and an instance the books closed
+ * that EC2 still lists running is terminated again.
  */
 import { canTransition, type JobState } from "../../shared/job_state.ts";
 import type { Store } from "../db/store.ts";
 import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
+import { ABSENCE_DEFAULTS, AbsenceBook, type AbsencePolicy } from "./absence.ts";
 import type { Provider } from "./provider.ts";
 import {
   isEnded,
   isSpotReclaimed,
+  type MachineState,
   planOrphans,
+  planStillRunning,
   planStuckJobs,
   planTerminations,
   type Termination,
 } from "./reap_plan.ts";
-import { pendingJobs, type ReapableInstance, reapableInstances } from "./reap_queries.ts";
+import {
+  pendingJobs,
+  type ReapableInstance,
+  reapableInstances,
+  terminatedInBooks,
+} from "./reap_queries.ts";
 import { markInterrupted } from "./spot_interruption.ts";
 import { runEvery } from "../sleep.ts";
 
@@ -36,6 +49,13 @@ export interface ReaperOptions {
   idleTimeoutMinutes?: number;
   /** Removes the runners of terminated instances from GitHub. */
   github?: Pick<GitHub, "removeRunner">;
+  /**
+   * Misses of instances EC2 did not list, across passes. `runReaper` keeps
+   * one; a lone `reapOnce` without it never believes an instance gone.
+   */
+  absences?: AbsenceBook;
+  /** Overrides of when a missed instance counts as gone (tests). */
+  absencePolicy?: Partial<Omit<AbsencePolicy, "now">>;
 }
 
 /** One pass; returns what it terminated. Safe to run concurrently with itself on two cores. */
@@ -54,21 +74,29 @@ export async function reapOnce(options: ReaperOptions): Promise<Termination[]> {
     orphanGraceMs: Math.min(5 * 60_000, bootTimeoutMs),
   };
   const managed = await provider.listManaged();
-  const known = await store.knownInstanceIds(managed.map((m) => m.id));
+  const managedIds = managed.map((m) => m.id);
+  const known = await store.knownInstanceIds(managedIds);
+  const closedAt = await terminatedInBooks(store, managedIds);
   const live = await settleEnded(
     await reapableInstances(store, options.maxRuntimeMinutes),
-    new Set(managed.map((m) => m.id)),
+    new Set(managedIds),
     options,
   );
   const terminations = [
     ...planTerminations(live, policy),
     ...planOrphans(managed, known, policy),
+    ...planStillRunning(managed, closedAt, policy),
   ];
-  if (terminations.length > 0) {
-    await provider.terminate(terminations.map((t) => t.instanceId));
+  const { notFound } = terminations.length > 0
+    ? await provider.terminate(terminations.map((t) => t.instanceId))
+    : { notFound: [] };
+  if (notFound.length > 0) {
+    // Not proof it is gone (a new id may not have propagated): it stays live in the books.
+    log.warn("terminate answered NotFound; checking again next pass", { instanceIds: notFound });
   }
+  const taken = terminations.filter((t) => !notFound.includes(t.instanceId));
   const liveById = new Map(live.map((instance) => [instance.id, instance]));
-  for (const termination of terminations) {
+  for (const termination of taken) {
     const at = now();
     await store.markTerminated([termination.instanceId], termination.reason, at);
     await store.audit({
@@ -109,7 +137,7 @@ export async function reapOnce(options: ReaperOptions): Promise<Termination[]> {
     }, { failureReason: stuck.detail });
     if (isFailed) log.warn("job failed: stuck", { jobId: stuck.jobId, detail: stuck.detail });
   }
-  return terminations;
+  return taken;
 }
 
 /**
@@ -126,8 +154,22 @@ async function settleEnded(
 ): Promise<ReapableInstance[]> {
   const { store, provider, log, now } = options;
   const unlisted = live.filter((instance) => !listed.has(instance.id));
-  if (unlisted.length === 0) return live;
-  const ended = (await provider.describe(unlisted.map((i) => i.id))).filter(isEnded);
+  const described = new Map(
+    (await provider.describe(unlisted.map((i) => i.id))).map((machine) => [machine.id, machine]),
+  );
+  // Not listed is no proof of an end: only several misses over minutes are (absence.ts).
+  const judgedGone = new Set((options.absences ?? new AbsenceBook()).observe(
+    live.map((instance) => ({
+      id: instance.id,
+      launchedAt: instance.launchedAt,
+      isMissing: described.get(instance.id)?.state === "gone",
+    })),
+    { ...ABSENCE_DEFAULTS, ...options.absencePolicy, now: now() },
+  ));
+  const ended = [...described.values()].filter((machine: MachineState) =>
+    machine.state === "gone" ? judgedGone.has(machine.id) : isEnded(machine)
+  );
+  if (ended.length === 0) return live;
   for (const machine of ended) {
     const instance = unlisted.find((i) => i.id === machine.id)!;
     const at = now();
@@ -264,5 +306,6 @@ async function removeRunner(instance: ReapableInstance, options: ReaperOptions):
 export async function runReaper(
   options: ReaperOptions & { intervalMs: number; signal: AbortSignal },
 ): Promise<void> {
-  await runEvery({ ...options, what: "reaper pass" }, () => reapOnce(options));
+  const passes = { ...options, absences: options.absences ?? new AbsenceBook() };
+  await runEvery({ ...options, what: "reaper pass" }, () => reapOnce(passes));
 }

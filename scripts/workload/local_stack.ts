@@ -9,7 +9,7 @@
  */
 import { stringify as toYaml } from "yaml";
 import { coreKeyPair, type Edge, startEdge } from "../../test/support/edge.ts";
-import { type Ec2Emulator, startEc2Emulator } from "../../test/support/ec2/emulator.ts";
+import { type Ec2Emulator, LAGGING, startEc2Emulator } from "../../test/support/ec2/emulator.ts";
 import { type GithubFake, startGithubFake } from "../../test/support/github/fake.ts";
 import { type LibsqlServer, startLibsqlServer } from "../../test/support/libsql/server.ts";
 import { type ChildProcess, spawn } from "../../test/support/process.ts";
@@ -66,7 +66,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await Deno.mkdir(state, { recursive: true });
   const owner = options.repos[0].split("/")[0];
   const libsql = await startLibsqlServer({ path: `${state}/gantry.db` });
-  const ec2 = await startEc2Emulator();
+  // Eventually consistent, as real EC2 is: new ids NotFound for a moment, stale states.
+  const ec2 = await startEc2Emulator({ consistency: LAGGING });
   const github = await startGithubFake({
     appId: 1,
     installations: [{

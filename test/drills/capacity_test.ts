@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { startCoreProcessStack } from "../support/core_process_stack.ts";
+import { LAGGING } from "../support/ec2/emulator.ts";
 import { assertEveryJobLaunchedOnce } from "./drill_checks.ts";
 
 const JOBS = Array.from({ length: 20 }, (_, i) => 7_200_001 + i);
@@ -23,6 +24,8 @@ Deno.test("drill: InsufficientInstanceCapacity for a while, then recovery: 0 los
     scheduler: { launch_retry_delays_ms: [500, 1000, 2000], launch_retry_jitter: 0.2 },
     aws: { max_attempts: 2 },
   });
+  // Drills run against an eventually consistent EC2, as the real one is.
+  stack.ec2.setConsistency(LAGGING);
   let isPassing = false;
   try {
     await stack.startCore();

@@ -10,7 +10,7 @@ import { type Client, createClient } from "@libsql/client";
 import { stringify as toYaml } from "yaml";
 import { coreConfigOf, startCoreWorld } from "../support/core_world.ts";
 import type { Edge } from "../support/edge.ts";
-import { type Ec2Emulator, startEc2Emulator } from "../support/ec2/emulator.ts";
+import { type Ec2Emulator, LAGGING, startEc2Emulator } from "../support/ec2/emulator.ts";
 import type { GithubFake } from "../support/github/fake.ts";
 import { type LibsqlServer, startLibsqlServer } from "../support/libsql/server.ts";
 import { type ChildProcess, spawn } from "../support/process.ts";
@@ -53,7 +53,8 @@ export async function startDrillStack(
   const authToken = options.secrets?.dbToken;
   let libsql = await startLibsqlServer({ path: dbPath, authToken });
   const port = libsql.port;
-  const ec2 = await startEc2Emulator();
+  // Drills run against an eventually consistent EC2, as the real one is.
+  const ec2 = await startEc2Emulator({ consistency: LAGGING });
   const world = await startCoreWorld({
     dir,
     libsql: { url: libsql.url, authToken },

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { startCoreProcessStack } from "../support/core_process_stack.ts";
+import { LAGGING } from "../support/ec2/emulator.ts";
 import { assertEveryJobLaunchedOnce } from "./drill_checks.ts";
 
 const JOBS = Array.from({ length: 20 }, (_, i) => 7_300_001 + i);
@@ -24,6 +25,8 @@ Deno.test("drill: every EC2 call throttled for a while: 0 lost, 0 twice", async 
     scheduler: { launch_retry_delays_ms: [500, 1000], launch_retry_jitter: 0.2 },
     aws: { max_attempts: 3 },
   });
+  // Drills run against an eventually consistent EC2, as the real one is.
+  stack.ec2.setConsistency(LAGGING);
   let isPassing = false;
   try {
     await stack.startCore();

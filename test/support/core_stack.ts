@@ -8,10 +8,11 @@ import { openDatabase } from "../../core/db/database.ts";
 import { migrate } from "../../core/db/migrate.ts";
 import { Store } from "../../core/db/store.ts";
 import { createLogger } from "../../core/log.ts";
-import { startEc2Emulator } from "./ec2/emulator.ts";
+import { type Ec2EmulatorOptions, startEc2Emulator } from "./ec2/emulator.ts";
 
-export async function startCoreStack() {
-  const ec2Emulator = await startEc2Emulator();
+/** `emulator` sets the EC2 emulator's clock and consistency lag. */
+export async function startCoreStack(options: { emulator?: Ec2EmulatorOptions } = {}) {
+  const ec2Emulator = await startEc2Emulator(options.emulator);
   const dir = await Deno.makeTempDir({ prefix: "gantry-core-" });
   const { client, db } = openDatabase(`file:${dir}/gantry.db`);
   await migrate(client);

@@ -14,6 +14,9 @@
  *   `{ "fault": "unsupported", "ms": 5000, "instanceTypes": [...], "azs": [...] }`,
  *   `{ "fault": "stallLaunches", "ms": 3000, "forMs": 10000 }`,
  *   `{ "fault": "interruptSpot", "instanceId": "i-…" }`, `{ "fault": "clear" }`
+ * - `POST /_emulator/consistency` with `{ "newIdMs": 2000, "staleStateMs": 1500,
+ *   "terminatedVisibleMs": 60000 }` (any subset; `null` for "forever") → how far
+ *   the API lags behind the truth (see instances.ts)
  * - `POST /_emulator/reset` → forgets instances, templates, calls and faults
  *
  * @module
@@ -21,7 +24,7 @@
 
 import { z } from "zod";
 import type { FaultControl } from "./faults.ts";
-import type { EmulatedInstance } from "./instances.ts";
+import type { Consistency, EmulatedInstance } from "./instances.ts";
 import type { EmulatedLaunchTemplate } from "./launch_templates.ts";
 import { Ec2ApiError } from "./protocol.ts";
 
@@ -43,8 +46,15 @@ export interface ControlTarget {
   instances(): EmulatedInstance[];
   launchTemplates(): EmulatedLaunchTemplate[];
   faults: FaultControl;
+  setConsistency(consistency: Partial<Consistency>): void;
   reset(): void;
 }
+
+const ConsistencyRequest = z.object({
+  newIdMs: z.number().nonnegative().optional(),
+  staleStateMs: z.number().nonnegative().optional(),
+  terminatedVisibleMs: z.number().nonnegative().nullable().optional(),
+}).strict();
 
 const FaultRequest = z.discriminatedUnion("fault", [
   z.object({ fault: z.literal("throttle"), ms: z.number().nonnegative() }),
@@ -91,6 +101,20 @@ export async function handleControl(request: Request, target: ControlTarget): Pr
       return Response.json(target.launchTemplates());
     case "POST /_emulator/faults":
       return applyFault(await readJson(request), target.faults);
+    case "POST /_emulator/consistency": {
+      const parsed = ConsistencyRequest.safeParse(await readJson(request));
+      if (!parsed.success) {
+        return problem(400, "InvalidConsistency", z.prettifyError(parsed.error));
+      }
+      const { terminatedVisibleMs, ...rest } = parsed.data;
+      target.setConsistency({
+        ...rest,
+        ...(terminatedVisibleMs === undefined
+          ? {}
+          : { terminatedVisibleMs: terminatedVisibleMs ?? Infinity }),
+      });
+      return Response.json({ ok: true });
+    }
     case "POST /_emulator/reset":
       target.reset();
       return new Response(null, { status: 204 });

@@ -1,5 +1,5 @@
 /**
- * An EC2 API emulator (plus a minimal Pricing API) on loopback HTTP, speaking
+ * An EC2 API emulator (plus a minimal Pricing API: GetProducts, GetAttributeValues) on loopback HTTP, speaking
  * the real wire protocols so the unmodified `@aws-sdk/client-ec2` and
  * `@aws-sdk/client-pricing` can be pointed at it with `endpoint: emulator.url`.
  *
@@ -23,7 +23,7 @@ import {
   runInstances,
   terminateInstances,
 } from "./instance_actions.ts";
-import { type EmulatedInstance, InstanceStore } from "./instances.ts";
+import { type Consistency, type EmulatedInstance, InstanceStore } from "./instances.ts";
 import {
   createLaunchTemplate,
   createLaunchTemplateVersion,
@@ -34,14 +34,15 @@ import {
   modifyLaunchTemplate,
 } from "./launch_template_actions.ts";
 import { type EmulatedLaunchTemplate, LaunchTemplateStore } from "./launch_templates.ts";
-import { GET_PRODUCTS_TARGET, getProducts, PricingApiError, pricingParams } from "./pricing.ts";
+import { PRICING_OPERATIONS, PricingApiError, pricingParams } from "./pricing.ts";
 import { Ec2ApiError, parseForm, xmlError, xmlResponse } from "./protocol.ts";
 import { describeSpotPriceHistory } from "./spot_prices.ts";
 import { describeSubnets } from "./subnets.ts";
 
 export type { RecordedCall } from "./control.ts";
 export type { CapacityShortage, FaultControl, TokenBucket } from "./faults.ts";
-export type { EmulatedInstance, InstanceStateName } from "./instances.ts";
+export type { Consistency, EmulatedInstance, InstanceStateName } from "./instances.ts";
+export { CONSISTENT, LAGGING } from "./instances.ts";
 export type { EmulatedLaunchTemplate, EmulatedTemplateVersion } from "./launch_templates.ts";
 
 /** A running emulator. */
@@ -57,6 +58,8 @@ export interface Ec2Emulator {
   launchTemplates(): EmulatedLaunchTemplate[];
   /** Injected failures. */
   faults: FaultControl;
+  /** Changes how far the API lags behind the truth (see instances.ts). */
+  setConsistency(consistency: Partial<Consistency>): void;
   /** Forgets instances, templates, recorded calls and faults. */
   reset(): void;
   /** Stops listening and waits for open connections to finish. */
@@ -79,6 +82,10 @@ export interface Ec2EmulatorOptions {
    * prove versions do not pile up.
    */
   maxTemplateVersions?: number;
+  /** How far the API lags behind the truth; default instantly consistent (`CONSISTENT`). */
+  consistency?: Partial<Consistency>;
+  /** The emulator's clock (epoch ms); default `Date.now`. Lets a test step through lag without sleeping. */
+  clock?: () => number;
 }
 
 const ACTIONS: Record<string, ActionHandler> = {
@@ -100,22 +107,25 @@ const ACTIONS: Record<string, ActionHandler> = {
 
 /** Starts an emulator on loopback; close it when done. */
 export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2Emulator> {
+  const clock = options.clock ?? Date.now;
   const instances = new InstanceStore({
     pendingMs: options.pendingMs ?? 0,
     shutdownMs: options.shutdownMs ?? 0,
   });
+  instances.setConsistency(options.consistency ?? {});
   const state: Omit<Ec2Context, "now"> = {
     instances,
     templates: new LaunchTemplateStore({ maxVersions: options.maxTemplateVersions }),
-    faults: new Faults(instances),
+    faults: new Faults(instances, clock),
     tokens: new Map(),
   };
   const calls: RecordedCall[] = [];
   const emulatorState = {
     calls,
     faults: state.faults as FaultControl,
+    setConsistency: (consistency: Partial<Consistency>) => instances.setConsistency(consistency),
     instances: () => {
-      instances.advance(Date.now());
+      instances.advance(clock());
       return instances.list();
     },
     launchTemplates: () => state.templates.list(),
@@ -135,7 +145,7 @@ export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2E
     if (target !== null) return handlePricing(target, await request.text(), calls);
     const body = request.method === "POST" ? await request.text() : "";
     const params = { ...Object.fromEntries(url.searchParams), ...parseForm(body) };
-    const now = Date.now();
+    const now = clock();
     const response = handleEc2(params, { ...state, now }, calls);
     // A stalled launch has already happened; only its answer is late.
     const stallMs = state.faults.stallMs(params.Action ?? "", now);
@@ -215,10 +225,11 @@ function handlePricing(target: string, body: string, calls: RecordedCall[]): Res
     if (request instanceof Error) {
       throw new PricingApiError("SerializationException", "The request body is not valid JSON.");
     }
-    if (target !== GET_PRODUCTS_TARGET) {
+    const operation = PRICING_OPERATIONS[target];
+    if (!operation) {
       throw new PricingApiError("UnknownOperationException", `Unsupported operation ${target}.`);
     }
-    return Response.json(getProducts(request), { headers });
+    return Response.json(operation(request), { headers });
   } catch (error) {
     if (!(error instanceof PricingApiError)) throw error;
     call.error = error.type;

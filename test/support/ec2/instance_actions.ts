@@ -74,17 +74,77 @@ export function templateReferenceOf(params: Params, prefix: string): TemplateRef
   return { launchTemplateId, launchTemplateName, version: params[`${prefix}.Version`] };
 }
 
-/** DescribeInstances: by InstanceId.N and Filter.N, grouped into their reservations. */
+/**
+ * DescribeInstances: by InstanceId.N and Filter.N, grouped into their
+ * reservations, as the API sees them (see instances.ts on lag). Paged as the
+ * DescribeInstances API reference says: MaxResults 5–1000, never together
+ * with InstanceId.N; a NextToken when more remain; no MaxResults, no paging.
+ */
 export const describeInstances: ActionHandler = (params, context) => {
   const ids = listValues(params, "InstanceId");
   const filters = parseFilters(params);
-  const candidates = ids.length > 0 ? context.instances.get(ids) : context.instances.list();
+  const page = pageOf(params, ids.length > 0);
+  const candidates = ids.length > 0
+    ? context.instances.getVisible(ids, context.now)
+    : context.instances.listVisible(context.now);
   const matching = candidates.filter((instance) => filters.every((f) => matches(instance, f)));
-  const reservations = Map.groupBy(matching, (instance) => instance.reservationId);
+  // A paged listing goes in id order (see tokenAfter); an unpaged one in launch order.
+  if (page.size !== Infinity || page.after !== undefined) {
+    matching.sort((a, b) => (a.instanceId < b.instanceId ? -1 : 1));
+  }
+  const start = page.after === undefined
+    ? 0
+    : matching.findIndex((instance) => instance.instanceId > page.after!);
+  const shown = start < 0 ? [] : matching.slice(start, start + page.size);
+  const isMore = start >= 0 && start + page.size < matching.length;
+  const reservations = Map.groupBy(shown, (instance) => instance.reservationId);
   return {
     reservationSet: [...reservations.values()].map((instances) => reservationBody(instances)),
+    nextToken: isMore ? tokenAfter(shown.at(-1)!.instanceId) : undefined,
   };
 };
+
+/** The page a Describe call asks for: its size, and the id it continues after. */
+function pageOf(params: Params, hasIds: boolean): { size: number; after?: string } {
+  const maxResults = params.MaxResults;
+  if (maxResults !== undefined && hasIds) {
+    throw new Ec2ApiError(
+      "InvalidParameterCombination",
+      "The parameter instancesSet cannot be used with the parameter maxResults",
+    );
+  }
+  const size = maxResults === undefined ? Infinity : Number(maxResults);
+  if (maxResults !== undefined && (!Number.isInteger(size) || size < 5 || size > 1000)) {
+    throw new Ec2ApiError(
+      "InvalidParameterValue",
+      `Value ( ${maxResults} ) for parameter maxResults is invalid. ` +
+        "Expecting a value between 5 and 1000.",
+    );
+  }
+  const token = params.NextToken;
+  if (token === undefined || token === "") return { size };
+  const after = afterOf(token);
+  if (after === undefined) {
+    throw new Ec2ApiError("InvalidParameterValue", `Invalid value '${token}' for nextToken`);
+  }
+  return { size, after };
+}
+
+// Paged listings go in id order, so a page continues after the last id it showed
+// and launches between pages neither repeat nor shift anything.
+function tokenAfter(instanceId: string): string {
+  return btoa(JSON.stringify({ after: instanceId }));
+}
+
+function afterOf(token: string): string | undefined {
+  try {
+    const after = (JSON.parse(atob(token)) as { after?: unknown }).after;
+    return typeof after === "string" ? after : undefined;
+  } catch {
+    // Not a token this emulator made: the caller reports it as invalid.
+    return undefined;
+  }
+}
 
 const FILTER_FIELDS: Record<string, (instance: EmulatedInstance) => string[]> = {
   "instance-id": (instance) => [instance.instanceId],
@@ -116,11 +176,24 @@ function matches(instance: EmulatedInstance, filter: Filter): boolean {
   return filter.values.some((pattern) => values.some((value) => matchesPattern(value, pattern)));
 }
 
-/** TerminateInstances: starts shutting instances down; repeating it is harmless. */
+/** The most ids one TerminateInstances takes (TerminateInstances API reference, InstanceId.N). */
+export const MAX_TERMINATE_IDS = 1000;
+
+/**
+ * TerminateInstances: starts shutting instances down; repeating it is
+ * harmless. At most 1,000 ids; one id the API cannot see fails the whole
+ * call and terminates none (TerminateInstances API reference).
+ */
 export const terminateInstances: ActionHandler = (params, context) => {
   const ids = listValues(params, "InstanceId");
   if (ids.length === 0) {
     throw new Ec2ApiError("MissingParameter", "The request must contain the parameter InstanceId");
+  }
+  if (ids.length > MAX_TERMINATE_IDS) {
+    throw new Ec2ApiError(
+      "InvalidParameterValue",
+      `${ids.length} instance IDs given; TerminateInstances takes up to ${MAX_TERMINATE_IDS}.`,
+    );
   }
   const changes = context.instances.terminate(ids, context.now);
   return { instancesSet: changes.map(stateChangeXml) };

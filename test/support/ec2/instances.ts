@@ -4,6 +4,14 @@
  * first request after `shutdownMs`. No timers run; every request advances the
  * clock, so an idle emulator holds no resources.
  *
+ * What the API shows may lag behind the truth, as EC2's does ("Eventual
+ * consistency in the Amazon EC2 API", EC2 developer guide): a new id answers
+ * InvalidInstanceID.NotFound for a while, Describe shows a state from a moment
+ * ago, and a terminated instance stays listed for a while and is then
+ * forgotten ("Recently terminated instances might appear in the returned
+ * results", DescribeInstances API reference). Tests read the truth through
+ * {@link InstanceStore.list}.
+ *
  * @module
  */
 
@@ -62,9 +70,44 @@ export interface InstanceTiming {
   shutdownMs: number;
 }
 
+/**
+ * How far what the API shows lags behind the truth. All zero but
+ * `terminatedVisibleMs` (infinite) by default: an instantly consistent EC2.
+ */
+export interface Consistency {
+  /** A new instance id is NotFound (and left out of listings) for this long after launch. */
+  newIdMs: number;
+  /** Describe shows the state an instance had this long ago. */
+  staleStateMs: number;
+  /** A terminated instance stays listed this long, then is NotFound (EC2: usually under an hour). */
+  terminatedVisibleMs: number;
+}
+
+/** An instantly consistent EC2: what the emulator did before consistency lag existed. */
+export const CONSISTENT: Readonly<Consistency> = {
+  newIdMs: 0,
+  staleStateMs: 0,
+  terminatedVisibleMs: Infinity,
+};
+
+/** The lag the dev stack and the drills run with: seconds, where real EC2 is usually well under. */
+export const LAGGING: Readonly<Consistency> = {
+  newIdMs: 2_000,
+  staleStateMs: 1_500,
+  terminatedVisibleMs: 60_000,
+};
+
+interface StateEntry {
+  at: number;
+  state: InstanceStateName;
+  stateReason?: { code: string; message: string };
+}
+
 interface InstanceRecord extends EmulatedInstance {
   /** When the current transitional state (pending, shutting-down) ends. */
   transitionAt: number;
+  /** Every state it has been in, oldest first, for the lagging view. */
+  history: StateEntry[];
 }
 
 /** Holds every instance the emulator has launched, terminated ones included. */
@@ -72,9 +115,21 @@ export class InstanceStore {
   #records = new Map<string, InstanceRecord>();
   #sequence = 0;
   #timing: InstanceTiming;
+  #consistency: Consistency;
 
-  constructor(timing: InstanceTiming) {
+  constructor(timing: InstanceTiming, consistency: Consistency = CONSISTENT) {
     this.#timing = timing;
+    this.#consistency = { ...consistency };
+  }
+
+  /** The lag in force. */
+  get consistency(): Consistency {
+    return { ...this.#consistency };
+  }
+
+  /** Changes the lag from now on (already launched instances included). */
+  setConsistency(consistency: Partial<Consistency>): void {
+    this.#consistency = { ...this.#consistency, ...consistency };
   }
 
   /** Launches `count` instances of one spec into one reservation. */
@@ -89,6 +144,7 @@ export class InstanceStore {
         launchedAt: now,
         state: "pending",
         transitionAt: now + this.#timing.pendingMs,
+        history: [{ at: now, state: "pending" }],
         spotInstanceRequestId: spec.lifecycle === "spot" ? `sir-${randomHex(8)}` : undefined,
       };
       this.#records.set(record.instanceId, record);
@@ -102,10 +158,10 @@ export class InstanceStore {
     for (const record of this.#records.values()) {
       if (record.transitionAt > now) continue;
       if (record.state === "pending") {
-        record.state = "running";
+        moveTo(record, "running", record.transitionAt);
         record.transitionAt = Infinity;
       } else if (record.state === "shutting-down") {
-        record.state = "terminated";
+        moveTo(record, "terminated", record.transitionAt);
         record.transitionAt = Infinity;
       }
     }
@@ -116,41 +172,66 @@ export class InstanceStore {
     return [...this.#records.values()].map(snapshot);
   }
 
-  /** The instances with these ids, or InvalidInstanceID.* naming the unknown ones. */
+  /** The instances with these ids as they truly are, or InvalidInstanceID.* naming the unknown ones. */
   get(instanceIds: string[]): EmulatedInstance[] {
-    const malformed = instanceIds.filter((id) => !/^i-[0-9a-f]{8,17}$/.test(id));
-    if (malformed.length > 0) {
-      throw new Ec2ApiError("InvalidInstanceID.Malformed", `Invalid id: "${malformed[0]}"`);
-    }
-    const missing = instanceIds.filter((id) => !this.#records.has(id));
-    if (missing.length === 1) {
-      throw new Ec2ApiError(
-        "InvalidInstanceID.NotFound",
-        `The instance ID '${missing[0]}' does not exist`,
-      );
-    }
-    if (missing.length > 1) {
-      throw new Ec2ApiError(
-        "InvalidInstanceID.NotFound",
-        `The instance IDs '${missing.join(", ")}' do not exist`,
-      );
-    }
+    checkIds(instanceIds, (id) => this.#records.has(id));
     return instanceIds.map((id) => snapshot(this.#records.get(id)!));
   }
 
-  /** Starts terminating; terminating an instance twice is allowed, as in EC2. */
+  /**
+   * What the API shows at `now`: every instance the API can see, as it was
+   * `staleStateMs` ago, in launch order. New ids and long-terminated ones are
+   * left out.
+   */
+  listVisible(now: number): EmulatedInstance[] {
+    return [...this.#records.values()]
+      .filter((record) => this.#isVisible(record, now))
+      .map((record) => this.#view(record, now));
+  }
+
+  /**
+   * The instances with these ids as the API shows them at `now`; an id the
+   * API cannot see (unknown, too new, or terminated long ago) is
+   * InvalidInstanceID.NotFound, which fails the whole call.
+   */
+  getVisible(instanceIds: string[], now: number): EmulatedInstance[] {
+    checkIds(instanceIds, (id) => {
+      const record = this.#records.get(id);
+      return record !== undefined && this.#isVisible(record, now);
+    });
+    return instanceIds.map((id) => this.#view(this.#records.get(id)!, now));
+  }
+
+  #isVisible(record: InstanceRecord, now: number): boolean {
+    const { newIdMs, terminatedVisibleMs } = this.#consistency;
+    if (now - record.launchedAt < newIdMs) return false;
+    const terminatedAt = record.history.find((entry) => entry.state === "terminated")?.at;
+    return terminatedAt === undefined || now - terminatedAt < terminatedVisibleMs;
+  }
+
+  #view(record: InstanceRecord, now: number): EmulatedInstance {
+    const seenAt = now - this.#consistency.staleStateMs;
+    const entry = record.history.findLast((candidate) => candidate.at <= seenAt) ??
+      record.history[0];
+    return { ...snapshot(record), state: entry.state, stateReason: entry.stateReason };
+  }
+
+  /**
+   * Starts terminating; terminating an instance twice is allowed, as in EC2.
+   * One id the API cannot see (a new one included) fails the whole call and
+   * terminates nothing (TerminateInstances API reference).
+   */
   terminate(instanceIds: string[], now: number): StateChange[] {
-    this.get(instanceIds);
+    this.getVisible(instanceIds, now);
     return instanceIds.map((instanceId) => {
       const record = this.#records.get(instanceId)!;
       const previous = record.state;
       if (previous === "pending" || previous === "running") {
-        record.state = "shutting-down";
-        record.transitionAt = now + this.#timing.shutdownMs;
-        record.stateReason = {
+        moveTo(record, "shutting-down", now, {
           code: "Client.UserInitiatedShutdown",
           message: "Client.UserInitiatedShutdown: User initiated shutdown",
-        };
+        });
+        record.transitionAt = now + this.#timing.shutdownMs;
       }
       return { instanceId, previous, current: record.state };
     });
@@ -166,12 +247,11 @@ export class InstanceStore {
     }
     const record = this.#records.get(instanceId)!;
     if (record.state === "terminated" || record.state === "shutting-down") return;
-    record.state = "shutting-down";
-    record.transitionAt = now + this.#timing.shutdownMs;
-    record.stateReason = {
+    moveTo(record, "shutting-down", now, {
       code: "Server.SpotInstanceTermination",
       message: "Server.SpotInstanceTermination: Spot instance termination",
-    };
+    });
+    record.transitionAt = now + this.#timing.shutdownMs;
   }
 
   /** Adds or overwrites tags on instances (CreateTags). */
@@ -193,7 +273,39 @@ function newReservationId(): string {
   return `r-${randomHex(17)}`;
 }
 
+function moveTo(
+  record: InstanceRecord,
+  state: InstanceStateName,
+  at: number,
+  stateReason = record.stateReason,
+): void {
+  record.state = state;
+  record.stateReason = stateReason;
+  record.history.push({ at, state, stateReason });
+}
+
+/** Throws InvalidInstanceID.Malformed or .NotFound (naming every missing id) as EC2 does. */
+function checkIds(instanceIds: string[], exists: (id: string) => boolean): void {
+  const malformed = instanceIds.filter((id) => !/^i-[0-9a-f]{8,17}$/.test(id));
+  if (malformed.length > 0) {
+    throw new Ec2ApiError("InvalidInstanceID.Malformed", `Invalid id: "${malformed[0]}"`);
+  }
+  const missing = instanceIds.filter((id) => !exists(id));
+  if (missing.length === 1) {
+    throw new Ec2ApiError(
+      "InvalidInstanceID.NotFound",
+      `The instance ID '${missing[0]}' does not exist`,
+    );
+  }
+  if (missing.length > 1) {
+    throw new Ec2ApiError(
+      "InvalidInstanceID.NotFound",
+      `The instance IDs '${missing.join(", ")}' do not exist`,
+    );
+  }
+}
+
 function snapshot(record: InstanceRecord): EmulatedInstance {
-  const { transitionAt: _transitionAt, ...instance } = record;
+  const { transitionAt: _transitionAt, history: _history, ...instance } = record;
   return structuredClone(instance);
 }

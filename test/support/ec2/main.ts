@@ -3,8 +3,11 @@
  * in another process:
  *
  * ```sh
- * npx deno run -A test/support/ec2/main.ts --port 4566 [--hostname 127.0.0.1] [--pending-ms 0] [--shutdown-ms 0]
+ * npx deno run -A test/support/ec2/main.ts --port 4566 [--hostname 127.0.0.1] [--pending-ms 0] [--shutdown-ms 0] [--lag]
  * ```
+ *
+ * `--lag` turns on eventual consistency as the dev stack and drills run it
+ * (`LAGGING` in instances.ts).
  *
  * Prints `EC2 emulator listening on http://127.0.0.1:PORT` once ready and
  * runs until SIGINT or SIGTERM. Faults and state are driven over
@@ -14,7 +17,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { startEc2Emulator } from "./emulator.ts";
+import { LAGGING, startEc2Emulator } from "./emulator.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -23,6 +26,7 @@ const { values } = parseArgs({
     "hostname": { type: "string", default: "127.0.0.1" },
     "pending-ms": { type: "string", default: "0" },
     "shutdown-ms": { type: "string", default: "0" },
+    "lag": { type: "boolean", default: false },
   },
 });
 
@@ -31,6 +35,7 @@ const emulator = await startEc2Emulator({
   hostname: values.hostname,
   pendingMs: Number(values["pending-ms"]),
   shutdownMs: Number(values["shutdown-ms"]),
+  ...(values.lag ? { consistency: LAGGING } : {}),
 });
 console.log(`EC2 emulator listening on ${emulator.url}`);
 

@@ -1,8 +1,9 @@
 /**
  * The emulator's built-in prices: on-demand Linux hourly rates for a handful
- * of instance types in US East (N. Virginia), and spot prices derived from
- * them (about 30% of on-demand, varying a little by zone so that a
- * lowest-price allocation has something to choose between).
+ * of instance types in US East (N. Virginia), the same scaled per region in a
+ * few other regions, and spot prices derived from them (about 30% of
+ * on-demand, varying a little by zone so that a lowest-price allocation has
+ * something to choose between).
  *
  * @module
  */
@@ -11,6 +12,45 @@ import { hashOf } from "./protocol.ts";
 
 /** The Price List `location` of the emulated region. */
 export const LOCATION = "US East (N. Virginia)";
+
+/** A place the Price List prices EC2 in: its `regionCode`, `location` and `locationType`. */
+export interface PriceLocation {
+  regionCode: string;
+  location: string;
+  locationType: "AWS Region" | "AWS Local Zone";
+  /** Its prices relative to us-east-1's. */
+  factor: number;
+}
+
+/**
+ * The places priced, with the Price List's own location names: older regions
+ * keep "EU (…)", newer ones read "Europe (…)", and none can be derived from
+ * the region code. A Local Zone shares its parent region's code prefix.
+ */
+export const PRICE_LOCATIONS: readonly PriceLocation[] = [
+  { regionCode: "us-east-1", location: LOCATION, locationType: "AWS Region", factor: 1 },
+  { regionCode: "us-west-2", location: "US West (Oregon)", locationType: "AWS Region", factor: 1 },
+  { regionCode: "eu-west-1", location: "EU (Ireland)", locationType: "AWS Region", factor: 1.1 },
+  { regionCode: "eu-south-2", location: "Europe (Spain)", locationType: "AWS Region", factor: 1.1 },
+  {
+    regionCode: "ap-southeast-3",
+    location: "Asia Pacific (Jakarta)",
+    locationType: "AWS Region",
+    factor: 1.2,
+  },
+  {
+    regionCode: "me-central-1",
+    location: "Middle East (UAE)",
+    locationType: "AWS Region",
+    factor: 1.25,
+  },
+  {
+    regionCode: "us-east-1-bos-1",
+    location: "US East (Boston)",
+    locationType: "AWS Local Zone",
+    factor: 1.2,
+  },
+];
 
 /** One row of the price table. */
 export interface InstancePrice {

@@ -1,18 +1,28 @@
 /**
- * A minimal AWS Price List Query API (`AWSPriceListService.GetProducts`,
- * JSON 1.1 protocol) over the built-in price table. Each PriceList entry is a
- * JSON string shaped like the real price list, including the decoy products
- * (Windows, capacity-reservation rows) a client must filter out.
+ * A minimal AWS Price List Query API (`AWSPriceListService.GetProducts` and
+ * `.GetAttributeValues`, JSON 1.1 protocol) over the built-in price table.
+ * Each PriceList entry is a JSON string shaped like the real price list,
+ * including the decoy products (Windows, capacity-reservation rows, a Local
+ * Zone) a client must filter out. GetAttributeValues lists the values one
+ * attribute takes over the service's products, paged, as the API reference
+ * (Price List Query API, GetAttributeValues) describes.
  *
  * @module
  */
 
 import { z } from "zod";
-import { INSTANCE_PRICES, type InstancePrice, LOCATION } from "./price_table.ts";
+import {
+  INSTANCE_PRICES,
+  type InstancePrice,
+  PRICE_LOCATIONS,
+  type PriceLocation,
+} from "./price_table.ts";
 import { hashOf, type Params } from "./protocol.ts";
 
-/** The `X-Amz-Target` of the one supported operation. */
+/** The `X-Amz-Target` of GetProducts. */
 export const GET_PRODUCTS_TARGET = "AWSPriceListService.GetProducts";
+/** The `X-Amz-Target` of GetAttributeValues. */
+export const GET_ATTRIBUTE_VALUES_TARGET = "AWSPriceListService.GetAttributeValues";
 
 const ON_DEMAND_TERM = "JRTCKXETXF";
 const HOURLY_RATE = "6YS6EN2CT7";
@@ -45,6 +55,51 @@ interface PriceProduct {
   terms: { OnDemand: Record<string, unknown> };
   version: string;
   publicationDate: string;
+}
+
+const GetAttributeValuesRequest = z.object({
+  ServiceCode: z.string().min(1),
+  AttributeName: z.string().min(1),
+  NextToken: z.string().regex(/^\d+$/).optional(),
+  MaxResults: z.number().int().min(1).max(100).optional(),
+});
+
+/** The operations served, by `X-Amz-Target`. */
+export const PRICING_OPERATIONS: Readonly<
+  Record<string, (body: unknown) => Record<string, unknown>>
+> = {
+  [GET_PRODUCTS_TARGET]: (body) => getProducts(body),
+  [GET_ATTRIBUTE_VALUES_TARGET]: (body) => getAttributeValues(body),
+};
+
+/**
+ * Answers a GetAttributeValues request body: the distinct values of one
+ * attribute over the service's products, sorted, paged by NextToken. An
+ * attribute no product carries is an empty list, as for an unknown service.
+ */
+export function getAttributeValues(body: unknown): Record<string, unknown> {
+  const parsed = GetAttributeValuesRequest.safeParse(body);
+  if (!parsed.success) {
+    throw new PricingApiError(
+      "InvalidParameterException",
+      "The GetAttributeValues request is malformed.",
+    );
+  }
+  const { ServiceCode, AttributeName, NextToken, MaxResults = 100 } = parsed.data;
+  const products = ServiceCode === "AmazonEC2" ? catalogue() : [];
+  const values = [
+    ...new Set(
+      products.map((product) => product.product.attributes[AttributeName]).filter((value) =>
+        value !== undefined
+      ),
+    ),
+  ].sort();
+  const start = Number(NextToken ?? 0);
+  const next = start + MaxResults < values.length ? String(start + MaxResults) : undefined;
+  return {
+    AttributeValues: values.slice(start, start + MaxResults).map((Value) => ({ Value })),
+    ...(next ? { NextToken: next } : {}),
+  };
 }
 
 /** Answers a GetProducts request body; throws PricingApiError on a malformed one. */
@@ -111,14 +166,22 @@ function matchesFilter(
   }
 }
 
-/** Every product: per instance type, Linux in all three capacity states plus Windows. */
+/** Every product: per place and instance type, Linux in all three capacity states plus Windows. */
 function catalogue(): PriceProduct[] {
-  return Object.entries(INSTANCE_PRICES).flatMap(([instanceType, price]) => [
-    product(instanceType, price, { os: "Linux", capacitystatus: "Used" }),
-    product(instanceType, price, { os: "Linux", capacitystatus: "UnusedCapacityReservation" }),
-    product(instanceType, price, { os: "Linux", capacitystatus: "AllocatedCapacityReservation" }),
-    product(instanceType, price, { os: "Windows", capacitystatus: "Used" }),
-  ]);
+  return PRICE_LOCATIONS.flatMap((place) =>
+    Object.entries(INSTANCE_PRICES).flatMap(([instanceType, price]) => [
+      product(instanceType, price, place, { os: "Linux", capacitystatus: "Used" }),
+      product(instanceType, price, place, {
+        os: "Linux",
+        capacitystatus: "UnusedCapacityReservation",
+      }),
+      product(instanceType, price, place, {
+        os: "Linux",
+        capacitystatus: "AllocatedCapacityReservation",
+      }),
+      product(instanceType, price, place, { os: "Windows", capacitystatus: "Used" }),
+    ])
+  );
 }
 
 const USAGE_PREFIX: Record<string, string> = {
@@ -130,19 +193,19 @@ const USAGE_PREFIX: Record<string, string> = {
 function product(
   instanceType: string,
   price: InstancePrice,
+  place: PriceLocation,
   variant: { os: "Linux" | "Windows"; capacitystatus: string },
 ): PriceProduct {
   const isWindows = variant.os === "Windows";
   const family = instanceType.split(".")[0];
   // Windows adds a per-vCPU licence fee; burstable (t*) types pay a lower one.
-  const hourly = isWindows
-    ? price.onDemand + price.vcpu * (family.startsWith("t") ? 0.0092 : 0.046)
-    : price.onDemand;
+  const linux = Math.round(price.onDemand * place.factor * 1e6) / 1e6;
+  const hourly = isWindows ? linux + price.vcpu * (family.startsWith("t") ? 0.0092 : 0.046) : linux;
   const attributes: Record<string, string> = {
     servicecode: "AmazonEC2",
-    location: LOCATION,
-    locationType: "AWS Region",
-    regionCode: "us-east-1",
+    location: place.location,
+    locationType: place.locationType,
+    regionCode: place.regionCode,
     instanceType,
     instanceFamily: family.startsWith("c") ? "Compute optimized" : "General purpose",
     currentGeneration: "Yes",
@@ -157,7 +220,9 @@ function product(
     operation: isWindows ? "RunInstances:0002" : "RunInstances",
     marketoption: "OnDemand",
   };
-  const sku = skuOf(`${instanceType}/${variant.os}/${variant.capacitystatus}`);
+  const sku = skuOf(
+    `${place.regionCode}/${instanceType}/${variant.os}/${variant.capacitystatus}`,
+  );
   const termKey = `${sku}.${ON_DEMAND_TERM}`;
   const rateCode = `${termKey}.${HOURLY_RATE}`;
   return {

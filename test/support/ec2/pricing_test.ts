@@ -1,5 +1,5 @@
 import { DescribeSpotPriceHistoryCommand } from "@aws-sdk/client-ec2";
-import { GetProductsCommand } from "@aws-sdk/client-pricing";
+import { GetAttributeValuesCommand, GetProductsCommand } from "@aws-sdk/client-pricing";
 import assert from "node:assert/strict";
 import { startEc2Emulator } from "./emulator.ts";
 import { pricingClientFor, withEmulator } from "./sdk_clients.ts";
@@ -72,5 +72,71 @@ Deno.test("DescribeSpotPriceHistory prices spot at about 30% of on-demand", asyn
       }),
     );
     assert.equal(everyZone.SpotPriceHistory?.length, 2 * 6);
+  });
+});
+
+Deno.test("GetAttributeValues (Price List Query API reference) lists each location once, sorted and paged", async () => {
+  const emulator = await startEc2Emulator();
+  const pricing = pricingClientFor(emulator);
+  try {
+    const values: string[] = [];
+    const pages: number[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await pricing.send(
+        new GetAttributeValuesCommand({
+          ServiceCode: "AmazonEC2",
+          AttributeName: "location",
+          MaxResults: 3,
+          NextToken,
+        }),
+      );
+      pages.push(page.AttributeValues?.length ?? 0);
+      values.push(...(page.AttributeValues ?? []).map((value) => value.Value!));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    assert.deepEqual(pages, [3, 3, 1]);
+    assert.deepEqual(values, [
+      "Asia Pacific (Jakarta)",
+      "EU (Ireland)",
+      "Europe (Spain)",
+      "Middle East (UAE)",
+      "US East (Boston)",
+      "US East (N. Virginia)",
+      "US West (Oregon)",
+    ]);
+    const none = await pricing.send(
+      new GetAttributeValuesCommand({ ServiceCode: "AmazonS3", AttributeName: "location" }),
+    );
+    assert.deepEqual(none.AttributeValues, []);
+    assert.equal(emulator.calls[0].action, "GetAttributeValues");
+  } finally {
+    pricing.destroy();
+    await emulator.close();
+  }
+});
+
+Deno.test("GetProducts filtered by regionCode answers with that region's location and prices", async () => {
+  await withEmulator(async (emulator) => {
+    const pricing = pricingClientFor(emulator);
+    try {
+      const answer = await pricing.send(
+        new GetProductsCommand({
+          ServiceCode: "AmazonEC2",
+          Filters: [
+            { Type: "TERM_MATCH", Field: "regionCode", Value: "ap-southeast-3" },
+            { Type: "TERM_MATCH", Field: "instanceType", Value: "t3.medium" },
+            { Type: "TERM_MATCH", Field: "operatingSystem", Value: "Linux" },
+            { Type: "TERM_MATCH", Field: "capacitystatus", Value: "Used" },
+          ],
+        }),
+      );
+      assert.equal(answer.PriceList?.length, 1);
+      const product = JSON.parse(String(answer.PriceList?.[0]));
+      assert.equal(product.product.attributes.location, "Asia Pacific (Jakarta)");
+      assert.equal(hourlyUsd(answer.PriceList?.[0]), 0.04992);
+    } finally {
+      pricing.destroy();
+    }
   });
 });
