@@ -10,15 +10,15 @@ import {
   type EC2Client,
   ModifyLaunchTemplateCommand,
   type RequestLaunchTemplateData,
-  type Tag,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { GantryError, InvalidError, UpstreamError } from "../../shared/errors.ts";
-import type { Tags } from "../../shared/tags.ts";
+import { GantryError, InvalidError, NotFoundError, UpstreamError } from "../../shared/errors.ts";
 import type { LaunchOutcome, LaunchRequest, PoolSpec, Provider } from "../scheduler/provider.ts";
 import type { MachineState } from "../scheduler/reap_plan.ts";
 import { FleetLauncher } from "./fleet_launch.ts";
+import { ImageRootDevices } from "./image_root_device.ts";
 import { describeInstanceStates } from "./instance_states.ts";
+import { launchTemplateData } from "./launch_template_data.ts";
 import type { PriceQuoter } from "./pricing.ts";
 
 /** EC2 errors that no retry fixes: the pool's config or IAM is wrong. */
@@ -39,55 +39,26 @@ export class PermanentLaunchError extends GantryError {
   }
 }
 
-function toTagList(tags: Tags): Tag[] {
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-}
-
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The launch template data a pool's spec materialises to. */
-export function launchTemplateData(pool: PoolSpec): RequestLaunchTemplateData {
-  return {
-    ImageId: pool.ami,
-    InstanceType: pool.instanceTypes[0] as never,
-    SecurityGroupIds: [...pool.securityGroups],
-    ...(pool.instanceProfile
-      ? {
-        IamInstanceProfile: pool.instanceProfile.startsWith("arn:")
-          ? { Arn: pool.instanceProfile }
-          : { Name: pool.instanceProfile },
-      }
-      : {}),
-    BlockDeviceMappings: [{
-      DeviceName: "/dev/sda1",
-      Ebs: {
-        VolumeSize: pool.rootVolumeGb,
-        VolumeType: "gp3",
-        Encrypted: true,
-        DeleteOnTermination: true,
-      },
-    }],
-    MetadataOptions: {
-      HttpTokens: "required",
-      HttpEndpoint: "enabled",
-      HttpPutResponseHopLimit: 2,
-    },
-    InstanceInitiatedShutdownBehavior: "terminate",
-    TagSpecifications: [
-      { ResourceType: "instance", Tags: toTagList(pool.tags) },
-      { ResourceType: "volume", Tags: toTagList(pool.tags) },
-    ],
-  };
-}
+export { launchTemplateData };
 
 export class Ec2Provider implements Provider {
-  constructor(readonly options: { ec2: EC2Client; prices: PriceQuoter }) {}
+  readonly #images: ImageRootDevices;
+
+  constructor(readonly options: { ec2: EC2Client; prices: PriceQuoter }) {
+    this.#images = new ImageRootDevices(options.ec2);
+  }
 
   async ensureTemplate(pool: PoolSpec): Promise<{ id: string; version: number; hash: string }> {
-    const data = launchTemplateData(pool);
+    const rootDevice = await this.#send(
+      "DescribeImages",
+      () => this.#images.rootDeviceOf(pool.ami),
+    );
+    const data = launchTemplateData(pool, { rootDevice });
     const hash = await sha256(JSON.stringify(data));
     const known = pool.template && await this.#templateExists(pool.template.id)
       ? pool.template
@@ -252,7 +223,9 @@ export class Ec2Provider implements Provider {
     } catch (cause) {
       const name = (cause as { name?: string }).name ?? "Error";
       const message = `EC2 ${action}: ${name}: ${(cause as Error).message}`;
-      if (PERMANENT_ERRORS.has(name)) throw new PermanentLaunchError(message, { cause });
+      if (PERMANENT_ERRORS.has(name) || cause instanceof NotFoundError) {
+        throw new PermanentLaunchError(message, { cause });
+      }
       throw new UpstreamError(message, { cause });
     }
   }

@@ -35,6 +35,7 @@ const SMALL_POOL = {
   subnets: ["subnet-1"],
   security_groups: [],
   root_volume_gb: 30,
+  root_volume_type: "gp3" as const,
   min_idle: 0,
   cap: 0,
   extra_labels: [],
