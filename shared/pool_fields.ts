@@ -228,26 +228,36 @@ const yamlShape = Object.fromEntries(
   POOL_FIELD_KEYS.map((key) => [POOL_FIELDS[key].yaml, POOL_FIELDS[key].yamlSchema]),
 ) as unknown as YamlShape;
 
+const ROOT_VOLUME_FIELDS = {
+  sizeGb: "rootVolumeGb",
+  type: "rootVolumeType",
+  iops: "rootVolumeIops",
+  throughput: "rootVolumeThroughput",
+} as const;
+
 /**
- * Adds the checks that span fields (the root volume against its type's
- * limits), each issue at the field it names, spelled by `keyOf`.
+ * The checks that span fields (the root volume against its type's limits),
+ * each issue at the field it names, spelled by `keyOf`. They wait until those
+ * fields parse, so a bad size is one issue, not two.
  */
 function checkAcrossFields(keyOf: (key: PoolFieldKey) => string) {
-  return (pool: Record<string, unknown>, ctx: z.core.$RefinementCtx) => {
+  const keys = Object.values(ROOT_VOLUME_FIELDS).map(keyOf);
+  return (payload: z.core.ParsePayload<Record<string, unknown>>) => {
+    if (payload.issues.some((issue) => keys.includes(String(issue.path?.[0])))) return;
+    const pool = payload.value;
     const problems = rootVolumeProblems({
       sizeGb: pool[keyOf("rootVolumeGb")] as number,
       type: pool[keyOf("rootVolumeType")] as (typeof EBS_VOLUME_TYPES)[number],
       iops: (pool[keyOf("rootVolumeIops")] ?? null) as number | null,
       throughput: (pool[keyOf("rootVolumeThroughput")] ?? null) as number | null,
     });
-    const fieldOf = {
-      sizeGb: "rootVolumeGb",
-      type: "rootVolumeType",
-      iops: "rootVolumeIops",
-      throughput: "rootVolumeThroughput",
-    } as const;
     for (const problem of problems) {
-      ctx.addIssue({ code: "custom", path: [keyOf(fieldOf[problem.field])], message: problem.message });
+      payload.issues.push({
+        code: "custom",
+        path: [keyOf(ROOT_VOLUME_FIELDS[problem.field])],
+        message: problem.message,
+        input: pool,
+      });
     }
   };
 }
@@ -259,12 +269,12 @@ export const POOL_SETTINGS_SHAPE: ApiShape = apiShape;
 export const checkPoolSettings = checkAcrossFields((key) => key);
 
 /** A pool's settings without its project: what the API, the backup and the form take. */
-export const PoolSettings = z.strictObject(apiShape).superRefine(checkPoolSettings);
+export const PoolSettings = z.strictObject(apiShape).check(checkPoolSettings);
 /** A pool's settings. */
 export type PoolSettings = z.infer<typeof PoolSettings>;
 
 /** A pool in the YAML config (snake_case keys). */
-export const PoolYaml = z.strictObject(yamlShape).superRefine(
+export const PoolYaml = z.strictObject(yamlShape).check(
   checkAcrossFields((key) => POOL_FIELDS[key].yaml),
 );
 /** A pool as the YAML config declares it. */

@@ -100,7 +100,7 @@ export type RepoView = z.infer<typeof RepoView>;
 export const PoolInput = z.strictObject({
   ...POOL_SETTINGS_SHAPE,
   projectId: z.string().min(1, "choose a project"),
-}).superRefine(checkPoolSettings);
+}).check(checkPoolSettings);
 /** A parsed pool body. */
 export type PoolInput = z.infer<typeof PoolInput>;
 

@@ -11,7 +11,8 @@ import { operatorTagProblems } from "../tags.ts";
 
 /** A project or pool name, or an extra label: it becomes a runner label, so it must survive sanitizeLabel. */
 export const LabelName = z.string().trim().min(1, "required").max(64).refine(
-  (name) => sanitizeLabel(name) !== "",
+  // An empty name already fails min(1); one issue per problem.
+  (name) => name === "" || sanitizeLabel(name) !== "",
   "must contain a letter or digit (it becomes a runner label)",
 );
 
