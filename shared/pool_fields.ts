@@ -155,7 +155,8 @@ export const POOL_FIELDS = {
     },
   ),
   maxRuntimeMinutes: nullable("max_runtime_minutes", WholeNumber.positive(), {
-    description: "Reap a runner after this long; unset: the core's `scheduler.max_runtime_minutes`.",
+    description:
+      "Reap a runner after this long; unset: the core's `scheduler.max_runtime_minutes`.",
     form: { kind: "number", label: "Max runtime (minutes)", hint: "blank = core default", min: 1 },
   }),
   minIdle: defaulted("min_idle", WholeNumber.min(0), 0, {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { getTableColumns } from "drizzle-orm";
+import type { z } from "zod";
 import { pools } from "./db/schema.ts";
 import {
   POOL_FIELD_KEYS,
@@ -36,7 +37,7 @@ const API_POOL = {
   rootVolumeIops: 10_000,
 };
 
-function pathsOf(schema: { safeParse: typeof PoolSettings.safeParse }, input: unknown) {
+function pathsOf(schema: z.ZodType, input: unknown) {
   const result = schema.safeParse(input, { error: issueMessage });
   assert.equal(result.success, false);
   return result.success ? [] : issuesOf(result.error);

@@ -43,7 +43,9 @@ export async function exportBackup(db: Database, now: number): Promise<BackupDoc
         cap: repo.cap,
         tags: repo.tags,
       })),
-      pools: allPools.filter((pool) => pool.projectId === project.id).map((pool) => poolSettingsOf(pool)),
+      pools: allPools.filter((pool) => pool.projectId === project.id).map((pool) =>
+        poolSettingsOf(pool)
+      ),
     })),
   };
 }

@@ -48,7 +48,9 @@ async function mappingsOf(ec2: EC2Client, id: string) {
 const describeImagesCalls = (emulator: Ec2Emulator) =>
   emulator.calls.filter((call) => call.action === "DescribeImages").map((call) => call.params);
 
-async function withProvider(body: (provider: Ec2Provider, emulator: Ec2Emulator, ec2: EC2Client) => Promise<void>) {
+async function withProvider(
+  body: (provider: Ec2Provider, emulator: Ec2Emulator, ec2: EC2Client) => Promise<void>,
+) {
   await withEmulator(async (emulator, ec2) => {
     const log = createLogger({ level: "error", format: "json" }, () => {});
     const pricing = pricingClientFor(emulator);

@@ -109,7 +109,13 @@ function controlOf(name: string, control: FormControl, value: unknown) {
         />
       );
     case "lines":
-      return <textarea name={name} rows={3} defaultValue={((value ?? []) as string[]).join("\n")} />;
+      return (
+        <textarea
+          name={name}
+          rows={3}
+          defaultValue={((value ?? []) as string[]).join("\n")}
+        />
+      );
     case "list":
       return <input name={name} defaultValue={((value ?? []) as string[]).join(", ")} />;
     case "select":

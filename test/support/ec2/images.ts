@@ -11,7 +11,13 @@
 
 import type { ActionHandler } from "./context.ts";
 import { OWNER_ID } from "./instance_actions.ts";
-import { Ec2ApiError, listValues, matchesPattern, parseFilters, type XmlValue } from "./protocol.ts";
+import {
+  Ec2ApiError,
+  listValues,
+  matchesPattern,
+  parseFilters,
+  type XmlValue,
+} from "./protocol.ts";
 
 /** One registered image. */
 export interface SeededImage {
