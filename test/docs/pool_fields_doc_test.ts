@@ -5,7 +5,7 @@
  * printed, ready to paste between the markers.
  */
 import assert from "node:assert/strict";
-import { POOL_FIELD_KEYS, POOL_FIELDS } from "../../shared/pool_fields.ts";
+import { POOL_FIELD_KEYS, POOL_FIELDS, POOL_STATUS_FIELDS } from "../../shared/pool_fields.ts";
 
 const BEGIN = "<!-- pool-fields:begin (generated from shared/pool_fields.ts) -->";
 const END = "<!-- pool-fields:end -->";
@@ -23,10 +23,16 @@ export function poolFieldsTable(): string {
     return `| \`${field.yaml}\` | \`${key}\` | ${defaultText(field.default)} | ` +
       `${field.isEditable ? "yes" : "no"} | ${field.description} |`;
   });
+  const status = Object.entries(POOL_STATUS_FIELDS).map(([key, field]) =>
+    `| — | \`${key}\` | set by the core | ${
+      field.isEditable ? "yes" : "no"
+    } | ${field.description} |`
+  );
   return [
     "| YAML key | API / backup key | default | operator edits | what |",
     "| --- | --- | --- | --- | --- |",
     ...rows,
+    ...status,
   ].join("\n");
 }
 
