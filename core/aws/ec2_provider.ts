@@ -10,23 +10,24 @@ import {
   type EC2Client,
   ModifyLaunchTemplateCommand,
   type RequestLaunchTemplateData,
-  type Tag,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { InvalidError, UpstreamError } from "../../shared/errors.ts";
-import type { Tags } from "../../shared/tags.ts";
+import { InvalidError, NotFoundError, UpstreamError } from "../../shared/errors.ts";
 import type { Logger } from "../log.ts";
-import type {
-  LaunchOutcome,
-  LaunchRequest,
-  PoolSpec,
-  Provider,
-  TerminateOutcome,
+import {
+  type LaunchOutcome,
+  type LaunchRequest,
+  PermanentError,
+  type PoolSpec,
+  type Provider,
+  type TerminateOutcome,
 } from "../scheduler/provider.ts";
 import type { MachineState } from "../scheduler/reap_plan.ts";
 import { providerErrorOfEc2 } from "./ec2_errors.ts";
 import { FleetLauncher } from "./fleet_launch.ts";
+import { ImageRootDevices } from "./image_root_device.ts";
 import { DESCRIBE_PAGE, describeInstanceStates } from "./instance_states.ts";
+import { launchTemplateData, toTagList } from "./launch_template_data.ts";
 import type { PriceQuoter } from "./pricing.ts";
 import { SubnetDirectory } from "./subnets.ts";
 import { TemplateVersions } from "./template_versions.ts";
@@ -34,49 +35,12 @@ import { TemplateVersions } from "./template_versions.ts";
 /** The most ids one TerminateInstances takes (TerminateInstances API reference). */
 export const MAX_TERMINATE_IDS = 1000;
 
-function toTagList(tags: Tags): Tag[] {
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-}
-
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The launch template data a pool's spec materialises to. */
-export function launchTemplateData(pool: PoolSpec): RequestLaunchTemplateData {
-  return {
-    ImageId: pool.ami,
-    InstanceType: pool.instanceTypes[0] as never,
-    SecurityGroupIds: [...pool.securityGroups],
-    ...(pool.instanceProfile
-      ? {
-        IamInstanceProfile: pool.instanceProfile.startsWith("arn:")
-          ? { Arn: pool.instanceProfile }
-          : { Name: pool.instanceProfile },
-      }
-      : {}),
-    BlockDeviceMappings: [{
-      DeviceName: "/dev/sda1",
-      Ebs: {
-        VolumeSize: pool.rootVolumeGb,
-        VolumeType: "gp3",
-        Encrypted: true,
-        DeleteOnTermination: true,
-      },
-    }],
-    MetadataOptions: {
-      HttpTokens: "required",
-      HttpEndpoint: "enabled",
-      HttpPutResponseHopLimit: 2,
-    },
-    InstanceInitiatedShutdownBehavior: "terminate",
-    TagSpecifications: [
-      { ResourceType: "instance", Tags: toTagList(pool.tags) },
-      { ResourceType: "volume", Tags: toTagList(pool.tags) },
-    ],
-  };
-}
+export { launchTemplateData };
 
 export interface Ec2ProviderOptions {
   ec2: EC2Client;
@@ -90,6 +54,7 @@ export class Ec2Provider implements Provider {
   /** Per-batch template versions: deleted after each call, swept hourly; counters for operators. */
   readonly versions: TemplateVersions;
   readonly #fleets: FleetLauncher;
+  readonly #images: ImageRootDevices;
 
   constructor(readonly options: Ec2ProviderOptions) {
     const { ec2, log } = options;
@@ -100,10 +65,15 @@ export class Ec2Provider implements Provider {
       subnets: new SubnetDirectory({ ec2, now }),
       versions: this.versions,
     });
+    this.#images = new ImageRootDevices(ec2);
   }
 
   async ensureTemplate(pool: PoolSpec): Promise<{ id: string; version: number; hash: string }> {
-    const data = launchTemplateData(pool);
+    const rootDevice = await this.#send(
+      "DescribeImages",
+      () => this.#images.rootDeviceOf(pool.ami),
+    );
+    const data = launchTemplateData(pool, { rootDevice });
     const hash = await sha256(JSON.stringify(data));
     const known = pool.template && await this.#templateExists(pool.template.id)
       ? pool.template
@@ -319,7 +289,12 @@ export class Ec2Provider implements Provider {
       const typed = providerErrorOfEc2(action, cause);
       if (typed) throw typed;
       const name = (cause as { name?: string }).name ?? "Error";
-      throw new UpstreamError(`EC2 ${action}: ${name}: ${(cause as Error).message}`, { cause });
+      const message = `EC2 ${action}: ${name}: ${(cause as Error).message}`;
+      // An AMI without a root device: the pool's config is wrong, no retry fixes it.
+      if (cause instanceof NotFoundError) {
+        throw new PermanentError(message, { providerCode: "ImageRootDevice.NotFound", cause });
+      }
+      throw new UpstreamError(message, { cause });
     }
   }
 }

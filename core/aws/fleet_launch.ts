@@ -15,7 +15,6 @@ import {
   type FleetOnDemandAllocationStrategy,
   RunInstancesCommand,
   type SpotAllocationStrategy,
-  type Tag,
 } from "@aws-sdk/client-ec2";
 import type {
   LaunchedMachine,
@@ -25,12 +24,9 @@ import type {
 } from "../scheduler/provider.ts";
 import { fleetPlacements } from "../../shared/launch/fleet_placement.ts";
 import { classifyEc2Error, ec2CodeOf } from "./ec2_errors.ts";
+import { toTagList } from "./launch_template_data.ts";
 import type { SubnetDirectory } from "./subnets.ts";
 import type { TemplateVersions } from "./template_versions.ts";
-
-function tagList(tags: Record<string, string>): Tag[] {
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-}
 
 /** On-demand fleets know two strategies; spot fleets name the prioritized one differently. */
 function strategies(request: LaunchRequest) {
@@ -90,7 +86,7 @@ export class FleetLauncher {
     const { pool } = request;
     const template = pool.template!;
     const first = request.placements[0];
-    const tags = tagList(request.tags);
+    const tags = toTagList(request.tags);
     const result = await this.ec2.send(
       new RunInstancesCommand({
         LaunchTemplate: { LaunchTemplateId: template.id, Version: String(template.version) },
@@ -134,7 +130,7 @@ export class FleetLauncher {
       clientToken: request.clientToken,
     });
     const version = await this.#batchVersion(request);
-    const tags = tagList(request.tags);
+    const tags = toTagList(request.tags);
     const isPrioritized = pool.allocationStrategy === "prioritized";
     const result: CreateFleetCommandOutput = await this.ec2.send(
       new CreateFleetCommand({
@@ -155,7 +151,7 @@ export class FleetLauncher {
         ...strategies(request),
         TagSpecifications: [
           // The fleet itself is a resource too: IAM's gantry:managed request-tag condition covers it.
-          { ResourceType: "fleet", Tags: tagList({ "gantry:managed": "true" }) },
+          { ResourceType: "fleet", Tags: toTagList({ "gantry:managed": "true" }) },
           { ResourceType: "instance", Tags: tags },
           { ResourceType: "volume", Tags: tags },
         ],

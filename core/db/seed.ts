@@ -7,6 +7,7 @@
  */
 import { eq } from "drizzle-orm";
 import { pools, projects, repos } from "../../shared/db/schema.ts";
+import { poolSettingsOfYaml } from "../../shared/pool_fields.ts";
 import type { CoreConfig } from "../../shared/schema/config.ts";
 import type { Database } from "./database.ts";
 
@@ -41,32 +42,12 @@ export async function seedProjects(
       }).onConflictDoNothing();
     }
     for (const pool of project.pools) {
-      const values = {
-        priority: pool.priority,
-        isDefault: pool.default,
-        isEnabled: pool.enabled,
-        spawn: pool.spawn,
-        isSpot: pool.spot,
-        allocationStrategy: pool.allocation_strategy,
-        ami: pool.ami,
-        instanceTypes: pool.instance_types,
-        subnets: pool.subnets,
-        securityGroups: pool.security_groups,
-        instanceProfile: pool.instance_profile ?? null,
-        rootVolumeGb: pool.root_volume_gb,
-        maxRuntimeMinutes: pool.max_runtime_minutes ?? null,
-        minIdle: pool.min_idle,
-        cap: pool.cap,
-        extraLabels: pool.extra_labels,
-        tags: pool.tags,
-        updatedAt: now,
-      };
       await db.insert(pools).values({
         id: crypto.randomUUID(),
         projectId,
-        name: pool.name,
+        ...poolSettingsOfYaml(pool),
         createdAt: now,
-        ...values,
+        updatedAt: now,
       }).onConflictDoNothing();
     }
   }

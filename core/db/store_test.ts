@@ -7,7 +7,8 @@ import { migrate } from "./migrate.ts";
 import { seedProjects } from "./seed.ts";
 import { type NewJobRow, Store } from "./store.ts";
 import { eq } from "drizzle-orm";
-import { projects } from "../../shared/db/schema.ts";
+import { pools, projects } from "../../shared/db/schema.ts";
+import { poolSettingsOf, poolSettingsOfYaml, PoolYaml } from "../../shared/pool_fields.ts";
 
 /** A fresh database on a real libSQL server, over HTTP as the core reaches it. */
 async function freshStore() {
@@ -35,6 +36,7 @@ const SMALL_POOL = {
   subnets: ["subnet-1"],
   security_groups: [],
   root_volume_gb: 30,
+  root_volume_type: "gp3" as const,
   min_idle: 0,
   cap: 0,
   extra_labels: [],
@@ -178,6 +180,36 @@ Deno.test("seeding twice keeps ids and binds repos case-insensitively", async ()
   assert.equal(second.pools[0].id, first.pools[0].id);
   assert.equal(second.pools[0].updatedAt, 1_000, "a second seed leaves existing rows alone");
   assert.equal(await store.bindingOf("octocat/other"), null);
+  await close();
+});
+
+Deno.test("a pool declared in YAML is seeded with every field, root volume included", async () => {
+  const { db, close } = await freshStore();
+  const yaml = PoolYaml.parse({
+    name: "fast",
+    ami: "ami-0123456789abcdef0",
+    instance_types: ["m7i.large"],
+    subnets: ["subnet-1"],
+    root_volume_gb: 200,
+    root_volume_type: "gp3",
+    root_volume_iops: 12_000,
+    root_volume_throughput: 1000,
+  });
+  await seedProjects(db, [{
+    name: "my-app",
+    cap: 0,
+    tags: {},
+    disabled: false,
+    repos: [],
+    pools: [yaml],
+  }], 1_000);
+  const [row] = await db.select().from(pools);
+  assert.deepEqual(poolSettingsOf(row), poolSettingsOfYaml(yaml));
+  assert.deepEqual(
+    [row.rootVolumeGb, row.rootVolumeType, row.rootVolumeIops, row.rootVolumeThroughput],
+    [200, "gp3", 12_000, 1000],
+  );
+  assert.equal(row.instanceProfile, null);
   await close();
 });
 

@@ -14,7 +14,12 @@ export function poolSpecOf(project: ProjectRow, pool: PoolRow): PoolSpec {
     subnets: pool.subnets,
     securityGroups: pool.securityGroups,
     instanceProfile: pool.instanceProfile,
-    rootVolumeGb: pool.rootVolumeGb,
+    rootVolume: {
+      sizeGb: pool.rootVolumeGb,
+      type: pool.rootVolumeType,
+      iops: pool.rootVolumeIops,
+      throughput: pool.rootVolumeThroughput,
+    },
     isSpot: pool.isSpot,
     allocationStrategy: pool.allocationStrategy,
     spawn: pool.spawn,

@@ -5,6 +5,7 @@
  */
 import { GantryError } from "../../shared/errors.ts";
 import type { Placement } from "../../shared/launch/batch.ts";
+import type { RootVolume } from "../../shared/root_volume.ts";
 import type { Tags } from "../../shared/tags.ts";
 import type { MachineState } from "./reap_plan.ts";
 
@@ -18,7 +19,8 @@ export interface PoolSpec {
   subnets: readonly string[];
   securityGroups: readonly string[];
   instanceProfile: string | null;
-  rootVolumeGb: number;
+  /** Mapped onto the image's own root device (whatever its name), not added beside it. */
+  rootVolume: RootVolume;
   isSpot: boolean;
   allocationStrategy: string;
   /** `fleet`: one call over every placement; `run_instances`: n of one type in one subnet. */

@@ -18,7 +18,7 @@ import type {
   PoolSettings,
 } from "../../shared/schema/config_api.ts";
 import type { Database } from "../api/database.ts";
-import { poolColumnsOf, poolSettingsOf } from "./pools.ts";
+import { poolSettingsOf } from "../../shared/pool_fields.ts";
 import { columnsOf, scopeOf } from "./projects.ts";
 
 /** Every project, its repos and pools, without ids or anything the core writes. */
@@ -43,7 +43,9 @@ export async function exportBackup(db: Database, now: number): Promise<BackupDoc
         cap: repo.cap,
         tags: repo.tags,
       })),
-      pools: allPools.filter((pool) => pool.projectId === project.id).map(poolSettingsOf),
+      pools: allPools.filter((pool) => pool.projectId === project.id).map((pool) =>
+        poolSettingsOf(pool)
+      ),
     })),
   };
 }
@@ -176,7 +178,8 @@ async function planImport(db: Database, backup: BackupDocument, now: number) {
     for (const pool of project.pools) {
       const key = `${project.name}/${pool.name}`;
       const stored = siblings.find((p) => p.name === pool.name);
-      const columns = poolColumnsOf(pool);
+      // Column names are the settings' API keys (shared/pool_fields.ts).
+      const columns = poolSettingsOf(pool);
       if (!stored) {
         changes.push({ kind: "pool", key, action: "create", fields: [] });
         writes.push(

@@ -9,7 +9,8 @@ import { asc, eq } from "drizzle-orm";
 import { pools, projects } from "../../shared/db/schema.ts";
 import { ConflictError, NotFoundError } from "../../shared/errors.ts";
 import { sanitizeLabel } from "../../shared/labels.ts";
-import type { PoolInput, PoolSettings, PoolView } from "../../shared/schema/config_api.ts";
+import { poolSettingsOf } from "../../shared/pool_fields.ts";
+import type { PoolInput, PoolView } from "../../shared/schema/config_api.ts";
 import type { Database } from "../api/database.ts";
 import { conflictOnUnique, UnprocessableError } from "./errors.ts";
 import { refuseTagOverflow } from "./tag_limit.ts";
@@ -38,7 +39,7 @@ export async function createPool(db: Database, input: PoolInput, now: number): P
     () =>
       db.insert(pools).values({
         id: crypto.randomUUID(),
-        ...poolColumnsOf(input),
+        ...poolSettingsOf(input),
         projectId: input.projectId,
         createdAt: now,
         updatedAt: now,
@@ -66,7 +67,7 @@ export async function updatePool(
   });
   const [row] = await conflictOnUnique(
     () =>
-      db.update(pools).set({ ...poolColumnsOf(input), projectId: input.projectId, updatedAt: now })
+      db.update(pools).set({ ...poolSettingsOf(input), projectId: input.projectId, updatedAt: now })
         .where(eq(pools.id, id)).returning(),
     `project "${project}" already has a pool named "${input.name}"`,
   );
@@ -78,54 +79,6 @@ export async function deletePool(db: Database, id: string): Promise<PoolView> {
   const before = await poolById(db, id);
   await db.delete(pools).where(eq(pools.id, id));
   return before;
-}
-
-/** The stored columns of a pool's settings. */
-export function poolColumnsOf(settings: PoolSettings) {
-  return {
-    name: settings.name,
-    priority: settings.priority,
-    isDefault: settings.isDefault,
-    isEnabled: settings.isEnabled,
-    spawn: settings.spawn,
-    isSpot: settings.isSpot,
-    allocationStrategy: settings.allocationStrategy,
-    ami: settings.ami,
-    instanceTypes: settings.instanceTypes,
-    subnets: settings.subnets,
-    securityGroups: settings.securityGroups,
-    instanceProfile: settings.instanceProfile,
-    rootVolumeGb: settings.rootVolumeGb,
-    maxRuntimeMinutes: settings.maxRuntimeMinutes,
-    minIdle: settings.minIdle,
-    cap: settings.cap,
-    extraLabels: settings.extraLabels,
-    tags: settings.tags,
-  };
-}
-
-/** A pool's settings as stored, in the backup's shape. */
-export function poolSettingsOf(row: PoolRow): PoolSettings {
-  return {
-    name: row.name,
-    priority: row.priority,
-    isDefault: row.isDefault,
-    isEnabled: row.isEnabled,
-    spawn: row.spawn,
-    isSpot: row.isSpot,
-    allocationStrategy: row.allocationStrategy as PoolSettings["allocationStrategy"],
-    ami: row.ami,
-    instanceTypes: row.instanceTypes,
-    subnets: row.subnets,
-    securityGroups: row.securityGroups,
-    instanceProfile: row.instanceProfile,
-    rootVolumeGb: row.rootVolumeGb,
-    maxRuntimeMinutes: row.maxRuntimeMinutes,
-    minIdle: row.minIdle,
-    cap: row.cap,
-    extraLabels: row.extraLabels,
-    tags: row.tags,
-  };
 }
 
 async function poolById(db: Database, id: string): Promise<PoolView> {

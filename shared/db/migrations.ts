@@ -131,4 +131,12 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX `jobs_instance_idx` ON `jobs` (`instance_id`);",
     ],
   },
+  {
+    "tag": "0012_powerful_legion",
+    "statements": [
+      "ALTER TABLE `pools` ADD `root_volume_type` text DEFAULT 'gp3' NOT NULL;",
+      "ALTER TABLE `pools` ADD `root_volume_iops` integer;",
+      "ALTER TABLE `pools` ADD `root_volume_throughput` integer;",
+    ],
+  },
 ];

@@ -12,6 +12,8 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import { EBS_VOLUME_TYPES } from "../root_volume.ts";
+import { ALLOCATION_STRATEGIES, SPAWN_METHODS } from "../schema/vocabulary.ts";
 
 const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
 
@@ -43,6 +45,7 @@ export const repos = sqliteTable("repos", {
   updatedAt: integer("updated_at").notNull(),
 }, (t) => [index("repos_project_idx").on(t.projectId)]);
 
+/** One column per field of `shared/pool_fields.ts`, named by its API key (pool_fields_test.ts checks). */
 export const pools = sqliteTable("pools", {
   id: text("id").primaryKey(),
   projectId: text("project_id").notNull().references(() => projects.id),
@@ -50,15 +53,19 @@ export const pools = sqliteTable("pools", {
   priority: integer("priority").notNull().default(100),
   isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
   isEnabled: integer("is_enabled", { mode: "boolean" }).notNull().default(true),
-  spawn: text("spawn", { enum: ["fleet", "run_instances"] }).notNull().default("fleet"),
+  spawn: text("spawn", { enum: SPAWN_METHODS }).notNull().default("fleet"),
   isSpot: integer("is_spot", { mode: "boolean" }).notNull().default(false),
-  allocationStrategy: text("allocation_strategy").notNull().default("price-capacity-optimized"),
+  allocationStrategy: text("allocation_strategy", { enum: ALLOCATION_STRATEGIES }).notNull()
+    .default("price-capacity-optimized"),
   ami: text("ami").notNull(),
   instanceTypes: json<string[]>("instance_types").notNull(),
   subnets: json<string[]>("subnets").notNull(),
   securityGroups: json<string[]>("security_groups").notNull().default([]),
   instanceProfile: text("instance_profile"),
   rootVolumeGb: integer("root_volume_gb").notNull().default(30),
+  rootVolumeType: text("root_volume_type", { enum: EBS_VOLUME_TYPES }).notNull().default("gp3"),
+  rootVolumeIops: integer("root_volume_iops"),
+  rootVolumeThroughput: integer("root_volume_throughput"),
   maxRuntimeMinutes: integer("max_runtime_minutes"),
   minIdle: integer("min_idle").notNull().default(0),
   cap: integer("cap").notNull().default(0),

@@ -9,8 +9,9 @@
 
 import { z } from "zod";
 import { sanitizeLabel } from "../labels.ts";
-import { operatorTagProblems } from "../tags.ts";
+import { PoolYaml } from "../pool_fields.ts";
 import { type Issue, issueMessage, issuesOf } from "./issues.ts";
+import { LabelName, OperatorTags } from "./vocabulary.ts";
 import { RepoFullName } from "./webhook.ts";
 import { type EnvKey, envKeysOf, overlayEnv } from "./env_overrides.ts";
 
@@ -28,17 +29,7 @@ const HttpUrl = z.url({
   error: (issue) => issue.code === "invalid_format" ? "expected an http(s) URL" : undefined,
 });
 
-const Tags = z.record(z.string(), z.string()).superRefine((tags, ctx) => {
-  for (const { key, message } of operatorTagProblems(tags)) {
-    ctx.addIssue({ code: "custom", message, path: key === undefined ? [] : [key] });
-  }
-}).default({});
-
-/** A name that becomes a runner label, so it must survive sanitizeLabel. */
-const LabelName = z.string().min(1).max(64).refine(
-  (name) => name === "" || sanitizeLabel(name) !== "",
-  "must contain a letter or digit (it becomes a runner label)",
-);
+const Tags = OperatorTags.default({});
 
 const Edge = z.strictObject({
   url: HttpUrl,
@@ -150,35 +141,13 @@ const Repo = z.strictObject({
   tags: Tags,
 });
 
-const Pool = z.strictObject({
-  name: LabelName,
-  priority: z.int().default(100),
-  default: z.boolean().default(false),
-  enabled: z.boolean().default(true),
-  spawn: z.enum(["fleet", "run_instances"]).default("fleet"),
-  spot: z.boolean().default(false),
-  allocation_strategy: z.enum(["lowest-price", "price-capacity-optimized", "prioritized"])
-    .default("price-capacity-optimized"),
-  ami: z.string().regex(/^ami-[0-9A-Za-z]+$/, 'expected an AMI id ("ami-...")'),
-  instance_types: z.array(z.string().min(1)).min(1),
-  subnets: z.array(z.string().min(1)).min(1),
-  security_groups: z.array(z.string().min(1)).default([]),
-  instance_profile: z.string().min(1).optional(),
-  root_volume_gb: z.int().min(1).max(16384).default(30),
-  max_runtime_minutes: z.int().positive().optional(),
-  min_idle: z.int().min(0).default(0),
-  cap: z.int().min(0).default(0),
-  extra_labels: z.array(LabelName).default([]),
-  tags: Tags,
-});
-
 const Project = z.strictObject({
   name: LabelName,
   cap: z.int().min(0).default(0),
   tags: Tags,
   disabled: z.boolean().default(false),
   repos: z.array(Repo).default([]),
-  pools: z.array(Pool).default([]),
+  pools: z.array(PoolYaml).default([]),
 }).superRefine((project, ctx) => {
   const pools: unknown[] = Array.isArray(project.pools) ? project.pools : [];
   let defaultPool: string | undefined;

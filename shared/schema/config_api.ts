@@ -9,23 +9,14 @@
 
 import { z } from "zod";
 import { sanitizeLabel } from "../labels.ts";
-import { operatorTagProblems } from "../tags.ts";
+import { checkPoolSettings, POOL_SETTINGS_SHAPE, PoolSettings } from "../pool_fields.ts";
+import { LabelName, OperatorTags } from "./vocabulary.ts";
 import { RepoFullName } from "./webhook.ts";
 
+export { PoolSettings };
+export { ALLOCATION_STRATEGIES, LabelName, OperatorTags, SPAWN_METHODS } from "./vocabulary.ts";
+
 const EpochMs = z.number().int().nonnegative();
-
-/** Operator tags: EC2's limits, and never the reserved `gantry:` or `aws:` prefixes. */
-export const OperatorTags = z.record(z.string(), z.string()).superRefine((tags, ctx) => {
-  for (const { key, message } of operatorTagProblems(tags)) {
-    ctx.addIssue({ code: "custom", message, path: key === undefined ? [] : [key] });
-  }
-});
-
-/** A name that becomes a runner label, so it must survive sanitizeLabel. */
-export const LabelName = z.string().trim().min(1, "required").max(64).refine(
-  (name) => sanitizeLabel(name) !== "",
-  "must contain a letter or digit (it becomes a runner label)",
-);
 
 /** A GitHub owner (user or organisation) login, compared lower-cased. */
 export const OwnerLogin = z.string().trim().regex(
@@ -105,57 +96,17 @@ export const RepoView = z.object({
 /** A repo binding. */
 export type RepoView = z.infer<typeof RepoView>;
 
-/** EC2 allocation strategies a pool may ask for. */
-export const ALLOCATION_STRATEGIES = [
-  "price-capacity-optimized",
-  "lowest-price",
-  "prioritized",
-] as const;
-
-/** How a pool launches: one CreateFleet call (types × subnets) or RunInstances per subnet. */
-export const SPAWN_METHODS = ["fleet", "run_instances"] as const;
-
-const NonEmptyIds = (what: string) =>
-  z.array(z.string().trim().min(1, `empty ${what}`)).min(1, `at least one ${what}`);
-
-/** A pool's settings without its project: the shape the backup nests under a project. */
-export const PoolSettings = z.strictObject({
-  name: LabelName,
-  /** Lower numbers win when several pools match a job. */
-  priority: z.int("expected a whole number").default(100),
-  isDefault: z.boolean().default(false),
-  isEnabled: z.boolean().default(true),
-  spawn: z.enum(SPAWN_METHODS).default("fleet"),
-  isSpot: z.boolean().default(false),
-  allocationStrategy: z.enum(ALLOCATION_STRATEGIES).default("price-capacity-optimized"),
-  ami: z.string().trim().regex(/^ami-[0-9A-Za-z]+$/, 'expected an AMI id ("ami-...")'),
-  /** In order of preference (the `prioritized` strategy honours it). */
-  instanceTypes: NonEmptyIds("instance type"),
-  subnets: NonEmptyIds("subnet"),
-  securityGroups: z.array(z.string().trim().min(1, "empty security group")).default([]),
-  instanceProfile: z.string().trim().min(1).nullable().default(null),
-  rootVolumeGb: z.int("expected a whole number").min(1).max(16384).default(30),
-  /** Null: the core's `scheduler.max_runtime_minutes`. */
-  maxRuntimeMinutes: z.int("expected a whole number").positive().nullable().default(null),
-  minIdle: z.int("expected a whole number").min(0).default(0),
-  /** Concurrent runners of this pool; 0 = no cap. */
-  cap: Cap.default(0),
-  extraLabels: z.array(LabelName).default([]),
-  tags: OperatorTags.default({}),
-});
-/** A pool's settings. */
-export type PoolSettings = z.infer<typeof PoolSettings>;
-
 /** Body of `POST /api/v1/pools` and `PUT /api/v1/pools/:id`. */
-export const PoolInput = PoolSettings.extend({
+export const PoolInput = z.strictObject({
+  ...POOL_SETTINGS_SHAPE,
   projectId: z.string().min(1, "choose a project"),
-});
+}).check(checkPoolSettings);
 /** A parsed pool body. */
 export type PoolInput = z.infer<typeof PoolInput>;
 
 /** A pool as the API shows it, with the launch template the core materialised. */
 export const PoolView = z.object({
-  ...PoolSettings.shape,
+  ...POOL_SETTINGS_SHAPE,
   id: z.string(),
   projectId: z.string(),
   project: z.string(),

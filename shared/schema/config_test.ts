@@ -125,6 +125,7 @@ Deno.test("a full valid config parses with every default filled in", () => {
     subnets: ["subnet-1", "subnet-2"],
     security_groups: [],
     root_volume_gb: 30,
+    root_volume_type: "gp3",
     min_idle: 0,
     cap: 0,
     extra_labels: ["x64"],

@@ -5,9 +5,7 @@
  */
 import { z } from "zod";
 import { RunnerEventKind } from "./runner.ts";
-
-export const WorkflowJobAction = z.enum(["queued", "waiting", "in_progress", "completed"]);
-export type WorkflowJobAction = z.infer<typeof WorkflowJobAction>;
+import { WorkflowJobAction } from "./vocabulary.ts";
 
 /** The fields of a workflow job the core acts on, flattened from the webhook. */
 export const JobFacts = z.object({

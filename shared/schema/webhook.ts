@@ -12,11 +12,7 @@
 
 import { z } from "zod";
 import { parseOrThrow } from "./issues.ts";
-
-/** The `workflow_job` actions Gantry handles. */
-export const WorkflowJobAction = z.enum(["queued", "in_progress", "completed", "waiting"]);
-/** A `workflow_job` action. */
-export type WorkflowJobAction = z.infer<typeof WorkflowJobAction>;
+import { WorkflowJobAction } from "./vocabulary.ts";
 
 /** GitHub caps a job at far fewer labels; more is an attack or a bug. */
 export const MAX_JOB_LABELS = 100;

@@ -24,7 +24,7 @@ const SPEC: PoolSpec = {
   subnets: ["subnet-aaa111", "subnet-aaa222", "subnet-bbb333"],
   securityGroups: ["sg-0123"],
   instanceProfile: null,
-  rootVolumeGb: 30,
+  rootVolume: { sizeGb: 30, type: "gp3", iops: null, throughput: null },
   isSpot: false,
   allocationStrategy: "lowest-price",
   spawn: "fleet",

@@ -42,7 +42,7 @@ function specOf(
     subnets: ["subnet-aaa111"],
     securityGroups: ["sg-0123", "sg-0456"],
     instanceProfile: "gantry-runner",
-    rootVolumeGb: change.rootVolumeGb ?? 30,
+    rootVolume: { sizeGb: change.rootVolumeGb ?? 30, type: "gp3", iops: null, throughput: null },
     isSpot: false,
     allocationStrategy: "lowest-price",
     spawn: "fleet",

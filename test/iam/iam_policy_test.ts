@@ -53,7 +53,7 @@ function poolSpec(change: Partial<PoolSpec> & { name: string }): PoolSpec {
     subnets: ["subnet-aaa111", "subnet-bbb222"],
     securityGroups: ["sg-0123", "sg-0456"],
     instanceProfile: "gantry-runner",
-    rootVolumeGb: 30,
+    rootVolume: { sizeGb: 30, type: "gp3", iops: null, throughput: null },
     isSpot: false,
     allocationStrategy: "lowest-price",
     spawn: "fleet",
@@ -105,7 +105,7 @@ async function recordCoreCalls(
       // A changed spec: a new default version of the same template.
       const template = await provider.ensureTemplate({
         ...spec,
-        rootVolumeGb: spec.rootVolumeGb + 20,
+        rootVolume: { ...spec.rootVolume, sizeGb: spec.rootVolume.sizeGb + 20 },
         template: first,
       });
       const outcome = await provider.launch({

@@ -294,6 +294,41 @@ Deno.test("configuration API: projects, repos, pools, backup, audit, roles", asy
       assert.deepEqual(payload.before.instanceTypes, ["m5.large", "m5.xlarge"]);
     });
 
+    await t.step("a pool's root volume round-trips; one EC2 would refuse is named", async () => {
+      const edited = await json(
+        await admin("PUT", `/api/v1/pools/${poolId}`, {
+          ...POOL,
+          projectId,
+          isDefault: true,
+          instanceTypes: ["c5.large"],
+          rootVolumeGb: 100,
+          rootVolumeType: "io2",
+          rootVolumeIops: 20_000,
+        }),
+        200,
+      );
+      assert.deepEqual(
+        [edited.pool.rootVolumeGb, edited.pool.rootVolumeType, edited.pool.rootVolumeIops],
+        [100, "io2", 20_000],
+      );
+      assert.equal(edited.pool.rootVolumeThroughput, null);
+      const refused = await json(
+        await admin("PUT", `/api/v1/pools/${poolId}`, {
+          ...POOL,
+          projectId,
+          rootVolumeType: "gp2",
+          rootVolumeThroughput: 250,
+        }),
+        400,
+      );
+      assert.deepEqual(refused.error.issues, [{
+        path: "rootVolumeThroughput",
+        message: "gp2 volumes take no throughput setting",
+      }]);
+      const [row] = await stack.db.select().from(pools).where(eq(pools.id, poolId));
+      assert.equal(row.rootVolumeType, "io2", "the refused body wrote nothing");
+    });
+
     await t.step("a project with repos or pools cannot be deleted; missing ids 404", async () => {
       const refused = await json(await admin("DELETE", `/api/v1/projects/${projectId}`), 409);
       assert.match(refused.error.message, /still has 1 repo binding\(s\) and 1 pool\(s\)/);

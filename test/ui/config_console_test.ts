@@ -219,6 +219,29 @@ Deno.test("the configuration pages in Chromium: projects, repos, pools, backup",
       assert.equal(pool.isEnabled, false);
     });
 
+    await t.step("the root volume's type, IOPS and throughput are set in the form", async () => {
+      await page.locator('tr[data-pool="my-app/small"]').getByRole("button", { name: "Edit" })
+        .click();
+      const form = page.getByRole("form", { name: "Pool" });
+      assert.equal(await form.getByLabel("Root volume type").inputValue(), "gp3", "the default");
+      await form.getByLabel("Root volume type").selectOption("io1");
+      await form.getByRole("button", { name: "Save" }).click();
+      await fieldError(page, "rootVolumeIops").waitFor();
+      assert.equal(
+        await fieldError(page, "rootVolumeIops").textContent(),
+        "io1 volumes need provisioned IOPS",
+      );
+      await form.getByLabel("Root volume (GB)").fill("100");
+      await form.getByLabel("Root volume IOPS").fill("5000");
+      await form.getByRole("button", { name: "Save" }).click();
+      await form.waitFor({ state: "detached" });
+      const [pool] = await stack.db.select().from(pools).where(eq(pools.name, "small"));
+      assert.deepEqual(
+        [pool.rootVolumeGb, pool.rootVolumeType, pool.rootVolumeIops, pool.rootVolumeThroughput],
+        [100, "io1", 5000, null],
+      );
+    });
+
     let exported = "";
     await t.step(
       "backup: export, then a changed import shows its diff before applying",

@@ -1,20 +1,14 @@
 import { useEffect, useState } from "preact/hooks";
 import { poolLabelSet, runsOnLine } from "../../shared/labels.ts";
-import {
-  ALLOCATION_STRATEGIES,
-  type PoolView,
-  SPAWN_METHODS,
-} from "../../shared/schema/config_api.ts";
-import { Check, DeleteButton, Field, FormMessage } from "../components/FormField.tsx";
+import type { PoolView } from "../../shared/schema/config_api.ts";
+import { DeleteButton, Field, FormMessage } from "../components/FormField.tsx";
 import { useConsole } from "../console.ts";
+import { type FormErrors, NO_ERRORS } from "../forms/form_errors.ts";
 import {
-  type FormErrors,
-  listOf,
-  NO_ERRORS,
-  numberOf,
-  tagsOf,
-  tagsText,
-} from "../forms/form_errors.ts";
+  PoolFieldChecks,
+  PoolFieldControls,
+  poolSettingsOfForm,
+} from "../forms/pool_fields_form.tsx";
 import { ConfigPageHead } from "../components/ConfigPageHead.tsx";
 
 type Editing = { id: string | null; draft: Partial<PoolView> };
@@ -207,33 +201,14 @@ function PoolForm(props: { editing: Editing; onDone: () => void }) {
   const onSubmit = async (event: SubmitEvent) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
-    const text = (name: string) => String(form.get(name) ?? "");
-    const isOn = (name: string) => form.get(name) === "on";
-    const tags = tagsOf(text("tags"));
-    if (!tags.ok) {
-      setErrors({ message: "fix the fields marked below", fields: { tags: tags.message } });
+    const read = poolSettingsOfForm(form);
+    if (!read.ok) {
+      setErrors({ message: "fix the fields marked below", fields: read.fields });
       return;
     }
     const result = await config.savePool(id, {
-      projectId: text("projectId"),
-      name: text("name"),
-      priority: numberOf(text("priority"), 100),
-      isDefault: isOn("isDefault"),
-      isEnabled: isOn("isEnabled"),
-      spawn: text("spawn"),
-      isSpot: isOn("isSpot"),
-      allocationStrategy: text("allocationStrategy"),
-      ami: text("ami"),
-      instanceTypes: listOf(text("instanceTypes")),
-      subnets: listOf(text("subnets")),
-      securityGroups: listOf(text("securityGroups")),
-      instanceProfile: text("instanceProfile").trim() || null,
-      rootVolumeGb: numberOf(text("rootVolumeGb"), 30),
-      maxRuntimeMinutes: numberOf(text("maxRuntimeMinutes"), null),
-      minIdle: numberOf(text("minIdle"), 0),
-      cap: numberOf(text("cap"), 0),
-      extraLabels: listOf(text("extraLabels")),
-      tags: tags.tags,
+      projectId: String(form.get("projectId") ?? ""),
+      ...read.settings,
     });
     if (result.ok) props.onDone();
     else setErrors(result.errors);
@@ -252,107 +227,8 @@ function PoolForm(props: { editing: Editing; onDone: () => void }) {
             ))}
           </select>
         </Field>
-        <Field label="Name" name="name" errors={errors} hint="becomes a runner label">
-          <input name="name" defaultValue={draft.name ?? ""} />
-        </Field>
-        <Field label="Priority" name="priority" errors={errors} hint="lower wins">
-          <input name="priority" type="number" defaultValue={String(draft.priority ?? 100)} />
-        </Field>
-        <Field label="AMI" name="ami" errors={errors}>
-          <input name="ami" placeholder="ami-…" defaultValue={draft.ami ?? ""} />
-        </Field>
-        <Field
-          label="Instance types"
-          name="instanceTypes"
-          errors={errors}
-          hint="in order of preference"
-        >
-          <textarea
-            name="instanceTypes"
-            rows={3}
-            defaultValue={(draft.instanceTypes ?? []).join("\n")}
-          />
-        </Field>
-        <Field label="Subnets" name="subnets" errors={errors}>
-          <textarea name="subnets" rows={3} defaultValue={(draft.subnets ?? []).join("\n")} />
-        </Field>
-        <Field label="Security groups" name="securityGroups" errors={errors}>
-          <textarea
-            name="securityGroups"
-            rows={3}
-            defaultValue={(draft.securityGroups ?? []).join("\n")}
-          />
-        </Field>
-        <Field label="Instance profile" name="instanceProfile" errors={errors} hint="optional">
-          <input name="instanceProfile" defaultValue={draft.instanceProfile ?? ""} />
-        </Field>
-        <Field label="Spawn method" name="spawn" errors={errors}>
-          <select name="spawn">
-            {SPAWN_METHODS.map((m) => (
-              <option key={m} value={m} selected={m === (draft.spawn ?? "fleet")}>{m}</option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Allocation strategy" name="allocationStrategy" errors={errors}>
-          <select name="allocationStrategy">
-            {ALLOCATION_STRATEGIES.map((strategy) => (
-              <option
-                key={strategy}
-                value={strategy}
-                selected={strategy === (draft.allocationStrategy ?? "price-capacity-optimized")}
-              >
-                {strategy}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field
-          label="Max runtime (minutes)"
-          name="maxRuntimeMinutes"
-          errors={errors}
-          hint="blank = core default"
-        >
-          <input
-            name="maxRuntimeMinutes"
-            type="number"
-            min={1}
-            defaultValue={draft.maxRuntimeMinutes?.toString() ?? ""}
-          />
-        </Field>
-        <Field label="Min idle" name="minIdle" errors={errors}>
-          <input name="minIdle" type="number" min={0} defaultValue={String(draft.minIdle ?? 0)} />
-        </Field>
-        <Field label="Cap" name="cap" errors={errors} hint="0 = no cap">
-          <input name="cap" type="number" min={0} defaultValue={String(draft.cap ?? 0)} />
-        </Field>
-        <Field label="Root volume (GB)" name="rootVolumeGb" errors={errors}>
-          <input
-            name="rootVolumeGb"
-            type="number"
-            min={1}
-            defaultValue={String(draft.rootVolumeGb ?? 30)}
-          />
-        </Field>
-        <Field label="Extra labels" name="extraLabels" errors={errors}>
-          <input name="extraLabels" defaultValue={(draft.extraLabels ?? []).join(", ")} />
-        </Field>
-        <Field
-          label="Tags"
-          name="tags"
-          errors={errors}
-          hint="key=value per line; repo tags override"
-        >
-          <textarea name="tags" rows={3} defaultValue={tagsText(draft.tags ?? {})} />
-        </Field>
-        <div class="checks">
-          <Check label="Spot" name="isSpot" checked={draft.isSpot ?? false} />
-          <Check
-            label="Default pool of the project"
-            name="isDefault"
-            checked={draft.isDefault ?? false}
-          />
-          <Check label="Enabled" name="isEnabled" checked={draft.isEnabled ?? true} />
-        </div>
+        <PoolFieldControls draft={draft} errors={errors} />
+        <PoolFieldChecks draft={draft} />
       </div>
       <div class="form-actions">
         <button type="submit" class="button primary">{id ? "Save" : "Create"}</button>

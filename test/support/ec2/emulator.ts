@@ -34,6 +34,7 @@ import {
   modifyLaunchTemplate,
 } from "./launch_template_actions.ts";
 import { type EmulatedLaunchTemplate, LaunchTemplateStore } from "./launch_templates.ts";
+import { describeImages } from "./images.ts";
 import { PRICING_OPERATIONS, PricingApiError, pricingParams } from "./pricing.ts";
 import { Ec2ApiError, parseForm, xmlError, xmlResponse } from "./protocol.ts";
 import { describeSpotPriceHistory } from "./spot_prices.ts";
@@ -103,6 +104,7 @@ const ACTIONS: Record<string, ActionHandler> = {
   DeleteLaunchTemplateVersions: deleteLaunchTemplateVersions,
   DescribeSpotPriceHistory: describeSpotPriceHistory,
   DescribeSubnets: describeSubnets,
+  DescribeImages: describeImages,
 };
 
 /** Starts an emulator on loopback; close it when done. */

@@ -212,6 +212,8 @@ function templateDataXml(data: Params): XmlValue {
               deleteOnTermination: ebs.DeleteOnTermination,
               volumeSize: ebs.VolumeSize,
               volumeType: ebs.VolumeType,
+              iops: ebs.Iops,
+              throughput: ebs.Throughput,
               kmsKeyId: ebs.KmsKeyId,
             }
             : undefined,

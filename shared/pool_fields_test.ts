@@ -1,0 +1,157 @@
+import assert from "node:assert/strict";
+import { getTableColumns } from "drizzle-orm";
+import type { z } from "zod";
+import { pools } from "./db/schema.ts";
+import {
+  POOL_FIELD_KEYS,
+  POOL_FIELDS,
+  PoolSettings,
+  poolSettingsOf,
+  poolSettingsOfYaml,
+  PoolYaml,
+} from "./pool_fields.ts";
+import { BackupDocument, PoolInput } from "./schema/config_api.ts";
+import { issueMessage, issuesOf } from "./schema/issues.ts";
+
+const YAML_POOL = {
+  name: "large",
+  spot: true,
+  default: true,
+  ami: "ami-0123456789abcdef0",
+  instance_types: ["m7i.large"],
+  subnets: ["subnet-1"],
+  root_volume_gb: 100,
+  root_volume_type: "io2",
+  root_volume_iops: 10_000,
+};
+
+const API_POOL = {
+  name: "large",
+  isSpot: true,
+  isDefault: true,
+  ami: "ami-0123456789abcdef0",
+  instanceTypes: ["m7i.large"],
+  subnets: ["subnet-1"],
+  rootVolumeGb: 100,
+  rootVolumeType: "io2",
+  rootVolumeIops: 10_000,
+};
+
+function pathsOf(schema: z.ZodType, input: unknown) {
+  const result = schema.safeParse(input, { error: issueMessage });
+  assert.equal(result.success, false);
+  return result.success ? [] : issuesOf(result.error);
+}
+
+Deno.test("every pool field has a column under its API key, with the same default", () => {
+  const columns = getTableColumns(pools);
+  for (const key of POOL_FIELD_KEYS) {
+    const column = columns[key as keyof typeof columns];
+    assert.ok(column, `pools has no column for ${key}`);
+    const field = POOL_FIELDS[key];
+    if (field.default === undefined) {
+      assert.equal(column.hasDefault, false, `${key} is required, its column has a default`);
+      assert.equal(column.notNull, true, key);
+    } else if (field.default === null) {
+      assert.equal(column.notNull, false, `${key} may be unset, its column must be nullable`);
+    } else {
+      assert.deepEqual(column.default, field.default, `${key}'s column default`);
+      assert.equal(column.notNull, true, key);
+    }
+  }
+});
+
+Deno.test("a pool in YAML and the same pool in the API parse to the same settings", () => {
+  const fromYaml = poolSettingsOfYaml(PoolYaml.parse(YAML_POOL));
+  const fromApi = PoolSettings.parse(API_POOL);
+  assert.deepEqual(fromYaml, fromApi);
+  assert.deepEqual(fromApi, {
+    name: "large",
+    priority: 100,
+    ami: "ami-0123456789abcdef0",
+    instanceTypes: ["m7i.large"],
+    subnets: ["subnet-1"],
+    securityGroups: [],
+    instanceProfile: null,
+    spawn: "fleet",
+    allocationStrategy: "price-capacity-optimized",
+    maxRuntimeMinutes: null,
+    minIdle: 0,
+    cap: 0,
+    rootVolumeGb: 100,
+    rootVolumeType: "io2",
+    rootVolumeIops: 10_000,
+    rootVolumeThroughput: null,
+    extraLabels: [],
+    tags: {},
+    isSpot: true,
+    isDefault: true,
+    isEnabled: true,
+  });
+});
+
+Deno.test("YAML, the API body and the backup take the same allocation strategies and label names", () => {
+  const strategies = (schema: unknown) =>
+    (schema as { unwrap(): { options: string[] } }).unwrap().options;
+  assert.deepEqual(
+    strategies(PoolYaml.shape.allocation_strategy),
+    strategies(PoolSettings.shape.allocationStrategy),
+  );
+  assert.deepEqual(strategies(PoolSettings.shape.allocationStrategy), [
+    "price-capacity-optimized",
+    "lowest-price",
+    "prioritized",
+  ]);
+  for (const name of ["  MyApp ", "--"]) {
+    const yaml = PoolYaml.safeParse({ ...YAML_POOL, name });
+    const api = PoolSettings.safeParse({ ...API_POOL, name });
+    assert.equal(yaml.success, api.success, name);
+    if (yaml.success && api.success) assert.equal(yaml.data.name, api.data.name);
+  }
+});
+
+Deno.test("a root volume EC2 would refuse is named at its field in every spelling", () => {
+  assert.deepEqual(pathsOf(PoolYaml, { ...YAML_POOL, root_volume_iops: null }), [
+    { path: "root_volume_iops", message: "io2 volumes need provisioned IOPS" },
+  ]);
+  assert.deepEqual(pathsOf(PoolSettings, { ...API_POOL, rootVolumeType: "st1" }), [
+    {
+      path: "rootVolumeType",
+      message: "st1 cannot be a root volume (EBS does not boot from HDD volumes)",
+    },
+    { path: "rootVolumeGb", message: "st1 volumes are 125–16384 GiB" },
+    { path: "rootVolumeIops", message: "st1 volumes take no IOPS setting" },
+  ]);
+  const body = { ...API_POOL, projectId: "p1", rootVolumeType: "gp3", rootVolumeIops: null };
+  assert.deepEqual(pathsOf(PoolInput, { ...body, rootVolumeThroughput: 900 }), [{
+    path: "rootVolumeThroughput",
+    message: "gp3 allows at most 0.25 MiB/s per IOPS (750 MiB/s at 3000 IOPS)",
+  }]);
+  assert.equal(PoolInput.safeParse({ ...body, rootVolumeThroughput: 750 }).success, true);
+  assert.deepEqual(
+    pathsOf(BackupDocument, {
+      kind: "gantry-backup",
+      version: 1,
+      projects: [{ name: "my-app", pools: [{ ...API_POOL, rootVolumeGb: 2 }] }],
+    }),
+    [{
+      path: "projects.0.pools.0.rootVolumeGb",
+      message: "io2 volumes are 4–65536 GiB",
+    }, {
+      path: "projects.0.pools.0.rootVolumeIops",
+      message: "io2 allows at most 1000 IOPS per GiB (2000 for 2 GiB)",
+    }],
+  );
+});
+
+Deno.test("a bad size is one issue, not a range issue and a type-limit issue", () => {
+  assert.deepEqual(pathsOf(PoolSettings, { ...API_POOL, rootVolumeGb: 0 }).map((i) => i.path), [
+    "rootVolumeGb",
+  ]);
+});
+
+Deno.test("poolSettingsOf keeps exactly the settings of a stored row", () => {
+  const settings = PoolSettings.parse(API_POOL);
+  const row = { ...settings, id: "x", projectId: "p", launchTemplateId: "lt-1", createdAt: 1 };
+  assert.deepEqual(poolSettingsOf(row), settings);
+});
