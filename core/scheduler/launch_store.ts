@@ -173,6 +173,24 @@ export class LaunchStore {
     return result.rowsAffected;
   }
 
+  /** Records launched instances now (each ignored if already recorded). */
+  async recordInstances(rows: readonly NewInstanceRow[]): Promise<void> {
+    const statements = this.insertInstances(rows);
+    if (statements.length > 0) await this.store.client.batch(statements, "write");
+  }
+
+  /** Statements naming the runner registered for each instance, and where it registered. */
+  setInstanceRunners(
+    rows: readonly { instanceId: string; runnerName: string; runnerScope: "repo" | "org" }[],
+  ): InStatement[] {
+    return rows.map((row) => {
+      const update = this.store.db.update(instances)
+        .set({ runnerName: row.runnerName, runnerScope: row.runnerScope })
+        .where(eq(instances.id, row.instanceId)).toSQL();
+      return { sql: update.sql, args: update.params as never };
+    });
+  }
+
   /** The statement recording launched instances (ignored if already recorded). */
   insertInstances(rows: readonly NewInstanceRow[]): InStatement[] {
     if (rows.length === 0) return [];
