@@ -5,7 +5,7 @@
  * redelivered event or a restarted core never applies a step twice.
  */
 import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
-import { instances, jobs, repos } from "../../shared/db/schema.ts";
+import { auditEvents, instances, jobs, repos } from "../../shared/db/schema.ts";
 import { type JobState, transition } from "../../shared/job_state.ts";
 import type { InStatement } from "@libsql/client";
 import type { JobPatch, JobRow, NewInstanceRow, Store } from "../db/store.ts";
@@ -171,6 +171,20 @@ export class LaunchStore {
       args: [at, coreId],
     });
     return result.rowsAffected;
+  }
+
+  /** One audit row per dropped job, with why, in one write. */
+  async auditDrops(drops: readonly { id: string; reason?: string }[], at: number): Promise<void> {
+    if (drops.length === 0) return;
+    await this.store.db.insert(auditEvents).values(drops.map((drop) => ({
+      at,
+      actor: "core",
+      action: "job.dropped",
+      target: drop.id,
+      outcome: "failed" as const,
+      payload: { reason: drop.reason ?? "dropped" },
+      dedupeKey: crypto.randomUUID(),
+    })));
   }
 
   /** Records launched instances now (each ignored if already recorded). */
