@@ -110,6 +110,19 @@ export interface GitHub {
     repo: { repoFullName: string; installationId: number | null },
     githubJobId: number,
   ): Promise<"rerun" | "refused">;
+  /** A workflow run's status ("queued", "in_progress", "completed", …); null when GitHub does not know it. */
+  workflowRun(
+    repo: { repoFullName: string; installationId: number | null },
+    runId: number,
+  ): Promise<{ status: string; conclusion: string | null } | null>;
+  /**
+   * Re-runs every failed job of a completed run in a new attempt: the way to
+   * re-run a job of a reusable workflow, which GitHub will not re-run alone.
+   */
+  rerunFailedJobs(
+    repo: { repoFullName: string; installationId: number | null },
+    runId: number,
+  ): Promise<"rerun" | "refused">;
   /** The fewest API calls left in any rate-limit window seen lately; null before the first call. */
   rateRemaining(): number | null;
 }
@@ -447,12 +460,59 @@ export class GitHubApp implements GitHub {
           });
           return "rerun";
         } catch (error) {
-          if (statusOf(error) === 403) return "refused";
+          if (statusOf(error) === 403 && isRefusal(error)) return "refused";
           throw error;
         }
       });
     } catch (cause) {
       throw upstream(`GitHub re-run job ${githubJobId} of ${ref.repoFullName}`, cause);
+    }
+  }
+
+  async workflowRun(
+    ref: { repoFullName: string; installationId: number | null },
+    runId: number,
+  ): Promise<{ status: string; conclusion: string | null } | null> {
+    const [owner, repo] = ref.repoFullName.split("/");
+    try {
+      return await this.#asInstallation(ref, async (octokit) => {
+        try {
+          const { data } = await octokit.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
+            owner,
+            repo,
+            run_id: runId,
+          });
+          return { status: data.status ?? "unknown", conclusion: data.conclusion ?? null };
+        } catch (error) {
+          if (statusOf(error) === 404) return null;
+          throw error;
+        }
+      });
+    } catch (cause) {
+      throw upstream(`GitHub get run ${runId} of ${ref.repoFullName}`, cause);
+    }
+  }
+
+  async rerunFailedJobs(
+    ref: { repoFullName: string; installationId: number | null },
+    runId: number,
+  ): Promise<"rerun" | "refused"> {
+    const [owner, repo] = ref.repoFullName.split("/");
+    try {
+      return await this.#asInstallation(ref, async (octokit) => {
+        try {
+          await octokit.request(
+            "POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs",
+            { owner, repo, run_id: runId },
+          );
+          return "rerun";
+        } catch (error) {
+          if (isRefusal(error)) return "refused";
+          throw error;
+        }
+      });
+    } catch (cause) {
+      throw upstream(`GitHub re-run failed jobs of run ${runId} of ${ref.repoFullName}`, cause);
     }
   }
 
