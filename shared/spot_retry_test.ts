@@ -34,13 +34,19 @@ Deno.test("a re-run waits for its workflow run to complete, for a bounded time",
     ReturnType<typeof rerunTiming>,
   ][] = [
     [{ status: "completed" }, 0, 10 * hour, { kind: "now" }],
-    [{ status: "in_progress" }, 0, hour, { kind: "wait", reason: "the workflow run is in_progress" }],
+    [{ status: "in_progress" }, 0, hour, {
+      kind: "wait",
+      reason: "the workflow run is in_progress",
+    }],
     [{ status: "queued" }, null, 7 * hour, { kind: "wait", reason: "the workflow run is queued" }],
     [
       { status: "in_progress" },
       0,
       RERUN_WAIT_MS,
-      { kind: "give_up", reason: "the workflow run was still in_progress 360 min after the job ended" },
+      {
+        kind: "give_up",
+        reason: "the workflow run was still in_progress 360 min after the job ended",
+      },
     ],
     [null, 0, 0, { kind: "give_up", reason: "GitHub no longer knows the workflow run" }],
   ];

@@ -477,11 +477,14 @@ export class GitHubApp implements GitHub {
     try {
       return await this.#asInstallation(ref, async (octokit) => {
         try {
-          const { data } = await octokit.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
-            owner,
-            repo,
-            run_id: runId,
-          });
+          const { data } = await octokit.request(
+            "GET /repos/{owner}/{repo}/actions/runs/{run_id}",
+            {
+              owner,
+              repo,
+              run_id: runId,
+            },
+          );
           return { status: data.status ?? "unknown", conclusion: data.conclusion ?? null };
         } catch (error) {
           if (statusOf(error) === 404) return null;

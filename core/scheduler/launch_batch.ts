@@ -318,7 +318,13 @@ async function settleRefused(
   await deps.launches.transitionMany(
     jobs.map((job) => {
       const reason = `runner registration refused: ${refused.get(job.id)}`;
-      return { id: job.id, from: "launching", to: "failed", reason, patch: { failureReason: reason } };
+      return {
+        id: job.id,
+        from: "launching",
+        to: "failed",
+        reason,
+        patch: { failureReason: reason },
+      };
     }),
     at,
   );

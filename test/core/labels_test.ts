@@ -29,12 +29,14 @@ Deno.test("mixed case, characters outside [a-z0-9._-] and non-ASCII labels: each
         messageOf("queued", jobFactsOf(job, { repoFullName: REPO, installationId: 1001 })),
       );
     }
-    const launched = await Promise.all(seeded.map((job) =>
-      waitFor(`job ${job.id} to launch`, async () => {
-        const row = await stack.store.job(String(job.id));
-        return row?.state === "starting" ? row : undefined;
-      })
-    ));
+    const launched = await Promise.all(
+      seeded.map((job) =>
+        waitFor(`job ${job.id} to launch`, async () => {
+          const row = await stack.store.job(String(job.id));
+          return row?.state === "starting" ? row : undefined;
+        })
+      ),
+    );
     const runnerOf = (name: string | null) =>
       stack.github.runners().find((r) => r.runner.name === name)!.runner;
     assert.deepEqual(runnerOf(launched[0].runnerName).labels.map((l) => l.name), [

@@ -7,7 +7,6 @@
  * with GitHub's words instead of replaying the launch.
  */
 import assert from "node:assert/strict";
-import { eq } from "drizzle-orm";
 import { jobFactsOf } from "../../core/github/job_facts.ts";
 import { instances } from "../../shared/db/schema.ts";
 import { type CoreFixture, LABELS, messageOf, REPO, startCoreFixture, waitFor } from "./fixture.ts";
@@ -17,13 +16,13 @@ const jitCallsOf = (stack: CoreFixture) =>
     .map((call) => `${call.method} ${call.path} ${call.status}`);
 
 Deno.test("a launch's instances are recorded before the first runner is registered", async () => {
-  let stack: CoreFixture | undefined;
   const seen: { instances: string[]; runner: string }[] = [];
-  stack = await startCoreFixture({
+  // The wrapper runs only once the stack exists (the first registration).
+  const stack: CoreFixture = await startCoreFixture({
     wrapGitHub: (app) =>
       Object.assign(Object.create(app), {
         generateJitConfig: async (request: Parameters<typeof app.generateJitConfig>[0]) => {
-          const rows = await stack!.db.select({ id: instances.id }).from(instances);
+          const rows = await stack.db.select({ id: instances.id }).from(instances);
           seen.push({ instances: rows.map((row) => row.id), runner: request.runnerName });
           return await app.generateJitConfig(request);
         },
@@ -35,7 +34,7 @@ Deno.test("a launch's instances are recorded before the first runner is register
       messageOf("queued", jobFactsOf(seeded, { repoFullName: REPO, installationId: 1001 })),
     );
     const job = await waitFor("the job to start", async () => {
-      const row = await stack!.store.job(String(seeded.id));
+      const row = await stack.store.job(String(seeded.id));
       return row?.state === "starting" ? row : undefined;
     });
     assert.deepEqual(seen, [{ instances: [job.instanceId], runner: job.runnerName }]);
@@ -74,7 +73,9 @@ Deno.test("a repository whose org policy disables self-hosted runners: the insta
       ["shutting-down", "terminated"].includes(stack.ec2Emulator.instances()[0].state),
       stack.ec2Emulator.instances()[0].state,
     );
-    assert.deepEqual(jitCallsOf(stack), ["POST /repos/acme/web/actions/runners/generate-jitconfig 403"]);
+    assert.deepEqual(jitCallsOf(stack), [
+      "POST /repos/acme/web/actions/runners/generate-jitconfig 403",
+    ]);
     assert.deepEqual(stack.github.runners(), []);
     assert.deepEqual(stack.deposits, []);
     await stack.events.launcher.drain();

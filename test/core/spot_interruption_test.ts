@@ -122,7 +122,7 @@ const rerunAudits = async (stack: CoreFixture) =>
     .map((a) => [a.target, a.outcome]);
 
 /** Completes a job on GitHub and tells the core, as GitHub's webhook would. */
-async function finish(stack: CoreFixture, id: number, conclusion: string) {
+async function finish(stack: CoreFixture, id: number, conclusion: "success" | "failure") {
   stack.github.updateJob(id, { status: "completed", conclusion });
   await stack.events.handle(messageOf("completed", factsOf(stack, id)));
 }
@@ -194,8 +194,10 @@ Deno.test("an interrupted job's re-run waits for its run; nothing is refused or 
     assert.ok(next);
     assert.deepEqual(rerunCalls(stack), [`/repos/${REPO}/actions/jobs/${job.id}/rerun 201`]);
     assert.deepEqual(await rerunAudits(stack), [[String(job.id), "ok"]]);
-    await waitFor("the re-run to launch", async () =>
-      (await stack.store.job(String(next.id)))?.state === "starting");
+    await waitFor(
+      "the re-run to launch",
+      async () => (await stack.store.job(String(next.id)))?.state === "starting",
+    );
   } finally {
     await stack.close();
   }

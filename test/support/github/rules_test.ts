@@ -27,7 +27,12 @@ async function refusalOf(
   throw new Error("expected the request to fail");
 }
 
-const registerIn = async (app: App, installationId: number, scope: "org" | "repo", repo = "web") => {
+const registerIn = async (
+  app: App,
+  installationId: number,
+  scope: "org" | "repo",
+  repo = "web",
+) => {
   const octokit = await app.getInstallationOctokit(installationId);
   return scope === "org"
     ? octokit.request("POST /orgs/{org}/actions/runners/generate-jitconfig", {
@@ -55,7 +60,11 @@ Deno.test("an installation without the org runner permission gets 403 Resource n
     assert.equal(refused.message, NOT_ACCESSIBLE);
     // The description lists no 403 for generate-jitconfig; the body is GitHub's basic error.
     assert.deepEqual(
-      validateSchema(openapi, { $ref: "#/components/schemas/basic-error" }, fake.calls.at(-1)!.response),
+      validateSchema(
+        openapi,
+        { $ref: "#/components/schemas/basic-error" },
+        fake.calls.at(-1)!.response,
+      ),
       [],
     );
     assert.equal((await registerIn(app, 1001, "repo")).status, 201);

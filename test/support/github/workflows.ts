@@ -220,7 +220,11 @@ export class WorkflowStore {
       head_repository_id: stableId(repo),
       display_title: `Commit for run ${runId}`,
       referenced_workflows: jobs.some((job) => this.#reusable.has(job.id))
-        ? [{ path: `${repo}/.github/workflows/reusable.yml@main`, sha: first.head_sha, ref: "main" }]
+        ? [{
+          path: `${repo}/.github/workflows/reusable.yml@main`,
+          sha: first.head_sha,
+          ref: "main",
+        }]
         : [],
     };
   }
@@ -274,8 +278,8 @@ export class WorkflowStore {
   #requeue(repo: string, jobs: WorkflowJob[]): WorkflowJob[] {
     const now = githubTime();
     const runId = jobs[0].run_id;
-    const attempt =
-      Math.max(...this.jobsOfRun(repo, runId, "all").map((j) => j.run_attempt ?? 1)) + 1;
+    const attempt = Math.max(...this.jobsOfRun(repo, runId, "all").map((j) => j.run_attempt ?? 1)) +
+      1;
     return jobs.map((job) => {
       const { id, url: _url, html_url: _html, node_id: _node, check_run_url: _check, ...rest } =
         job;
