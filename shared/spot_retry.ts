@@ -48,3 +48,37 @@ export function rerunDecision(
   }
   return { kind: "rerun", spotRetries: job.spotRetries + 1 };
 }
+
+/** How long Gantry waits for an interrupted job's run to complete before it gives up: 6 hours. */
+export const RERUN_WAIT_MS = 6 * 3600_000;
+
+/** When to ask GitHub for the re-run. */
+export type RerunTiming =
+  | { kind: "now" }
+  | { kind: "wait"; reason: string }
+  | { kind: "give_up"; reason: string };
+
+/**
+ * GitHub re-runs a job only once its workflow run has completed (403
+ * before), so the re-run waits for the run, a bounded time from when the
+ * interrupted job completed.
+ */
+export function rerunTiming(
+  run: { status: string } | null,
+  completedAt: number | null,
+  now: number,
+  maxWaitMs = RERUN_WAIT_MS,
+): RerunTiming {
+  if (run === null) return { kind: "give_up", reason: "GitHub no longer knows the workflow run" };
+  if (run.status === "completed") return { kind: "now" };
+  const waited = now - (completedAt ?? now);
+  if (waited >= maxWaitMs) {
+    return {
+      kind: "give_up",
+      reason: `the workflow run was still ${run.status} ${
+        Math.round(waited / 60_000)
+      } min after the job ended`,
+    };
+  }
+  return { kind: "wait", reason: `the workflow run is ${run.status}` };
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isForcedOnDemand, rerunDecision } from "./spot_retry.ts";
+import { isForcedOnDemand, RERUN_WAIT_MS, rerunDecision, rerunTiming } from "./spot_retry.ts";
 
 Deno.test("an interrupted job that failed is re-run while retries remain", () => {
   const job = { interruptedAt: 1_000, spotRetries: 0 };
@@ -23,4 +23,34 @@ Deno.test("only interrupted jobs concluded as failures are re-run", () => {
 Deno.test("a re-run after an interruption is forced on-demand; others are not", () => {
   assert.equal(isForcedOnDemand({ isForcedOnDemand: true }), true);
   assert.equal(isForcedOnDemand({ isForcedOnDemand: false }), false);
+});
+
+Deno.test("a re-run waits for its workflow run to complete, for a bounded time", () => {
+  const hour = 3600_000;
+  const cases: [
+    { status: string } | null,
+    number | null,
+    number,
+    ReturnType<typeof rerunTiming>,
+  ][] = [
+    [{ status: "completed" }, 0, 10 * hour, { kind: "now" }],
+    [{ status: "in_progress" }, 0, hour, {
+      kind: "wait",
+      reason: "the workflow run is in_progress",
+    }],
+    [{ status: "queued" }, null, 7 * hour, { kind: "wait", reason: "the workflow run is queued" }],
+    [
+      { status: "in_progress" },
+      0,
+      RERUN_WAIT_MS,
+      {
+        kind: "give_up",
+        reason: "the workflow run was still in_progress 360 min after the job ended",
+      },
+    ],
+    [null, 0, 0, { kind: "give_up", reason: "GitHub no longer knows the workflow run" }],
+  ];
+  for (const [run, completedAt, now, expected] of cases) {
+    assert.deepEqual(rerunTiming(run, completedAt, now), expected, JSON.stringify([run, now]));
+  }
 });

@@ -15,7 +15,7 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import Bottleneck from "bottleneck";
 import { z } from "zod";
-import { ConflictError, UpstreamError } from "../../shared/errors.ts";
+import { ConflictError, GantryError, UpstreamError } from "../../shared/errors.ts";
 import type { JobFacts } from "../../shared/schema/edge_core.ts";
 import type { Logger } from "../log.ts";
 import { jobFactsOf } from "./job_facts.ts";
@@ -39,11 +39,23 @@ export interface JitConfig {
   runnerId: number;
   encodedJitConfig: string;
   /**
-   * Where the runner registered. An org registration GitHub answers with 404
-   * (the owner is a user account, or the App lacks the org runner permission)
-   * falls back to the repository.
+   * Where the runner registered. An org registration GitHub refuses with 404
+   * (the owner is a user account) or 403 (the App lacks the org runner
+   * permission) falls back to the repository.
    */
   scope: RunnerScope;
+}
+
+/**
+ * GitHub refused a runner registration for good: 403 "Resource not accessible
+ * by integration" (the App lacks a permission, or an org policy disables
+ * self-hosted runners for the repository), or 404 (the App cannot see the
+ * repository). Asking again gets the same answer.
+ */
+export class RunnerRefusedError extends GantryError {
+  constructor(message: string, readonly status: number, options?: { cause?: unknown }) {
+    super("runner_refused", message, options);
+  }
 }
 
 /** One entry of the App's webhook delivery log. */
@@ -97,6 +109,19 @@ export interface GitHub {
   rerunJob(
     repo: { repoFullName: string; installationId: number | null },
     githubJobId: number,
+  ): Promise<"rerun" | "refused">;
+  /** A workflow run's status ("queued", "in_progress", "completed", …); null when GitHub does not know it. */
+  workflowRun(
+    repo: { repoFullName: string; installationId: number | null },
+    runId: number,
+  ): Promise<{ status: string; conclusion: string | null } | null>;
+  /**
+   * Re-runs every failed job of a completed run in a new attempt: the way to
+   * re-run a job of a reusable workflow, which GitHub will not re-run alone.
+   */
+  rerunFailedJobs(
+    repo: { repoFullName: string; installationId: number | null },
+    runId: number,
   ): Promise<"rerun" | "refused">;
   /** The fewest API calls left in any rate-limit window seen lately; null before the first call. */
   rateRemaining(): number | null;
@@ -211,9 +236,11 @@ export class GitHubApp implements GitHub {
             const scope: RunnerScope = "org";
             return { runnerId: data.runner.id, encodedJitConfig: data.encoded_jit_config, scope };
           } catch (error) {
-            if (statusOf(error) !== 404) throw error;
+            if (!isRefusal(error)) throw error;
             this.#log?.warn(
-              "GitHub refused an org-level runner (404: a user account, or no org runner permission); registering it with the repository",
+              `GitHub refused an org-level runner (HTTP ${
+                statusOf(error)
+              }: a user account, no org runner permission, or an org policy); registering it with the repository`,
               { org: owner, runner: request.runnerName },
             );
           }
@@ -231,6 +258,15 @@ export class GitHubApp implements GitHub {
       const message = `GitHub generate-jitconfig for ${request.repoFullName} failed` +
         (status ? ` (HTTP ${status})` : "");
       if (status === 409) throw new ConflictError(`${message}: runner name taken`, { cause });
+      if (isRefusal(cause)) {
+        const said = (cause as { response?: { data?: { message?: unknown } } }).response?.data
+          ?.message;
+        throw new RunnerRefusedError(
+          `${message}: ${typeof said === "string" ? said : "refused"}`,
+          status as number,
+          { cause },
+        );
+      }
       throw new UpstreamError(message, { cause });
     }
   }
@@ -424,12 +460,62 @@ export class GitHubApp implements GitHub {
           });
           return "rerun";
         } catch (error) {
-          if (statusOf(error) === 403) return "refused";
+          if (statusOf(error) === 403 && isRefusal(error)) return "refused";
           throw error;
         }
       });
     } catch (cause) {
       throw upstream(`GitHub re-run job ${githubJobId} of ${ref.repoFullName}`, cause);
+    }
+  }
+
+  async workflowRun(
+    ref: { repoFullName: string; installationId: number | null },
+    runId: number,
+  ): Promise<{ status: string; conclusion: string | null } | null> {
+    const [owner, repo] = ref.repoFullName.split("/");
+    try {
+      return await this.#asInstallation(ref, async (octokit) => {
+        try {
+          const { data } = await octokit.request(
+            "GET /repos/{owner}/{repo}/actions/runs/{run_id}",
+            {
+              owner,
+              repo,
+              run_id: runId,
+            },
+          );
+          return { status: data.status ?? "unknown", conclusion: data.conclusion ?? null };
+        } catch (error) {
+          if (statusOf(error) === 404) return null;
+          throw error;
+        }
+      });
+    } catch (cause) {
+      throw upstream(`GitHub get run ${runId} of ${ref.repoFullName}`, cause);
+    }
+  }
+
+  async rerunFailedJobs(
+    ref: { repoFullName: string; installationId: number | null },
+    runId: number,
+  ): Promise<"rerun" | "refused"> {
+    const [owner, repo] = ref.repoFullName.split("/");
+    try {
+      return await this.#asInstallation(ref, async (octokit) => {
+        try {
+          await octokit.request(
+            "POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs",
+            { owner, repo, run_id: runId },
+          );
+          return "rerun";
+        } catch (error) {
+          if (isRefusal(error)) return "refused";
+          throw error;
+        }
+      });
+    } catch (cause) {
+      throw upstream(`GitHub re-run failed jobs of run ${runId} of ${ref.repoFullName}`, cause);
     }
   }
 
@@ -500,6 +586,18 @@ export class GitHubApp implements GitHub {
       if (Number.isFinite(remaining)) this.#rateRemaining.set(key, remaining);
     });
   }
+}
+
+/**
+ * A refusal that asking again will not change: 404, or a 403 that is not a
+ * rate limit (GitHub answers both limits with 403 too, and says so).
+ */
+function isRefusal(error: unknown): boolean {
+  const status = statusOf(error);
+  if (status === 404) return true;
+  if (status !== 403) return false;
+  const message = String((error as { message?: unknown }).message ?? "");
+  return !/rate limit/i.test(message);
 }
 
 function statusOf(error: unknown): number | undefined {

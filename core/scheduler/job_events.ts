@@ -17,7 +17,7 @@ import { GroupCommit } from "../db/group_commit.ts";
 import type { NewJobRow, Store } from "../db/store.ts";
 import type { BatchDeps } from "./launch_batch.ts";
 import { Launcher, type LauncherOptions } from "./launcher.ts";
-import { markInterrupted, retryInterrupted } from "./spot_interruption.ts";
+import { markInterrupted, retryInterrupted, waitingRetriesOfRun } from "./spot_interruption.ts";
 
 /** The launcher's dependencies (provider, GitHub, vault, edge URL and boot timeout, …) and more. */
 export interface JobEventDeps extends Omit<BatchDeps, "launches"> {
@@ -147,6 +147,16 @@ export class JobEvents {
   }
 
   async completed(facts: JobFacts): Promise<void> {
+    await this.#complete(facts);
+    // Whoever's job it was, its run may have completed with it: interrupted jobs may re-run now.
+    await this.#retryAfterInterruption({
+      id: String(facts.githubJobId),
+      repoFullName: facts.repoFullName.toLowerCase(),
+      runId: facts.runId,
+    });
+  }
+
+  async #complete(facts: JobFacts): Promise<void> {
     const { store, provider, now, log } = this.deps;
     const job = await store.job(String(facts.githubJobId));
     if (!job || (job.state !== "running" && !canTransition(job.state as JobState, "completed"))) {
@@ -179,23 +189,29 @@ export class JobEvents {
       costUsd: cost,
     });
     log.info("job completed", { jobId: job.id, conclusion: facts.conclusion, costUsd: cost });
-    if (job.interruptedAt !== null) await this.#retryAfterInterruption(job.id);
   }
 
-  /** Best effort: a re-run that fails here is picked up by the reconciler's next pass. */
-  async #retryAfterInterruption(jobId: string): Promise<void> {
+  /**
+   * Re-runs the interrupted jobs of the completed job's run, this one
+   * included, once GitHub says the run has completed. Best effort: one that
+   * fails or must wait here is picked up by the reconciler's next pass.
+   */
+  async #retryAfterInterruption(job: { id: string; repoFullName: string; runId: number }) {
     const { store, github, log, now } = this.deps;
+    const deps = {
+      store,
+      github,
+      log,
+      now,
+      maxRetries: this.deps.spotRetries ?? 2,
+      enqueue: (message: WorkflowJobMessage) => this.handle(message),
+    };
     try {
-      await retryInterrupted({
-        store,
-        github,
-        log,
-        now,
-        maxRetries: this.deps.spotRetries ?? 2,
-        enqueue: (message) => this.handle(message),
-      }, jobId);
+      for (const id of await waitingRetriesOfRun(deps, job.repoFullName, job.runId)) {
+        await retryInterrupted(deps, id);
+      }
     } catch (error) {
-      log.warn("spot re-run failed; the reconciler will try again", { jobId, error });
+      log.warn("spot re-run failed; the reconciler will try again", { jobId: job.id, error });
     }
   }
 }

@@ -1,8 +1,12 @@
 /**
  * One launch call for a batch of jobs, and its settling: the call (replayed
  * verbatim from the client token after a crash), each new instance matched
- * to a job, a JIT runner config per instance deposited with the edge keyed
- * by instance id, then instances and job states written in one round trip.
+ * to a job and recorded at once, then a JIT runner config per instance
+ * deposited with the edge keyed by instance id, then job states written in
+ * one round trip. Instances are recorded before their runners are registered:
+ * registration is paced to GitHub's write limit, and the reaper terminates
+ * running instances the books do not know. A registration GitHub refuses for
+ * good ends its instance and fails its job with GitHub's words.
  */
 import { type BatchToken, placementsOf, remainingPlacements } from "../../shared/launch/batch.ts";
 import { PIN_LABEL_PREFIX, pinOf, poolLabelSet } from "../../shared/labels.ts";
@@ -10,7 +14,7 @@ import { runnerPlacementOf } from "../../shared/runner_scope.ts";
 import type { RunnerConfigDeposit } from "../../shared/schema/runner.ts";
 import type { Binding, JobRow, PoolRow } from "../db/store.ts";
 import type { RunnerVault } from "../edge_client/edge_client.ts";
-import type { GitHub, RunnerScope } from "../github/github_app.ts";
+import { type GitHub, RunnerRefusedError, type RunnerScope } from "../github/github_app.ts";
 import { correlationIdsOf, type Logger } from "../log.ts";
 import type { LaunchStore } from "./launch_store.ts";
 import { poolSpecOf } from "./pool_spec.ts";
@@ -49,16 +53,38 @@ export function runnerNameOf(jobId: string, attempt: number): string {
   return `gantry-${jobId}-${attempt}`;
 }
 
-/** The labels the runner registers with: the pool's label set, plus the job's pin if any. */
+/**
+ * The labels the runner registers with: `self-hosted`, the job's `runs-on`
+ * labels exactly as written, the pool's label set, and the job's pin if any;
+ * a label already there in another case is not repeated. GitHub gives a job
+ * only to a runner whose labels contain every `runs-on` label, compared
+ * case-insensitively and otherwise exactly, so routing's sanitised spelling
+ * (`MyApp` → `my-app`) alone would strand the job.
+ */
 export function runnerLabelsOf(project: string, pool: PoolRow, job: JobRow): string[] {
-  const labels = poolLabelSet({
+  const poolLabels = poolLabelSet({
     project,
     pool: pool.name,
     repoFullName: job.repoFullName,
     extraLabels: pool.extraLabels,
   });
   const pin = pinOf(job.labels);
-  return pin ? [...labels, `${PIN_LABEL_PREFIX}${pin}`] : labels;
+  const labels: string[] = [];
+  const seen = new Set<string>();
+  for (
+    const label of [
+      "self-hosted",
+      ...job.labels,
+      ...poolLabels,
+      ...(pin ? [`${PIN_LABEL_PREFIX}${pin}`] : []),
+    ]
+  ) {
+    const key = label.toLowerCase();
+    if (label.trim() === "" || seen.has(key)) continue;
+    seen.add(key);
+    labels.push(label);
+  }
+  return labels;
 }
 
 /** GitHub calls in flight at once while configuring a batch's runners. */
@@ -119,15 +145,36 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
   const assigned = waiting.filter((job) => matched.has(job.id));
   const leftover = waiting.filter((job) => !matched.has(job.id));
 
-  const configured = await configureRunners(assigned, matched, batch, deps);
-  stamps.push(performance.now());
   const launchedAt = now();
   const priced = await Promise.all(assigned.map(async (job) => {
     const machine = matched.get(job.id)!;
     return { job, machine, price: await provider.quote(machine) };
   }));
+  // On the books before any runner is registered (a replay finds them as `known`).
+  await launches.recordInstances(priced.map(({ job, machine, price }) => ({
+    id: machine.id,
+    poolId: pool.id,
+    jobId: job.id,
+    runnerName: job.runnerName ?? runnerNameOf(job.id, job.launchAttempts),
+    runnerScope: runnerPlacementOf(binding.project, job.repoFullName).kind,
+    instanceType: machine.instanceType,
+    availabilityZone: machine.availabilityZone,
+    subnetId: machine.subnetId,
+    isSpot: machine.isSpot,
+    priceUsdPerHour: price,
+    state: "pending",
+    launchedAt,
+    clientToken,
+  })));
+  stamps.push(performance.now());
+
+  const { configured, refused, error } = await configureRunners(assigned, matched, batch, deps);
+  stamps.push(performance.now());
+  await settleRefused(refused, matched, batch, deps);
+  const settledAt = now();
+  const ready = priced.filter(({ job }) => configured.has(job.id));
   const started = await launches.transitionMany(
-    priced.map(({ job, machine, price }) => ({
+    ready.map(({ job, machine, price }) => ({
       id: job.id,
       from: "launching",
       to: "starting",
@@ -135,29 +182,22 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
       patch: {
         instanceId: machine.id,
         priceUsdPerHour: price,
-        runnerName: configured.get(job.id)?.name,
+        runnerName: configured.get(job.id)!.name,
         launchedAt,
       },
     })),
-    launchedAt,
-    launches.insertInstances(priced.map(({ job, machine, price }) => ({
-      id: machine.id,
-      poolId: pool.id,
-      jobId: job.id,
-      runnerName: configured.get(job.id)?.name,
-      runnerScope: configured.get(job.id)?.scope,
-      instanceType: machine.instanceType,
-      availabilityZone: machine.availabilityZone,
-      subnetId: machine.subnetId,
-      isSpot: machine.isSpot,
-      priceUsdPerHour: price,
-      state: "pending",
-      launchedAt,
-      clientToken,
+    settledAt,
+    // A taken name or an org refusal changed where the runner is: the reaper removes it there.
+    launches.setInstanceRunners(ready.map(({ job, machine }) => ({
+      instanceId: machine.id,
+      runnerName: configured.get(job.id)!.name,
+      runnerScope: configured.get(job.id)!.scope,
     }))),
   );
+  // Registration failed for a reason that may pass: the launch is replayed for the rest.
+  if (error !== undefined) throw error;
   stamps.push(performance.now());
-  const [prepare, call, runnersMs, record] = stamps.slice(1).map((at, i) =>
+  const [prepare, call, record, runnersMs, settle] = stamps.slice(1).map((at, i) =>
     Math.round(at - stamps[i])
   );
   log.info("batch launched", {
@@ -170,7 +210,8 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
     failures: outcome.failures.map((f) =>
       `${f.instanceType ?? "*"}/${f.subnetId ?? "*"}: ${f.code}`
     ),
-    ms: { prepare, call, runners: runnersMs, record },
+    refused: refused.size,
+    ms: { prepare, call, record, runners: runnersMs, settle },
   });
   return { started: [...started], leftover, failures: outcome.failures };
 }
@@ -181,18 +222,28 @@ interface ConfiguredRunner {
   scope: RunnerScope;
 }
 
+/** What registering a batch's runners came to. */
+interface Configured {
+  configured: Map<string, ConfiguredRunner>;
+  /** Jobs whose registration GitHub refused for good, with its words. */
+  refused: Map<string, string>;
+  /** The first failure that may pass (GitHub down, rate limited past retries). */
+  error?: unknown;
+}
+
 /**
  * A JIT config per job from GitHub, deposited with the edge for its instance:
  * at the org level for an org-scoped project's repos, else at the repo.
- * Returns the runners by job id.
  */
 async function configureRunners(
   jobs: readonly JobRow[],
   machines: ReadonlyMap<string, LaunchedMachine>,
   batch: Batch,
   deps: BatchDeps,
-): Promise<Map<string, ConfiguredRunner>> {
-  const names = new Map<string, ConfiguredRunner>();
+): Promise<Configured> {
+  const configured = new Map<string, ConfiguredRunner>();
+  const refused = new Map<string, string>();
+  let error: unknown;
   const deposits: RunnerConfigDeposit[] = [];
   const expiresAt = deps.now() + deps.runners.bootTimeoutSeconds * 1000;
   const queue = [...jobs];
@@ -200,26 +251,87 @@ async function configureRunners(
     for (let job = queue.shift(); job; job = queue.shift()) {
       const labels = runnerLabelsOf(batch.binding.project.name, batch.pool, job);
       const placement = runnerPlacementOf(batch.binding.project, job.repoFullName);
-      const { jit, runnerName } = await registerRunner(deps.github, {
-        repoFullName: job.repoFullName,
-        installationId: job.installationId,
-        runnerName: job.runnerName ?? runnerNameOf(job.id, job.launchAttempts),
-        labels,
-        scope: placement.kind,
-        runnerGroupId: placement.kind === "org" ? placement.runnerGroupId : undefined,
-      }, deps.now);
-      names.set(job.id, { name: runnerName, scope: jit.scope });
-      deposits.push({
-        batchId: batch.clientToken,
-        instanceId: machines.get(job.id)!.id,
-        jobId: job.id,
-        runnerName,
-        encodedJitConfig: jit.encodedJitConfig,
-        expiresAt,
-      });
+      try {
+        const { jit, runnerName } = await registerRunner(deps.github, {
+          repoFullName: job.repoFullName,
+          installationId: job.installationId,
+          runnerName: job.runnerName ?? runnerNameOf(job.id, job.launchAttempts),
+          labels,
+          scope: placement.kind,
+          runnerGroupId: placement.kind === "org" ? placement.runnerGroupId : undefined,
+        }, deps.now);
+        configured.set(job.id, { name: runnerName, scope: jit.scope });
+        deposits.push({
+          batchId: batch.clientToken,
+          instanceId: machines.get(job.id)!.id,
+          jobId: job.id,
+          runnerName,
+          encodedJitConfig: jit.encodedJitConfig,
+          expiresAt,
+        });
+      } catch (cause) {
+        if (cause instanceof RunnerRefusedError) refused.set(job.id, cause.message);
+        else error ??= cause;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(JIT_CONCURRENCY, jobs.length) }, worker));
-  await deps.vault.deposit(deposits);
-  return names;
+  if (deposits.length > 0) await deps.vault.deposit(deposits);
+  return { configured, refused, error };
+}
+
+/**
+ * Jobs GitHub will not register a runner for: their instances are
+ * terminated, any runner an earlier try of this launch registered under
+ * their name is removed, and the jobs fail with GitHub's words.
+ */
+async function settleRefused(
+  refused: ReadonlyMap<string, string>,
+  machines: ReadonlyMap<string, LaunchedMachine>,
+  batch: Batch,
+  deps: BatchDeps,
+): Promise<void> {
+  if (refused.size === 0) return;
+  const jobs = batch.jobs.filter((job) => refused.has(job.id));
+  const instanceIds = jobs.map((job) => machines.get(job.id)!.id);
+  await deps.provider.terminate(instanceIds);
+  await deps.launches.store.markTerminated(instanceIds, "runner registration refused", deps.now());
+  for (const job of jobs) {
+    if (job.runnerName === null) continue;
+    const placement = runnerPlacementOf(batch.binding.project, job.repoFullName);
+    for (const scope of new Set<RunnerScope>([placement.kind, "repo"])) {
+      await deps.github.removeRunner({
+        repoFullName: job.repoFullName,
+        installationId: job.installationId,
+        runnerName: job.runnerName,
+        scope,
+      }).catch((error) =>
+        deps.log.warn("could not remove the runner of a refused registration", {
+          jobId: job.id,
+          runner: job.runnerName,
+          error,
+        })
+      );
+    }
+  }
+  const at = deps.now();
+  await deps.launches.transitionMany(
+    jobs.map((job) => {
+      const reason = `runner registration refused: ${refused.get(job.id)}`;
+      return {
+        id: job.id,
+        from: "launching",
+        to: "failed",
+        reason,
+        patch: { failureReason: reason },
+      };
+    }),
+    at,
+  );
+  deps.log.warn("GitHub refused runner registration; instances terminated, jobs failed", {
+    clientToken: batch.clientToken,
+    correlationIds: correlationIdsOf(jobs.map((job) => job.id)),
+    instances: instanceIds,
+    reasons: [...new Set(refused.values())],
+  });
 }

@@ -5,7 +5,7 @@
  * redelivered event or a restarted core never applies a step twice.
  */
 import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
-import { instances, jobs, repos } from "../../shared/db/schema.ts";
+import { auditEvents, instances, jobs, repos } from "../../shared/db/schema.ts";
 import { type JobState, transition } from "../../shared/job_state.ts";
 import type { InStatement } from "@libsql/client";
 import type { JobPatch, JobRow, NewInstanceRow, Store } from "../db/store.ts";
@@ -171,6 +171,38 @@ export class LaunchStore {
       args: [at, coreId],
     });
     return result.rowsAffected;
+  }
+
+  /** One audit row per dropped job, with why, in one write. */
+  async auditDrops(drops: readonly { id: string; reason?: string }[], at: number): Promise<void> {
+    if (drops.length === 0) return;
+    await this.store.db.insert(auditEvents).values(drops.map((drop) => ({
+      at,
+      actor: "core",
+      action: "job.dropped",
+      target: drop.id,
+      outcome: "failed" as const,
+      payload: { reason: drop.reason ?? "dropped" },
+      dedupeKey: crypto.randomUUID(),
+    })));
+  }
+
+  /** Records launched instances now (each ignored if already recorded). */
+  async recordInstances(rows: readonly NewInstanceRow[]): Promise<void> {
+    const statements = this.insertInstances(rows);
+    if (statements.length > 0) await this.store.client.batch(statements, "write");
+  }
+
+  /** Statements naming the runner registered for each instance, and where it registered. */
+  setInstanceRunners(
+    rows: readonly { instanceId: string; runnerName: string; runnerScope: "repo" | "org" }[],
+  ): InStatement[] {
+    return rows.map((row) => {
+      const update = this.store.db.update(instances)
+        .set({ runnerName: row.runnerName, runnerScope: row.runnerScope })
+        .where(eq(instances.id, row.instanceId)).toSQL();
+      return { sql: update.sql, args: update.params as never };
+    });
   }
 
   /** The statement recording launched instances (ignored if already recorded). */

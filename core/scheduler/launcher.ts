@@ -281,7 +281,10 @@ export class Launcher {
       routed.push({ job, binding, pool: binding.pools.find((p) => p.id === decision.pool.id)! });
     }
     if (drops.length > 0) {
-      await this.launches.transitionMany(drops, now());
+      const at = now();
+      const dropped = await this.launches.transitionMany(drops, at);
+      // No pool's runner could take these: GitHub would hold them queued for a day.
+      await this.launches.auditDrops(drops.filter((d) => dropped.has(d.id)), at);
       this.options.log.info("jobs dropped", {
         correlationIds: correlationIdsOf(drops.map((d) => d.id)),
         reasons: [...new Set(drops.map((d) => d.reason))],

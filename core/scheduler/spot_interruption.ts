@@ -1,16 +1,22 @@
 /**
  * Spot interruptions: mark the job a reclaimed instance was running, and once
- * GitHub has failed it, re-run that one job with its next attempt forced
- * on-demand (bounded by `scheduler.spot_retries`; each matrix job on its own).
+ * GitHub has failed it and its workflow run has completed (GitHub refuses a
+ * re-run before), re-run that one job with its next attempt forced on-demand
+ * (bounded by `scheduler.spot_retries`; each matrix job on its own). A job of
+ * a reusable workflow, which GitHub never re-runs alone, is re-run through its
+ * run's re-run-failed-jobs. The run is looked at again when another job of it
+ * completes and on every reconciler pass, for at most {@link RERUN_WAIT_MS}.
  *
  * Every step is safe to repeat: the mark is set once, the re-run is found
- * again by name when GitHub refuses a second one, and the new attempt's row
- * is inserted or patched, never duplicated.
+ * again by name when GitHub refuses a second one, the new attempt's row is
+ * inserted or patched, never duplicated, and only the final outcome is
+ * audited, once.
  */
-import { and, eq, inArray, isNull } from "drizzle-orm";
-import { jobs } from "../../shared/db/schema.ts";
+import { and, eq, gt, inArray, isNotNull, isNull, notExists } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import { auditEvents, jobs } from "../../shared/db/schema.ts";
 import type { JobFacts, WorkflowJobMessage } from "../../shared/schema/edge_core.ts";
-import { rerunDecision } from "../../shared/spot_retry.ts";
+import { RERUN_WAIT_MS, rerunDecision, rerunTiming } from "../../shared/spot_retry.ts";
 import type { JobRow, Store } from "../db/store.ts";
 import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
@@ -22,6 +28,8 @@ export interface SpotRetryDeps {
   now: () => number;
   /** Re-runs allowed per job line (scheduler.spot_retries). */
   maxRetries: number;
+  /** How long to wait for an interrupted job's run to complete; default {@link RERUN_WAIT_MS}. */
+  maxWaitMs?: number;
   /** Hands a queued job to the scheduler, exactly as a delivered `queued` webhook would. */
   enqueue: (message: WorkflowJobMessage) => Promise<void>;
 }
@@ -60,9 +68,34 @@ async function retryOf(store: Store, jobId: string): Promise<JobRow | null> {
   return row ?? null;
 }
 
+/** The key of a job's one final re-run audit row: written once, whatever the retries. */
+const finalAuditKey = (jobId: string) => `job.rerun:${jobId}`;
+
+async function isSettled(store: Store, jobId: string): Promise<boolean> {
+  const [row] = await store.db.select({ id: auditEvents.id }).from(auditEvents)
+    .where(eq(auditEvents.dedupeKey, finalAuditKey(jobId)));
+  return row !== undefined;
+}
+
+async function auditFinal(
+  store: Store,
+  event: { at: number; jobId: string; outcome: "ok" | "failed"; payload: Record<string, unknown> },
+): Promise<void> {
+  await store.db.insert(auditEvents).values({
+    at: event.at,
+    actor: "core",
+    action: "job.rerun",
+    target: event.jobId,
+    outcome: event.outcome,
+    payload: event.payload,
+    dedupeKey: finalAuditKey(event.jobId),
+  }).onConflictDoNothing();
+}
+
 /**
- * Re-runs `jobId` if it was interrupted, GitHub failed it, and retries
- * remain; returns the new attempt's job id, or null when there is nothing to do.
+ * Re-runs `jobId` if it was interrupted, GitHub failed it, retries remain and
+ * its workflow run has completed; returns the new attempt's job id, or null
+ * when there is nothing to do yet (or ever).
  */
 export async function retryInterrupted(deps: SpotRetryDeps, jobId: string): Promise<string | null> {
   const { store, github, log, now } = deps;
@@ -75,32 +108,51 @@ export async function retryInterrupted(deps: SpotRetryDeps, jobId: string): Prom
     }
     return null;
   }
-  if (await retryOf(store, jobId)) return null;
+  if (await retryOf(store, jobId) || await isSettled(store, jobId)) return null;
   const repo = { repoFullName: job.repoFullName, installationId: job.installationId };
-  const outcome = await github.rerunJob(repo, job.githubJobId);
-  // Refused: re-run already (by us before a crash, or by a person); the new try is found by name.
-  const next = (await github.jobsOfRun(repo, job.runId)).find((candidate) =>
-    candidate.name === job.jobName && candidate.githubJobId !== job.githubJobId &&
-    candidate.runAttempt > job.runAttempt
-  );
+  const findNext = async () =>
+    (await github.jobsOfRun(repo, job.runId)).find((candidate) =>
+      candidate.name === job.jobName && candidate.githubJobId !== job.githubJobId &&
+      candidate.runAttempt > job.runAttempt
+    );
+  // Re-run already (by us before a crash, or by a person): adopt that attempt.
+  let next = await findNext();
   if (!next) {
-    await store.audit({
-      at: now(),
-      actor: "core",
-      action: "job.rerun",
-      target: jobId,
-      outcome: "failed",
-      payload: { reason: `GitHub ${outcome} the re-run and no newer attempt exists` },
-    });
-    log.warn("spot re-run not possible", { jobId, outcome });
-    return null;
+    const timing = rerunTiming(
+      await github.workflowRun(repo, job.runId),
+      job.completedAt,
+      now(),
+      deps.maxWaitMs ?? RERUN_WAIT_MS,
+    );
+    if (timing.kind === "wait") {
+      log.debug("spot re-run waits for its workflow run", { jobId, reason: timing.reason });
+      return null;
+    }
+    if (timing.kind === "give_up") {
+      await auditFinal(store, {
+        at: now(),
+        jobId,
+        outcome: "failed",
+        payload: { reason: timing.reason },
+      });
+      log.warn("spot re-run given up", { jobId, reason: timing.reason });
+      return null;
+    }
+    let outcome = await github.rerunJob(repo, job.githubJobId);
+    // GitHub never re-runs one job of a reusable workflow: the run's failed jobs, then.
+    if (outcome === "refused") outcome = await github.rerunFailedJobs(repo, job.runId);
+    next = await findNext();
+    if (!next) {
+      // The run moved on meanwhile (another re-run began): a later look may still land it.
+      log.warn("spot re-run refused; trying again later", { jobId, outcome });
+      return null;
+    }
   }
   const nextId = await adoptRetry(deps, job, next, decision.spotRetries);
-  await store.audit({
+  await auditFinal(store, {
     at: now(),
-    actor: "core",
-    action: "job.rerun",
-    target: jobId,
+    jobId,
+    outcome: "ok",
     payload: {
       reason: "spot interruption",
       nextJobId: nextId,
@@ -122,6 +174,31 @@ export async function retryInterrupted(deps: SpotRetryDeps, jobId: string): Prom
     job: next,
   });
   return nextId;
+}
+
+/**
+ * Interrupted failed jobs of one run still waiting for their re-run, looked
+ * at when a job of that run completes (the run may have completed with it).
+ * Read through the repo index, within the wait bound.
+ */
+export async function waitingRetriesOfRun(
+  deps: Pick<SpotRetryDeps, "store" | "now" | "maxWaitMs">,
+  repoFullName: string,
+  runId: number,
+): Promise<string[]> {
+  const { store } = deps;
+  const retry = alias(jobs, "retry");
+  // A job may run for days before its interruption (GitHub allows self-hosted jobs 5 days).
+  const since = deps.now() - (deps.maxWaitMs ?? RERUN_WAIT_MS) - 6 * 24 * 3600_000;
+  const rows = await store.db.select({ id: jobs.id }).from(jobs).where(and(
+    eq(jobs.repoFullName, repoFullName),
+    gt(jobs.queuedAt, since),
+    eq(jobs.runId, runId),
+    isNotNull(jobs.interruptedAt),
+    eq(jobs.conclusion, "failure"),
+    notExists(store.db.select({ id: retry.id }).from(retry).where(eq(retry.retryOfJobId, jobs.id))),
+  ));
+  return rows.map((row) => row.id);
 }
 
 /** Records the new attempt as a forced on-demand re-run of `previous`, before it is launched. */

@@ -10,7 +10,7 @@ import { migrate } from "../../core/db/migrate.ts";
 import { seedProjects } from "../../core/db/seed.ts";
 import { type NewJobRow, Store } from "../../core/db/store.ts";
 import type { RunnerVault } from "../../core/edge_client/edge_client.ts";
-import { GitHubApp } from "../../core/github/github_app.ts";
+import { type GitHub, GitHubApp } from "../../core/github/github_app.ts";
 import { createLogger } from "../../core/log.ts";
 import { JobEvents } from "../../core/scheduler/job_events.ts";
 import { reapOnce } from "../../core/scheduler/reaper.ts";
@@ -19,7 +19,7 @@ import { parseCoreConfig } from "../../shared/schema/config.ts";
 import type { JobFacts, WorkflowJobMessage } from "../../shared/schema/edge_core.ts";
 import type { RunnerConfigDeposit } from "../../shared/schema/runner.ts";
 import { startEc2Emulator } from "../support/ec2/emulator.ts";
-import { startGithubFake } from "../support/github/fake.ts";
+import { type GithubFakeOptions, startGithubFake } from "../support/github/fake.ts";
 import { startLibsqlServer } from "../support/libsql/server.ts";
 
 export const REPO = "acme/web";
@@ -49,10 +49,21 @@ function project(options: { spot: boolean }) {
   return parsed.config.projects;
 }
 
-export async function startCoreFixture(options: { spot?: boolean } = {}) {
+export async function startCoreFixture(
+  options: {
+    spot?: boolean;
+    /** Options for the GitHub fake (GitHub's own rules: permissions, policies, assignment). */
+    github?: GithubFakeOptions;
+    /** Wraps the GitHub client the scheduler uses (to observe what it calls when). */
+    wrapGitHub?: (app: GitHub) => GitHub;
+  } = {},
+) {
   const libsql = await startLibsqlServer({});
   const ec2Emulator = await startEc2Emulator();
-  const github = await startGithubFake({ installations: [{ id: 1001, account: "acme" }] });
+  const github = await startGithubFake({
+    installations: [{ id: 1001, account: "acme" }],
+    ...options.github,
+  });
   const { client, db } = openDatabase(libsql.url);
   await migrate(client);
   await seedProjects(db, project({ spot: options.spot ?? false }), Date.now());
@@ -79,7 +90,7 @@ export async function startCoreFixture(options: { spot?: boolean } = {}) {
   const events = new JobEvents({
     store,
     provider,
-    github: app,
+    github: options.wrapGitHub?.(app) ?? app,
     vault,
     log,
     now: Date.now,

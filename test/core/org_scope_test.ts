@@ -90,6 +90,39 @@ Deno.test("an org-scoped project's job gets an org-level runner, which the reape
   }
 });
 
+Deno.test("an App without the org runner permission (403) registers the runner with the repository, and the books say so", async () => {
+  const stack = await startCoreFixture({
+    github: {
+      installations: [{
+        id: 1001,
+        account: "acme",
+        permissions: { actions: "write", administration: "write", metadata: "read" },
+      }],
+    },
+  });
+  try {
+    await scopeToOrg(stack);
+    const seeded = stack.github.addJob({ repo: ORG_REPO, labels: LABELS });
+    await stack.events.handle(
+      messageOf("queued", jobFactsOf(seeded, { repoFullName: ORG_REPO, installationId: 1001 })),
+    );
+    const job = await startingJob(stack, seeded.id);
+    const jitCalls = stack.github.calls.filter((call) => call.path.endsWith("generate-jitconfig"));
+    assert.deepEqual(jitCalls.map((call) => `${call.method} ${call.path} ${call.status}`), [
+      "POST /orgs/acme/actions/runners/generate-jitconfig 403",
+      "POST /repos/acme/api/actions/runners/generate-jitconfig 201",
+    ]);
+    assert.deepEqual(stack.github.runners().map((r) => [r.scope, r.runner.name]), [
+      [{ owner: "acme", repo: "api" }, job.runnerName],
+    ]);
+    const [instance] = await stack.db.select().from(instances)
+      .where(eq(instances.id, job.instanceId!));
+    assert.equal(instance.runnerScope, "repo");
+  } finally {
+    await stack.close();
+  }
+});
+
 Deno.test("a repo bound explicitly keeps repo-level runners when its project is scoped to another org", async () => {
   const stack = await startCoreFixture();
   try {

@@ -47,7 +47,13 @@ Deno.test("a spot machine reclaimed before its runner started: the job launches 
       line.msg === "batch launched"
     );
     assert.deepEqual(launched?.correlationIds, [`job-${seeded.id}`]);
-    assert.deepEqual(Object.keys(launched?.ms ?? {}), ["prepare", "call", "runners", "record"]);
+    assert.deepEqual(Object.keys(launched?.ms ?? {}), [
+      "prepare",
+      "call",
+      "record",
+      "runners",
+      "settle",
+    ]);
     assert.ok(hasRunner(stack, firstRunner), "its runner registered");
 
     stack.ec2Emulator.faults.interruptSpot(first.instanceId!);

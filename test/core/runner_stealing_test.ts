@@ -123,10 +123,11 @@ Deno.test("a gantry-run=<id> label pins: only that job's runner carries it", asy
       assert.ok(registered, `runner ${runnerName} registered`);
       return decodeJitConfig(registered.encodedJitConfig).runner.Labels;
     };
+    // The job's runs-on as written (pin included), then the pool's own labels.
     assert.deepEqual(labelsOf(launchedPinned.runnerName), [
       ...LABELS,
-      "acme-web",
       "gantry-run=9100777",
+      "acme-web",
     ]);
     assert.deepEqual(labelsOf(launchedPlain.runnerName), [...LABELS, "acme-web"]);
   } finally {

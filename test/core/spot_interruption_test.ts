@@ -14,6 +14,7 @@ import {
   LABELS,
   messageOf,
   reapNow,
+  reconcilerOf,
   REPO,
   startCoreFixture,
   waitFor,
@@ -106,7 +107,27 @@ Deno.test("an interrupted spot job is re-run on GitHub, on-demand, at most spot_
   }
 });
 
-Deno.test("each interrupted matrix job is re-run on its own; an uninterrupted failure is not", async () => {
+/** GitHub's job attempt after `job`'s, once it exists. */
+const nextAttempt = (stack: CoreFixture, job: { run_id: number; name: string }, attempt: number) =>
+  [...stack.github.jobs.values()].find((j) =>
+    j.run_id === job.run_id && j.name === job.name && j.run_attempt === attempt
+  );
+
+const rerunCalls = (stack: CoreFixture) =>
+  stack.github.calls.filter((call) => call.method === "POST" && /\/rerun/.test(call.path))
+    .map((call) => `${call.path} ${call.status}`);
+
+const rerunAudits = async (stack: CoreFixture) =>
+  (await stack.db.select().from(auditEvents).where(eq(auditEvents.action, "job.rerun")))
+    .map((a) => [a.target, a.outcome]);
+
+/** Completes a job on GitHub and tells the core, as GitHub's webhook would. */
+async function finish(stack: CoreFixture, id: number, conclusion: "success" | "failure") {
+  stack.github.updateJob(id, { status: "completed", conclusion });
+  await stack.events.handle(messageOf("completed", factsOf(stack, id)));
+}
+
+Deno.test("each interrupted matrix job is re-run on its own, once its run has completed; an uninterrupted failure is not", async () => {
   const stack = await startCoreFixture({ spot: true });
   try {
     const a = stack.github.addJob({ repo: REPO, labels: LABELS, name: "test (1)" });
@@ -125,22 +146,85 @@ Deno.test("each interrupted matrix job is re-run on its own; an uninterrupted fa
     const jobs = [await runJob(stack, a.id), await runJob(stack, b.id), await runJob(stack, c.id)];
     await interrupt(stack, jobs[0]);
     await interrupt(stack, jobs[1]);
-    // Job c fails by itself: no re-run.
-    stack.github.updateJob(c.id, { status: "completed", conclusion: "failure" });
-    await stack.events.handle(messageOf("completed", factsOf(stack, c.id)));
-    const reruns = stack.github.calls.filter((call) => call.path.endsWith("/rerun"))
-      .map((call) => call.path);
-    assert.deepEqual(reruns, [
-      `/repos/${REPO}/actions/jobs/${a.id}/rerun`,
-      `/repos/${REPO}/actions/jobs/${b.id}/rerun`,
+    assert.deepEqual(rerunCalls(stack), [], "GitHub refuses while the run is in progress");
+    // Job c fails by itself: the run completes; a is re-run, and the new attempt runs.
+    await finish(stack, c.id, "failure");
+    const a2 = nextAttempt(stack, a, 2);
+    assert.ok(a2, "GitHub has a's attempt 2");
+    assert.equal(nextAttempt(stack, b, 2), undefined, "b waits: a's attempt keeps the run busy");
+    const a2Row = await waitFor("a's re-run to launch", async () => {
+      const row = await stack.store.job(String(a2.id));
+      return row?.state === "starting" ? row : undefined;
+    });
+    assert.equal(a2Row.isForcedOnDemand, true);
+    await finish(stack, a2.id, "success");
+    const b3 = nextAttempt(stack, b, 3);
+    assert.ok(b3, "b is re-run in the run's next attempt");
+    assert.equal((await stack.store.job(String(b3.id)))?.isForcedOnDemand, true);
+    assert.deepEqual(rerunCalls(stack), [
+      `/repos/${REPO}/actions/jobs/${a.id}/rerun 201`,
+      `/repos/${REPO}/actions/jobs/${b.id}/rerun 201`,
     ]);
-    for (const name of ["test (1)", "test (2)"]) {
-      const next = [...stack.github.jobs.values()].find((j) =>
-        j.name === name && (j.run_attempt ?? 1) > 1
-      );
-      const row = await stack.store.job(String(next?.id));
-      assert.equal(row?.isForcedOnDemand, true, name);
-    }
+    assert.deepEqual(await rerunAudits(stack), [[String(a.id), "ok"], [String(b.id), "ok"]]);
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("an interrupted job's re-run waits for its run; nothing is refused or audited until it lands", async () => {
+  const stack = await startCoreFixture({ spot: true });
+  try {
+    const job = stack.github.addJob({ repo: REPO, labels: LABELS, name: "build" });
+    // A sibling on a GitHub-hosted runner: not Gantry's job, but it keeps the run going.
+    const hosted = stack.github.addJob({
+      repo: REPO,
+      labels: ["ubuntu-latest"],
+      name: "lint",
+      run_id: job.run_id,
+      status: "in_progress",
+    });
+    await interrupt(stack, await runJob(stack, job.id));
+    assert.deepEqual(rerunCalls(stack), []);
+    assert.deepEqual(await rerunAudits(stack), []);
+    // The reconciler's pass looks again, and still waits.
+    await reconcilerOf(stack).reconcileOnce();
+    assert.deepEqual(rerunCalls(stack), []);
+    await finish(stack, hosted.id, "success");
+    const next = nextAttempt(stack, job, 2);
+    assert.ok(next);
+    assert.deepEqual(rerunCalls(stack), [`/repos/${REPO}/actions/jobs/${job.id}/rerun 201`]);
+    assert.deepEqual(await rerunAudits(stack), [[String(job.id), "ok"]]);
+    await waitFor(
+      "the re-run to launch",
+      async () => (await stack.store.job(String(next.id)))?.state === "starting",
+    );
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("an interrupted job of a reusable workflow is re-run through its run's re-run-failed-jobs", async () => {
+  const stack = await startCoreFixture({ spot: true });
+  try {
+    const job = stack.github.addJob({
+      repo: REPO,
+      labels: LABELS,
+      name: "call-tests / test",
+      isReusable: true,
+    });
+    await interrupt(stack, await runJob(stack, job.id));
+    const next = nextAttempt(stack, job, 2);
+    assert.ok(next, "GitHub has the reusable job's attempt 2");
+    assert.deepEqual(rerunCalls(stack), [
+      `/repos/${REPO}/actions/jobs/${job.id}/rerun 403`,
+      `/repos/${REPO}/actions/runs/${job.run_id}/rerun-failed-jobs 201`,
+    ]);
+    const row = await waitFor("the re-run to launch", async () => {
+      const r = await stack.store.job(String(next.id));
+      return r?.state === "starting" ? r : undefined;
+    });
+    assert.deepEqual([row.isForcedOnDemand, row.retryOfJobId], [true, String(job.id)]);
+    assert.deepEqual(await rerunAudits(stack), [[String(job.id), "ok"]]);
   } finally {
     await stack.close();
   }

@@ -192,7 +192,7 @@ export function integrationOf(options: {
     created_at: EPOCH,
     updated_at: EPOCH,
     permissions: {
-      actions: "read",
+      actions: "write",
       administration: "write",
       metadata: "read",
       organization_self_hosted_runners: "write",

@@ -3,7 +3,11 @@
  * see, JIT runner registration, runner listing and removal (repository and
  * organisation scope), workflow jobs and runs, and job re-runs. A token that
  * does not cover the repository or organisation gets 404, as GitHub hides what
- * it cannot see.
+ * it cannot see; one that covers it without the permission the endpoint needs
+ * gets 403 "Resource not accessible by integration" (GitHub's docs list the
+ * permission of each endpoint: repository runners need `administration`,
+ * organisation runners `organization_self_hosted_runners`, jobs and runs
+ * `actions`, re-runs `actions: write`).
  *
  * @module
  */
@@ -13,7 +17,11 @@ import { fullRepositoryOf } from "./accounts.ts";
 import { AuthRejection, credentialOf, type InstallationGrant } from "./app_auth.ts";
 import { githubError, listResponse, notFound, paginate, param, same } from "./rest.ts";
 import { JitConfigRequest, type RunnerScope } from "./runners.ts";
-import type { GithubState } from "./state.ts";
+import { allows, type GithubState, PERMISSIONS } from "./state.ts";
+import type { RerunRefusal } from "./workflows.ts";
+
+/** GitHub's answer to a token whose installation lacks a permission, or an org policy refusal. */
+export const NOT_ACCESSIBLE = "Resource not accessible by integration";
 
 /** The installation-authenticated routes over `state`. */
 export function actionsRoutes(state: GithubState): Hono {
@@ -49,6 +57,23 @@ export function actionsRoutes(state: GithubState): Hono {
     return isCovered ? grant : notFound();
   };
 
+  /** As {@link requireInstallation}, and the token holds `permission` at `level`. */
+  const requirePermission = (
+    c: Context,
+    scope: RunnerScope,
+    permission: string,
+    level: "read" | "write",
+  ): InstallationGrant | Response => {
+    const grant = requireInstallation(c, scope);
+    if (grant instanceof Response) return grant;
+    const installation = installationById(grant.installationId);
+    const isGranted = allows(grant.permissions, permission, level) &&
+      allows(installation?.permissions ?? PERMISSIONS, permission, level);
+    return isGranted ? grant : githubError(403, NOT_ACCESSIBLE);
+  };
+  const runnerPermission = (scope: RunnerScope) =>
+    scope.repo === null ? "organization_self_hosted_runners" : "administration";
+
   // The installation's repositories: the selected ones, or (all) every one of its account the
   // fake knows of, which is every one with a seeded job; a token for some repos sees those only.
   app.get("/installation/repositories", (c) => {
@@ -81,8 +106,12 @@ export function actionsRoutes(state: GithubState): Hono {
   for (const [prefix, scopeOf] of scopes) {
     app.post(`${prefix}/actions/runners/generate-jitconfig`, async (c) => {
       const scope = scopeOf(c);
-      const grant = requireInstallation(c, scope);
+      const grant = requirePermission(c, scope, runnerPermission(scope), "write");
       if (grant instanceof Response) return grant;
+      const blocked = installationById(grant.installationId)?.reposWithoutSelfHostedRunners ?? [];
+      if (scope.repo !== null && blocked.some((repo) => same(repo, scope.repo as string))) {
+        return githubError(403, NOT_ACCESSIBLE);
+      }
       const body: unknown = await c.req.json().catch(() => undefined);
       const parsed = JitConfigRequest.safeParse(body);
       if (!parsed.success) {
@@ -107,14 +136,14 @@ export function actionsRoutes(state: GithubState): Hono {
 
     app.get(`${prefix}/actions/runners`, (c) => {
       const scope = scopeOf(c);
-      const grant = requireInstallation(c, scope);
+      const grant = requirePermission(c, scope, runnerPermission(scope), "read");
       if (grant instanceof Response) return grant;
       return listResponse(c, "runners", state.runners.list(scope, c.req.query("name")));
     });
 
     app.get(`${prefix}/actions/runners/:runner_id`, (c) => {
       const scope = scopeOf(c);
-      const grant = requireInstallation(c, scope);
+      const grant = requirePermission(c, scope, runnerPermission(scope), "read");
       if (grant instanceof Response) return grant;
       const runner = state.runners.get(scope, Number(c.req.param("runner_id")));
       return runner ? c.json(runner) : notFound();
@@ -122,7 +151,7 @@ export function actionsRoutes(state: GithubState): Hono {
 
     app.delete(`${prefix}/actions/runners/:runner_id`, (c) => {
       const scope = scopeOf(c);
-      const grant = requireInstallation(c, scope);
+      const grant = requirePermission(c, scope, runnerPermission(scope), "write");
       if (grant instanceof Response) return grant;
       const outcome = state.runners.remove(scope, Number(c.req.param("runner_id")));
       if (outcome === "not_found") return notFound();
@@ -140,23 +169,35 @@ export function actionsRoutes(state: GithubState): Hono {
   const repoName = (c: Context) => `${param(c, "owner")}/${param(c, "repo")}`;
 
   app.get("/repos/:owner/:repo/actions/jobs/:job_id", (c) => {
-    const grant = requireInstallation(c, repoScope(c));
+    const grant = requirePermission(c, repoScope(c), "actions", "read");
     if (grant instanceof Response) return grant;
     const job = state.workflows.job(repoName(c), Number(c.req.param("job_id")));
     return job ? c.json(job) : notFound();
   });
 
+  // GitHub re-runs a job only once its run has completed, and never one job of a
+  // reusable workflow on its own (the run's failed jobs are re-run instead).
   app.post("/repos/:owner/:repo/actions/jobs/:job_id/rerun", (c) => {
-    const grant = requireInstallation(c, repoScope(c));
+    const grant = requirePermission(c, repoScope(c), "actions", "write");
     if (grant instanceof Response) return grant;
     const id = Number(c.req.param("job_id"));
     if (state.workflows.job(repoName(c), id) === undefined) return notFound();
-    if (!state.workflows.rerunJob(id)) return githubError(403, "This job is not rerunnable");
+    const outcome = state.workflows.rerunJob(id);
+    if (typeof outcome === "string") return githubError(403, RERUN_REFUSALS[outcome]);
+    return c.json({}, 201);
+  });
+
+  app.post("/repos/:owner/:repo/actions/runs/:run_id/rerun-failed-jobs", (c) => {
+    const grant = requirePermission(c, repoScope(c), "actions", "write");
+    if (grant instanceof Response) return grant;
+    const outcome = state.workflows.rerunFailedJobs(repoName(c), Number(c.req.param("run_id")));
+    if (outcome === "not_found") return notFound();
+    if (typeof outcome === "string") return githubError(403, RERUN_REFUSALS[outcome]);
     return c.json({}, 201);
   });
 
   app.get("/repos/:owner/:repo/actions/runs", (c) => {
-    const grant = requireInstallation(c, repoScope(c));
+    const grant = requirePermission(c, repoScope(c), "actions", "read");
     if (grant instanceof Response) return grant;
     const status = c.req.query("status");
     const branch = c.req.query("branch");
@@ -168,14 +209,14 @@ export function actionsRoutes(state: GithubState): Hono {
   });
 
   app.get("/repos/:owner/:repo/actions/runs/:run_id", (c) => {
-    const grant = requireInstallation(c, repoScope(c));
+    const grant = requirePermission(c, repoScope(c), "actions", "read");
     if (grant instanceof Response) return grant;
     const run = state.workflows.run(repoName(c), Number(c.req.param("run_id")));
     return run ? c.json(run) : notFound();
   });
 
   app.get("/repos/:owner/:repo/actions/runs/:run_id/jobs", (c) => {
-    const grant = requireInstallation(c, repoScope(c));
+    const grant = requirePermission(c, repoScope(c), "actions", "read");
     if (grant instanceof Response) return grant;
     const filter = c.req.query("filter") === "all" ? "all" : "latest";
     const jobs = state.workflows.jobsOfRun(repoName(c), Number(c.req.param("run_id")), filter);
@@ -185,3 +226,12 @@ export function actionsRoutes(state: GithubState): Hono {
 
   return app;
 }
+
+/** GitHub's words for each re-run it refuses. */
+const RERUN_REFUSALS: Record<RerunRefusal, string> = {
+  in_progress: "This workflow run is not complete. You cannot re-run it until it has completed.",
+  reusable: "Unable to re-run a single job of a reusable workflow; re-run the run's failed jobs.",
+  not_latest: "This job is not rerunnable: it is not the latest attempt of its run.",
+  not_completed: "This job is not rerunnable: it has not completed.",
+  no_failed_jobs: "This workflow run has no failed jobs to re-run.",
+};

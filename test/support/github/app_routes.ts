@@ -10,7 +10,7 @@ import { z } from "zod";
 import { githubTime, installationOf, integrationOf } from "./accounts.ts";
 import { AuthRejection, credentialOf, verifyAppJwt } from "./app_auth.ts";
 import { githubError, notFound, paginate, same } from "./rest.ts";
-import { type GithubState, type InstallationConfig, PERMISSIONS } from "./state.ts";
+import { allows, type GithubState, type InstallationConfig, PERMISSIONS } from "./state.ts";
 
 /** The app-authenticated routes over `state`. */
 export function appRoutes(state: GithubState): Hono {
@@ -24,7 +24,7 @@ export function appRoutes(state: GithubState): Hono {
       account: config.account,
       accountType: config.accountType,
       isSelected: config.repos !== undefined,
-      permissions: PERMISSIONS,
+      permissions: config.permissions ?? PERMISSIONS,
       apiUrl: state.apiUrl(),
     });
 
@@ -100,7 +100,15 @@ export function appRoutes(state: GithubState): Hono {
         `There is at least one repository that does not exist or is not accessible to the parent installation.`,
       );
     }
-    const permissions = parsed.data?.permissions ?? PERMISSIONS;
+    // A token may narrow the installation's permissions, never widen them.
+    const granted = installation.permissions ?? PERMISSIONS;
+    const permissions = parsed.data?.permissions ?? granted;
+    const isWider = Object.entries(permissions).some(([name, level]) =>
+      !allows(granted, name, level as "read" | "write")
+    );
+    if (isWider) {
+      return githubError(422, "The permissions requested are not granted to this installation.");
+    }
     const { token, grant } = state.tokens.issue({
       installationId: installation.id,
       repositories,

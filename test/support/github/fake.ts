@@ -12,6 +12,14 @@
  * - `POST /_github/deliveries` (a {@link DeliverySeed}) → 201 delivery
  * - `POST /_github/tokens/expire` → every installation token stops working
  * - `POST /_github/rate-limit` (a {@link RateLimitFault}) → the next calls are refused
+ * - `POST /_github/assign` → queued jobs go to fitting idle runners (see assignment.ts)
+ *
+ * GitHub's rules it keeps: 404 for what a token cannot see, 403 "Resource not
+ * accessible by integration" for a permission the installation lacks or an org
+ * policy that disables self-hosted runners for a repository, 409 for a runner
+ * name taken, 422 for removing a busy runner, re-runs refused (403) while the
+ * run is in progress and for a job of a reusable workflow, and (when
+ * `secondaryPointsPerMinute` is set) the secondary rate limit.
  *
  * @module
  */
@@ -21,13 +29,15 @@ import { generateAppKeys, InstallationTokens } from "./app_auth.ts";
 import { DeliveryLog, type DeliverySeed, type HookDelivery } from "./deliveries.ts";
 import { actionsRoutes } from "./actions_routes.ts";
 import { appRoutes } from "./app_routes.ts";
-import { type RateLimitFault, RateLimits } from "./rate_limits.ts";
+import { type Assignment, assignQueuedJobs } from "./assignment.ts";
+import { type RateLimitFault, RateLimits, SecondaryLimit } from "./rate_limits.ts";
 import { githubError } from "./rest.ts";
 import type { GithubState, InstallationConfig } from "./state.ts";
 import { type RegisteredRunner, type Runner, RunnerRegistry } from "./runners.ts";
 import { type JobSeed, type WorkflowJob, WorkflowStore } from "./workflows.ts";
 
 export type {
+  Assignment,
   DeliverySeed,
   HookDelivery,
   InstallationConfig,
@@ -63,6 +73,15 @@ export interface GithubFakeOptions {
   appId?: number;
   /** Installations of the app; default one on `acme` covering all its repositories. */
   installations?: InstallationConfig[];
+  /**
+   * Hand queued jobs to fitting online idle runners after every call, as
+   * GitHub does. Off by default: the dev simulator plays that part itself.
+   */
+  assignJobs?: boolean;
+  /** GitHub's secondary rate limit per endpoint (GitHub allows 900); default none. */
+  secondaryPointsPerMinute?: number;
+  /** The fake's clock for rate limits and assignment; default `Date.now`. */
+  now?: () => number;
 }
 
 /** A running fake. */
@@ -95,6 +114,8 @@ export interface GithubFake {
   expireTokens(installationId?: number): void;
   /** Refuse the next API calls with GitHub's primary or secondary rate-limit answer. */
   rateLimit(fault: RateLimitFault): void;
+  /** Give queued jobs to fitting online idle runners now; returns the assignments. */
+  assignJobs(): Assignment[];
   close(): Promise<void>;
 }
 
@@ -139,6 +160,15 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
   };
   const calls: RecordedCall[] = [];
   const rateLimits = new RateLimits();
+  const now = options.now ?? Date.now;
+  const secondary = options.secondaryPointsPerMinute === undefined
+    ? undefined
+    : new SecondaryLimit(options.secondaryPointsPerMinute, now);
+  const assignJobs = () =>
+    assignQueuedJobs(state.workflows.withRepos(), state.runners.all(), now());
+  const assignIfOn = () => {
+    if (options.assignJobs === true) assignJobs();
+  };
 
   const control = new Hono()
     .get("/calls", (c) => c.json(calls))
@@ -180,12 +210,18 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
       if (!fault.success) return githubError(422, z.prettifyError(fault.error));
       rateLimits.add(fault.data);
       return c.body(null, 204);
-    });
+    })
+    .post("/assign", (c) => c.json(assignJobs()));
 
   const app = new Hono();
   app.onError((error) => {
     console.error("GitHub fake: unexpected error", error);
     return githubError(500, "Server Error");
+  });
+  // Whatever a call changed (a job queued, a runner online or idle), GitHub assigns at once.
+  app.use("*", async (_c, next) => {
+    await next();
+    assignIfOn();
   });
   app.route("/_github", control);
   app.use("*", async (c, next) => {
@@ -194,7 +230,8 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
     const body = c.req.method === "GET" || c.req.method === "DELETE"
       ? null
       : parseJson(await c.req.text());
-    const refusal = rateLimits.refusal(at);
+    const refusal = rateLimits.refusal(at) ??
+      secondary?.spend(c.req.method, new URL(c.req.url).pathname);
     if (refusal) c.res = refusal;
     else {
       await next();
@@ -242,14 +279,27 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
     installations: state.installations,
     calls,
     jobs: state.workflows.jobs,
-    addJob: (seed) => state.workflows.addJob(seed),
-    updateJob: (id, patch) => state.workflows.updateJob(id, patch),
+    addJob: (seed) => {
+      const job = state.workflows.addJob(seed);
+      assignIfOn();
+      return job;
+    },
+    updateJob: (id, patch) => {
+      const job = state.workflows.updateJob(id, patch);
+      assignIfOn();
+      return job;
+    },
     runners: () => state.runners.all(),
-    updateRunner: (id, patch) => state.runners.update(id, patch),
+    updateRunner: (id, patch) => {
+      const runner = state.runners.update(id, patch);
+      assignIfOn();
+      return runner;
+    },
     addDelivery: (seed) => state.deliveries.add(seed),
     deliveries: () => state.deliveries.list(),
     expireTokens: (installationId) => state.tokens.expireAll(installationId),
     rateLimit: (fault) => rateLimits.add(fault),
+    assignJobs,
     close: () => server.shutdown(),
   };
 }

@@ -161,9 +161,10 @@ Deno.test("every endpoint's responses validate against GitHub's OpenAPI descript
     installations: [{ id: 1001, account: "acme" }, { id: 1002, account: "beta", repos: ["site"] }],
   }, async (fake, app) => {
     const job = fake.addJob({ repo: "acme/web", runner_name: null });
+    // A re-run needs a completed run: these two are alone in theirs.
+    const failed = fake.addJob({ repo: "acme/web", status: "completed", conclusion: "failure" });
     const finished = fake.addJob({
       repo: "acme/web",
-      run_id: job.run_id,
       status: "completed",
       conclusion: "success",
       completed_at: "2024-01-01T00:10:00Z",
@@ -246,6 +247,10 @@ Deno.test("every endpoint's responses validate against GitHub's OpenAPI descript
     await octokit.request("POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun", {
       ...repo,
       job_id: finished.id,
+    });
+    await octokit.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs", {
+      ...repo,
+      run_id: failed.run_id,
     });
 
     const operations = new Set<string>();

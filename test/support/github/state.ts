@@ -15,6 +15,13 @@ export interface InstallationConfig {
   repos?: string[];
   /** Default "Organization". A user account has no org endpoints (GitHub answers 404). */
   accountType?: "Organization" | "User";
+  /** What the installation was granted; default {@link PERMISSIONS}. A missing one gets 403. */
+  permissions?: Record<string, string>;
+  /**
+   * Repositories for which the organisation's policy disables self-hosted
+   * runners: registering one there gets 403 "Resource not accessible by integration".
+   */
+  reposWithoutSelfHostedRunners?: string[];
 }
 
 /** Everything the routes read and change. */
@@ -31,10 +38,23 @@ export interface GithubState {
   apiUrl(): string;
 }
 
-/** What every installation (and token) of the fake app may do. */
+/**
+ * What an installation (and its tokens) may do unless configured otherwise:
+ * what Gantry's core needs. Re-running a job needs `actions: write`.
+ */
 export const PERMISSIONS: Record<string, string> = {
-  actions: "read",
+  actions: "write",
   administration: "write",
   metadata: "read",
   organization_self_hosted_runners: "write",
 };
+
+/** Whether `permissions` grant `name` at `level` (write includes read). */
+export function allows(
+  permissions: Record<string, string>,
+  name: string,
+  level: "read" | "write",
+): boolean {
+  const held = permissions[name];
+  return held === "write" || (held === "read" && level === "read");
+}

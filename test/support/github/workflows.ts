@@ -14,8 +14,20 @@ export type WorkflowJob = components["schemas"]["job"];
 /** A workflow run (`GET /repos/{owner}/{repo}/actions/runs`). */
 export type WorkflowRun = components["schemas"]["workflow-run"];
 
-/** What a test says about a job: its repository (`owner/name`) and any job fields to set. */
-export type JobSeed = Partial<WorkflowJob> & { repo: string };
+/**
+ * What a test says about a job: its repository (`owner/name`), any job fields
+ * to set, and whether it is a job of a reusable workflow (called by its run's
+ * workflow; GitHub names it "caller / job").
+ */
+export type JobSeed = Partial<WorkflowJob> & { repo: string; isReusable?: boolean };
+
+/** Why GitHub refuses a re-run. */
+export type RerunRefusal =
+  | "in_progress"
+  | "reusable"
+  | "not_latest"
+  | "not_completed"
+  | "no_failed_jobs";
 
 function shaOf(seed: string): string {
   return Array.from({ length: 5 }, (_, i) => stableId(`${seed}#${i}`).toString(16).padStart(8, "0"))
@@ -45,6 +57,8 @@ export class WorkflowStore {
   /** Every job by id; tests may read it or `set` complete jobs built by {@link addJob}. */
   readonly jobs = new Map<number, WorkflowJob>();
   readonly #repoOfJob = new Map<number, string>();
+  /** Jobs of reusable workflows. */
+  readonly #reusable = new Set<number>();
   readonly #apiUrl: () => string;
   #nextJobId = 210_000_000;
   #nextRunId = 9_100_000;
@@ -56,7 +70,7 @@ export class WorkflowStore {
 
   /** Add a job, filling what the seed leaves out; returns the full job. */
   addJob(seed: JobSeed): WorkflowJob {
-    const { repo, ...fields } = seed;
+    const { repo, isReusable, ...fields } = seed;
     if (!/^[^/\s]+\/[^/\s]+$/.test(repo)) throw new Error(`repo must be "owner/name", got ${repo}`);
     const id = fields.id ?? this.#nextJobId++;
     const runId = fields.run_id ?? this.#nextRunId++;
@@ -90,6 +104,7 @@ export class WorkflowStore {
     };
     this.jobs.set(id, job);
     this.#repoOfJob.set(id, repo);
+    if (isReusable === true) this.#reusable.add(id);
     this.#nextJobId = Math.max(this.#nextJobId, id + 1);
     this.#nextRunId = Math.max(this.#nextRunId, runId + 1);
     return job;
@@ -204,39 +219,86 @@ export class WorkflowStore {
       head_repository: repository,
       head_repository_id: stableId(repo),
       display_title: `Commit for run ${runId}`,
+      referenced_workflows: jobs.some((job) => this.#reusable.has(job.id))
+        ? [{
+          path: `${repo}/.github/workflows/reusable.yml@main`,
+          sha: first.head_sha,
+          ref: "main",
+        }]
+        : [],
     };
+  }
+
+  /** Every job with its repository (`owner/name`). */
+  *withRepos(): Generator<[WorkflowJob, string]> {
+    for (const [id, job] of this.jobs) yield [job, this.#repoOf(id, job)];
+  }
+
+  /** Whether job `id` belongs to a reusable workflow. */
+  isReusable(id: number): boolean {
+    return this.#reusable.has(id);
   }
 
   /**
    * Queue a completed job again in a new attempt of its run, as
    * `POST .../jobs/{id}/rerun` does: GitHub gives the new try a new job id
-   * (the old one stays, completed). Returns the new job, or undefined when
-   * the job is not completed or not its run's latest try (GitHub refuses those).
+   * (the old one stays, completed). Returns the new job, or why GitHub
+   * refuses: the run is still in progress, the job belongs to a reusable
+   * workflow, or it is not completed or not its run's latest try.
    */
-  rerunJob(id: number): WorkflowJob | undefined {
+  rerunJob(id: number): WorkflowJob | RerunRefusal {
     const job = this.jobs.get(id);
-    if (job === undefined || job.status !== "completed") return undefined;
+    if (job === undefined || job.status !== "completed") return "not_completed";
     const repo = this.#repoOf(id, job);
-    if (!this.jobsOfRun(repo, job.run_id).includes(job)) return undefined;
+    const latest = this.jobsOfRun(repo, job.run_id);
+    if (!latest.includes(job)) return "not_latest";
+    if (runStatusOf(latest).status !== "completed") return "in_progress";
+    if (this.#reusable.has(id)) return "reusable";
+    return this.#requeue(repo, [job])[0];
+  }
+
+  /**
+   * Queue every failed or cancelled job of a completed run again, in one new
+   * attempt, as `POST .../runs/{id}/rerun-failed-jobs` does (reusable
+   * workflows' jobs too). Returns the new jobs, or why GitHub refuses.
+   */
+  rerunFailedJobs(repo: string, runId: number): WorkflowJob[] | RerunRefusal | "not_found" {
+    const latest = this.jobsOfRun(repo, runId);
+    if (latest.length === 0) return "not_found";
+    if (runStatusOf(latest).status !== "completed") return "in_progress";
+    const failed = latest.filter((job) =>
+      job.conclusion === "failure" || job.conclusion === "cancelled" ||
+      job.conclusion === "timed_out"
+    );
+    if (failed.length === 0) return "no_failed_jobs";
+    return this.#requeue(repo, failed);
+  }
+
+  /** New queued tries of `jobs`, all in the run's next attempt. */
+  #requeue(repo: string, jobs: WorkflowJob[]): WorkflowJob[] {
     const now = githubTime();
-    const attempt =
-      Math.max(...this.jobsOfRun(repo, job.run_id, "all").map((j) => j.run_attempt ?? 1)) + 1;
-    const { id: _id, url: _url, html_url: _html, node_id: _node, check_run_url: _check, ...rest } =
-      job;
-    return this.addJob({
-      ...rest,
-      repo,
-      status: "queued",
-      conclusion: null,
-      run_attempt: attempt,
-      created_at: now,
-      started_at: now,
-      completed_at: null,
-      steps: [],
-      runner_id: null,
-      runner_name: null,
-      runner_group_id: null,
-      runner_group_name: null,
+    const runId = jobs[0].run_id;
+    const attempt = Math.max(...this.jobsOfRun(repo, runId, "all").map((j) => j.run_attempt ?? 1)) +
+      1;
+    return jobs.map((job) => {
+      const { id, url: _url, html_url: _html, node_id: _node, check_run_url: _check, ...rest } =
+        job;
+      return this.addJob({
+        ...rest,
+        repo,
+        isReusable: this.#reusable.has(id),
+        status: "queued",
+        conclusion: null,
+        run_attempt: attempt,
+        created_at: now,
+        started_at: now,
+        completed_at: null,
+        steps: [],
+        runner_id: null,
+        runner_name: null,
+        runner_group_id: null,
+        runner_group_name: null,
+      });
     });
   }
 
