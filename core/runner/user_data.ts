@@ -36,6 +36,14 @@ function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'"'"'`)}'`;
 }
 
+/** `NAME=value`; a quoted value holding `$` is a literal, which shellcheck is told. */
+function assignment(name: string, value: string | number): string {
+  const literal = typeof value === "string" && /[$`]/.test(value)
+    ? "# shellcheck disable=SC2016 # a literal value, never expanded\n"
+    : "";
+  return `${literal}${name}=${value}`;
+}
+
 /** Renders the user-data script for the instances of one launch. */
 export function renderUserData(input: UserDataInput): string {
   const runner = input.runner ?? { kind: "download", release: DEFAULT_RUNNER_RELEASE };
@@ -59,7 +67,7 @@ export function renderUserData(input: UserDataInput): string {
 # Gantry runner bootstrap. Secrets: none but a short-lived batch token, useless without
 # this instance's signed identity document, and each instance's config is handed out once.
 set -uo pipefail
-${vars.map(([name, value]) => `${name}=${value}`).join("\n")}
+${vars.map(([name, value]) => assignment(name, value)).join("\n")}
 exec > >(tee -a "$LOG") 2>&1
 
 imds() {
@@ -151,8 +159,9 @@ else
     || fail "could not download the actions runner $RUNNER_VERSION ($ARCH)"
   echo "$SHA256  $ARCHIVE" | sha256sum -c --status \\
     || fail "the runner archive's SHA-256 is not $SHA256; not unpacking it"
-  mkdir -p "$RUNNER_DIR" && tar xzf "$ARCHIVE" -C "$RUNNER_DIR" && rm -f "$ARCHIVE" \\
-    || fail "could not unpack the actions runner"
+  if ! { mkdir -p "$RUNNER_DIR" && tar xzf "$ARCHIVE" -C "$RUNNER_DIR" && rm -f "$ARCHIVE"; }; then
+    fail "could not unpack the actions runner"
+  fi
   if [ -x "$RUNNER_DIR/bin/installdependencies.sh" ]; then
     "$RUNNER_DIR/bin/installdependencies.sh" >/dev/null 2>&1 || echo "gantry: installdependencies.sh failed"
   fi

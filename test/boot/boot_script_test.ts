@@ -15,13 +15,7 @@ import { coreKeyPair, startEdge } from "../support/edge.ts";
 import { createIdentitySigner } from "../support/imds/identity_signer.ts";
 import { startImds } from "../support/imds/imds_server.ts";
 import { startLibsqlServer } from "../support/libsql/server.ts";
-import {
-  bootHost,
-  countingProxy,
-  runBoot,
-  serveRelease,
-  writeFakeRunner,
-} from "./boot_host.ts";
+import { bootHost, countingProxy, runBoot, serveRelease, writeFakeRunner } from "./boot_host.ts";
 
 const VERSION = DEFAULT_RUNNER_RELEASE.version;
 const JIT = (jobId: string) => btoa(`{"jit":"for job ${jobId}"}`);
@@ -40,7 +34,11 @@ Deno.test("the boot script in bash against the edge in workerd", async (t) => {
     INSTANCE_IDENTITY_CERTIFICATES: JSON.stringify({ "us-east-1": signer.certificatePem }),
   });
   const proxy = countingProxy(edge.url);
-  const core = new EdgeClient({ url: edge.url, coreId: "core-test", privateKeyPem: keys.privateKeyPem });
+  const core = new EdgeClient({
+    url: edge.url,
+    coreId: "core-test",
+    privateKeyPem: keys.privateKeyPem,
+  });
   const host = await bootHost();
   const release = await serveRelease(host.dir, VERSION);
   const launchedAt = Date.now();
@@ -97,7 +95,12 @@ Deno.test("the boot script in bash against the edge in workerd", async (t) => {
       async () => {
         const instanceId = "i-0b00700000000001";
         const imds = await instanceImds(instanceId);
-        const script = await launch({ batchId: "gboot-a", instanceId, jobId: "801", imdsUrl: imds.url });
+        const script = await launch({
+          batchId: "gboot-a",
+          instanceId,
+          jobId: "801",
+          imdsUrl: imds.url,
+        });
         const { code, output } = await runBoot(host, script);
         await imds.stop();
         assert.equal(code, 0, output);
@@ -107,7 +110,11 @@ Deno.test("the boot script in bash against the edge in workerd", async (t) => {
           "the config is fetched exactly once",
         );
         const events = await runnerEvents();
-        assert.deepEqual(events.map((e) => e.kind), ["booted", "runner-started", "runner-finished"]);
+        assert.deepEqual(events.map((e) => e.kind), [
+          "booted",
+          "runner-started",
+          "runner-finished",
+        ]);
         assert.ok(events.every((e) => e.jobId === "801" && e.instanceId === instanceId));
         assert.equal(release.downloads(), 1);
         const runner = await host.runner();
@@ -123,12 +130,17 @@ Deno.test("the boot script in bash against the edge in workerd", async (t) => {
           "run.sh starts as the runner user",
         );
         assert.ok(
-          calls.includes(`chown -R runner: ${host.runnerHome}/actions-runner ${host.runnerHome}/.gantry-jitconfig`),
+          calls.includes(
+            `chown -R runner: ${host.runnerHome}/actions-runner ${host.runnerHome}/.gantry-jitconfig`,
+          ),
           calls.join("\n"),
         );
         assert.ok(!calls.some((c) => c.includes(JIT("801"))), "the JIT config is in no argv");
         assert.equal(calls.filter((c) => c.startsWith("shutdown")).length, 1);
-        await assert.rejects(Deno.stat(`${host.runnerHome}/.gantry-jitconfig`), Deno.errors.NotFound);
+        await assert.rejects(
+          Deno.stat(`${host.runnerHome}/.gantry-jitconfig`),
+          Deno.errors.NotFound,
+        );
         assert.ok(imds.reads.includes("/latest/dynamic/instance-identity/signature"));
       },
     );
@@ -141,7 +153,11 @@ Deno.test("the boot script in bash against the edge in workerd", async (t) => {
       const imds = await instanceImds(instanceId);
       const script = renderUserData({
         edgeUrl: proxy.url,
-        batchToken: await core.batchToken({ batchId: "gboot-a", issuedAt: launchedAt, ttlSeconds: 600 }),
+        batchToken: await core.batchToken({
+          batchId: "gboot-a",
+          issuedAt: launchedAt,
+          ttlSeconds: 600,
+        }),
         configWaitSeconds: 10,
         imdsUrl: imds.url,
         paths: { runnerHome: host.runnerHome, log: host.log },
@@ -184,32 +200,42 @@ Deno.test("the boot script in bash against the edge in workerd", async (t) => {
       assert.deepEqual(events.map((e) => e.kind), ["booted", "bootstrap-failed"]);
       assert.match(events[1].log ?? "", /SHA-256 is not 0{64}; not unpacking it/);
       assert.equal(await host.runner(), null);
-      await assert.rejects(Deno.stat(`${host.runnerHome}/actions-runner/run.sh`), Deno.errors.NotFound);
+      await assert.rejects(
+        Deno.stat(`${host.runnerHome}/actions-runner/run.sh`),
+        Deno.errors.NotFound,
+      );
     });
 
-    await t.step("a runner pre-installed in the AMI is used and nothing is downloaded", async () => {
-      await Deno.remove(`${host.dir}/record`, { recursive: true });
-      await Deno.mkdir(`${host.dir}/record`);
-      const preinstalled = `${host.dir}/opt/actions-runner`;
-      await writeFakeRunner(preinstalled);
-      const before = release.downloads();
-      const instanceId = "i-0b00700000000003";
-      const imds = await instanceImds(instanceId);
-      const script = await launch(
-        { batchId: "gboot-c", instanceId, jobId: "803", imdsUrl: imds.url },
-        { runner: { kind: "preinstalled", path: preinstalled } },
-      );
-      const { code, output } = await runBoot(host, script);
-      await imds.stop();
-      assert.equal(code, 0, output);
-      assert.equal(release.downloads(), before);
-      assert.deepEqual(await host.runner(), ["args=", `jit=${JIT("803")}`, `cwd=${preinstalled}`]);
-      assert.deepEqual((await runnerEvents()).map((e) => e.kind), [
-        "booted",
-        "runner-started",
-        "runner-finished",
-      ]);
-    });
+    await t.step(
+      "a runner pre-installed in the AMI is used and nothing is downloaded",
+      async () => {
+        await Deno.remove(`${host.dir}/record`, { recursive: true });
+        await Deno.mkdir(`${host.dir}/record`);
+        const preinstalled = `${host.dir}/opt/actions-runner`;
+        await writeFakeRunner(preinstalled);
+        const before = release.downloads();
+        const instanceId = "i-0b00700000000003";
+        const imds = await instanceImds(instanceId);
+        const script = await launch(
+          { batchId: "gboot-c", instanceId, jobId: "803", imdsUrl: imds.url },
+          { runner: { kind: "preinstalled", path: preinstalled } },
+        );
+        const { code, output } = await runBoot(host, script);
+        await imds.stop();
+        assert.equal(code, 0, output);
+        assert.equal(release.downloads(), before);
+        assert.deepEqual(await host.runner(), [
+          "args=",
+          `jit=${JIT("803")}`,
+          `cwd=${preinstalled}`,
+        ]);
+        assert.deepEqual((await runnerEvents()).map((e) => e.kind), [
+          "booted",
+          "runner-started",
+          "runner-finished",
+        ]);
+      },
+    );
 
     await t.step("a forged identity gets nothing, and the refusal is audited", async () => {
       await Deno.remove(`${host.dir}/record`, { recursive: true });
@@ -221,7 +247,12 @@ Deno.test("the boot script in bash against the edge in workerd", async (t) => {
         pendingTime: new Date(launchedAt + 5_000),
       }));
       const imds = await instanceImds(instanceId, forged);
-      const script = await launch({ batchId: "gboot-d", instanceId, jobId: "804", imdsUrl: imds.url });
+      const script = await launch({
+        batchId: "gboot-d",
+        instanceId,
+        jobId: "804",
+        imdsUrl: imds.url,
+      });
       const { code, output } = await runBoot(host, script);
       await imds.stop();
       assert.equal(code, 1, output);
