@@ -112,7 +112,9 @@ export async function checkInstanceIdentity(
   let document: IdentityDocument | null = null;
   if (documentBytes) {
     try {
-      const parsed = IdentityDocument.safeParse(JSON.parse(new TextDecoder().decode(documentBytes)));
+      const parsed = IdentityDocument.safeParse(
+        JSON.parse(new TextDecoder().decode(documentBytes)),
+      );
       if (parsed.success) document = parsed.data;
     } catch {
       document = null; // not JSON: refused as malformed below

@@ -37,7 +37,9 @@ export async function startImds(options: ImdsOptions): Promise<Imds> {
     if (path === "/latest/api/token") {
       if (request.method !== "PUT") return new Response("", { status: 405 });
       const ttl = Number(request.headers.get("x-aws-ec2-metadata-token-ttl-seconds"));
-      if (!Number.isInteger(ttl) || ttl < 1 || ttl > 21600) return new Response("", { status: 400 });
+      if (!Number.isInteger(ttl) || ttl < 1 || ttl > 21600) {
+        return new Response("", { status: 400 });
+      }
       const token = btoa(crypto.randomUUID());
       tokens.add(token);
       return new Response(token);
