@@ -24,6 +24,10 @@ const RUN_SH = `#!/bin/bash
   echo "jit=\${ACTIONS_RUNNER_INPUT_JITCONFIG:-}"
   echo "cwd=$(pwd)"
 } >> "$BOOT_RECORD/runner"
+# A test that needs the runner busy creates "hold", then "release" when it has seen enough.
+if [ -e "$BOOT_RECORD/hold" ]; then
+  for _ in $(seq 1 300); do [ -e "$BOOT_RECORD/release" ] && break; sleep 0.1; done
+fi
 `;
 
 export interface BootHost {

@@ -237,6 +237,41 @@ Deno.test("the boot script in bash against the edge in workerd", async (t) => {
       },
     );
 
+    await t.step("a spot interruption notice is reported while the runner works", async () => {
+      await Deno.remove(`${host.dir}/record`, { recursive: true });
+      await Deno.mkdir(`${host.dir}/record`);
+      await Deno.writeTextFile(`${host.dir}/record/hold`, "");
+      const instanceId = "i-0b00700000000005";
+      const imds = await instanceImds(instanceId);
+      const script = await launch(
+        { batchId: "gboot-e", instanceId, jobId: "805", imdsUrl: imds.url },
+        { runner: { kind: "preinstalled", path: `${host.dir}/opt/actions-runner` } },
+      );
+      const boot = runBoot(host, script);
+      const seen: string[] = [];
+      const waitFor = async (kind: string) => {
+        for (let i = 0; i < 200 && !seen.includes(kind); i++) {
+          seen.push(...(await runnerEvents()).map((e) => e.kind));
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      };
+      // EC2 posts the notice while the runner works: only then does IMDS serve it.
+      await waitFor("runner-started");
+      imds.noticeSpot({ action: "terminate", time: "2026-12-04T12:02:00Z" });
+      await waitFor("spot-interruption-notice");
+      await Deno.writeTextFile(`${host.dir}/record/release`, "");
+      const { code, output } = await boot;
+      await imds.stop();
+      assert.equal(code, 0, output);
+      seen.push(...(await runnerEvents()).map((e) => e.kind));
+      assert.deepEqual(seen, [
+        "booted",
+        "runner-started",
+        "spot-interruption-notice",
+        "runner-finished",
+      ]);
+    });
+
     await t.step("a forged identity gets nothing, and the refusal is audited", async () => {
       await Deno.remove(`${host.dir}/record`, { recursive: true });
       await Deno.mkdir(`${host.dir}/record`);
