@@ -104,6 +104,18 @@ async function run(config: ResolvedConfig): Promise<void> {
     runners: {
       edgeUrl: config.edge.url,
       bootTimeoutSeconds: config.scheduler.boot_timeout_seconds,
+      ...(config.runner_release
+        ? {
+          release: {
+            version: config.runner_release.version,
+            archiveBaseUrl: config.runner_release.archive_base_url,
+            sha256: {
+              x64: config.runner_release.sha256_x64,
+              arm64: config.runner_release.sha256_arm64,
+            },
+          },
+        }
+        : {}),
     },
     launch: {
       coreId: config.edge.core_id,

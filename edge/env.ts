@@ -55,6 +55,13 @@ export interface Env {
   /** libSQL the console reads: `https://…` (Turso/sqld) or `http://127.0.0.1:…` locally. */
   LIBSQL_URL: string;
   LIBSQL_AUTH_TOKEN?: string;
+  /**
+   * AWS's RSA certificates for EC2 instance identity signatures, as JSON
+   * `{"<region>": "-----BEGIN CERTIFICATE-----…"}` for every region runners
+   * launch in; `off` skips the check (simulated stacks only). Unset: no
+   * runner config is handed out.
+   */
+  INSTANCE_IDENTITY_CERTIFICATES?: string;
   /** AES-256 key (32 bytes, base64) sealing runner JIT configs at rest. */
   RUNNER_CONFIG_KEY: string;
   /** Bearer token for Prometheus scrapes of /metrics (optional; sessions work too). */

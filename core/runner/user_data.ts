@@ -1,13 +1,20 @@
 /**
  * The instance's boot script, shared by every instance of one launch call. It
  * carries no runner credentials: only the edge URL and the launch's
- * short-lived batch token. With it and its own instance id (IMDSv2) the
- * instance fetches its JIT config once from the edge — retrying while the
- * core has not deposited it yet — reports its lifecycle, watches IMDSv2 for a
- * spot interruption notice, and powers off when the runner exits (the launch
- * template's shutdown behaviour is `terminate`).
+ * short-lived batch token. The token alone opens nothing: every request also
+ * carries the instance's EC2 identity document and AWS's signature of it
+ * (IMDSv2), and the edge hands out or records only for the instance that
+ * document names. So the instance fetches its own JIT config once —
+ * retrying while the core has not deposited it yet — reports its lifecycle,
+ * watches IMDSv2 for a spot interruption notice, and powers off when the
+ * runner exits (the launch template's shutdown behaviour is `terminate`).
+ *
+ * The JIT config reaches the runner through a file only the runner's user can
+ * read (mode 0600), which the runner's own shell turns into
+ * `ACTIONS_RUNNER_INPUT_JITCONFIG` (the runner reads its arguments from
+ * `ACTIONS_RUNNER_INPUT_*` and removes them from its environment), never argv.
  */
-export const RUNNER_VERSION = "2.329.0";
+import { DEFAULT_RUNNER_RELEASE, type RunnerInstall } from "./runner_install.ts";
 
 export interface UserDataInput {
   edgeUrl: string;
@@ -15,83 +22,159 @@ export interface UserDataInput {
   batchToken: string;
   /** Seconds to keep asking for the config (404 until the core deposits it) before giving up. */
   configWaitSeconds?: number;
-  runnerVersion?: string;
+  /** Download (verified) or pre-installed; the default release when absent. */
+  runner?: RunnerInstall;
+  /** The instance metadata service; tests point it at a loopback emulator. */
+  imdsUrl?: string;
+  /** Where things go on the instance; tests move them into a scratch directory. */
+  paths?: { runnerHome?: string; log?: string };
+  /** Seconds between spot interruption checks. */
+  spotPollSeconds?: number;
 }
 
 function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'"'"'`)}'`;
 }
 
+/** `NAME=value`; a quoted value holding `$` is a literal, which shellcheck is told. */
+function assignment(name: string, value: string | number): string {
+  const literal = typeof value === "string" && /[$`]/.test(value)
+    ? "# shellcheck disable=SC2016 # a literal value, never expanded\n"
+    : "";
+  return `${literal}${name}=${value}`;
+}
+
 /** Renders the user-data script for the instances of one launch. */
 export function renderUserData(input: UserDataInput): string {
-  const version = input.runnerVersion ?? RUNNER_VERSION;
+  const runner = input.runner ?? { kind: "download", release: DEFAULT_RUNNER_RELEASE };
+  const release = runner.kind === "download" ? runner.release : DEFAULT_RUNNER_RELEASE;
+  const vars: [string, string | number][] = [
+    ["EDGE", shellQuote(input.edgeUrl.replace(/\/$/, ""))],
+    ["TOKEN", shellQuote(input.batchToken)],
+    ["IMDS", shellQuote((input.imdsUrl ?? "http://169.254.169.254").replace(/\/$/, ""))],
+    ["LOG", shellQuote(input.paths?.log ?? "/var/log/gantry-bootstrap.log")],
+    ["RUNNER_USER", "runner"],
+    ["RUNNER_HOME", shellQuote(input.paths?.runnerHome ?? "/home/runner")],
+    ["RUNNER_PREINSTALLED", shellQuote(runner.kind === "preinstalled" ? runner.path : "")],
+    ["RUNNER_VERSION", shellQuote(release.version)],
+    ["RUNNER_ARCHIVE_BASE", shellQuote(release.archiveBaseUrl.replace(/\/$/, ""))],
+    ["RUNNER_SHA256_X64", shellQuote(release.sha256.x64)],
+    ["RUNNER_SHA256_ARM64", shellQuote(release.sha256.arm64)],
+    ["CONFIG_ATTEMPTS", Math.max(1, Math.ceil((input.configWaitSeconds ?? 300) / 2))],
+    ["SPOT_POLL_SECONDS", input.spotPollSeconds ?? 5],
+  ];
   return `#!/bin/bash
 # Gantry runner bootstrap. Secrets: none but a short-lived batch token, useless without
-# this instance's id, and each instance's config is handed out once.
+# this instance's signed identity document, and each instance's config is handed out once.
 set -uo pipefail
-EDGE=${shellQuote(input.edgeUrl.replace(/\/$/, ""))}
-TOKEN=${shellQuote(input.batchToken)}
-LOG=/var/log/gantry-bootstrap.log
+${vars.map(([name, value]) => assignment(name, value)).join("\n")}
 exec > >(tee -a "$LOG") 2>&1
 
 imds() {
   local t
-  t=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 300")
-  curl -sf -H "X-aws-ec2-metadata-token: $t" "http://169.254.169.254/latest/$1"
+  t=$(curl -sf -X PUT "$IMDS/latest/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 300") || return 1
+  curl -sf -H "X-aws-ec2-metadata-token: $t" "$IMDS/latest/$1"
 }
-INSTANCE_ID=$(imds meta-data/instance-id)
+SPOT_WATCH=""
+halt() {
+  if [ -n "$SPOT_WATCH" ]; then kill "$SPOT_WATCH" 2>/dev/null; fi
+  shutdown -h now
+  exit "$1"
+}
+INSTANCE_ID=$(imds meta-data/instance-id) || { echo "gantry: no instance id from IMDS"; halt 1; }
+# The document's exact bytes travel base64-encoded: AWS signed those bytes.
+DOCUMENT=$(imds dynamic/instance-identity/document | base64 -w0) \\
+  || { echo "gantry: no identity document from IMDS"; halt 1; }
+SIGNATURE=$(imds dynamic/instance-identity/signature | tr -d '\\n') \\
+  || { echo "gantry: no identity signature from IMDS"; halt 1; }
+IDENTITY=$(printf '"instanceId":"%s","identity":{"document":"%s","signature":"%s"}' \\
+  "$INSTANCE_ID" "$DOCUMENT" "$SIGNATURE")
 
 json_string() { python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'; }
+post() { # path, body on stdin; prints the response body, then its status on its own line
+  curl -s -w '\\n%{http_code}' -X POST "$EDGE$1" -H "Authorization: Bearer $TOKEN" \\
+    -H "Content-Type: application/json" --data-binary @- || printf '\\n000'
+}
 report() { # kind [log]
-  local body="{\\"instanceId\\":\\"$INSTANCE_ID\\",\\"kind\\":\\"$1\\"}"
-  if [ -n "\${2:-}" ]; then
-    body="{\\"instanceId\\":\\"$INSTANCE_ID\\",\\"kind\\":\\"$1\\",\\"log\\":$(printf '%s' "$2" | json_string)}"
-  fi
-  curl -sf --retry 5 -X POST "$EDGE/runner/v1/event" -H "Authorization: Bearer $TOKEN" \\
-    -H "Content-Type: application/json" -d "$body" >/dev/null || true
+  local log=""
+  if [ -n "\${2:-}" ]; then log=",\\"log\\":$(printf '%s' "$2" | json_string)"; fi
+  for _ in 1 2 3 4 5; do
+    case "$(printf '{%s,"kind":"%s"%s}' "$IDENTITY" "$1" "$log" | post /runner/v1/event | tail -n 1)" in
+      2??) return 0 ;;
+      404|000|429|5??) sleep 2 ;;
+      *) return 1 ;;
+    esac
+  done
 }
 fail() {
   echo "gantry: bootstrap failed: $1"
   report bootstrap-failed "$(tail -c 65536 "$LOG")"
-  shutdown -h now
-  exit 1
+  halt 1
 }
 # Spot: the two-minute notice appears at spot/instance-action.
-( while sleep 5; do
+( while sleep "$SPOT_POLL_SECONDS"; do
     if imds meta-data/spot/instance-action >/dev/null 2>&1; then report spot-interruption-notice; break; fi
   done ) &
+SPOT_WATCH=$!
 
 # 404 means the core has not deposited this instance's config yet: ask again shortly.
-# Anything else but 200 (401 another batch, 410 already fetched or expired) is final.
+# Anything else but 200 (401/403 identity or batch refused, 410 already fetched or expired) is final.
 CONFIG=""
-for _ in $(seq 1 ${Math.ceil((input.configWaitSeconds ?? 300) / 2)}); do
-  RESPONSE=$(curl -s -w '\\n%{http_code}' -X POST "$EDGE/runner/v1/config" \
-    -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
-    -d "{\"instanceId\":\"$INSTANCE_ID\"}") || RESPONSE=$'\\n000'
+LAST="no answer"
+for _ in $(seq 1 "$CONFIG_ATTEMPTS"); do
+  RESPONSE=$(printf '{%s}' "$IDENTITY" | post /runner/v1/config)
   CODE=\${RESPONSE##*$'\\n'}
   case "$CODE" in
     200) CONFIG=\${RESPONSE%$'\\n'*}; break ;;
-    404|000|429|5??) sleep 2 ;;
-    *) fail "the edge refused this instance's runner config (HTTP $CODE)" ;;
+    404|000|429|5??) LAST="HTTP $CODE: \${RESPONSE%$'\\n'*}"; sleep 2 ;;
+    *) fail "the edge refused this instance's runner config (HTTP $CODE: \${RESPONSE%$'\\n'*})" ;;
   esac
 done
-[ -n "$CONFIG" ] || fail "no runner config from the edge"
+[ -n "$CONFIG" ] || fail "no runner config from the edge (last: $LAST)"
 report booted
-JIT=$(printf '%s' "$CONFIG" | python3 -c 'import json,sys; print(json.load(sys.stdin)["encodedJitConfig"])') \\
-  || fail "unreadable runner config"
 
-useradd -m runner 2>/dev/null || true
-cd /home/runner || fail "no home for the runner user"
-case "$(uname -m)" in aarch64) ARCH=arm64 ;; *) ARCH=x64 ;; esac
-curl -sfL -o runner.tgz \\
-  "https://github.com/actions/runner/releases/download/v${version}/actions-runner-linux-$ARCH-${version}.tar.gz" \\
-  || fail "could not download the actions runner"
-tar xzf runner.tgz && rm runner.tgz || fail "could not unpack the actions runner"
-chown -R runner:runner /home/runner
-./bin/installdependencies.sh >/dev/null 2>&1 || true
+id -u "$RUNNER_USER" >/dev/null 2>&1 || useradd -m -d "$RUNNER_HOME" "$RUNNER_USER" \\
+  || fail "could not create the runner user"
+mkdir -p "$RUNNER_HOME" || fail "no home for the runner user"
+# Written by root under umask 077, then given to the runner's user: never world-readable.
+JIT_FILE="$RUNNER_HOME/.gantry-jitconfig"
+( umask 077 && printf '%s' "$CONFIG" \\
+  | python3 -c 'import json,sys; sys.stdout.write(json.load(sys.stdin)["encodedJitConfig"])' \\
+  > "$JIT_FILE" ) || fail "unreadable runner config"
+CONFIG=""
+
+if [ -n "$RUNNER_PREINSTALLED" ]; then
+  RUNNER_DIR=$RUNNER_PREINSTALLED
+  [ -x "$RUNNER_DIR/run.sh" ] || fail "no run.sh in the pre-installed runner at $RUNNER_DIR"
+else
+  case "$(uname -m)" in
+    aarch64|arm64) ARCH=arm64; SHA256=$RUNNER_SHA256_ARM64 ;;
+    x86_64|amd64) ARCH=x64; SHA256=$RUNNER_SHA256_X64 ;;
+    *) fail "no runner release for architecture $(uname -m)" ;;
+  esac
+  RUNNER_DIR="$RUNNER_HOME/actions-runner"
+  ARCHIVE="$RUNNER_HOME/actions-runner-linux-$ARCH-$RUNNER_VERSION.tar.gz"
+  curl -sfL --retry 3 -o "$ARCHIVE" \\
+    "$RUNNER_ARCHIVE_BASE/v$RUNNER_VERSION/actions-runner-linux-$ARCH-$RUNNER_VERSION.tar.gz" \\
+    || fail "could not download the actions runner $RUNNER_VERSION ($ARCH)"
+  echo "$SHA256  $ARCHIVE" | sha256sum -c --status \\
+    || fail "the runner archive's SHA-256 is not $SHA256; not unpacking it"
+  if ! { mkdir -p "$RUNNER_DIR" && tar xzf "$ARCHIVE" -C "$RUNNER_DIR" && rm -f "$ARCHIVE"; }; then
+    fail "could not unpack the actions runner"
+  fi
+  if [ -x "$RUNNER_DIR/bin/installdependencies.sh" ]; then
+    "$RUNNER_DIR/bin/installdependencies.sh" >/dev/null 2>&1 || echo "gantry: installdependencies.sh failed"
+  fi
+fi
+chown -R "$RUNNER_USER:" "$RUNNER_DIR" "$JIT_FILE" || fail "could not give the runner its files"
+cd "$RUNNER_DIR" || fail "no runner directory at $RUNNER_DIR"
 report runner-started
-sudo -u runner ./run.sh --jitconfig "$JIT" || echo "gantry: runner exited with $?"
+# The runner's user reads the file into the runner's input variable and removes it.
+# shellcheck disable=SC2016 # expanded by the runner user's shell, not here
+sudo -u "$RUNNER_USER" -H -- bash -c \\
+  'ACTIONS_RUNNER_INPUT_JITCONFIG=$(cat "$1") && rm -f "$1" && export ACTIONS_RUNNER_INPUT_JITCONFIG && exec ./run.sh' \\
+  gantry-runner "$JIT_FILE" || echo "gantry: runner exited with $?"
 report runner-finished
-shutdown -h now
+halt 0
 `;
 }

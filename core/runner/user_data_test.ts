@@ -10,8 +10,15 @@ Deno.test("user data carries the batch token and edge URL, never a JIT config", 
   assert.ok(script.includes("EDGE='https://edge.example.com'"));
   assert.ok(script.includes("TOKEN='tok.en.sig'"));
   assert.ok(script.includes("/runner/v1/config"));
+  assert.ok(script.includes("RUNNER_VERSION='2.336.0'"));
+  assert.ok(
+    script.includes(
+      "RUNNER_SHA256_X64='04cf0be1aff4c3ec3554466c39124ca250e3effd8873bb7e8d68535aa9505d5d'",
+    ),
+  );
   assert.ok(script.includes("X-aws-ec2-metadata-token"), "IMDSv2 session tokens");
-  assert.ok(!/--jitconfig '[A-Za-z0-9+/=]{20,}/.test(script), "no literal JIT config");
+  assert.ok(!script.includes("--jitconfig"), "the JIT config never goes on a command line");
+  assert.ok(script.includes("IMDS='http://169.254.169.254'"), "IMDS is a variable");
 });
 
 Deno.test("quotes in values cannot break out of the shell string", () => {
@@ -28,10 +35,11 @@ Deno.test("the bootstrap script is valid bash", async () => {
 
 Deno.test("the instance keeps asking while its config is not deposited (404), then stops", async () => {
   // Run the script's config loop against a local edge that answers 404 twice, then 200.
-  let calls = 0;
-  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, () => {
-    calls += 1;
-    return calls <= 2
+  const bodies: unknown[] = [];
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (request) => {
+    // The body must be JSON: the old script sent `{instanceId:i-…}` and got 400 forever.
+    bodies.push(JSON.parse(await request.text()));
+    return bodies.length <= 2
       ? Response.json({ error: { code: "not_found" } }, { status: 404 })
       : Response.json({ runnerName: "r", encodedJitConfig: "aml0" });
   });
@@ -40,13 +48,21 @@ Deno.test("the instance keeps asking while its config is not deposited (404), th
     batchToken: "t",
     configWaitSeconds: 20,
   });
+  const helpers = script.slice(script.indexOf("post() {"), script.indexOf("report() {"));
   const loop = script.slice(script.indexOf('CONFIG=""'), script.indexOf("report booted"));
+  const identity =
+    `"instanceId":"i-0123456789abcdef0","identity":{"document":"ZG9j","signature":"c2ln"}`;
   const probe = `set -uo pipefail\nEDGE=http://127.0.0.1:${server.addr.port}\nTOKEN=t\n` +
-    `INSTANCE_ID=i-0123456789abcdef0\nfail() { echo "FAIL $1"; exit 1; }\n${loop}\necho "$CONFIG"`;
+    `CONFIG_ATTEMPTS=10\nIDENTITY='${identity}'\nfail() { echo "FAIL $1"; exit 1; }\n` +
+    `${helpers}\n${loop}\necho "$CONFIG"`;
   const result = await new Deno.Command("bash", { args: ["-c", probe], stdout: "piped" }).output();
   await server.shutdown();
   const out = new TextDecoder().decode(result.stdout);
   assert.equal(result.code, 0, out);
-  assert.equal(calls, 3);
+  assert.equal(bodies.length, 3);
+  assert.deepEqual(bodies[0], {
+    instanceId: "i-0123456789abcdef0",
+    identity: { document: "ZG9j", signature: "c2ln" },
+  });
   assert.equal(JSON.parse(out).encodedJitConfig, "aml0");
 });

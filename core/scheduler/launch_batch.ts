@@ -18,7 +18,7 @@ import { type GitHub, RunnerRefusedError, type RunnerScope } from "../github/git
 import { correlationIdsOf, type Logger } from "../log.ts";
 import type { LaunchStore } from "./launch_store.ts";
 import { poolSpecOf } from "./pool_spec.ts";
-import { launchRequestOf, registerRunner } from "./runner_launch.ts";
+import { launchRequestOf, registerRunner, type RunnerBoot } from "./runner_launch.ts";
 import type { LaunchedMachine, LaunchFailure, Provider } from "./provider.ts";
 
 export interface BatchDeps {
@@ -28,7 +28,7 @@ export interface BatchDeps {
   vault: RunnerVault;
   log: Logger;
   now: () => number;
-  runners: { edgeUrl: string; bootTimeoutSeconds: number };
+  runners: RunnerBoot;
 }
 
 /** A batch ready to call: its token, the jobs recorded under it, where they go. */

@@ -9,8 +9,21 @@ import { cascadeTags, gantryTags, type Tags } from "../../shared/tags.ts";
 import type { Binding, PoolRow } from "../db/store.ts";
 import type { RunnerVault } from "../edge_client/edge_client.ts";
 import type { GitHub, JitConfig, JitConfigRequest } from "../github/github_app.ts";
+import {
+  DEFAULT_RUNNER_RELEASE,
+  runnerInstallOf,
+  type RunnerRelease,
+} from "../runner/runner_install.ts";
 import { renderUserData } from "../runner/user_data.ts";
 import type { LaunchRequest, PoolSpec } from "./provider.ts";
+
+/** What every launch's boot script takes from the core's config. */
+export interface RunnerBoot {
+  edgeUrl: string;
+  bootTimeoutSeconds: number;
+  /** The runner release to download and verify; the pinned default when absent. */
+  release?: RunnerRelease;
+}
 
 export interface LaunchRequestInput {
   binding: Binding;
@@ -31,7 +44,7 @@ export interface LaunchRequestInput {
 /** The provider's launch request, with a runner token for the launch's instances to fetch their configs. */
 export async function launchRequestOf(
   input: LaunchRequestInput,
-  deps: { vault: RunnerVault; runners: { edgeUrl: string; bootTimeoutSeconds: number } },
+  deps: { vault: RunnerVault; runners: RunnerBoot },
 ): Promise<LaunchRequest> {
   const { binding, pool, clientToken } = input;
   const { runners } = deps;
@@ -49,6 +62,8 @@ export async function launchRequestOf(
       edgeUrl: runners.edgeUrl,
       batchToken,
       configWaitSeconds: runners.bootTimeoutSeconds,
+      // A pool's AMI with the runner pre-installed will pass its path here (pool schema: TODO).
+      runner: runnerInstallOf(runners.release ?? DEFAULT_RUNNER_RELEASE, null),
     }),
     tags: {
       ...cascadeTags({ project: binding.project.tags, pool: pool.tags, repo: binding.repo.tags }),

@@ -28,7 +28,7 @@ import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
 import { LaunchStore } from "./launch_store.ts";
 import { poolSpecOf } from "./pool_spec.ts";
-import { launchRequestOf, registerRunner } from "./runner_launch.ts";
+import { launchRequestOf, registerRunner, type RunnerBoot } from "./runner_launch.ts";
 import type { PoolSpec, Provider } from "./provider.ts";
 import { runEvery } from "../sleep.ts";
 
@@ -39,7 +39,7 @@ export interface WarmPoolOptions {
   vault: RunnerVault;
   log: Logger;
   now: () => number;
-  runners: { edgeUrl: string; bootTimeoutSeconds: number };
+  runners: RunnerBoot;
   /** An idle warm runner older than this is replaced (scheduler.idle_timeout_minutes). */
   idleTimeoutMs: number;
   /** Length of the time slot a warm client token is good for; default 60 s. */

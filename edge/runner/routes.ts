@@ -1,17 +1,25 @@
 /**
  * `/runner/v1/*`: runner instances fetch their JIT config once and report
- * their lifecycle, authenticated by their launch's batch token plus their own
- * instance id. `/core/v1/runner-configs`: the core deposits a launch's configs.
+ * their lifecycle, authenticated by their launch's batch token plus AWS's
+ * signed identity document of the instance they act for. The batch token is
+ * shared by the launch's instances (one user data per launch call, written
+ * before any instance id exists), so it is bound to one instance at each use:
+ * the document must verify and name the instance in the request, which only
+ * that instance's IMDS serves. A sibling holding the same token cannot fetch
+ * another's config or report for it. `/core/v1/runner-configs`: the core
+ * deposits a launch's configs.
  */
 import { Hono } from "hono";
 import type { DurableObjectStub } from "cloudflare:workers";
 import {
   ConflictError,
+  ForbiddenError,
   GantryError,
   NotFoundError,
   UnauthorizedError,
 } from "../../shared/errors.ts";
 import {
+  type InstanceIdentityProof,
   RunnerConfigDeposits,
   RunnerConfigRequest,
   RunnerEventRequest,
@@ -22,7 +30,9 @@ import { errorResponse } from "../errors.ts";
 import { queueOf } from "../queue/queue_of.ts";
 import { parseBody } from "../validation.ts";
 import { open, seal } from "./config_cipher.ts";
-import { verifyBatchToken } from "./runner_token.ts";
+import { auditIdentityRefusal } from "./identity_audit.ts";
+import { checkInstanceIdentity, identityCertificatesOf } from "./instance_identity.ts";
+import { type BatchClaims, verifyBatchToken } from "./runner_token.ts";
 import type { RunnerVault } from "./runner_vault.ts";
 
 function vaultOf(env: Env): DurableObjectStub<RunnerVault> {
@@ -38,6 +48,31 @@ class GoneError extends GantryError {
   constructor(message: string) {
     super("gone", message);
   }
+}
+
+/** Verifies the instance's identity for this batch, or audits the refusal and throws 401/403. */
+async function requireInstance(
+  env: Env,
+  request: { instanceId: string; identity?: InstanceIdentityProof },
+  batch: BatchClaims,
+  route: string,
+): Promise<void> {
+  const check = await checkInstanceIdentity(request.identity, {
+    instanceId: request.instanceId,
+    launchedFrom: batch.issuedAt,
+    launchedUntil: batch.expiresAt,
+    certificates: identityCertificatesOf(env.INSTANCE_IDENTITY_CERTIFICATES),
+  });
+  if (check.ok) return;
+  const { refusal } = check;
+  await auditIdentityRefusal(env, refusal, {
+    instanceId: request.instanceId,
+    batchId: batch.batchId,
+    route,
+  });
+  throw refusal.status === 403
+    ? new ForbiddenError(refusal.message)
+    : new UnauthorizedError(refusal.message);
 }
 
 export const runnerRoutes = new Hono<AppEnv>()
@@ -62,11 +97,11 @@ export const runnerRoutes = new Hono<AppEnv>()
     return c.json({ status: "stored", stored: deposits.length }, 201);
   })
   .post("/runner/v1/config", async (c) => {
-    const { batchId } = await verifyBatchToken(
-      c.req.header("authorization"),
-      c.env.CORE_PUBLIC_KEYS,
-    );
-    const { instanceId } = await parseBody(c.req.raw, RunnerConfigRequest);
+    const batch = await verifyBatchToken(c.req.header("authorization"), c.env.CORE_PUBLIC_KEYS);
+    const { batchId } = batch;
+    const request = await parseBody(c.req.raw, RunnerConfigRequest);
+    const { instanceId } = request;
+    await requireInstance(c.env, request, batch, "config");
     const result = await vaultOf(c.env).take({ batchId, instanceId });
     switch (result.status) {
       case "ok":
@@ -90,11 +125,10 @@ export const runnerRoutes = new Hono<AppEnv>()
     }
   })
   .post("/runner/v1/event", async (c) => {
-    const { batchId } = await verifyBatchToken(
-      c.req.header("authorization"),
-      c.env.CORE_PUBLIC_KEYS,
-    );
+    const batch = await verifyBatchToken(c.req.header("authorization"), c.env.CORE_PUBLIC_KEYS);
+    const { batchId } = batch;
     const event = await parseBody(c.req.raw, RunnerEventRequest);
+    await requireInstance(c.env, event, batch, "event");
     const runner = await vaultOf(c.env).runnerOf(event.instanceId, batchId);
     if (runner.status !== "ok") {
       if (runner.status === "wrong_batch") {

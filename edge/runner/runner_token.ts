@@ -11,6 +11,9 @@ import { coreKeySet } from "../auth/core_token.ts";
 
 export interface BatchClaims {
   batchId: string;
+  /** When the core issued the token and when it expires, epoch ms: the launch's window. */
+  issuedAt: number;
+  expiresAt: number;
 }
 
 export async function verifyBatchToken(
@@ -20,18 +23,22 @@ export async function verifyBatchToken(
   const token = header?.startsWith("Bearer ") ? header.slice(7) : "";
   if (!token) throw new UnauthorizedError("missing batch token (Authorization: Bearer <token>)");
   let subject: unknown;
+  let issuedAt = 0;
+  let expiresAt = 0;
   try {
     const { payload } = await jwtVerify(token, coreKeySet(coreKeys), {
       audience: RUNNER_TOKEN_AUDIENCE,
       algorithms: ["EdDSA", "Ed25519"],
-      requiredClaims: ["sub", "exp"],
+      requiredClaims: ["sub", "exp", "iat"],
     });
     subject = payload.sub;
+    issuedAt = (payload.iat ?? 0) * 1000;
+    expiresAt = (payload.exp ?? 0) * 1000;
   } catch (cause) {
     const reason = cause instanceof errors.JOSEError ? cause.code : "ERR_INVALID";
     throw new UnauthorizedError(`batch token rejected (${reason})`, { cause });
   }
   const batchId = BatchId.safeParse(subject);
   if (!batchId.success) throw new UnauthorizedError("batch token rejected (bad subject)");
-  return { batchId: batchId.data };
+  return { batchId: batchId.data, issuedAt, expiresAt };
 }

@@ -115,6 +115,21 @@ const Scheduler = z.strictObject({
   spot_retries: z.int().min(0).max(10).default(2),
 });
 
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "expected a lowercase hex SHA-256");
+
+/**
+ * The actions runner release instances download, checked against its SHA-256
+ * per architecture before unpacking. Unset: the release core/runner pins.
+ * Version and digests move together, so all are required when set.
+ */
+const RunnerRelease = z.strictObject({
+  version: z.string().regex(/^\d+\.\d+\.\d+$/, "expected a runner version such as 2.336.0"),
+  /** Base of `v<version>/actions-runner-linux-<arch>-<version>.tar.gz` (a mirror, or GitHub's). */
+  archive_base_url: HttpUrl.default("https://github.com/actions/runner/releases/download"),
+  sha256_x64: Sha256,
+  sha256_arm64: Sha256,
+});
+
 /** The missed-webhook loop: redeliver failed deliveries, adopt unseen queued jobs, close stale ones. */
 const Reconcile = z.strictObject({
   enabled: z.boolean().default(true),
@@ -185,6 +200,7 @@ export const CoreConfig = z.strictObject({
   scheduler: Scheduler.prefault({}),
   reconcile: Reconcile.prefault({}),
   log: Log.prefault({}),
+  runner_release: RunnerRelease.optional(),
   projects: z.array(Project).default([]),
 }).superRefine((config, ctx) => {
   const projects: unknown[] = Array.isArray(config.projects) ? config.projects : [];

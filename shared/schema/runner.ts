@@ -3,8 +3,8 @@
  * user data, so that user data holds a short-lived batch token (an EdDSA JWT
  * the core signs, subject = the batch's client token). After the launch the
  * core deposits each instance's JIT config keyed by instance id; the instance
- * presents the batch token and its own id (from IMDSv2) to fetch it once, and
- * to report its lifecycle.
+ * presents the batch token, its own id and its EC2 identity document signed by
+ * AWS (from IMDSv2) to fetch it once, and to report its lifecycle.
  */
 import { z } from "zod";
 
@@ -35,8 +35,24 @@ export const RunnerConfigDeposits = z.object({
 });
 export type RunnerConfigDeposits = z.infer<typeof RunnerConfigDeposits>;
 
+const Base64 = z.string().regex(/^[A-Za-z0-9+/=\s]+$/, "expected base64");
+
+/**
+ * The instance's identity from IMDSv2: the document's exact bytes (base64)
+ * and the `dynamic/instance-identity/signature` body (base64 SHA-256 with RSA).
+ * Optional here so a request without it is answered 401, not 400.
+ */
+export const InstanceIdentityProof = z.object({
+  document: Base64.min(1).max(8 * 1024),
+  signature: Base64.min(1).max(2 * 1024),
+});
+export type InstanceIdentityProof = z.infer<typeof InstanceIdentityProof>;
+
 /** Instance → edge: `POST /runner/v1/config` (token in Authorization). */
-export const RunnerConfigRequest = z.object({ instanceId: InstanceId });
+export const RunnerConfigRequest = z.object({
+  instanceId: InstanceId,
+  identity: InstanceIdentityProof.optional(),
+});
 export type RunnerConfigRequest = z.infer<typeof RunnerConfigRequest>;
 
 export const RunnerEventKind = z.enum([
@@ -54,6 +70,7 @@ export const MAX_RUNNER_LOG_BYTES = 64 * 1024;
 /** Instance → edge: `POST /runner/v1/event` (token in Authorization). */
 export const RunnerEventRequest = z.object({
   instanceId: InstanceId,
+  identity: InstanceIdentityProof.optional(),
   kind: RunnerEventKind,
   /** The last lines of the bootstrap log, for bootstrap-failed. */
   log: z.string().max(MAX_RUNNER_LOG_BYTES).optional(),

@@ -1,12 +1,18 @@
 /**
  * Runner instances ↔ edge in workerd: one batch token serves every instance
- * of a launch; each instance fetches its own JIT config once, by instance id.
+ * of a launch; each instance fetches its own JIT config once, by instance id,
+ * proving which instance it is with AWS's signed identity document (the
+ * first test runs with that check off, as the simulated dev stack does).
  */
 import assert from "node:assert/strict";
+import { createClient } from "@libsql/client";
 import { importPKCS8, SignJWT } from "jose";
+import { migrate } from "../../core/db/migrate.ts";
 import { RUNNER_TOKEN_AUDIENCE } from "../../shared/schema/runner.ts";
 import { corePost, leaseAll } from "../support/core_token.ts";
 import { coreKeyPair, startEdge } from "../support/edge.ts";
+import { createIdentitySigner } from "../support/imds/identity_signer.ts";
+import { startLibsqlServer } from "../support/libsql/server.ts";
 
 async function batchToken(
   privateKeyPem: string,
@@ -168,6 +174,196 @@ Deno.test("runner configs and callbacks in workerd", async (t) => {
       assert.equal(response.status, 401);
       await response.body?.cancel();
     });
+  } finally {
+    await edge.stop();
+  }
+});
+
+Deno.test("instance identity: a batch token acts for one instance only, proven by AWS's signature", async (t) => {
+  const keys = await coreKeyPair();
+  const signer = await createIdentitySigner();
+  const libsql = await startLibsqlServer();
+  const client = createClient({ url: libsql.url });
+  await migrate(client);
+  const edge = await startEdge({
+    GITHUB_WEBHOOK_SECRET: "unused",
+    CORE_PUBLIC_KEYS: keys.jwks,
+    SESSION_SECRET: "unused-session-secret-0123456789abcdef",
+    LIBSQL_URL: libsql.url,
+    INSTANCE_IDENTITY_CERTIFICATES: JSON.stringify({ "eu-west-1": signer.certificatePem }),
+  });
+  const batchId = "gbatch-2-0-id";
+  const issuedAtS = Math.floor(Date.now() / 1000);
+  const launchedAt = new Date(issuedAtS * 1000 + 3_000);
+  const [mine, sibling] = ["i-0a11000000000001", "i-0a11000000000002"];
+  const proof = async (
+    fields: { instanceId: string; pendingTime?: Date; region?: string },
+    sign: (document: string) => Promise<string> = signer.sign,
+  ) => {
+    const document = signer.document({
+      pendingTime: launchedAt,
+      region: "eu-west-1",
+      ...fields,
+    });
+    return { document: btoa(document), signature: await sign(document) };
+  };
+  const token = await batchToken(keys.privateKeyPem, { batchId });
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(`${edge.url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  };
+  const audited = async () =>
+    (await client.execute(
+      "SELECT target, json_extract(payload, '$.reason') AS reason, " +
+        "json_extract(payload, '$.route') AS route, outcome FROM audit_events " +
+        "WHERE action = 'runner.identity' ORDER BY id",
+    )).rows.map((row) => `${row.target} ${row.route} ${row.reason} ${row.outcome}`);
+  try {
+    const deposited = await corePost(edge.url, keys.privateKeyPem, "/core/v1/runner-configs", {
+      deposits: [mine, sibling].map((instanceId, n) => ({
+        batchId,
+        instanceId,
+        jobId: `9${n}`,
+        runnerName: `gantry-9${n}-1`,
+        encodedJitConfig: btoa(`jit for ${instanceId}`),
+        expiresAt: Date.now() + 600_000,
+      })),
+    });
+    assert.equal(deposited.status, 201);
+    await deposited.body?.cancel();
+
+    await t.step(
+      "bad, missing, expired or mismatched identities are refused and audited",
+      async () => {
+        const other = await createIdentitySigner();
+        const cases: [string, unknown, number, string][] = [
+          ["missing", undefined, 401, "missing"],
+          [
+            "signed by another key",
+            await proof({ instanceId: mine }, other.sign),
+            401,
+            "bad_signature",
+          ],
+          [
+            "a document altered after signing",
+            {
+              ...(await proof({ instanceId: mine })),
+              document: btoa(
+                signer.document({
+                  instanceId: mine,
+                  pendingTime: launchedAt,
+                  region: "eu-west-1",
+                  instanceType: "x2idn.metal",
+                }),
+              ),
+            },
+            401,
+            "bad_signature",
+          ],
+          ["not a document", { document: btoa("hello"), signature: "AAAA" }, 401, "malformed"],
+          [
+            "an instance launched before this batch",
+            await proof({ instanceId: mine, pendingTime: new Date(issuedAtS * 1000 - 3600_000) }),
+            401,
+            "expired",
+          ],
+          [
+            "the sibling's own, valid identity",
+            await proof({ instanceId: sibling }),
+            403,
+            "mismatch",
+          ],
+          [
+            "a region without a certificate",
+            await proof({ instanceId: mine, region: "ap-south-2" }),
+            403,
+            "unknown_region",
+          ],
+        ];
+        for (const [name, identity, status, reason] of cases) {
+          const answer = await post("/runner/v1/config", { instanceId: mine, identity });
+          assert.equal(answer.status, status, `${name}: ${JSON.stringify(answer.body)}`);
+          assert.equal(answer.body.encodedJitConfig, undefined, name);
+          assert.equal(answer.body.error.code, status === 401 ? "unauthorized" : "forbidden", name);
+          assert.equal((await audited()).at(-1), `${mine} config ${reason} failed`, name);
+        }
+        assert.equal((await audited()).length, cases.length);
+      },
+    );
+
+    await t.step(
+      "nothing was handed out: the instance itself still gets its config, once",
+      async () => {
+        const first = await post("/runner/v1/config", {
+          instanceId: mine,
+          identity: await proof({ instanceId: mine }),
+        });
+        assert.equal(first.status, 200);
+        assert.equal(atob(first.body.encodedJitConfig), `jit for ${mine}`);
+        const again = await post("/runner/v1/config", {
+          instanceId: mine,
+          identity: await proof({ instanceId: mine }),
+        });
+        assert.equal(again.status, 410);
+      },
+    );
+
+    await t.step("a sibling cannot report for another instance", async () => {
+      const spoofed = await post("/runner/v1/event", {
+        instanceId: sibling,
+        identity: await proof({ instanceId: mine }),
+        kind: "bootstrap-failed",
+        log: "not mine to say",
+      });
+      assert.equal(spoofed.status, 403);
+      assert.equal((await audited()).at(-1), `${sibling} event mismatch failed`);
+      const own = await post("/runner/v1/event", {
+        instanceId: mine,
+        identity: await proof({ instanceId: mine }),
+        kind: "booted",
+      });
+      assert.equal(own.status, 202);
+      const events = await leaseAll(edge.url, keys.privateKeyPem);
+      assert.deepEqual(
+        events.map((e) =>
+          e.message.type === "runner_event" && [e.message.instanceId, e.message.kind]
+        ),
+        [[mine, "booted"]],
+      );
+    });
+  } finally {
+    await edge.stop();
+    client.close();
+    await libsql.close();
+  }
+});
+
+Deno.test("an edge without identity certificates hands out no config and says why", async () => {
+  const keys = await coreKeyPair();
+  const edge = await startEdge({
+    GITHUB_WEBHOOK_SECRET: "unused",
+    CORE_PUBLIC_KEYS: keys.jwks,
+    SESSION_SECRET: "unused-session-secret-0123456789abcdef",
+    LIBSQL_URL: "http://127.0.0.1:9",
+    INSTANCE_IDENTITY_CERTIFICATES: "",
+  });
+  try {
+    const response = await fetch(`${edge.url}/runner/v1/config`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${await batchToken(keys.privateKeyPem, { batchId: "gbatch-x" })}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ instanceId: "i-0a11000000000009" }),
+    });
+    assert.equal(response.status, 500);
+    const body = await response.json();
+    assert.equal(body.error.code, "misconfigured");
+    assert.match(body.error.message, /INSTANCE_IDENTITY_CERTIFICATES is not set/);
   } finally {
     await edge.stop();
   }

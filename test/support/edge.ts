@@ -13,7 +13,8 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 /**
  * The vars and secrets a test edge runs with: the Worker's own `Env` (one
  * list, documented there) without its bindings; `RUNNER_CONFIG_KEY` defaults
- * to a fresh random key.
+ * to a fresh random key, `INSTANCE_IDENTITY_CERTIFICATES` to `off` (simulated
+ * instances have no AWS-signed identity; test/edge/runner_test.ts passes a test CA).
  */
 export type EdgeSecrets =
   & Omit<
@@ -97,7 +98,11 @@ export async function startEdge(secrets: EdgeSecrets, options: EdgeOptions = {})
   await ensureUiBuilt();
   const port = options.port ?? freePort();
   const stateDir = options.stateDir ?? await Deno.makeTempDir({ prefix: "gantry-edge-" });
-  const withDefaults = { RUNNER_CONFIG_KEY: randomKey(), ...secrets };
+  const withDefaults = {
+    RUNNER_CONFIG_KEY: randomKey(),
+    INSTANCE_IDENTITY_CERTIFICATES: "off",
+    ...secrets,
+  };
   const vars = Object.entries(withDefaults)
     .filter(([, value]) => value !== undefined)
     .flatMap(([key, value]) => ["--var", `${key}:${value}`]);
