@@ -46,7 +46,9 @@ function toSignIn(c: Context<AppEnv>, reason: string, next: string): Response {
 export const oidcRoutes = new Hono<AppEnv>()
   .get("/api/v1/auth/oidc/login", async (c) => {
     const config = ssoConfigOf(c);
-    const transaction = newTransaction(safeNextPath(c.req.query("next")));
+    const transaction = newTransaction(
+      safeNextPath(c.req.query("next"), new URL(c.req.url).origin),
+    );
     let url: URL;
     try {
       url = await authorizationUrlOf(config, {
@@ -133,5 +135,6 @@ export const oidcRoutes = new Hono<AppEnv>()
       outcome: "ok",
       payload: { ...context, role: access.role, groups: access.groups.slice(0, 50) },
     });
-    return c.redirect(transaction.next, 302);
+    // Checked again: a transaction sealed before this check existed may hold any path.
+    return c.redirect(safeNextPath(transaction.next, new URL(c.req.url).origin), 302);
   });
