@@ -296,7 +296,7 @@ Deno.test("console API: bootstrap, sign-in, sessions, CSRF, roles, rate limits, 
       for (const route of ROUTES) {
         for (
           const auth of [{}, { bearer: expired }, { bearer: forged }, {
-            cookie: "gantry_session=junk",
+            cookie: "__Host-gantry_session=junk",
           }]
         ) {
           const response = await call(stack, route.path, {
@@ -341,7 +341,7 @@ Deno.test("console API: bootstrap, sign-in, sessions, CSRF, roles, rate limits, 
       });
       assert.equal(response.status, 204);
       const [cleared] = response.headers.getSetCookie();
-      assert.match(cleared, /^gantry_session=;/);
+      assert.match(cleared, /^__Host-gantry_session=;/);
       assert.match(cleared, /Max-Age=0/i);
       const audit = await stack.db.select().from(auditEvents).where(
         eq(auditEvents.action, "auth.logout"),

@@ -9,6 +9,7 @@ import * as schema from "../../shared/db/schema.ts";
 import type { JobState } from "../../shared/job_state.ts";
 import { coreKeyPair, type Edge, type EdgeSecrets, startEdge } from "../support/edge.ts";
 import { type LibsqlServer, startLibsqlServer } from "../support/libsql/server.ts";
+import { seedTestOperators } from "../support/operator.ts";
 
 export const BOOTSTRAP_TOKEN = "test-bootstrap-token-0123456789-abcdefghij";
 export const SESSION_SECRET = "console-test-session-secret-0123456789abcdef";
@@ -32,6 +33,7 @@ export async function startConsoleStack(vars: Partial<EdgeSecrets> = {}): Promis
   const client = createClient({ url: libsql.url });
   try {
     await migrate(client);
+    await seedTestOperators(client);
     const keys = await coreKeyPair();
     const edge = await startEdge({
       GITHUB_WEBHOOK_SECRET: "console-test-webhook-secret",
@@ -86,9 +88,12 @@ export async function login(
   });
 }
 
-/** The `gantry_session=…` pair from a response's Set-Cookie, ready for a Cookie header. */
+/** The session cookie's name (`__Host-`: Secure, this host only, Path=/). */
+export const SESSION_COOKIE = "__Host-gantry_session";
+
+/** The `__Host-gantry_session=…` pair from a response's Set-Cookie, ready for a Cookie header. */
 export function sessionCookieOf(response: Response): string {
-  const cookie = response.headers.getSetCookie().find((c) => c.startsWith("gantry_session="));
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
   if (!cookie) throw new Error(`no session cookie in ${response.headers.getSetCookie()}`);
   return cookie.split(";")[0];
 }
