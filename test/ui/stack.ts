@@ -43,6 +43,7 @@ export async function startConsoleStack(vars: Partial<EdgeSecrets> = {}): Promis
       BOOTSTRAP_TOKEN,
       ...vars,
     });
+    clientsByUrl.set(edge.url, client);
     return {
       url: edge.url,
       edge,
@@ -50,6 +51,7 @@ export async function startConsoleStack(vars: Partial<EdgeSecrets> = {}): Promis
       client,
       db: drizzle(client, { schema }),
       async close() {
+        clientsByUrl.delete(edge.url);
         await edge.stop();
         client.close();
         await libsql.close();
@@ -62,17 +64,30 @@ export async function startConsoleStack(vars: Partial<EdgeSecrets> = {}): Promis
   }
 }
 
-/** `POST /api/v1/auth/bootstrap` with `token` (the stack's by default). */
+/** Each running stack's database, so {@link bootstrap} can step the test operators aside. */
+const clientsByUrl = new Map<string, Client>();
+
+/**
+ * `POST /api/v1/auth/bootstrap` with `token` (the stack's by default).
+ * Bootstrap works only on an empty users table, so the seeded test operators
+ * (operatorToken's) leave it for the call and come back after.
+ */
 export async function bootstrap(
   url: string,
   body: Record<string, unknown>,
   token = BOOTSTRAP_TOKEN,
 ): Promise<Response> {
-  return await fetch(`${url}/api/v1/auth/bootstrap`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+  const client = clientsByUrl.get(url);
+  await client?.execute(`DELETE FROM users WHERE id IN ('test-operator-viewer', 'test-operator-admin')`);
+  try {
+    return await fetch(`${url}/api/v1/auth/bootstrap`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } finally {
+    if (client) await seedTestOperators(client);
+  }
 }
 
 /** `POST /api/v1/auth/login`; `headers` add to or replace the defaults. */
