@@ -22,6 +22,7 @@ import { safeNextPath, saveTransaction, takeTransaction } from "./oidc_transacti
 import { startSession } from "./operator_session.ts";
 import { ssoAccessOf } from "./sso_access.ts";
 import { recordSsoUser } from "./sso_user.ts";
+import { forgetStanding } from "./user_standing.ts";
 
 export const OIDC_CALLBACK_PATH = "/api/v1/auth/oidc/callback";
 
@@ -135,6 +136,8 @@ export const oidcRoutes = new Hono<AppEnv>()
         groups: access.groups,
       });
     }
+    // The role may have just changed with the provider's groups: do not serve a cached one.
+    forgetStanding(user.id);
     await startSession(c, { id: user.id, email: user.email, role: user.role }, {
       ttlSeconds: authConfigOf(c.env).sessionTtlSeconds,
     });
