@@ -29,8 +29,10 @@ const app = new Hono<AppEnv>()
   .use("*", requireValidSettings())
   .use(
     "/api/*",
-    limitBody("request body", (c) =>
-      c.req.path === "/api/v1/backup/import" ? BACKUP_IMPORT_MAX_BYTES : API_MAX_BYTES),
+    limitBody(
+      "request body",
+      (c) => c.req.path === "/api/v1/backup/import" ? BACKUP_IMPORT_MAX_BYTES : API_MAX_BYTES,
+    ),
   )
   .route("/", webhookRoutes)
   .route("/", metricsRoutes)

@@ -39,7 +39,11 @@ function wholeNumber(options: { min: number; max: number; fallback: number }) {
 }
 
 const Settings = z.object({
-  WEBHOOK_MAX_BYTES: wholeNumber({ min: 1024, max: 25 * 1024 * 1024, fallback: DEFAULT_WEBHOOK_MAX_BYTES }),
+  WEBHOOK_MAX_BYTES: wholeNumber({
+    min: 1024,
+    max: 25 * 1024 * 1024,
+    fallback: DEFAULT_WEBHOOK_MAX_BYTES,
+  }),
   SESSION_TTL_SECONDS: wholeNumber({ min: 60, max: 30 * 24 * 3600, fallback: 8 * 3600 }),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: wholeNumber({ min: 1, max: 1000, fallback: 5 }),
   LOGIN_MAX_FAILURES_PER_IP: wholeNumber({ min: 1, max: 100_000, fallback: 20 }),

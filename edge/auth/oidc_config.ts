@@ -72,7 +72,10 @@ export function oidcConfigOf(env: Env): OidcConfig | null {
     allowedGroups: listOf(env.OIDC_ALLOWED_GROUPS),
     adminGroups: listOf(env.OIDC_ADMIN_GROUPS),
     adminEmails: listOf(env.OIDC_ADMIN_EMAILS, { isLowerCase: true }),
-    allowsUnverifiedEmails: booleanVar(env.OIDC_ALLOW_UNVERIFIED_EMAILS, "OIDC_ALLOW_UNVERIFIED_EMAILS"),
+    allowsUnverifiedEmails: booleanVar(
+      env.OIDC_ALLOW_UNVERIFIED_EMAILS,
+      "OIDC_ALLOW_UNVERIFIED_EMAILS",
+    ),
   };
   if (!config.scopes.split(" ").includes("openid")) {
     throw new ConfigError("OIDC_SCOPES must include openid");

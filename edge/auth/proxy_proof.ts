@@ -97,7 +97,9 @@ function accessConfigOf(env: Env): AccessConfig | null {
   const certsUrl = env.ACCESS_CERTS_URL?.trim() || `${issuer}/cdn-cgi/access/certs`;
   const certs = new URL(certsUrl);
   if (certs.protocol !== "https:" && !isLoopback(certs)) {
-    throw new ConfigError("ACCESS_CERTS_URL must be https:// (http:// only on loopback, for tests)");
+    throw new ConfigError(
+      "ACCESS_CERTS_URL must be https:// (http:// only on loopback, for tests)",
+    );
   }
   return { issuer, audience, certsUrl };
 }

@@ -17,10 +17,15 @@ export function githubServerUrlOf(env: Env): string {
   try {
     url = new URL(raw);
   } catch (cause) {
-    throw new ConfigError("GITHUB_SERVER_URL must be an https:// URL such as https://github.example.com", { cause });
+    throw new ConfigError(
+      "GITHUB_SERVER_URL must be an https:// URL such as https://github.example.com",
+      { cause },
+    );
   }
   if (url.protocol !== "https:" || url.pathname !== "/" || url.search || url.username) {
-    throw new ConfigError("GITHUB_SERVER_URL must be an https:// origin such as https://github.example.com");
+    throw new ConfigError(
+      "GITHUB_SERVER_URL must be an https:// origin such as https://github.example.com",
+    );
   }
   return url.origin;
 }

@@ -137,9 +137,10 @@ export function parseWorkflowJobEvent(
   body: unknown,
   options: { githubServerUrl?: string } = {},
 ): WorkflowJobEvent {
-  const schema = options.githubServerUrl === undefined || options.githubServerUrl === GITHUB_SERVER_URL
-    ? WorkflowJobEvent
-    : workflowJobEventOf(options.githubServerUrl);
+  const schema =
+    options.githubServerUrl === undefined || options.githubServerUrl === GITHUB_SERVER_URL
+      ? WorkflowJobEvent
+      : workflowJobEventOf(options.githubServerUrl);
   return parseOrThrow(schema, body, { what: "workflow_job event" });
 }
 

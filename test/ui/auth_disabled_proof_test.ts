@@ -36,8 +36,7 @@ Deno.test("AUTH_DISABLED=true answers only requests that prove they came through
       .setIssuedAt()
       .setExpirationTime("5m")
       .sign(options.key ?? access.privateKey);
-  const me = (headers: Record<string, string>) =>
-    fetch(`${stack.url}/api/v1/auth/me`, { headers });
+  const me = (headers: Record<string, string>) => fetch(`${stack.url}/api/v1/auth/me`, { headers });
   try {
     await t.step("no proof is 401, also under another hostname", async () => {
       for (const headers of [{}, { host: "gantry.example.workers.dev" }]) {

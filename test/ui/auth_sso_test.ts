@@ -255,14 +255,18 @@ Deno.test("console SSO in Chromium against a local OIDC provider", async (t) => 
         const first = await fetch(callback, { redirect: "manual", headers: { cookie } });
         assert.equal(first.status, 302);
         assert.equal(first.headers.get("location"), "/jobs");
-        assert.ok(first.headers.getSetCookie().some((c) => c.startsWith("__Host-gantry_session=ey")));
+        assert.ok(
+          first.headers.getSetCookie().some((c) => c.startsWith("__Host-gantry_session=ey")),
+        );
         const replay = await fetch(callback, { redirect: "manual", headers: { cookie } });
         assert.equal(
           new URL(replay.headers.get("location")!, stack.url).searchParams.get("sso_error"),
           "invalid_response",
           "the provider refuses a used code",
         );
-        assert.ok(!replay.headers.getSetCookie().some((c) => c.startsWith("__Host-gantry_session=ey")));
+        assert.ok(
+          !replay.headers.getSetCookie().some((c) => c.startsWith("__Host-gantry_session=ey")),
+        );
       },
     );
 

@@ -63,23 +63,26 @@ Deno.test("SSO trust: return paths, (issuer, sub) identities, verified emails, l
     assert.equal(created.status, 201);
     const { user: admin } = await created.json();
 
-    await t.step("a return path with a tab or newline, or to another host, lands on /", async () => {
-      const cases: [string, string][] = [
-        ["/\t/evil.example/x", "/"],
-        ["/\n/x", "/"],
-        ["/.//evil.example/x", "/"],
-        ["https://evil.example/", "/"],
-        ["/jobs?status=failed", "/jobs?status=failed"],
-      ];
-      for (const [i, [next, location]] of cases.entries()) {
-        const response = await ssoSignIn(stack, provider, {
-          sub: `idp-next-${i}`,
-          email: `next${i}@example.com`,
-        }, next);
-        assert.equal(response.status, 302, `${JSON.stringify(next)}: ${await response.text()}`);
-        assert.equal(response.headers.get("location"), location, JSON.stringify(next));
-      }
-    });
+    await t.step(
+      "a return path with a tab or newline, or to another host, lands on /",
+      async () => {
+        const cases: [string, string][] = [
+          ["/\t/evil.example/x", "/"],
+          ["/\n/x", "/"],
+          ["/.//evil.example/x", "/"],
+          ["https://evil.example/", "/"],
+          ["/jobs?status=failed", "/jobs?status=failed"],
+        ];
+        for (const [i, [next, location]] of cases.entries()) {
+          const response = await ssoSignIn(stack, provider, {
+            sub: `idp-next-${i}`,
+            email: `next${i}@example.com`,
+          }, next);
+          assert.equal(response.status, 302, `${JSON.stringify(next)}: ${await response.text()}`);
+          assert.equal(response.headers.get("location"), location, JSON.stringify(next));
+        }
+      },
+    );
 
     await t.step("an email the provider does not mark verified is refused", async () => {
       const response = await ssoSignIn(stack, provider, {
@@ -88,19 +91,25 @@ Deno.test("SSO trust: return paths, (issuer, sub) identities, verified emails, l
         email_verified: null,
       });
       assert.equal(errorOf(response, stack.url), "email_unverified");
-      assert.deepEqual(response.headers.getSetCookie().filter((c) => c.startsWith(SESSION_COOKIE)), []);
+      assert.deepEqual(
+        response.headers.getSetCookie().filter((c) => c.startsWith(SESSION_COOKIE)),
+        [],
+      );
     });
 
-    await t.step("another identity with the local admin's email does not get the admin", async () => {
-      const response = await ssoSignIn(stack, provider, {
-        sub: "idp-impostor",
-        email: ADMIN.email,
-        groups: ["ci-admins"],
-      });
-      assert.equal(errorOf(response, stack.url), "account_exists");
-      const [row] = await stack.db.select().from(users).where(eq(users.id, admin.id));
-      assert.equal(row.ssoSubject, null, "the admin's account is not linked");
-    });
+    await t.step(
+      "another identity with the local admin's email does not get the admin",
+      async () => {
+        const response = await ssoSignIn(stack, provider, {
+          sub: "idp-impostor",
+          email: ADMIN.email,
+          groups: ["ci-admins"],
+        });
+        assert.equal(errorOf(response, stack.url), "account_exists");
+        const [row] = await stack.db.select().from(users).where(eq(users.id, admin.id));
+        assert.equal(row.ssoSubject, null, "the admin's account is not linked");
+      },
+    );
 
     await t.step("once an admin allows it, the next SSO sign-in links to the account", async () => {
       const adminCookie = sessionCookieOf(await login(stack.url, ADMIN));
@@ -121,30 +130,37 @@ Deno.test("SSO trust: return paths, (issuer, sub) identities, verified emails, l
       assert.equal(errorOf(other, stack.url), "account_exists");
     });
 
-    await t.step("an SSO user who left the admin group is a viewer from the next sign-in", async () => {
-      const first = await ssoSignIn(stack, provider, {
-        sub: "idp-grace",
-        email: "grace@example.com",
-        groups: ["ci-admins"],
-      });
-      const adminSession = sessionCookieOf(first);
-      const asAdmin = await fetch(`${stack.url}/api/v1/users`, { headers: { cookie: adminSession } });
-      assert.equal(asAdmin.status, 200);
-      await asAdmin.body?.cancel();
-      const second = await ssoSignIn(stack, provider, {
-        sub: "idp-grace",
-        email: "grace@example.com",
-        groups: [],
-      });
-      const viewerSession = sessionCookieOf(second);
-      const me = await (await fetch(`${stack.url}/api/v1/auth/me`, {
-        headers: { cookie: viewerSession },
-      })).json();
-      assert.equal(me.role, "viewer");
-      const rows = await stack.db.select().from(users).where(eq(users.email, "grace@example.com"));
-      assert.equal(rows.length, 1, "one row per identity");
-      assert.equal(rows[0].role, "viewer");
-    });
+    await t.step(
+      "an SSO user who left the admin group is a viewer from the next sign-in",
+      async () => {
+        const first = await ssoSignIn(stack, provider, {
+          sub: "idp-grace",
+          email: "grace@example.com",
+          groups: ["ci-admins"],
+        });
+        const adminSession = sessionCookieOf(first);
+        const asAdmin = await fetch(`${stack.url}/api/v1/users`, {
+          headers: { cookie: adminSession },
+        });
+        assert.equal(asAdmin.status, 200);
+        await asAdmin.body?.cancel();
+        const second = await ssoSignIn(stack, provider, {
+          sub: "idp-grace",
+          email: "grace@example.com",
+          groups: [],
+        });
+        const viewerSession = sessionCookieOf(second);
+        const me = await (await fetch(`${stack.url}/api/v1/auth/me`, {
+          headers: { cookie: viewerSession },
+        })).json();
+        assert.equal(me.role, "viewer");
+        const rows = await stack.db.select().from(users).where(
+          eq(users.email, "grace@example.com"),
+        );
+        assert.equal(rows.length, 1, "one row per identity");
+        assert.equal(rows[0].role, "viewer");
+      },
+    );
 
     await t.step("a callback without its sign-in cookie writes no audit row", async () => {
       const before = (await stack.db.select().from(auditEvents)).length;

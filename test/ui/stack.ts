@@ -78,7 +78,9 @@ export async function bootstrap(
   token = BOOTSTRAP_TOKEN,
 ): Promise<Response> {
   const client = clientsByUrl.get(url);
-  await client?.execute(`DELETE FROM users WHERE id IN ('test-operator-viewer', 'test-operator-admin')`);
+  await client?.execute(
+    `DELETE FROM users WHERE id IN ('test-operator-viewer', 'test-operator-admin')`,
+  );
   try {
     return await fetch(`${url}/api/v1/auth/bootstrap`, {
       method: "POST",
