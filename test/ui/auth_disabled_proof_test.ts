@@ -39,7 +39,8 @@ Deno.test("AUTH_DISABLED=true answers only requests that prove they came through
   const me = (headers: Record<string, string>) => fetch(`${stack.url}/api/v1/auth/me`, { headers });
   try {
     await t.step("no proof is 401, also under another hostname", async () => {
-      for (const headers of [{}, { host: "gantry.example.workers.dev" }]) {
+      const hosts: Record<string, string>[] = [{}, { host: "gantry.example.workers.dev" }];
+      for (const headers of hosts) {
         for (const path of ["/api/v1/auth/me", "/api/v1/jobs", "/api/v1/users"]) {
           const response = await fetch(`${stack.url}${path}`, { headers });
           assert.equal(response.status, 401, `${path} ${JSON.stringify(headers)}`);
