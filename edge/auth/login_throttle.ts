@@ -129,6 +129,11 @@ export class LoginThrottle extends DurableObject<Env> {
     });
   }
 
+  /** Forgets an attempt that was never judged (the database was down): it is no failure. */
+  withdraw(attemptId: string): void {
+    this.ctx.storage.sql.exec("DELETE FROM failures WHERE attempt_id = ?", attemptId);
+  }
+
   /**
    * Whether a refusal under `key` gets an audit row: the first in each
    * `windowMs` does, and carries how many were left out in the window

@@ -55,7 +55,14 @@ export async function signIn(
     return { outcome: "rate_limited", retryAfterSeconds: admission.retryAfterSeconds };
   }
 
-  const user = await users.findByEmail(credentials.email);
+  let user: UserRecord | null;
+  try {
+    user = await users.findByEmail(credentials.email);
+  } catch (error) {
+    // Unjudged (libSQL unreachable: a 503 follows), so it must not count against anyone.
+    await throttle.withdraw(admission.attemptId);
+    throw error;
+  }
   // Unknown accounts still pay for a full hash, so timing does not tell them apart.
   const isMatch = await verifyPassword(credentials.password, user?.passwordHash ?? DECOY_HASH);
   if (!user || !user.passwordHash || !isMatch || user.isDisabled) {
