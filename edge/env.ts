@@ -48,8 +48,23 @@ export interface Env {
   /** SSO users in these groups, or with these emails, are admins; others viewers. */
   OIDC_ADMIN_GROUPS?: string;
   OIDC_ADMIN_EMAILS?: string;
-  /** `true`: no sign-in at all, every request is an admin (only behind an authenticating proxy). */
+  /** `true`: accept an SSO ID token without `email_verified` (a provider that never sends it). */
+  OIDC_ALLOW_UNVERIFIED_EMAILS?: string;
+  /**
+   * `true`: no sign-in; every request that proves it came through the
+   * authenticating proxy (Access JWT or PROXY_SECRET) is an admin.
+   */
   AUTH_DISABLED?: string;
+  /** Cloudflare Access team domain (`myteam.cloudflareaccess.com`); with ACCESS_AUD, proof for AUTH_DISABLED. */
+  ACCESS_TEAM_DOMAIN?: string;
+  /** The Access application's AUD tag. */
+  ACCESS_AUD?: string;
+  /** Where the Access signing keys are; default `https://<ACCESS_TEAM_DOMAIN>/cdn-cgi/access/certs` (tests: loopback). */
+  ACCESS_CERTS_URL?: string;
+  /** Shared secret a proxy sends as `X-Gantry-Proxy-Secret` (≥ 32 characters); proof for AUTH_DISABLED. */
+  PROXY_SECRET?: string;
+  /** GitHub's web origin, for job links: `https://github.com` (default) or your GHES host. */
+  GITHUB_SERVER_URL?: string;
   /** "true" when AWS and GitHub are emulated (`deno task dev`); the console shows it. */
   SIMULATED?: string;
   /** libSQL the console reads: `https://…` (Turso/sqld) or `http://127.0.0.1:…` locally. */

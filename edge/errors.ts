@@ -2,9 +2,23 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { GantryError, httpStatusOf, InvalidError } from "../shared/errors.ts";
+import { databaseUnavailableIn } from "./api/database_guard.ts";
 
 /** The one place edge errors become HTTP answers: `{ error: { code, message } }`. */
 export function errorResponse(c: Context, error: unknown): Response {
+  // Drizzle wraps the client's error ("Failed query: …"), so look down the cause chain.
+  const unavailable = databaseUnavailableIn(error);
+  if (unavailable) {
+    console.error(JSON.stringify({
+      level: "error",
+      msg: "database unavailable",
+      path: new URL(c.req.url).pathname,
+      error: unavailable.message,
+    }));
+    return c.json({ error: { code: unavailable.code, message: unavailable.message } }, 503, {
+      "retry-after": "5",
+    });
+  }
   if (error instanceof GantryError) {
     const status = httpStatusOf(error) as ContentfulStatusCode;
     const issues = error instanceof InvalidError && error.issues.length > 0

@@ -11,11 +11,13 @@ import { Hono } from "hono";
 import { apiRoutes } from "./api/routes.ts";
 import type { AppEnv } from "./env.ts";
 import { errorResponse } from "./errors.ts";
+import { limitBody } from "./body_limit.ts";
 import { deadLetterRoutes } from "./queue/dead_letter_routes.ts";
 import { coreRoutes } from "./queue/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
 import { runnerRoutes } from "./runner/routes.ts";
 import { webhookRoutes } from "./webhook/route.ts";
+import { API_MAX_BYTES, BACKUP_IMPORT_MAX_BYTES, requireValidSettings } from "./settings.ts";
 
 export { LoginThrottle } from "./auth/login_throttle.ts";
 export { JobQueue } from "./queue/job_queue.ts";
@@ -24,6 +26,14 @@ export { SessionRevocations } from "./auth/session_revocations.ts";
 
 const app = new Hono<AppEnv>()
   .get("/healthz", (c) => c.json({ status: "ok" }))
+  .use("*", requireValidSettings())
+  .use(
+    "/api/*",
+    limitBody(
+      "request body",
+      (c) => c.req.path === "/api/v1/backup/import" ? BACKUP_IMPORT_MAX_BYTES : API_MAX_BYTES,
+    ),
+  )
   .route("/", webhookRoutes)
   .route("/", metricsRoutes)
   .route("/", deadLetterRoutes)

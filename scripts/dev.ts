@@ -10,7 +10,7 @@
  */
 import { createClient } from "@libsql/client";
 import { migrate } from "../core/db/migrate.ts";
-import { operatorToken } from "../test/support/operator.ts";
+import { operatorToken, seedTestOperators } from "../test/support/operator.ts";
 import { INSTALLATION_ID, type LocalStack, startLocalStack } from "./workload/local_stack.ts";
 import { startWorkload, type Workload } from "./workload/simulator.ts";
 
@@ -123,6 +123,8 @@ async function ensureConsoleAdmin(
   }
   const client = createClient({ url: libsql.url });
   await migrate(client);
+  // The printed API token's operator: the edge checks its users row on every request.
+  await seedTestOperators(client);
   client.close();
   const bytes = crypto.getRandomValues(new Uint8Array(12));
   const admin = {

@@ -5,6 +5,7 @@
  * @module
  */
 import { type ReadonlySignal, signal } from "@preact/signals";
+import { safeNextPath } from "../shared/auth/next_path.ts";
 
 /** A page and what its URL says. */
 export type Route =
@@ -39,9 +40,10 @@ export function routeOf(pathname: string, search = ""): Route {
   return { page: "not_found", path };
 }
 
-/** Only same-site paths are followed after sign-in (no `//evil.example`). */
+/** Only paths on this console are followed after sign-in: the edge's own check. */
 function safeNext(next: string | null): string {
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
+  const origin = typeof location === "undefined" ? undefined : location.origin;
+  return safeNextPath(next, origin);
 }
 
 /** The current route, and moving between routes. */

@@ -16,7 +16,17 @@ Deno.test("every page has a URL", () => {
 });
 
 Deno.test("sign-in only returns to paths on this site", () => {
-  for (const next of ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", ""]) {
+  for (
+    const next of [
+      "https://evil.example/",
+      "//evil.example/x",
+      "javascript:alert(1)",
+      "",
+      "/\t/evil.example/x",
+      "/\n/x",
+      "/.//evil.example",
+    ]
+  ) {
     assert.deepEqual(routeOf("/signin", `?next=${encodeURIComponent(next)}`), {
       page: "signin",
       next: "/",

@@ -12,6 +12,7 @@ import { refuseCrossOrigin } from "../auth/cross_origin.ts";
 import { requireOperator } from "../auth/operator_session.ts";
 import { hashPassword } from "../auth/password.ts";
 import { authRoutes } from "../auth/routes.ts";
+import { userAdminRoutes } from "../auth/user_admin_routes.ts";
 import { configRoutes } from "../config/routes.ts";
 import type { AppEnv } from "../env.ts";
 import { errorResponse } from "../errors.ts";
@@ -66,6 +67,7 @@ export const apiRoutes = new Hono<AppEnv>()
     });
     return c.json({ user }, 201);
   })
+  .route("/", userAdminRoutes)
   .route("/", statsRoutes)
   // Unknown API paths answer JSON here rather than falling through to the console's assets.
   .all("/api/*", () => {

@@ -21,8 +21,31 @@ export interface NewUser {
   passwordHash: string;
 }
 
+/** What every request checks about the signed-in user (operator_session.ts). */
+export interface UserStanding {
+  id: string;
+  email: string;
+  role: Role;
+  isDisabled: boolean;
+  /** Sessions issued before this (epoch ms) are refused; null for none. */
+  sessionsNotBefore: number | null;
+}
+
+/** What an admin may change about a user. */
+export interface UserChange {
+  role?: Role;
+  isDisabled?: boolean;
+  allowsSsoLink?: boolean;
+}
+
 /** The users table, by the questions the edge asks of it. */
 export interface UserStore {
+  /** The user's current standing, or null when the row is gone. */
+  standingOf(id: string): Promise<UserStanding | null>;
+  /** Applies `change`; false when there is no such user. */
+  update(id: string, change: UserChange): Promise<boolean>;
+  /** Refuses every session of the user issued before `at` (epoch ms); false when no such user. */
+  endSessionsBefore(id: string, at: number): Promise<boolean>;
   findByEmail(email: string): Promise<UserRecord | null>;
   /** Creates `user` as an admin only while no user exists; null when one does. */
   createFirstAdmin(user: Omit<NewUser, "role">, at: number): Promise<UserView | null>;
@@ -35,6 +58,28 @@ export interface UserStore {
 /** The {@link UserStore} over `db`. */
 export function userStoreOf(db: Database): UserStore {
   return {
+    async standingOf(id) {
+      const [row] = await db.select({
+        id: users.id,
+        email: users.email,
+        role: users.role,
+        isDisabled: users.isDisabled,
+        sessionsNotBefore: users.sessionsNotBefore,
+      }).from(users).where(eq(users.id, id)).limit(1);
+      return row ?? null;
+    },
+    async update(id, change) {
+      const set = Object.fromEntries(
+        Object.entries(change).filter(([, value]) => value !== undefined),
+      ) as UserChange;
+      if (Object.keys(set).length === 0) return (await this.standingOf(id)) !== null;
+      const result = await db.update(users).set(set).where(eq(users.id, id));
+      return result.rowsAffected > 0;
+    },
+    async endSessionsBefore(id, at) {
+      const result = await db.update(users).set({ sessionsNotBefore: at }).where(eq(users.id, id));
+      return result.rowsAffected > 0;
+    },
     async findByEmail(email) {
       const [row] = await db.select().from(users).where(eq(users.email, email)).limit(1);
       return row ? { ...toView(row), passwordHash: row.passwordHash } : null;
@@ -54,6 +99,7 @@ export function userStoreOf(db: Database): UserStore {
         role: "admin",
         createdAt: at,
         lastLoginAt: null,
+        ...NEW_USER_STANDING,
       };
     },
     async create(user, at) {
@@ -76,6 +122,7 @@ export function userStoreOf(db: Database): UserStore {
         role: user.role,
         createdAt: at,
         lastLoginAt: null,
+        ...NEW_USER_STANDING,
       };
     },
     async list() {
@@ -87,6 +134,14 @@ export function userStoreOf(db: Database): UserStore {
   };
 }
 
+/** What a freshly created local user's view carries besides its own fields. */
+const NEW_USER_STANDING = {
+  isDisabled: false,
+  sessionsNotBefore: null,
+  ssoIssuer: null,
+  allowsSsoLink: false,
+} as const;
+
 function toView(row: typeof users.$inferSelect): UserView {
   return {
     id: row.id,
@@ -95,5 +150,9 @@ function toView(row: typeof users.$inferSelect): UserView {
     role: row.role,
     createdAt: row.createdAt,
     lastLoginAt: row.lastLoginAt,
+    isDisabled: row.isDisabled,
+    sessionsNotBefore: row.sessionsNotBefore,
+    ssoIssuer: row.ssoIssuer,
+    allowsSsoLink: row.allowsSsoLink,
   };
 }

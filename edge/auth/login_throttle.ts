@@ -1,13 +1,21 @@
 /**
  * Sign-in rate limiting: a SQLite-backed Durable Object that counts failed
- * sign-ins per key (`ip:…`, `account:…`) in a sliding window.
+ * sign-ins per key in a sliding window, and decides which refusals are
+ * written to the audit log.
+ *
+ * Keys (sign_in.ts builds them):
+ * - `net:<network>` — a hard limit per client network (IPv4 /32, IPv6 /64);
+ * - `account:<email>@<network>` — progressive: past its limit each further
+ *   attempt waits longer (lockout_delay.ts). Failures from one network never
+ *   slow the same account down from another, so nobody can lock its owner out.
  *
  * Invariants the object owns:
- * - an attempt is admitted only while every one of its keys is under its
- *   limit, and it counts as a failure from the moment it is admitted, so
- *   concurrent guesses cannot all slip past the check before any fails;
- * - a successful sign-in removes its own attempt and clears the account's
- *   failures (not the IP's: one good password does not vouch for an IP).
+ * - an attempt is admitted only while every one of its keys allows it, and it
+ *   counts as a failure from the moment it is admitted, so concurrent guesses
+ *   cannot all slip past the check before any fails;
+ * - a successful sign-in removes its own attempt and clears its account key
+ *   (not the network's: one good password does not vouch for a network);
+ * - at most one audit row per audit key per window (see {@link auditSlot}).
  *
  * One object serves the deployment: sign-ins are rare, and the object
  * handles about a thousand small writes per second.
@@ -15,17 +23,27 @@
 import { DurableObject } from "cloudflare:workers";
 import type { DurableObjectState } from "cloudflare:workers";
 import type { Env } from "../env.ts";
+import { lockoutDelayMs } from "./lockout_delay.ts";
 
 /** One counter an attempt is charged to, and how many failures it allows. */
 export interface ThrottleKey {
   key: string;
   limit: number;
+  /** Past the limit, wait progressively longer (instead of waiting out the window). */
+  isProgressive?: boolean;
 }
 
 /** The answer to {@link LoginThrottle.admit}. */
 export type Admission =
   | { isAdmitted: true; attemptId: string }
   | { isAdmitted: false; retryAfterSeconds: number };
+
+/** Whether to write an audit row for a refusal, and how many were left out before it. */
+export interface AuditSlot {
+  shouldAudit: boolean;
+  /** Refusals under the same key that were not written in its previous window. */
+  repeats: number;
+}
 
 export class LoginThrottle extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -39,12 +57,19 @@ export class LoginThrottle extends DurableObject<Env> {
       CREATE INDEX IF NOT EXISTS failures_key_at ON failures (key, at);
       CREATE INDEX IF NOT EXISTS failures_at ON failures (at);
       CREATE INDEX IF NOT EXISTS failures_attempt ON failures (attempt_id);
+      CREATE TABLE IF NOT EXISTS audit_slots (
+        key TEXT PRIMARY KEY,
+        window_start INTEGER NOT NULL,
+        suppressed INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS audit_slots_window ON audit_slots (window_start);
     `);
   }
 
   /**
-   * Admits an attempt unless one of `keys` already has `limit` failures in
-   * the last `windowMs`; an admitted attempt counts as a failure until
+   * Admits an attempt unless one of `keys` is over its limit in the last
+   * `windowMs` (a progressive key: unless its delay since the newest failure
+   * has not passed); an admitted attempt counts as a failure until
    * {@link succeeded} says otherwise.
    */
   admit(keys: readonly ThrottleKey[], windowMs: number): Admission {
@@ -54,7 +79,19 @@ export class LoginThrottle extends DurableObject<Env> {
     return this.ctx.storage.transactionSync((): Admission => {
       sql.exec("DELETE FROM failures WHERE at <= ?", since);
       let retryAt = 0;
-      for (const { key, limit } of keys) {
+      for (const { key, limit, isProgressive } of keys) {
+        if (isProgressive) {
+          const { n, newest } = sql.exec<{ n: number; newest: number | null }>(
+            "SELECT count(*) AS n, max(at) AS newest FROM failures WHERE key = ? AND at > ?",
+            key,
+            since,
+          ).one();
+          const delay = lockoutDelayMs(n, { limit, windowMs });
+          if (delay > 0 && newest !== null && newest + delay > now) {
+            retryAt = Math.max(retryAt, newest + delay);
+          }
+          continue;
+        }
         const rows = sql.exec<{ at: number }>(
           "SELECT at FROM failures WHERE key = ? AND at > ? ORDER BY at DESC LIMIT ?",
           key,
@@ -89,6 +126,40 @@ export class LoginThrottle extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       sql.exec("DELETE FROM failures WHERE attempt_id = ?", attemptId);
       sql.exec("DELETE FROM failures WHERE key = ?", accountKey);
+    });
+  }
+
+  /** Forgets an attempt that was never judged (the database was down): it is no failure. */
+  withdraw(attemptId: string): void {
+    this.ctx.storage.sql.exec("DELETE FROM failures WHERE attempt_id = ?", attemptId);
+  }
+
+  /**
+   * Whether a refusal under `key` gets an audit row: the first in each
+   * `windowMs` does, and carries how many were left out in the window
+   * before; the rest are only counted. Unauthenticated callers choose the
+   * actor and user agent, so they must not choose how many rows are written.
+   */
+  auditSlot(key: string, windowMs: number): AuditSlot {
+    const now = Date.now();
+    const sql = this.ctx.storage.sql;
+    return this.ctx.storage.transactionSync((): AuditSlot => {
+      sql.exec("DELETE FROM audit_slots WHERE window_start <= ?", now - 2 * windowMs);
+      const row = sql.exec<{ window_start: number; suppressed: number }>(
+        "SELECT window_start, suppressed FROM audit_slots WHERE key = ?",
+        key,
+      ).toArray()[0];
+      if (row && row.window_start > now - windowMs) {
+        sql.exec("UPDATE audit_slots SET suppressed = suppressed + 1 WHERE key = ?", key);
+        return { shouldAudit: false, repeats: 0 };
+      }
+      sql.exec(
+        `INSERT INTO audit_slots (key, window_start, suppressed) VALUES (?, ?, 0)
+         ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, suppressed = 0`,
+        key,
+        now,
+      );
+      return { shouldAudit: true, repeats: row?.suppressed ?? 0 };
     });
   }
 }

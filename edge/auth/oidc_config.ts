@@ -24,6 +24,13 @@ export interface OidcConfig {
   allowedGroups: readonly string[];
   adminGroups: readonly string[];
   adminEmails: readonly string[];
+  /**
+   * OIDC_ALLOW_UNVERIFIED_EMAILS=true: accept an ID token without
+   * `email_verified` (some providers never send it). An explicit `false` is
+   * still refused. Only for a provider that lets nobody set an email they do
+   * not own.
+   */
+  allowsUnverifiedEmails: boolean;
 }
 
 /** A comma- or whitespace-separated var as a list of trimmed, non-empty entries. */
@@ -65,6 +72,10 @@ export function oidcConfigOf(env: Env): OidcConfig | null {
     allowedGroups: listOf(env.OIDC_ALLOWED_GROUPS),
     adminGroups: listOf(env.OIDC_ADMIN_GROUPS),
     adminEmails: listOf(env.OIDC_ADMIN_EMAILS, { isLowerCase: true }),
+    allowsUnverifiedEmails: booleanVar(
+      env.OIDC_ALLOW_UNVERIFIED_EMAILS,
+      "OIDC_ALLOW_UNVERIFIED_EMAILS",
+    ),
   };
   if (!config.scopes.split(" ").includes("openid")) {
     throw new ConfigError("OIDC_SCOPES must include openid");
@@ -77,6 +88,14 @@ export function oidcConfigOf(env: Env): OidcConfig | null {
     );
   }
   return config;
+}
+
+/** `true` or `false` (unset or empty: false); anything else is a mistake worth stopping on. */
+function booleanVar(raw: string | undefined, name: string): boolean {
+  const value = raw?.trim().toLowerCase();
+  if (value === undefined || value === "" || value === "false") return false;
+  if (value === "true") return true;
+  throw new ConfigError(`${name} must be true or false`);
 }
 
 /** https, or plain http to this machine (a local provider in tests). */

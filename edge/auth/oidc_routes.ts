@@ -22,6 +22,7 @@ import { safeNextPath, saveTransaction, takeTransaction } from "./oidc_transacti
 import { startSession } from "./operator_session.ts";
 import { ssoAccessOf } from "./sso_access.ts";
 import { recordSsoUser } from "./sso_user.ts";
+import { forgetStanding } from "./user_standing.ts";
 
 export const OIDC_CALLBACK_PATH = "/api/v1/auth/oidc/callback";
 
@@ -46,7 +47,9 @@ function toSignIn(c: Context<AppEnv>, reason: string, next: string): Response {
 export const oidcRoutes = new Hono<AppEnv>()
   .get("/api/v1/auth/oidc/login", async (c) => {
     const config = ssoConfigOf(c);
-    const transaction = newTransaction(safeNextPath(c.req.query("next")));
+    const transaction = newTransaction(
+      safeNextPath(c.req.query("next"), new URL(c.req.url).origin),
+    );
     let url: URL;
     try {
       url = await authorizationUrlOf(config, {
@@ -92,7 +95,8 @@ export const oidcRoutes = new Hono<AppEnv>()
     };
 
     const transaction = await takeTransaction(c);
-    if (!transaction) return await refuse("expired", "/");
+    // Not audited: anyone can send this request, and a row each would be theirs to write.
+    if (!transaction) return toSignIn(c, "expired", "/");
     let claims: Record<string, unknown>;
     try {
       claims = await claimsOfCallback(config, {
@@ -118,20 +122,32 @@ export const oidcRoutes = new Hono<AppEnv>()
       });
     }
     const name = typeof claims.name === "string" ? claims.name.slice(0, 100) : null;
-    const id = await recordSsoUser(
-      db,
-      { email: access.email, name, role: access.role },
-      Date.now(),
-    );
-    await startSession(c, { id, email: access.email, role: access.role }, {
+    const user = await recordSsoUser(db, {
+      // The ID token's iss and sub were verified by oauth4webapi (issuer match, required sub).
+      issuer: String(claims.iss),
+      subject: String(claims.sub),
+      email: access.email,
+      name,
+      role: access.role,
+    }, Date.now());
+    if (!user.isAllowed) {
+      return await refuse(user.reason, transaction.next, {
+        email: access.email,
+        groups: access.groups,
+      });
+    }
+    // The role may have just changed with the provider's groups: do not serve a cached one.
+    forgetStanding(user.id);
+    await startSession(c, { id: user.id, email: user.email, role: user.role }, {
       ttlSeconds: authConfigOf(c.env).sessionTtlSeconds,
     });
     await recordAudit(db, {
       actor: access.email,
       action: "auth.login",
-      target: id,
+      target: user.id,
       outcome: "ok",
-      payload: { ...context, role: access.role, groups: access.groups.slice(0, 50) },
+      payload: { ...context, role: user.role, groups: access.groups.slice(0, 50) },
     });
-    return c.redirect(transaction.next, 302);
+    // Checked again: a transaction sealed before this check existed may hold any path.
+    return c.redirect(safeNextPath(transaction.next, new URL(c.req.url).origin), 302);
   });

@@ -75,11 +75,7 @@ export async function takeTransaction(c: Context<AppEnv>): Promise<OidcTransacti
   }
 }
 
-/** Only paths on this console are returned to (no `//evil.example`, no `/\evil`). */
-export function safeNextPath(next: string | null | undefined): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.includes("\\")) return "/";
-  return next.slice(0, 2000);
-}
+export { safeNextPath } from "../../shared/auth/next_path.ts";
 
 async function transactionKey(secret: string): Promise<Uint8Array> {
   const material = new TextEncoder().encode(`gantry oidc transaction\0${secret}`);

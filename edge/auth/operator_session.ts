@@ -1,6 +1,6 @@
 /**
  * Operator sessions: an HS256 JWT signed with SESSION_SECRET, carried in the
- * `gantry_session` cookie (console) or as `Authorization: Bearer` (CLI).
+ * `__Host-gantry_session` cookie (console) or as `Authorization: Bearer` (CLI).
  * The cookie is HttpOnly (no script reads it), Secure, and SameSite=Strict
  * (no other site's page sends it).
  *
@@ -16,10 +16,18 @@ import { errors, jwtVerify, SignJWT } from "jose";
 import { ForbiddenError, UnauthorizedError } from "../../shared/errors.ts";
 import type { AppEnv, Operator } from "../env.ts";
 import { ConfigError } from "../../shared/errors.ts";
+import { databaseOf } from "../api/database.ts";
+import { userStoreOf } from "../api/user_store.ts";
 import { isAuthDisabled } from "./auth_config.ts";
+import { proveProxied } from "./proxy_proof.ts";
+import { currentStanding } from "./user_standing.ts";
 import type { SessionRevocations } from "./session_revocations.ts";
 
-export const SESSION_COOKIE = "gantry_session";
+/**
+ * `__Host-`: the browser accepts it only Secure, from this host, with Path=/
+ * and no Domain, so a sibling subdomain cannot set or shadow it.
+ */
+export const SESSION_COOKIE = "__Host-gantry_session";
 export const SESSION_AUDIENCE = "gantry-console";
 
 type Role = "viewer" | "admin";
@@ -37,9 +45,11 @@ export async function startSession(
   subject: SessionSubject,
   options: { ttlSeconds: number },
 ): Promise<Operator> {
-  const now = Math.floor(Date.now() / 1000);
+  const nowMs = Date.now();
+  const now = Math.floor(nowMs / 1000);
   const expiresAtS = now + options.ttlSeconds;
-  const token = await new SignJWT({ role: subject.role, email: subject.email })
+  // `ims`: the issue time in ms, so "sign out everywhere" then signing in within a second works.
+  const token = await new SignJWT({ role: subject.role, email: subject.email, ims: nowMs })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(subject.id)
     .setAudience(SESSION_AUDIENCE)
@@ -121,11 +131,22 @@ async function verifySession(c: Context<AppEnv>): Promise<Operator> {
  *   verify, or it was signed out.
  */
 async function verifiedSession(c: Context<AppEnv>): Promise<VerifiedSession> {
-  if (isAuthDisabled(c.env)) return { operator: proxiedOperator(), jti: null };
+  if (isAuthDisabled(c.env)) {
+    const proof = await proveProxied(c);
+    return { operator: { ...proxiedOperator(), email: proof.email }, jti: null };
+  }
   const header = c.req.header("authorization") ?? "";
   const token = header.startsWith("Bearer ") ? header.slice(7) : getCookie(c, SESSION_COOKIE);
   if (!token) throw new UnauthorizedError("sign in first");
-  let claims: { sub?: string; role?: unknown; email?: unknown; exp?: number; jti?: string };
+  let claims: {
+    sub?: string;
+    role?: unknown;
+    email?: unknown;
+    exp?: number;
+    iat?: number;
+    ims?: unknown;
+    jti?: string;
+  };
   try {
     ({ payload: claims } = await jwtVerify(token, sessionKey(c), {
       audience: SESSION_AUDIENCE,
@@ -147,7 +168,12 @@ async function verifiedSession(c: Context<AppEnv>): Promise<VerifiedSession> {
   if (await isRevoked(c.env, operator.sub, jti)) {
     throw new UnauthorizedError("session signed out; sign in again");
   }
-  return { operator, jti };
+  const issuedAtMs = typeof claims.ims === "number" ? claims.ims : (claims.iat ?? 0) * 1000;
+  const standing = await currentStanding(userStoreOf(databaseOf(c.env)), {
+    userId: operator.sub,
+    issuedAtMs,
+  });
+  return { operator: { ...operator, role: standing.role, email: standing.email }, jti };
 }
 
 /**

@@ -18,6 +18,7 @@ import type { AppEnv, Operator } from "../env.ts";
 import { parseBody } from "../validation.ts";
 import { authConfigOf } from "./auth_config.ts";
 import { isBootstrapToken } from "./bootstrap.ts";
+import { clientNetworkOf } from "./client_network.ts";
 import { oidcRoutes } from "./oidc_routes.ts";
 import { endSession, requireOperator, startSession } from "./operator_session.ts";
 import { hashPassword } from "./password.ts";
@@ -100,7 +101,12 @@ export const authRoutes = new Hono<AppEnv>()
         payload: reason ? { ip, reason } : { ip },
       });
     if (!await isBootstrapToken(c.req.header("authorization"), secret)) {
-      await audit("failed", null, "bad_token");
+      // One row per network per window: guessing must not fill the audit log.
+      const slot = await throttleOf(c.env).auditSlot(
+        `audit:bootstrap@${clientNetworkOf(ip)}`,
+        authConfigOf(c.env).windowMs,
+      );
+      if (slot.shouldAudit) await audit("failed", null, "bad_token");
       throw new UnauthorizedError("wrong bootstrap token");
     }
     const request = await parseBody(c.req.raw, BootstrapRequest);

@@ -2,7 +2,9 @@
  * Who may sign in with SSO, and with which role: a pure decision over the
  * verified ID token's claims and the allowlists.
  *
- * - The email must be present and not marked unverified (`email_verified: false`).
+ * - The email must be present and verified (`email_verified: true`), unless the
+ *   operator set OIDC_ALLOW_UNVERIFIED_EMAILS=true for a provider that never
+ *   sends the claim (then the provider's word on the email is trusted as is).
  * - When OIDC_ALLOWED_EMAILS or OIDC_ALLOWED_DOMAINS is set, the email must be
  *   listed or be in a listed domain.
  * - When OIDC_ALLOWED_GROUPS is set, the user must be in one of those groups.
@@ -33,6 +35,7 @@ type AccessRules = Pick<
   | "allowedGroups"
   | "adminGroups"
   | "adminEmails"
+  | "allowsUnverifiedEmails"
 >;
 
 /** Decides whether the holder of `claims` may sign in, and as what. */
@@ -42,7 +45,9 @@ export function ssoAccessOf(claims: Record<string, unknown>, rules: AccessRules)
   if (!email || !email.includes("@")) {
     return { isAllowed: false, reason: "no_email", email: null, groups };
   }
-  if (claims.email_verified === false) {
+  const isVerified = claims.email_verified === true ||
+    (rules.allowsUnverifiedEmails && claims.email_verified === undefined);
+  if (!isVerified) {
     return { isAllowed: false, reason: "email_unverified", email, groups };
   }
   const isInGroup = (names: readonly string[]) => groups.some((group) => names.includes(group));

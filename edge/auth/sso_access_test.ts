@@ -8,6 +8,8 @@ const NO_RULES = {
   allowedGroups: [],
   adminGroups: [],
   adminEmails: [],
+  // Most tests here are about the allowlists; verification has its own test below.
+  allowsUnverifiedEmails: true,
 };
 
 Deno.test("an allowed domain admits any verified email in it, as a viewer", () => {
@@ -85,4 +87,22 @@ Deno.test("no email, or an email the provider marks unverified, is refused", () 
   assert.equal(!missing.isAllowed && missing.reason, "no_email");
   const unverified = ssoAccessOf({ email: "a@example.com", email_verified: false }, rules);
   assert.equal(!unverified.isAllowed && unverified.reason, "email_unverified");
+});
+
+Deno.test("an email counts only when the provider says it is verified, unless the operator opts out", () => {
+  const strict = { ...NO_RULES, allowsUnverifiedEmails: false, allowedDomains: ["example.com"] };
+  const cases: [Record<string, unknown>, boolean, boolean][] = [
+    // claims, allowsUnverifiedEmails, admitted
+    [{ email: "a@example.com", email_verified: true }, false, true],
+    [{ email: "a@example.com" }, false, false],
+    [{ email: "a@example.com", email_verified: "true" }, false, false],
+    [{ email: "a@example.com", email_verified: false }, false, false],
+    [{ email: "a@example.com" }, true, true],
+    [{ email: "a@example.com", email_verified: false }, true, false],
+  ];
+  for (const [claims, allowsUnverifiedEmails, isAdmitted] of cases) {
+    const access = ssoAccessOf(claims, { ...strict, allowsUnverifiedEmails });
+    assert.equal(access.isAllowed, isAdmitted, JSON.stringify({ claims, allowsUnverifiedEmails }));
+    if (!access.isAllowed) assert.equal(access.reason, "email_unverified");
+  }
 });

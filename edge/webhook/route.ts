@@ -9,30 +9,20 @@ import { parseWorkflowJobEvent } from "../../shared/schema/webhook.ts";
 import type { AppEnv } from "../env.ts";
 import { errorResponse } from "../errors.ts";
 import { queueOf } from "../queue/queue_of.ts";
+import { limitBody } from "../body_limit.ts";
+import { settingsOf } from "../settings.ts";
+import { githubServerUrlOf } from "./github_server.ts";
+import { countRejection } from "./rejection_counter.ts";
 import { isValidSignature } from "./signature.ts";
 import { toWorkflowJobMessage } from "./to_message.ts";
 
-/** Default largest body: GitHub caps payloads at 25 MB, but workflow_job ones are a few KB. */
-export const DEFAULT_WEBHOOK_MAX_BYTES = 1024 * 1024;
-
-class TooLargeError extends GantryError {
-  constructor(limit: number) {
-    super("too_large", `webhook body exceeds ${limit} bytes`);
-  }
-}
-
-async function readLimited(request: Request, limit: number): Promise<ArrayBuffer> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limit) throw new TooLargeError(limit);
-  const body = await request.arrayBuffer();
-  if (body.byteLength > limit) throw new TooLargeError(limit);
-  return body;
-}
+/** Kept for importers; the limit itself is read and checked in settings.ts. */
+export { DEFAULT_WEBHOOK_MAX_BYTES } from "../settings.ts";
 
 export const webhookRoutes = new Hono<AppEnv>()
+  .use("/webhook", limitBody("webhook body", (c) => settingsOf(c.env).WEBHOOK_MAX_BYTES))
   .post("/webhook", async (c) => {
-    const limit = Number(c.env.WEBHOOK_MAX_BYTES ?? DEFAULT_WEBHOOK_MAX_BYTES);
-    const body = await readLimited(c.req.raw, limit);
+    const body = await c.req.raw.arrayBuffer();
     const secrets = [c.env.GITHUB_WEBHOOK_SECRET, c.env.GITHUB_WEBHOOK_SECRET_PREVIOUS]
       .filter((s): s is string => !!s);
     if (!await isValidSignature(body, c.req.header("x-hub-signature-256"), secrets)) {
@@ -63,7 +53,8 @@ export const webhookRoutes = new Hono<AppEnv>()
     if (!["queued", "waiting", "in_progress", "completed"].includes(String(action))) {
       return c.json({ status: "ignored", action: String(action) }, 202);
     }
-    const message = toWorkflowJobMessage(parseWorkflowJobEvent(json), deliveryId, Date.now());
+    const job = parseWorkflowJobEvent(json, { githubServerUrl: githubServerUrlOf(c.env) });
+    const message = toWorkflowJobMessage(job, deliveryId, Date.now());
     const result = await queueOf(c.env).enqueue(message);
     // The accept line the core's lines about this job share a correlation id with. Opt-in:
     // one line per webhook halves ingest throughput under `wrangler dev` (bench, 2 cores).
@@ -80,8 +71,9 @@ export const webhookRoutes = new Hono<AppEnv>()
     return c.json({ status: result.status }, result.status === "queued" ? 202 : 200);
   })
   .onError((error, c) => {
-    // Count refusals for /metrics without delaying the answer.
+    // Count refusals for /metrics without delaying the answer or writing per request.
     const reason = error instanceof GantryError ? error.code : "internal";
-    c.executionCtx.waitUntil(queueOf(c.env).count(`webhook_rejected:${reason}`));
+    const flush = countRejection(c.env, reason);
+    if (flush) c.executionCtx.waitUntil(flush);
     return errorResponse(c, error);
   });

@@ -139,4 +139,15 @@ export const MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE `pools` ADD `root_volume_throughput` integer;",
     ],
   },
+  {
+    "tag": "0013_familiar_sauron",
+    "statements": [
+      "ALTER TABLE `users` ADD `is_disabled` integer DEFAULT false NOT NULL;",
+      "ALTER TABLE `users` ADD `sessions_not_before` integer;",
+      "ALTER TABLE `users` ADD `sso_issuer` text;",
+      "ALTER TABLE `users` ADD `sso_subject` text;",
+      "ALTER TABLE `users` ADD `allows_sso_link` integer DEFAULT false NOT NULL;",
+      "CREATE UNIQUE INDEX `users_sso_identity_idx` ON `users` (`sso_issuer`,`sso_subject`);",
+    ],
+  },
 ];

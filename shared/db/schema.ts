@@ -200,7 +200,16 @@ export const users = sqliteTable("users", {
   passwordSalt: text("password_salt"),
   createdAt: integer("created_at").notNull(),
   lastLoginAt: integer("last_login_at"),
-});
+  /** A disabled user's sessions are refused at once (checked on every request). */
+  isDisabled: integer("is_disabled", { mode: "boolean" }).notNull().default(false),
+  /** Sessions issued before this (epoch ms) are refused: "sign out everywhere". */
+  sessionsNotBefore: integer("sessions_not_before"),
+  /** The SSO identity of this user: the provider's issuer and `sub` (never the email). */
+  ssoIssuer: text("sso_issuer"),
+  ssoSubject: text("sso_subject"),
+  /** An admin allows the next SSO sign-in with this email to attach to this account. */
+  allowsSsoLink: integer("allows_sso_link", { mode: "boolean" }).notNull().default(false),
+}, (t) => [uniqueIndex("users_sso_identity_idx").on(t.ssoIssuer, t.ssoSubject)]);
 
 /**
  * Daily roll-up of jobs for the console's stats and overview, kept exact by

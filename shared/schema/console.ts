@@ -59,9 +59,26 @@ export const UserView = z.object({
   role: Role,
   createdAt: EpochMs,
   lastLoginAt: EpochMs.nullable(),
+  /** Disabled users cannot sign in, and their sessions are refused at once. */
+  isDisabled: z.boolean(),
+  /** Sessions issued before this are refused ("sign out everywhere"); null for none. */
+  sessionsNotBefore: EpochMs.nullable(),
+  /** The SSO provider this user signs in with, if any. */
+  ssoIssuer: z.string().nullable(),
+  /** The next SSO sign-in with this email may attach to this account (an admin allowed it). */
+  allowsSsoLink: z.boolean(),
 });
 /** A console user. */
 export type UserView = z.infer<typeof UserView>;
+
+/** `PATCH /api/v1/users/:id`: what an admin changes about a user. */
+export const UpdateUserRequest = z.strictObject({
+  role: Role.optional(),
+  isDisabled: z.boolean().optional(),
+  allowsSsoLink: z.boolean().optional(),
+});
+/** A parsed update-user body. */
+export type UpdateUserRequest = z.infer<typeof UpdateUserRequest>;
 
 /** `GET /api/v1/users`. */
 export const UsersListResponse = z.object({ users: z.array(UserView) });

@@ -46,8 +46,37 @@ const Repository = z.object({
 
 const Login = z.object({ login: z.string().min(1) });
 
-/** A `workflow_job` webhook body, reduced to what Gantry reads. */
-export const WorkflowJobEvent = z.object({
+/** GitHub's web origin; a GitHub Enterprise Server deployment passes its own. */
+export const GITHUB_SERVER_URL = "https://github.com";
+
+/**
+ * The job's page, rendered as a link in the console: an https:// URL on the
+ * GitHub server (`https://github.com/…` or the GHES host's), never
+ * `javascript:` or another site, even in a signed payload.
+ */
+export function jobHtmlUrl(githubServerUrl: string = GITHUB_SERVER_URL) {
+  const origin = new URL(githubServerUrl).origin;
+  return z.string().max(2000).refine((value) => {
+    if (/\p{Cc}/u.test(value)) return false;
+    try {
+      const url = new URL(value);
+      return url.protocol === "https:" && url.origin === origin && !url.username && !url.password;
+    } catch (_unparsable) {
+      return false;
+    }
+  }, `must be an https URL on ${origin}`);
+}
+
+/** A `workflow_job` webhook body, reduced to what Gantry reads; job links on `githubServerUrl`. */
+export function workflowJobEventOf(githubServerUrl: string = GITHUB_SERVER_URL) {
+  return WorkflowJobEventBase.extend({
+    workflow_job: WorkflowJobEventBase.shape.workflow_job.extend({
+      html_url: jobHtmlUrl(githubServerUrl).optional(),
+    }),
+  });
+}
+
+const WorkflowJobEventBase = z.object({
   action: WorkflowJobAction,
   workflow_job: z.object({
     id: Id,
@@ -61,7 +90,7 @@ export const WorkflowJobEvent = z.object({
     head_branch: z.string().nullable().optional(),
     head_sha: z.string().min(1),
     workflow_name: z.string().nullable().optional(),
-    html_url: z.string().optional(),
+    html_url: jobHtmlUrl().optional(),
     // Always sent today; absent from GitHub's own older examples.
     created_at: Timestamp.optional(),
     started_at: Timestamp.nullable().optional(),
@@ -74,6 +103,8 @@ export const WorkflowJobEvent = z.object({
   sender: Login.optional(),
   installation: z.object({ id: Id }).optional(),
 });
+/** A `workflow_job` webhook body from github.com. */
+export const WorkflowJobEvent = workflowJobEventOf();
 /** A parsed `workflow_job` webhook body. */
 export type WorkflowJobEvent = z.infer<typeof WorkflowJobEvent>;
 
@@ -98,8 +129,15 @@ export type PingEvent = z.infer<typeof PingEvent>;
  * @throws {InvalidError} listing each problem by path, e.g.
  *   `workflow_job.id: expected number, received string`.
  */
-export function parseWorkflowJobEvent(body: unknown): WorkflowJobEvent {
-  return parseOrThrow(WorkflowJobEvent, body, { what: "workflow_job event" });
+export function parseWorkflowJobEvent(
+  body: unknown,
+  options: { githubServerUrl?: string } = {},
+): WorkflowJobEvent {
+  const schema =
+    options.githubServerUrl === undefined || options.githubServerUrl === GITHUB_SERVER_URL
+      ? WorkflowJobEvent
+      : workflowJobEventOf(options.githubServerUrl);
+  return parseOrThrow(schema, body, { what: "workflow_job event" });
 }
 
 /**

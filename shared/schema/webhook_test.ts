@@ -203,3 +203,27 @@ Deno.test("the error message summarises paths without echoing values", () => {
     assert.doesNotMatch(error.message, /s3cret/);
   }
 });
+
+Deno.test("a job link must be an https URL on the GitHub server, or the event is refused", () => {
+  const withUrl = (html_url: string) => {
+    const body = valid();
+    (body.workflow_job as Record<string, unknown>).html_url = html_url;
+    return body;
+  };
+  const cases: [string, string | undefined, boolean][] = [
+    ["https://github.com/o/r/actions/runs/1/job/2", undefined, true],
+    ["https://ghe.example.com/o/r/actions/runs/1/job/2", "https://ghe.example.com", true],
+    ["javascript:alert(document.cookie)", undefined, false],
+    ["http://github.com/o/r/actions/runs/1/job/2", undefined, false],
+    ["https://github.com.evil.example/o/r", undefined, false],
+    ["https://evil.example/o/r", undefined, false],
+    ["https://user@github.com/o/r", undefined, false],
+    ["https://github.com/o/r/actions/runs/1/job/2", "https://ghe.example.com", false],
+    ["data:text/html,<script>alert(1)</script>", undefined, false],
+  ];
+  for (const [url, githubServerUrl, isAccepted] of cases) {
+    const parse = () => parseWorkflowJobEvent(withUrl(url), { githubServerUrl });
+    if (isAccepted) assert.equal(parse().workflow_job.html_url, url);
+    else assert.throws(parse, /html_url/, url);
+  }
+});

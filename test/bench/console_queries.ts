@@ -14,12 +14,13 @@
  * Latency is the client's: HTTP to workerd, Hrana to libSQL, the queries.
  */
 import Database from "libsql";
+import { createClient } from "@libsql/client";
 import { MIGRATIONS } from "../../shared/db/migrations.ts";
 import { JobsListResponse } from "../../shared/schema/api.ts";
 import { StatsResponse } from "../../shared/schema/stats.ts";
 import { coreKeyPair, startEdge } from "../support/edge.ts";
 import { startLibsqlServer } from "../support/libsql/server.ts";
-import { operatorToken } from "../support/operator.ts";
+import { operatorToken, seedTestOperators } from "../support/operator.ts";
 import { type BenchOptions, type Figure, percentile, round } from "./figure.ts";
 
 const DAY_MS = 86_400_000;
@@ -164,6 +165,9 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
   const loadS = load(path, count, now);
   console.error(`bench: console: loaded ${count} jobs in ${loadS.toFixed(1)} s`);
   const libsql = await startLibsqlServer({ path });
+  const seeding = createClient({ url: libsql.url });
+  await seedTestOperators(seeding);
+  seeding.close();
   const stateDir = await Deno.makeTempDir({ prefix: "gantry-console-bench-edge-" });
   try {
     const keys = await coreKeyPair("core-bench");

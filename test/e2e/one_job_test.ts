@@ -6,6 +6,8 @@
  * give the job a cost. Run once with `deno run core/main.ts` and once with the
  * bundled core.
  */
+import { createClient } from "@libsql/client";
+import { migrate } from "../../core/db/migrate.ts";
 import assert from "node:assert/strict";
 import { stringify as toYaml } from "yaml";
 import type { JobView } from "../../shared/schema/api.ts";
@@ -15,7 +17,7 @@ import type { Edge } from "../support/edge.ts";
 import { type Ec2Emulator, startEc2Emulator } from "../support/ec2/emulator.ts";
 import type { GithubFake } from "../support/github/fake.ts";
 import { startLibsqlServer } from "../support/libsql/server.ts";
-import { operatorToken } from "../support/operator.ts";
+import { operatorToken, seedTestOperators } from "../support/operator.ts";
 import { spawn } from "../support/process.ts";
 import { postWebhook, workflowJobPayload } from "../support/webhooks.ts";
 
@@ -35,6 +37,11 @@ interface Stack {
 
 async function startStack(): Promise<Stack> {
   const libsql = await startLibsqlServer({});
+  // The console API checks the operator's users row on every request.
+  const seeding = createClient({ url: libsql.url });
+  await migrate(seeding);
+  await seedTestOperators(seeding);
+  seeding.close();
   const ec2 = await startEc2Emulator();
   const dir = await Deno.makeTempDir({ prefix: "gantry-e2e-" });
   const world = await startCoreWorld({

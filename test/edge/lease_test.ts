@@ -6,7 +6,7 @@ import type { LeasedEvent } from "../../shared/schema/edge_core.ts";
 import { corePost, coreToken, githubJobIdOf, leaseAll } from "../support/core_token.ts";
 import { coreKeyPair, startEdge } from "../support/edge.ts";
 import { startLibsqlServer } from "../support/libsql/server.ts";
-import { operatorToken } from "../support/operator.ts";
+import { operatorToken, seedTestOperators } from "../support/operator.ts";
 import { postWebhook, workflowJobPayload } from "../support/webhooks.ts";
 
 const SECRET = "lease-test-secret";
@@ -18,6 +18,7 @@ Deno.test("lease protocol in workerd", async (t) => {
   const libsql = await startLibsqlServer();
   const client = createClient({ url: libsql.url });
   await migrate(client);
+  await seedTestOperators(client);
   client.close();
   const edge = await startEdge({
     GITHUB_WEBHOOK_SECRET: SECRET,

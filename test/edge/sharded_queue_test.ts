@@ -9,7 +9,10 @@ import type { LeasedEvent } from "../../shared/schema/edge_core.ts";
 import { shardKeyOf, shardOf } from "../../shared/queue_shard.ts";
 import { corePost, githubJobIdOf } from "../support/core_token.ts";
 import { coreKeyPair, startEdge } from "../support/edge.ts";
-import { operatorToken } from "../support/operator.ts";
+import { operatorToken, seedTestOperators } from "../support/operator.ts";
+import { createClient } from "@libsql/client";
+import { migrate } from "../../core/db/migrate.ts";
+import { startLibsqlServer } from "../support/libsql/server.ts";
 import { postWebhook, workflowJobPayload } from "../support/webhooks.ts";
 
 const SECRET = "sharded-test-secret";
@@ -18,11 +21,17 @@ const SHARDS = 4;
 
 Deno.test("a sharded queue in workerd", async (t) => {
   const keys = await coreKeyPair("core-a");
+  // The console API checks the operator's users row on every request.
+  const libsql = await startLibsqlServer();
+  const client = createClient({ url: libsql.url });
+  await migrate(client);
+  await seedTestOperators(client);
+  client.close();
   const edge = await startEdge({
     GITHUB_WEBHOOK_SECRET: SECRET,
     CORE_PUBLIC_KEYS: keys.jwks,
     SESSION_SECRET: SESSION,
-    LIBSQL_URL: "http://127.0.0.1:9",
+    LIBSQL_URL: libsql.url,
     QUEUE_SHARDS: String(SHARDS),
   });
   const enqueue = async (jobId: number, installationId: number) => {
@@ -111,5 +120,6 @@ Deno.test("a sharded queue in workerd", async (t) => {
     });
   } finally {
     await edge.stop();
+    await libsql.close();
   }
 });

@@ -273,3 +273,44 @@ Deno.test("/metrics reports queue depth and webhook outcomes, to a scraper token
     await edge.stop();
   }
 });
+
+Deno.test("a flood of forged webhooks is counted in the isolate, not written per request", async () => {
+  const keys = await coreKeyPair();
+  const edge = await startEdge({
+    GITHUB_WEBHOOK_SECRET: SECRET,
+    CORE_PUBLIC_KEYS: keys.jwks,
+    SESSION_SECRET: "unused-session-secret-0123456789abcdef",
+    LIBSQL_URL: "http://127.0.0.1:9",
+    METRICS_TOKEN: "scrape-me",
+  });
+  const rejected = async () => {
+    const text = await (await fetch(`${edge.url}/metrics`, {
+      headers: { authorization: "Bearer scrape-me" },
+    })).text();
+    const match = /^gantry_webhooks_total\{outcome="rejected",reason="unauthorized"\} (\d+)$/m
+      .exec(text);
+    return Number(match?.[1] ?? 0);
+  };
+  try {
+    for (let i = 0; i < 20; i++) {
+      const forged = await postWebhook(
+        edge.url,
+        await workflowJobPayload({ action: "queued", jobId: 900 + i, labels: ["self-hosted"] }),
+        { secret: "wrong" },
+      );
+      assert.equal(forged.status, 401);
+      await forged.body?.cancel();
+    }
+    // The first refusal is flushed at once, the other 19 wait for the next flush (10 s).
+    assert.ok((await rejected()) < 20, "not one queue-object write per refusal");
+    const deadline = Date.now() + 30_000;
+    let count = await rejected();
+    while (count < 20 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      count = await rejected();
+    }
+    assert.equal(count, 20, "every refusal reaches /metrics within the flush interval");
+  } finally {
+    await edge.stop();
+  }
+});

@@ -11,8 +11,12 @@ import { auditEvents } from "../../shared/db/schema.ts";
 import { launchBrowser } from "../support/browser.ts";
 import { seedJobs, startConsoleStack } from "./stack.ts";
 
+/** What the proxy in front adds to every request (auth_disabled_proof_test.ts pins the refusals). */
+const PROXY_SECRET = "proxy-secret-0123456789-abcdefghijklmnop";
+const PROXIED = { "x-gantry-proxy-secret": PROXY_SECRET };
+
 Deno.test("AUTH_DISABLED=true: no sign-in, admin for all, a banner on every page", async (t) => {
-  const stack = await startConsoleStack({ AUTH_DISABLED: "true" });
+  const stack = await startConsoleStack({ AUTH_DISABLED: "true", PROXY_SECRET });
   const browser = await launchBrowser();
   try {
     await seedJobs(stack.db, { fillers: 0 });
@@ -20,14 +24,14 @@ Deno.test("AUTH_DISABLED=true: no sign-in, admin for all, a banner on every page
     await t.step("the API answers without a session, as an admin, and says why", async () => {
       const options = await (await fetch(`${stack.url}/api/v1/auth/options`)).json();
       assert.deepEqual(options, { local: false, sso: false, authDisabled: true });
-      const me = await fetch(`${stack.url}/api/v1/auth/me`);
+      const me = await fetch(`${stack.url}/api/v1/auth/me`, { headers: PROXIED });
       assert.equal(me.status, 200);
       const session = await me.json();
       assert.equal(session.role, "admin");
       assert.equal(session.id, "auth-disabled");
       const created = await fetch(`${stack.url}/api/v1/users`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...PROXIED },
         body: JSON.stringify({
           email: "new@example.com",
           password: "a long enough password",
@@ -47,7 +51,11 @@ Deno.test("AUTH_DISABLED=true: no sign-in, admin for all, a banner on every page
       async () => {
         const response = await fetch(`${stack.url}/api/v1/users`, {
           method: "POST",
-          headers: { "content-type": "application/json", "sec-fetch-site": "cross-site" },
+          headers: {
+            "content-type": "application/json",
+            "sec-fetch-site": "cross-site",
+            ...PROXIED,
+          },
           body: JSON.stringify({
             email: "evil@example.com",
             password: "a long enough password",
@@ -61,6 +69,7 @@ Deno.test("AUTH_DISABLED=true: no sign-in, admin for all, a banner on every page
 
     await t.step("every console page opens without sign-in and shows the banner", async () => {
       const page = await browser.newPage();
+      await page.setExtraHTTPHeaders(PROXIED);
       for (const [path, heading] of [["/", "Overview"], ["/jobs", "Jobs"]] as const) {
         await page.goto(`${stack.url}${path}`);
         await page.getByRole("heading", { name: heading, exact: true }).waitFor();

@@ -23,7 +23,7 @@ async function signInWithSso(browser: TestBrowser, stack: ConsoleStack, path = "
 }
 
 async function sessionCookieOf(page: Page) {
-  return (await page.context().cookies()).find((c) => c.name === "gantry_session");
+  return (await page.context().cookies()).find((c) => c.name === "__Host-gantry_session");
 }
 
 async function expectRefusal(page: Page, reason: string, sentence: RegExp) {
@@ -255,14 +255,18 @@ Deno.test("console SSO in Chromium against a local OIDC provider", async (t) => 
         const first = await fetch(callback, { redirect: "manual", headers: { cookie } });
         assert.equal(first.status, 302);
         assert.equal(first.headers.get("location"), "/jobs");
-        assert.ok(first.headers.getSetCookie().some((c) => c.startsWith("gantry_session=ey")));
+        assert.ok(
+          first.headers.getSetCookie().some((c) => c.startsWith("__Host-gantry_session=ey")),
+        );
         const replay = await fetch(callback, { redirect: "manual", headers: { cookie } });
         assert.equal(
           new URL(replay.headers.get("location")!, stack.url).searchParams.get("sso_error"),
           "invalid_response",
           "the provider refuses a used code",
         );
-        assert.ok(!replay.headers.getSetCookie().some((c) => c.startsWith("gantry_session=ey")));
+        assert.ok(
+          !replay.headers.getSetCookie().some((c) => c.startsWith("__Host-gantry_session=ey")),
+        );
       },
     );
 

@@ -10,7 +10,7 @@ import { auditEvents, pools, projects } from "../../shared/db/schema.ts";
 import { operatorToken } from "../support/operator.ts";
 import { type ConsoleStack, SESSION_SECRET, startConsoleStack } from "./stack.ts";
 
-const ACTOR = "test-operator@example.com";
+const ACTOR = "test-operator-admin@example.com";
 
 interface Caller {
   (method: string, path: string, body?: unknown): Promise<Response>;

@@ -11,7 +11,8 @@ import type { AuditEventView, AuditResponse } from "../../shared/schema/audit.ts
 import { operatorToken } from "../support/operator.ts";
 import { type ConsoleStack, SESSION_SECRET, startConsoleStack } from "./stack.ts";
 
-const ACTOR = "test-operator@example.com";
+const ACTOR = "test-operator-admin@example.com";
+const VIEWER_ACTOR = "test-operator-viewer@example.com";
 
 const POOL = {
   name: "large",
@@ -141,7 +142,7 @@ Deno.test("configuration API: refused changes are audited as failed", async (t) 
       const row = await onlyNewFailure(async () => {
         await json(await viewer("DELETE", `/api/v1/pools/${poolId}`), 403);
       });
-      assert.equal(row.actor, ACTOR);
+      assert.equal(row.actor, VIEWER_ACTOR);
       assert.equal(row.action, "pool.delete");
       assert.equal(row.target, "my-app/large");
       assert.deepEqual(row.payload, {

@@ -65,7 +65,7 @@ Deno.test("the console in Chromium: sign-in, overview, jobs, job detail, sign-ou
       await page.waitForURL(url("/jobs"));
       await page.getByRole("heading", { name: "Jobs" }).waitFor();
       const cookies = await page.context().cookies();
-      const session = cookies.find((c) => c.name === "gantry_session");
+      const session = cookies.find((c) => c.name === "__Host-gantry_session");
       assert.ok(session, "session cookie set");
       assert.equal(session.httpOnly, true);
       assert.equal(session.secure, true);

@@ -240,8 +240,11 @@ Deno.test("console API: stats, month, audit and dead letters", async (t) => {
       "the audit log filters by action, outcome and time, and pages newest first",
       async () => {
         assert.equal((await bootstrap(stack.url, ADMIN)).status, 201);
-        for (const password of ["wrong one", "wrong two", ADMIN.password]) {
-          await (await login(stack.url, { email: ADMIN.email, password })).body?.cancel();
+        // From two networks: refusals from one network are audited once per window.
+        for (const [i, password] of ["wrong one", "wrong two", ADMIN.password].entries()) {
+          await (await login(stack.url, { email: ADMIN.email, password }, {
+            "cf-connecting-ip": `10.7.0.${i}`,
+          })).body?.cancel();
         }
         const all = await get<AuditResponse>(stack, "/api/v1/audit?limit=200", viewer);
         assert.ok(

@@ -61,7 +61,7 @@ async function signIn(url: string): Promise<{ cookie: string; token: string }> {
   assert.equal(response.status, 200, await response.clone().text());
   await response.body?.cancel();
   const cookie = sessionCookieOf(response);
-  return { cookie, token: cookie.slice("gantry_session=".length) };
+  return { cookie, token: cookie.slice("__Host-gantry_session=".length) };
 }
 
 async function signOut(url: string, credential: Credential | null): Promise<Response> {
@@ -103,7 +103,7 @@ Deno.test("sign-out revokes the session: a copied token is refused, also after a
 
       const out = await signOut(stack.url, { cookie: session.cookie });
       assert.equal(out.status, 204);
-      assert.match(out.headers.getSetCookie()[0], /^gantry_session=;.*Max-Age=0/i);
+      assert.match(out.headers.getSetCookie()[0], /^__Host-gantry_session=;.*Max-Age=0/i);
 
       await assertSignedOut(
         await call(stack.url, "/api/v1/jobs", { bearer: session.token }),

@@ -9,6 +9,7 @@ import * as schema from "../../shared/db/schema.ts";
 import type { JobState } from "../../shared/job_state.ts";
 import { coreKeyPair, type Edge, type EdgeSecrets, startEdge } from "../support/edge.ts";
 import { type LibsqlServer, startLibsqlServer } from "../support/libsql/server.ts";
+import { seedTestOperators } from "../support/operator.ts";
 
 export const BOOTSTRAP_TOKEN = "test-bootstrap-token-0123456789-abcdefghij";
 export const SESSION_SECRET = "console-test-session-secret-0123456789abcdef";
@@ -32,6 +33,7 @@ export async function startConsoleStack(vars: Partial<EdgeSecrets> = {}): Promis
   const client = createClient({ url: libsql.url });
   try {
     await migrate(client);
+    await seedTestOperators(client);
     const keys = await coreKeyPair();
     const edge = await startEdge({
       GITHUB_WEBHOOK_SECRET: "console-test-webhook-secret",
@@ -41,6 +43,7 @@ export async function startConsoleStack(vars: Partial<EdgeSecrets> = {}): Promis
       BOOTSTRAP_TOKEN,
       ...vars,
     });
+    clientsByUrl.set(edge.url, client);
     return {
       url: edge.url,
       edge,
@@ -48,6 +51,7 @@ export async function startConsoleStack(vars: Partial<EdgeSecrets> = {}): Promis
       client,
       db: drizzle(client, { schema }),
       async close() {
+        clientsByUrl.delete(edge.url);
         await edge.stop();
         client.close();
         await libsql.close();
@@ -60,17 +64,32 @@ export async function startConsoleStack(vars: Partial<EdgeSecrets> = {}): Promis
   }
 }
 
-/** `POST /api/v1/auth/bootstrap` with `token` (the stack's by default). */
+/** Each running stack's database, so {@link bootstrap} can step the test operators aside. */
+const clientsByUrl = new Map<string, Client>();
+
+/**
+ * `POST /api/v1/auth/bootstrap` with `token` (the stack's by default).
+ * Bootstrap works only on an empty users table, so the seeded test operators
+ * (operatorToken's) leave it for the call and come back after.
+ */
 export async function bootstrap(
   url: string,
   body: Record<string, unknown>,
   token = BOOTSTRAP_TOKEN,
 ): Promise<Response> {
-  return await fetch(`${url}/api/v1/auth/bootstrap`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+  const client = clientsByUrl.get(url);
+  await client?.execute(
+    `DELETE FROM users WHERE id IN ('test-operator-viewer', 'test-operator-admin')`,
+  );
+  try {
+    return await fetch(`${url}/api/v1/auth/bootstrap`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } finally {
+    if (client) await seedTestOperators(client);
+  }
 }
 
 /** `POST /api/v1/auth/login`; `headers` add to or replace the defaults. */
@@ -86,9 +105,12 @@ export async function login(
   });
 }
 
-/** The `gantry_session=…` pair from a response's Set-Cookie, ready for a Cookie header. */
+/** The session cookie's name (`__Host-`: Secure, this host only, Path=/). */
+export const SESSION_COOKIE = "__Host-gantry_session";
+
+/** The `__Host-gantry_session=…` pair from a response's Set-Cookie, ready for a Cookie header. */
 export function sessionCookieOf(response: Response): string {
-  const cookie = response.headers.getSetCookie().find((c) => c.startsWith("gantry_session="));
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
   if (!cookie) throw new Error(`no session cookie in ${response.headers.getSetCookie()}`);
   return cookie.split(";")[0];
 }

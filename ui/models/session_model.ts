@@ -128,5 +128,8 @@ const SSO_ERRORS: Record<string, string> = {
   invalid_response:
     "The SSO sign-in could not be verified: the identity provider's answer failed a check. Start again.",
   provider_refused: "The identity provider did not complete the sign-in.",
+  account_exists:
+    "A Gantry account with your email exists but is not linked to this SSO identity. Ask an administrator to allow SSO linking for it.",
+  disabled: "Your Gantry account is disabled. Ask an administrator.",
   unavailable: "The identity provider cannot be reached right now. Try again later.",
 };

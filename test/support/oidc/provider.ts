@@ -21,7 +21,11 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 export interface OidcUser {
   sub: string;
   email?: string;
-  email_verified?: boolean;
+  /**
+   * Unset: `true` when there is an email, as Google, Okta and Entra send it.
+   * `null`: leave the claim out, as some providers do.
+   */
+  email_verified?: boolean | null;
   name?: string;
   groups?: string[];
 }
@@ -173,6 +177,10 @@ export async function startOidcProvider(
     if (!exchange.isPkceVerified) return tokenError("invalid_grant", "PKCE verification failed");
 
     const claims: Record<string, unknown> = { ...pending.user };
+    if (pending.user.email_verified === undefined && pending.user.email) {
+      claims.email_verified = true;
+    }
+    if (pending.user.email_verified === null) delete claims.email_verified;
     const nonce = provider.tamper.nonce ?? pending.nonce;
     if (nonce !== null) claims.nonce = nonce;
     const idToken = await new SignJWT(claims)
