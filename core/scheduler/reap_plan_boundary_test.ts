@@ -135,7 +135,11 @@ Deno.test("stuck jobs: claimed and launching at the TTL are spared, 1 ms over ar
   for (const state of ["claimed", "launching"] as const) {
     assert.deepEqual(stuck(state, 15 * MIN - 1), []);
     assert.deepEqual(stuck(state, 15 * MIN), []);
-    assert.deepEqual(stuck(state, 15 * MIN + 1), [["j", state, `stuck in ${state} for over 15 min`]]);
+    assert.deepEqual(stuck(state, 15 * MIN + 1), [[
+      "j",
+      state,
+      `stuck in ${state} for over 15 min`,
+    ]]);
   }
   // starting: the boot timeout plus the launch TTL.
   assert.deepEqual(stuck("starting", 25 * MIN), []);
@@ -157,7 +161,11 @@ Deno.test("machine states: which are ended, and which were reclaimed spot", () =
     );
   }
   assert.equal(
-    isSpotReclaimed({ id: "i", state: "terminated", stateReason: "Server.SpotInstanceTermination" }),
+    isSpotReclaimed({
+      id: "i",
+      state: "terminated",
+      stateReason: "Server.SpotInstanceTermination",
+    }),
     true,
   );
   assert.equal(

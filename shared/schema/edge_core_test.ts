@@ -42,7 +42,10 @@ function jobMessage(githubJobId: number, action: WorkflowJobAction): QueueMessag
   };
 }
 
-function runnerMessage(runnerName: string, kind: "runner-started" | "bootstrap-failed"): QueueMessage {
+function runnerMessage(
+  runnerName: string,
+  kind: "runner-started" | "bootstrap-failed",
+): QueueMessage {
   return {
     type: "runner_event",
     deliveryId: `r-${runnerName}-${kind}`,
@@ -69,12 +72,18 @@ Deno.test("a workflow job's key is its id and action, one key per action", () =>
 });
 
 Deno.test("a runner event's key is its runner and kind, one key per kind", () => {
-  assert.equal(dedupeKeyOf(runnerMessage("gantry-1", "runner-started")), "runner_event:gantry-1:runner-started");
+  assert.equal(
+    dedupeKeyOf(runnerMessage("gantry-1", "runner-started")),
+    "runner_event:gantry-1:runner-started",
+  );
   assert.equal(
     dedupeKeyOf(runnerMessage("gantry-1", "bootstrap-failed")),
     "runner_event:gantry-1:bootstrap-failed",
   );
-  assert.equal(dedupeKeyOf(runnerMessage("gantry-2", "runner-started")), "runner_event:gantry-2:runner-started");
+  assert.equal(
+    dedupeKeyOf(runnerMessage("gantry-2", "runner-started")),
+    "runner_event:gantry-2:runner-started",
+  );
 });
 
 Deno.test("the job and correlation ids of both kinds of message", () => {
@@ -83,7 +92,9 @@ Deno.test("the job and correlation ids of both kinds of message", () => {
   assert.equal(correlationIdOfJob(7), "job-7");
   assert.equal(correlationIdOf(jobMessage(42, "queued")), "job-42");
   assert.equal(
-    correlationIdOf({ ...runnerMessage("r", "runner-started"), correlationId: "c-1" } as QueueMessage),
+    correlationIdOf(
+      { ...runnerMessage("r", "runner-started"), correlationId: "c-1" } as QueueMessage,
+    ),
     "c-1",
   );
 });

@@ -128,7 +128,8 @@ const MINUTE = 60_000;
  */
 export async function seedJobs(
   db: SeedDatabase,
-  options: { fillers?: number; /** The seed's clock (default the wall clock). */ now?: number } = {},
+  options: { fillers?: number; /** The seed's clock (default the wall clock). */ now?: number } =
+    {},
 ): Promise<Seed> {
   const now = options.now ?? Date.now();
   const fillers = options.fillers ?? 60;
