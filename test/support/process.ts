@@ -1,12 +1,12 @@
 /**
  * Child processes for cross-process tests: output captured (shown when a
- * test fails), stopped with SIGTERM then SIGKILL. Each child runs in its own
- * process group under test/support/watchdog.sh, so signals reach everything
- * it started (wrangler's workerd) and the group is ended even when the test
- * runner itself dies.
+ * test fails), stopped with SIGTERM then SIGKILL. Each child leads its own
+ * process group (`setsid`), so signals reach everything it started
+ * (wrangler's workerd), and test/support/watchdog.sh ends that group even
+ * when the test runner itself dies.
  */
 export interface ChildProcess {
-  /** The watchdog's pid, which is also the child's process group id. */
+  /** The child's pid, which is also its process group id. */
   readonly pid: number;
   /** Everything the process printed so far (stdout and stderr interleaved). */
   output(): string;
@@ -43,13 +43,19 @@ export function spawn(
     )
     : {};
   const child = new Deno.Command("setsid", {
-    args: ["bash", WATCHDOG, String(Deno.pid), command, ...args],
+    args: [command, ...args],
     env: { ...inherited, ...options.env },
     clearEnv: options.clearEnv,
     cwd: options.cwd,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
+  }).spawn();
+  const watchdog = new Deno.Command("bash", {
+    args: [WATCHDOG, String(Deno.pid), String(child.pid)],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
   }).spawn();
   let text = "";
   const decoder = new TextDecoder();
@@ -66,6 +72,12 @@ export function spawn(
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
+    try {
+      watchdog.kill("SIGTERM");
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error; // it had already exited
+    }
+    await watchdog.status;
     await pumps;
     return s;
   });
