@@ -59,7 +59,7 @@ Deno.test("missed webhook drill: reconciliation finds the job and it runs; 0 los
         const queue = await response.json() as { ready: number; leased: number };
         return queue.ready === 0 && queue.leased === 0;
       },
-      async () => "the late webhook is still in the edge's queue",
+      () => "the late webhook is still in the edge's queue",
     );
     assert.equal(launchCalls(), launchesBefore, "the late webhook launched nothing");
 
