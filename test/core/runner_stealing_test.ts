@@ -55,7 +55,7 @@ Deno.test("when job A's runner runs job B, cost, instance and reaping follow the
     assert.equal(doneA?.instanceId, launchedB.instanceId, "A's cost is B's instance's");
     assert.equal(doneA?.priceUsdPerHour, launchedB.priceUsdPerHour);
     // The cost is the instance it ran on, priced over that instance's life to the close.
-    const ranOnA = await stack.store.instanceByRunnerName(launchedB.runnerName);
+    const ranOnA = await stack.store.instanceByRunnerName(launchedB.runnerName!);
     assert.ok(ranOnA && ranOnA.priceUsdPerHour! > 0);
     assert.equal(
       Math.round(doneA!.costUsd! * 1e6),
@@ -190,7 +190,7 @@ Deno.test("job A cancelled before it ran leaves A's instance running job B; B en
     assert.equal(doneB?.state, "completed");
     assert.equal(doneB?.instanceId, launchedA.instanceId);
     // The cost is the instance it ran on, priced over that instance's life to the close.
-    const ranOnB = await stack.store.instanceByRunnerName(launchedA.runnerName);
+    const ranOnB = await stack.store.instanceByRunnerName(launchedA.runnerName!);
     assert.ok(ranOnB && ranOnB.priceUsdPerHour! > 0);
     assert.equal(
       Math.round(doneB!.costUsd! * 1e6),
