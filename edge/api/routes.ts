@@ -9,6 +9,7 @@ import { NotFoundError } from "../../shared/errors.ts";
 import { JobsListQuery } from "../../shared/schema/api.ts";
 import { CreateUserRequest, OverviewQuery } from "../../shared/schema/console.ts";
 import { refuseCrossOrigin } from "../auth/cross_origin.ts";
+import { nowOf } from "../clock.ts";
 import { requireOperator } from "../auth/operator_session.ts";
 import { hashPassword } from "../auth/password.ts";
 import { authRoutes } from "../auth/routes.ts";
@@ -43,7 +44,7 @@ export const apiRoutes = new Hono<AppEnv>()
   .get("/api/v1/overview", async (c) => {
     const { windowHours } = parseQuery(c.req.url, OverviewQuery);
     const queue = await queueOf(c.env).stats();
-    return c.json(await overview(databaseOf(c.env), { windowHours, now: Date.now(), queue }));
+    return c.json(await overview(databaseOf(c.env), { windowHours, now: nowOf(c.env), queue }));
   })
   .get("/api/v1/users", requireOperator("admin"), async (c) => {
     return c.json({ users: await userStoreOf(databaseOf(c.env)).list() });

@@ -69,6 +69,8 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
       );
       return {
         seconds,
+        /** Each job's instance, in job order: a repeat is two jobs sharing one instance. */
+        assignedList: assigned as string[],
         assigned: new Set(assigned),
         lost: ids.filter((id) => states.get(String(id))?.state !== "starting").length,
         calls: launches.filter((c) => !c.error).length,
@@ -95,9 +97,14 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
     const trickle = await follow(second, secondStarted, callsBefore);
     const peak = memoryMb(core.pid);
 
-    // One machine per job over both waves: anything beyond is a duplicate.
+    // One instance per job and one job per instance, over both waves: an instance
+    // no job holds is a duplicate launch; an instance two jobs hold is a shared one
+    // (which a count of machines minus jobs would read as 0 duplicates, 0 lost).
     const machines = stack.ec2.instances().length;
-    const duplicates = machines - atOnce.assigned.size - trickle.assigned.size;
+    const assignments = [...atOnce.assignedList, ...trickle.assignedList];
+    const distinct = new Set(assignments).size;
+    const shared = assignments.length - distinct;
+    const duplicates = machines - distinct;
     return [
       {
         key: "burst.launch_calls",
@@ -140,6 +147,13 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
         label: "instances beyond one per job (both waves)",
         value: duplicates,
         unit: "instances",
+        isCorrectness: true,
+      },
+      {
+        key: "burst.shared_instances",
+        label: "jobs assigned an instance another job also holds (both waves)",
+        value: shared,
+        unit: "jobs",
         isCorrectness: true,
       },
       {

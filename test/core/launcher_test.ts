@@ -4,6 +4,7 @@
  * retries and permanent errors.
  */
 import assert from "node:assert/strict";
+import { assertNeverWithin } from "../support/never.ts";
 import { eventually, startLaunchStack } from "../support/launch_stack.ts";
 
 const pool = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -95,7 +96,13 @@ Deno.test("the launch path", async (t) => {
         },
         async () => JSON.stringify(await stack.states(ids)),
       );
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The two over the cap must not launch: watched for a bounded while, not slept through.
+      await assertNeverWithin("a job over the cap left the queue", 1_000, async () => {
+        const waiting = await stack.states(ids.slice(2));
+        return Object.values(waiting).every((state) => state === "queued")
+          ? null
+          : JSON.stringify(waiting);
+      });
       assert.deepEqual(Object.values(await stack.states(ids.slice(2))), ["queued", "queued"]);
       await stack.complete(ids[0], labels("capped"));
       await eventually(

@@ -4,6 +4,7 @@
  * delivery is redelivered once; a job GitHub finished is closed.
  */
 import assert from "node:assert/strict";
+import { costUsd, elapsedSeconds } from "../../shared/cost.ts";
 import { eq } from "drizzle-orm";
 import { auditEvents } from "../../shared/db/schema.ts";
 import { jobFactsOf } from "../../core/github/job_facts.ts";
@@ -110,7 +111,16 @@ Deno.test("a job GitHub finished while the core thinks it running is closed: ins
     const closed = await stack.store.job(String(seeded.id));
     assert.equal(closed?.state, "completed");
     assert.equal(closed?.conclusion, "success");
-    assert.equal(typeof closed?.costUsd, "number");
+    // The instance's price over its life up to the job's close, to the micro-dollar.
+    const ranOn = await stack.store.instanceByRunnerName(starting.runnerName!);
+    assert.ok(ranOn && ranOn.priceUsdPerHour! > 0, "a quoted instance");
+    assert.equal(
+      Math.round(closed!.costUsd! * 1e6),
+      Math.round(
+        costUsd(ranOn.priceUsdPerHour!, elapsedSeconds(ranOn.launchedAt, closed!.updatedAt)) * 1e6,
+      ),
+    );
+    assert.ok(closed!.costUsd! > 0);
     const instance = stack.ec2Emulator.instances().find((i) =>
       i.instanceId === starting.instanceId
     );

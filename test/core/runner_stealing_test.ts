@@ -4,6 +4,7 @@
  * launch; a pinned job's runner carries its `gantry-run=<id>` label alone.
  */
 import assert from "node:assert/strict";
+import { costUsd, elapsedSeconds } from "../../shared/cost.ts";
 import { jobFactsOf } from "../../core/github/job_facts.ts";
 import { reapOnce } from "../../core/scheduler/reaper.ts";
 import { decodeJitConfig } from "../support/github/runners.ts";
@@ -53,7 +54,15 @@ Deno.test("when job A's runner runs job B, cost, instance and reaping follow the
     const doneA = await stack.store.job(String(a.id));
     assert.equal(doneA?.instanceId, launchedB.instanceId, "A's cost is B's instance's");
     assert.equal(doneA?.priceUsdPerHour, launchedB.priceUsdPerHour);
-    assert.equal(typeof doneA?.costUsd, "number");
+    // The cost is the instance it ran on, priced over that instance's life to the close.
+    const ranOnA = await stack.store.instanceByRunnerName(launchedB.runnerName!);
+    assert.ok(ranOnA && ranOnA.priceUsdPerHour! > 0);
+    assert.equal(
+      Math.round(doneA!.costUsd! * 1e6),
+      Math.round(
+        costUsd(ranOnA.priceUsdPerHour!, elapsedSeconds(ranOnA.launchedAt, doneA!.updatedAt)) * 1e6,
+      ),
+    );
     assert.ok(
       ["shutting-down", "terminated"].includes(String(stateOf(stack, launchedB.instanceId))),
     );
@@ -181,7 +190,15 @@ Deno.test("job A cancelled before it ran leaves A's instance running job B; B en
     const doneB = await stack.store.job(String(b.id));
     assert.equal(doneB?.state, "completed");
     assert.equal(doneB?.instanceId, launchedA.instanceId);
-    assert.equal(typeof doneB?.costUsd, "number");
+    // The cost is the instance it ran on, priced over that instance's life to the close.
+    const ranOnB = await stack.store.instanceByRunnerName(launchedA.runnerName!);
+    assert.ok(ranOnB && ranOnB.priceUsdPerHour! > 0);
+    assert.equal(
+      Math.round(doneB!.costUsd! * 1e6),
+      Math.round(
+        costUsd(ranOnB.priceUsdPerHour!, elapsedSeconds(ranOnB.launchedAt, doneB!.updatedAt)) * 1e6,
+      ),
+    );
     assert.ok(
       ["shutting-down", "terminated"].includes(String(stateOf(stack, launchedA.instanceId))),
     );

@@ -18,7 +18,7 @@ import { postWebhook, workflowJobPayload } from "../support/webhooks.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const WEBHOOK_SECRET = "drill-webhook-secret";
-const SESSION_SECRET = "drill-session-secret-0123456789abcdef";
+export const SESSION_SECRET = "drill-session-secret-0123456789abcdef";
 export const REPO = "octocat/hello-world";
 export const LABELS = ["self-hosted", "my-app", "small", "octocat-hello-world"];
 

@@ -12,8 +12,10 @@ import {
   jobStates,
   LABELS,
   REPO,
+  SESSION_SECRET,
   startDrillStack,
 } from "./drill_stack.ts";
+import { operatorToken } from "../support/operator.ts";
 
 Deno.test("missed webhook drill: reconciliation finds the job and it runs; 0 lost, 0 launched twice", async () => {
   const stack = await startDrillStack();
@@ -41,8 +43,25 @@ Deno.test("missed webhook drill: reconciliation finds the job and it runs; 0 los
       async () => `job ${id} is ${(await jobStates(stack.db)).get(id)}`,
     );
     // GitHub delivers the queued webhook late after all: nothing more is launched.
+    const launchCalls = () =>
+      stack.ec2.calls.filter((c) => c.action === "CreateFleet" || c.action === "RunInstances")
+        .length;
+    const launchesBefore = launchCalls();
     await stack.post("queued", job.id);
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Wait for the core to have taken and acked the late webhook (the edge's queue is
+    // empty again), then check the emulator's call log: no launch came of it.
+    const viewer = await operatorToken(SESSION_SECRET, "viewer");
+    await eventually(
+      async () => {
+        const response = await fetch(`${stack.edge.url}/api/v1/queue`, {
+          headers: { authorization: `Bearer ${viewer}` },
+        });
+        const queue = await response.json() as { ready: number; leased: number };
+        return queue.ready === 0 && queue.leased === 0;
+      },
+      () => "the late webhook is still in the edge's queue",
+    );
+    assert.equal(launchCalls(), launchesBefore, "the late webhook launched nothing");
 
     const instances = instancesPerJob(stack.ec2).get(id) ?? [];
     assert.deepEqual(instances, [String(row.instance_id)], "0 lost, 0 launched twice");

@@ -58,6 +58,11 @@ export interface EdgeOptions {
   stateDir?: string;
   /** Wrangler config to run, relative to the repo root; the edge's own `wrangler.toml` by default. */
   config?: string;
+  /**
+   * False only to show the leak the harness prevents: wrangler then reads the
+   * `.dev.vars` beside the config, as a bare `wrangler dev` does.
+   */
+  hermetic?: boolean;
 }
 
 /**
@@ -94,6 +99,13 @@ async function newestMtime(path: string): Promise<number> {
   return newest;
 }
 
+/** An env file with no variables in it: the harness passes every one with --var. */
+async function emptyEnvFile(): Promise<string> {
+  const path = await Deno.makeTempFile({ prefix: "gantry-edge-", suffix: ".env" });
+  await Deno.writeTextFile(path, "# The test harness passes every variable with --var.\n");
+  return path;
+}
+
 export async function startEdge(secrets: EdgeSecrets, options: EdgeOptions = {}): Promise<Edge> {
   await ensureUiBuilt();
   const port = options.port ?? freePort();
@@ -121,13 +133,19 @@ export async function startEdge(secrets: EdgeSecrets, options: EdgeOptions = {})
     stateDir,
     "--log-level",
     "warn",
+    // Hermetic: the Worker's variables are wrangler.toml's [vars] and `vars`, nothing else.
+    // Naming an env file stops wrangler reading the checkout's .dev.vars and .env.
+    ...(options.hermetic === false ? [] : ["--env-file", await emptyEnvFile()]),
     ...vars,
   ], {
     cwd: ROOT,
+    // Nor the runner's environment (CLOUDFLARE_INCLUDE_PROCESS_ENV would pass all of it on).
+    clearEnv: true,
     env: {
       WRANGLER_SEND_METRICS: "false",
       WRANGLER_SEND_ERROR_REPORTS: "false",
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      CLOUDFLARE_INCLUDE_PROCESS_ENV: "false",
       CI: "true",
     },
   });

@@ -15,9 +15,12 @@ import {
   assertMeasures,
   coreKeys,
   makeDeadLetter,
+  monthStartOf,
   referenceStats,
+  seedMonthEdgeJobs,
   seedStatsJobs,
 } from "./ops_fixtures.ts";
+import { fixedClockVars, testNow } from "../support/test_clock.ts";
 import {
   ADMIN,
   bootstrap,
@@ -50,11 +53,13 @@ async function get<T>(stack: ConsoleStack, path: string, bearer: string): Promis
 
 Deno.test("console API: stats, month, audit and dead letters", async (t) => {
   const keys = await coreKeys();
-  const stack = await startConsoleStack({ CORE_PUBLIC_KEYS: keys.jwks });
+  // The edge's calendar and every seeded job run on the test clock, never today's date.
+  const now = testNow();
+  const stack = await startConsoleStack({ CORE_PUBLIC_KEYS: keys.jwks, ...fixedClockVars(now) });
   try {
-    await seedJobs(stack.db, { fillers: 5 });
-    const now = Date.now();
+    await seedJobs(stack.db, { fillers: 5, now });
     await seedStatsJobs(stack.db, now);
+    await seedMonthEdgeJobs(stack.db, now);
     const admin = await operatorToken(SESSION_SECRET, "admin");
     const viewer = await operatorToken(SESSION_SECRET, "viewer");
 
@@ -108,10 +113,13 @@ Deno.test("console API: stats, month, audit and dead letters", async (t) => {
               viewer,
             );
             const what = `${window.query} by ${groupBy}`;
-            // Rolling windows end at the request's own clock, a few ms after `now`.
-            const to = window.query.includes("custom") ? window.to : answer.window.to;
-            const from = window.query.includes("custom") ? window.from : answer.window.from;
-            const expected = referenceStats(rows, from, to, groupBy);
+            // Rolling windows end at the edge's (fixed) clock: exactly N days back from it.
+            assert.deepEqual(
+              [answer.window.from, answer.window.to],
+              [window.from, window.to],
+              `bounds ${what}`,
+            );
+            const expected = referenceStats(rows, window.from, window.to, groupBy);
             assertMeasures(answer.totals, expected.totals, `totals ${what}`);
             assert.equal(answer.groups.length, expected.groups.size, `groups ${what}`);
             for (const group of answer.groups) {
@@ -174,8 +182,20 @@ Deno.test("console API: stats, month, audit and dead letters", async (t) => {
         "/api/v1/overview/daily",
         viewer,
       );
-      const monthRows = rows.filter((j) => j.queuedAt >= daily.month.from);
-      assert.equal(daily.days[0].day, daily.month.from);
+      const monthStart = monthStartOf(now);
+      const today = Math.floor(now / DAY) * DAY;
+      assert.deepEqual(daily.month, { from: monthStart, to: today + DAY });
+      assert.equal(daily.days.length, new Date(now).getUTCDate(), "one bar per day so far");
+      assert.deepEqual(
+        daily.days.map((d) => d.day),
+        daily.days.map((_, i) => monthStart + i * DAY),
+      );
+      const monthRows = rows.filter((j) => j.queuedAt >= monthStart && j.queuedAt <= now);
+      assert.ok(
+        monthRows.filter((j) => j.jobName === "edge-of-month").length === 2,
+        "the jobs at the month's first instant are in it, the one 1 ms before is not",
+      );
+      assert.ok(daily.days[0].completed >= 2, "the first day holds the edge-of-month jobs");
       assert.equal(
         daily.days.reduce((sum, d) => sum + d.completed, 0),
         monthRows.filter((j) => j.state === "completed").length,

@@ -81,6 +81,46 @@ export async function seedStatsJobs(db: SeedDatabase, now: number): Promise<void
   await db.delete(schema.jobs).where(eq(schema.jobs.id, rows[1].id));
 }
 
+/** Start of the UTC month holding `now`, computed here, not by the API under test. */
+export function monthStartOf(now: number): number {
+  const date = new Date(now);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+}
+
+/**
+ * Three finished jobs at the month's edge, whatever day `now` is: one queued
+ * 1 ms before the month (last month's), two exactly at its first instant (one
+ * quoted, one without a price quote, so the month always has an unquoted job).
+ */
+export async function seedMonthEdgeJobs(db: SeedDatabase, now: number): Promise<void> {
+  const start = monthStartOf(now);
+  const job = (n: number, queuedAt: number, costUsd: number | null) => ({
+    id: String(9000000000 + n),
+    githubJobId: 9000000000 + n,
+    runId: 9000 + n,
+    repoFullName: "acme/api",
+    jobName: "edge-of-month",
+    sha: "abc",
+    sender: "octocat",
+    labels: ["self-hosted", "linux"],
+    state: "completed",
+    projectId: "p-my-app",
+    poolId: "pool-large",
+    priceUsdPerHour: costUsd === null ? null : 0.0208,
+    costUsd,
+    queuedAt,
+    launchedAt: queuedAt + 2000,
+    startedAt: queuedAt + 5000,
+    completedAt: queuedAt + 65_000,
+    updatedAt: queuedAt,
+  });
+  await db.insert(schema.jobs).values([
+    job(1, start - 1, 1.5),
+    job(2, start, 0.25),
+    job(3, start, null),
+  ]);
+}
+
 type JobRow = typeof schema.jobs.$inferSelect;
 
 /** The stats of the jobs queued in `[from, to)`, computed from the rows themselves. */

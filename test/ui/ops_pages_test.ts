@@ -10,13 +10,24 @@ import type { Page } from "playwright-core";
 import * as schema from "../../shared/db/schema.ts";
 import { formatUsd } from "../../shared/cost.ts";
 import { launchBrowser, type TestBrowser } from "../support/browser.ts";
-import { coreKeys, makeDeadLetter, seedStatsJobs } from "./ops_fixtures.ts";
+import {
+  coreKeys,
+  makeDeadLetter,
+  monthStartOf,
+  seedMonthEdgeJobs,
+  seedStatsJobs,
+} from "./ops_fixtures.ts";
+import { fixedClockVars, testNow } from "../support/test_clock.ts";
 import { ADMIN, bootstrap, login, seedJobs, sessionCookieOf, startConsoleStack } from "./stack.ts";
 
 const VIEWER = { email: "viewer@example.com", password: "viewer password 12345" };
 
+// The edge's calendar, the browser's and every seeded job run on the test clock, never today.
+const NOW = testNow();
+
 async function signIn(browser: TestBrowser, url: string, who: typeof ADMIN): Promise<Page> {
   const page = await browser.newPage();
+  await page.clock.setFixedTime(NOW);
   await page.goto(`${url}/`);
   await page.getByLabel("Email").fill(who.email);
   await page.getByLabel("Password").fill(who.password);
@@ -31,12 +42,13 @@ async function tileValue(page: Page, key: string): Promise<string> {
 
 Deno.test("the console in Chromium: overview month, stats, audit, dead letters", async (t) => {
   const keys = await coreKeys();
-  const stack = await startConsoleStack({ CORE_PUBLIC_KEYS: keys.jwks });
+  const now = NOW;
+  const stack = await startConsoleStack({ CORE_PUBLIC_KEYS: keys.jwks, ...fixedClockVars(now) });
   const browser = await launchBrowser();
   try {
-    await seedJobs(stack.db, { fillers: 10 });
-    const now = Date.now();
+    await seedJobs(stack.db, { fillers: 10, now });
     await seedStatsJobs(stack.db, now);
+    await seedMonthEdgeJobs(stack.db, now);
     assert.equal((await bootstrap(stack.url, ADMIN)).status, 201);
     await (await login(stack.url, { email: ADMIN.email, password: "a wrong password" })).body
       ?.cancel();
@@ -46,7 +58,7 @@ Deno.test("the console in Chromium: overview month, stats, audit, dead letters",
     const url = (path: string) => `${stack.url}${path}`;
 
     await t.step("the overview charts this month's days and ranks spend", async () => {
-      const monthStart = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), 1);
+      const monthStart = monthStartOf(now);
       const month = rows.filter((j) => j.queuedAt >= monthStart);
       await page.locator("svg.bar-chart g[data-day]").first().waitFor();
       const bars = await page.locator("svg.bar-chart g[data-day]").evaluateAll((groups) =>

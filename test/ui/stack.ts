@@ -150,9 +150,10 @@ const MINUTE = 60_000;
  */
 export async function seedJobs(
   db: SeedDatabase,
-  options: { fillers?: number } = {},
+  options: { fillers?: number; /** The seed's clock (default the wall clock). */ now?: number } =
+    {},
 ): Promise<Seed> {
-  const now = Date.now();
+  const now = options.now ?? Date.now();
   const fillers = options.fillers ?? 60;
   await db.insert(schema.projects).values({
     id: "p-my-app",

@@ -1,0 +1,175 @@
+/**
+ * `deno task mutate [file…]`: mutation testing with Stryker over the pure
+ * domain and the edge's webhook and queue (issue 17). Each file's mutants
+ * run against only the tests that pin it (the command test runner calling
+ * `deno test`), one mutant at a time. Scores per file are merged into
+ * dist/mutation.json, so a run over some files keeps the others' results.
+ * Slow (minutes per file, far more for the workerd-backed edge files): not
+ * part of CI.
+ */
+const ROOT = new URL("../", import.meta.url).pathname;
+const REPORT = `${ROOT}dist/mutation.json`;
+
+/** Files to mutate, grouped by the tests that pin them. */
+export function groupsOf(files: string[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const file of files) {
+    const key = testsOf(file).join(" ");
+    groups.set(key, [...(groups.get(key) ?? []), file]);
+  }
+  return groups;
+}
+
+const WORKERD_WEBHOOK = ["test/edge/webhook_boundaries_test.ts", "test/edge/webhook_test.ts"];
+const WORKERD_QUEUE = [
+  "test/edge/webhook_boundaries_test.ts",
+  "test/edge/lease_test.ts",
+  "test/edge/sharded_queue_test.ts",
+];
+
+function testsOf(file: string): string[] {
+  if (file === "core/scheduler/reap_plan.ts") {
+    return ["core/scheduler/reap_plan_test.ts", "core/scheduler/reap_plan_boundary_test.ts"];
+  }
+  if (file === "edge/webhook/signature.ts") {
+    return ["edge/webhook/signature_test.ts"];
+  }
+  if (file.startsWith("edge/webhook/")) return WORKERD_WEBHOOK;
+  if (file.startsWith("edge/queue/")) return WORKERD_QUEUE;
+  // shared/: the unit tests of the file's own folder.
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  return [...Deno.readDirSync(`${ROOT}${dir}`)]
+    .filter((entry) => entry.name.endsWith("_test.ts"))
+    .map((entry) => `${dir}/${entry.name}`)
+    .sort();
+}
+
+/** Every file `deno task mutate` covers by default. */
+function defaultTargets(): string[] {
+  const walk = (dir: string): string[] =>
+    [...Deno.readDirSync(`${ROOT}${dir}`)].flatMap((entry) => {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory) return walk(path);
+      return path.endsWith(".ts") && !path.endsWith("_test.ts") ? [path] : [];
+    });
+  // shared/db holds the drizzle schema and generated migrations: declarations, not decisions.
+  const shared = walk("shared").filter((path) => !path.startsWith("shared/db/"));
+  return [...shared, ...walk("edge/webhook"), ...walk("edge/queue"), "core/scheduler/reap_plan.ts"]
+    .sort();
+}
+
+interface FileScore {
+  killed: number;
+  survived: number;
+  timeout: number;
+  noCoverage: number;
+  errors: number;
+  score: number | null;
+  /** Each survivor: line, mutator and the replacement text. */
+  survivors: string[];
+}
+
+interface MutantReport {
+  status: string;
+  mutatorName: string;
+  replacement?: string;
+  location: { start: { line: number } };
+}
+
+function scoreOf(mutants: MutantReport[]): FileScore {
+  const count = (status: string) => mutants.filter((m) => m.status === status).length;
+  const [killed, survived, timeout, noCoverage] = ["Killed", "Survived", "Timeout", "NoCoverage"]
+    .map(count);
+  const errors = count("RuntimeError") + count("CompileError");
+  const valid = killed + survived + timeout + noCoverage;
+  return {
+    killed,
+    survived,
+    timeout,
+    noCoverage,
+    errors,
+    score: valid === 0 ? null : Math.round(((killed + timeout) / valid) * 10_000) / 100,
+    survivors: mutants
+      .filter((m) => m.status === "Survived" || m.status === "NoCoverage")
+      .map((m) =>
+        `${m.location.start.line}: ${m.mutatorName} → ${(m.replacement ?? "").slice(0, 80)}`
+      ),
+  };
+}
+
+async function runGroup(tests: string, files: string[]): Promise<Record<string, FileScore>> {
+  const dir = await Deno.makeTempDir({ prefix: "gantry-mutate-" });
+  const base = JSON.parse(await Deno.readTextFile(`${ROOT}stryker.config.json`));
+  const config = {
+    ...base,
+    mutate: files,
+    commandRunner: {
+      command: `node node_modules/deno/bin.cjs test -A --no-check --quiet ${tests}`,
+    },
+    jsonReporter: { fileName: `${dir}/report.json` },
+  };
+  delete config.$schema;
+  delete config._comment;
+  await Deno.writeTextFile(`${dir}/stryker.config.json`, JSON.stringify(config, null, 2));
+  console.log(`mutate: ${files.join(", ")}\n  tests: ${tests}`);
+  const status = await new Deno.Command("node", {
+    args: [
+      `${ROOT}node_modules/@stryker-mutator/core/bin/stryker.js`,
+      "run",
+      `${dir}/stryker.config.json`,
+    ],
+    cwd: ROOT,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn().status;
+  if (!status.success) {
+    throw new Error(`stryker exited with ${status.code} for ${files.join(", ")}`);
+  }
+  const report = JSON.parse(await Deno.readTextFile(`${dir}/report.json`)) as {
+    files: Record<string, { mutants: MutantReport[] }>;
+  };
+  return Object.fromEntries(
+    Object.entries(report.files).map(([path, file]) => [path, scoreOf(file.mutants)]),
+  );
+}
+
+async function readReport(): Promise<Record<string, FileScore>> {
+  try {
+    return JSON.parse(await Deno.readTextFile(REPORT)).files ?? {};
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return {};
+    throw error;
+  }
+}
+
+if (import.meta.main) {
+  const targets = Deno.args.length > 0 ? Deno.args : defaultTargets();
+  const files = await readReport();
+  for (const [tests, group] of groupsOf(targets)) {
+    Object.assign(files, await runGroup(tests, group));
+    const all = Object.values(files);
+    const sum = (key: "killed" | "survived" | "timeout" | "noCoverage") =>
+      all.reduce((total, file) => total + file[key], 0);
+    const detected = sum("killed") + sum("timeout");
+    const valid = detected + sum("survived") + sum("noCoverage");
+    await Deno.mkdir(`${ROOT}dist`, { recursive: true });
+    await Deno.writeTextFile(
+      REPORT,
+      JSON.stringify(
+        {
+          total: {
+            killed: sum("killed"),
+            survived: sum("survived"),
+            timeout: sum("timeout"),
+            noCoverage: sum("noCoverage"),
+            score: valid === 0 ? null : Math.round((detected / valid) * 10_000) / 100,
+          },
+          files: Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b))),
+        },
+        null,
+        2,
+      ) + "\n",
+    );
+  }
+  console.log(`wrote ${REPORT}`);
+}
