@@ -1,6 +1,6 @@
 /**
- * What an operator is told to set is what the edge reads: the README's
- * table under "Deploying" and `.dev.vars.example` name exactly the secrets
+ * What an operator is told to set is what the edge reads: the table under
+ * "Edge secrets and vars" in docs/deploy.md and `.dev.vars.example` name exactly the secrets
  * and vars of `edge/env.ts` (derived from the file, so a var added there
  * fails this test until it is documented), and nothing the README calls a
  * secret sits in plain text in wrangler.toml.
@@ -26,10 +26,10 @@ export function edgeEnvKeys(source: string): string[] {
   return [...keys].sort();
 }
 
-/** Rows of the first table under `## Deploying`: name → kind. */
-export function readmeSettings(readme: string): Map<string, string> {
-  const section = readme.split(/^## /m).find((part) => part.startsWith("Deploying"));
-  if (!section) throw new Error("README has no '## Deploying' section");
+/** Rows of the first table under `## Edge secrets and vars`: name → kind. */
+export function documentedSettings(doc: string): Map<string, string> {
+  const section = doc.split(/^## /m).find((part) => part.startsWith("Edge secrets and vars"));
+  if (!section) throw new Error("docs/deploy.md has no '## Edge secrets and vars' section");
   const rows = new Map<string, string>();
   for (const match of section.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*(\w+)\s*\|/gm)) {
     rows.set(match[1], match[2]);
@@ -49,7 +49,7 @@ export function wranglerVars(toml: string): string[] {
 }
 
 const env = edgeEnvKeys(await read("edge/env.ts"));
-const readme = readmeSettings(await read("README.md"));
+const documented = documentedSettings(await read("docs/deploy.md"));
 
 Deno.test("the env parser finds the edge's settings and skips its bindings", () => {
   assert.ok(env.includes("RUNNER_CONFIG_KEY") && env.includes("METRICS_TOKEN"));
@@ -63,9 +63,9 @@ Deno.test("the env parser finds the edge's settings and skips its bindings", () 
   );
 });
 
-Deno.test("the README's secrets and vars table names exactly what edge/env.ts reads", () => {
-  assert.deepEqual([...readme.keys()].sort(), env);
-  for (const [name, kind] of readme) {
+Deno.test("the secrets and vars table of docs/deploy.md names exactly what edge/env.ts reads", () => {
+  assert.deepEqual([...documented.keys()].sort(), env);
+  for (const [name, kind] of documented) {
     assert.ok(kind === "secret" || kind === "var", `${name}: kind is secret or var, not ${kind}`);
   }
 });
@@ -74,8 +74,8 @@ Deno.test(".dev.vars.example names exactly what edge/env.ts reads", async () => 
   assert.deepEqual(devVarsKeys(await read(".dev.vars.example")), env);
 });
 
-Deno.test("wrangler.toml sets only vars the README lists as vars, never a secret", async () => {
+Deno.test("wrangler.toml sets only vars docs/deploy.md lists as vars, never a secret", async () => {
   const vars = wranglerVars(await read("wrangler.toml"));
   assert.ok(vars.includes("WEBHOOK_MAX_BYTES"), "the [vars] parser finds the table");
-  assert.deepEqual(vars.filter((name) => readme.get(name) !== "var"), []);
+  assert.deepEqual(vars.filter((name) => documented.get(name) !== "var"), []);
 });
