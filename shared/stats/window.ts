@@ -22,7 +22,7 @@ export interface WindowPlan {
   days: TimeRange | null;
   /** Whole UTC hours to read from the hourly roll-ups, at most two ranges. */
   hours: TimeRange[];
-  /** Ranges to read from `jobs`, at most two, each under an hour. */
+  /** Ranges to read from `jobs`, at most two, each short of a whole hour at either end. */
   raw: TimeRange[];
 }
 
@@ -32,12 +32,13 @@ export function dayOf(ms: number): number {
 }
 
 /**
- * The whole `unit`s inside `[from, to)`, or null. A range reaching `now`
- * or later covers the current unit whole: nothing is queued in the future.
+ * The whole `unit`s inside `[from, to)`, or null. A range past `now` covers
+ * the current unit whole: nothing is queued in the future. A range ending at
+ * `now` does not, since a job queued at `now` itself lies outside it.
  */
 function wholeUnits(range: TimeRange, unit: number, now: number): TimeRange | null {
   const first = Math.ceil(range.from / unit) * unit;
-  const end = range.to >= now
+  const end = range.to > now
     ? Math.floor(now / unit) * unit + unit
     : Math.floor(range.to / unit) * unit;
   return first < end ? { from: first, to: end } : null;

@@ -4,11 +4,25 @@ import { planWindow } from "./window.ts";
 const at = (d: number, h = 0, m = 0) => Date.UTC(2026, 10, d, h, m);
 const now = at(23, 14, 37);
 
-Deno.test("a rolling 24 h window: today whole, yesterday's tail by the hour, a part-hour raw", () => {
+Deno.test("a rolling 24 h window: whole hours between a part-hour at each end", () => {
   assert.deepEqual(planWindow({ from: now - 86_400_000, to: now }, now), {
-    days: { from: at(23), to: at(24) },
-    hours: [{ from: at(22, 15), to: at(23) }],
-    raw: [{ from: at(22, 14, 37), to: at(22, 15) }],
+    days: null,
+    hours: [{ from: at(22, 15), to: at(23, 14) }],
+    raw: [{ from: at(22, 14, 37), to: at(22, 15) }, { from: at(23, 14), to: now }],
+  });
+});
+
+Deno.test("a window ending at now on a day boundary leaves the new day out: [from, to) is half-open", () => {
+  const midnight = at(23);
+  assert.deepEqual(planWindow({ from: midnight - 86_400_000, to: midnight }, midnight), {
+    days: { from: at(22), to: at(23) },
+    hours: [],
+    raw: [],
+  });
+  assert.deepEqual(planWindow({ from: at(23) - 3_600_000, to: midnight }, midnight), {
+    days: null,
+    hours: [{ from: at(22, 23), to: at(23) }],
+    raw: [],
   });
 });
 
@@ -42,10 +56,15 @@ Deno.test("a window inside a day reads hours; inside an hour reads jobs; empty r
   assert.deepEqual(planWindow({ from: at(3), to: at(3) }, now), { days: null, hours: [], raw: [] });
 });
 
-Deno.test("a window ending now covers the current hour and day whole", () => {
-  assert.deepEqual(planWindow({ from: at(23, 13, 30), to: now }, now), {
+Deno.test("a window past now covers the current hour whole; one ending at now reads its part raw", () => {
+  assert.deepEqual(planWindow({ from: at(23, 13, 30), to: now + 1 }, now), {
     days: null,
     hours: [{ from: at(23, 14), to: at(23, 15) }],
     raw: [{ from: at(23, 13, 30), to: at(23, 14) }],
+  });
+  assert.deepEqual(planWindow({ from: at(23, 13, 30), to: now }, now), {
+    days: null,
+    hours: [],
+    raw: [{ from: at(23, 13, 30), to: now }],
   });
 });
