@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/libsql";
+import { drizzle } from "drizzle-orm/libsql/web";
 import * as schema from "../../shared/db/schema.ts";
 import type { Logger } from "../log.ts";
 import { BufferedClient } from "./buffered_client.ts";

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { type Client, createClient } from "@libsql/client/web";
-import { drizzle } from "drizzle-orm/libsql";
+import { drizzle } from "drizzle-orm/libsql/web";
 import * as schema from "../../shared/db/schema.ts";
 import { BufferedClient } from "../../core/db/buffered_client.ts";
 import { decodeStatements, encodeStatements } from "../../core/db/outbox.ts";

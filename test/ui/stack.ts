@@ -3,7 +3,7 @@
  * with a bootstrap token, and helpers to bootstrap, sign in and seed jobs.
  */
 import { type Client, createClient } from "@libsql/client/web";
-import { drizzle } from "drizzle-orm/libsql";
+import { drizzle } from "drizzle-orm/libsql/web";
 import { migrate } from "../../core/db/migrate.ts";
 import * as schema from "../../shared/db/schema.ts";
 import type { JobState } from "../../shared/job_state.ts";

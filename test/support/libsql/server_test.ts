@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createClient, LibsqlError } from "@libsql/client/web";
 import { eq } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/libsql";
+import { drizzle } from "drizzle-orm/libsql/web";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { type LibsqlServer, startLibsqlServer } from "./server.ts";
 
