@@ -41,7 +41,7 @@ import { describeSpotPriceHistory } from "./spot_prices.ts";
 import { describeSubnets } from "./subnets.ts";
 
 export type { RecordedCall } from "./control.ts";
-export type { CapacityShortage, FaultControl, TokenBucket } from "./faults.ts";
+export type { CapacityShortage, FaultControl, FaultStart, TokenBucket } from "./faults.ts";
 export type { Consistency, EmulatedInstance, InstanceStateName } from "./instances.ts";
 export { CONSISTENT, LAGGING } from "./instances.ts";
 export type { EmulatedLaunchTemplate, EmulatedTemplateVersion } from "./launch_templates.ts";
