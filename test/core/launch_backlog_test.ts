@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Launcher } from "../../core/scheduler/launcher.ts";
+import { assertNeverWithin } from "../support/never.ts";
 import { type CoreFixture, queuedJobRow, startCoreFixture, waitFor } from "./fixture.ts";
 
 const WINDOW_MS = 200;
@@ -27,8 +28,20 @@ async function burstInTwoParts(isMoreSaid: boolean): Promise<string[]> {
     await stack.store.insertJob(queuedJobRow(1), 1_000);
     launcher.expectMore(isMoreSaid);
     launcher.poke();
-    // Longer than the quiet window, well short of the cap (ten windows).
-    await new Promise((resolve) => setTimeout(resolve, 2.5 * WINDOW_MS));
+    if (isMoreSaid) {
+      // The first part must not launch alone: watched past the quiet window (well short of
+      // the cap of ten windows), then judged on the emulator's call log.
+      await assertNeverWithin("the first part launched alone", 2.5 * WINDOW_MS, () => {
+        const calls = fleetCapacities(stack);
+        return calls.length === 0 ? null : `fleet calls ${JSON.stringify(calls)}`;
+      });
+    } else {
+      // A quiet window launches the first part: wait for its call, however slow the machine.
+      await waitFor(
+        "the first part to launch",
+        () => Promise.resolve(fleetCapacities(stack).length > 0 || undefined),
+      );
+    }
     await stack.store.insertJob(queuedJobRow(2), 1_000);
     launcher.expectMore(false);
     launcher.poke();
