@@ -8,7 +8,7 @@
  * Env: GANTRY_DEV_PORT (edge, default 8787), GANTRY_DEV_SEED (the day's plan),
  * GANTRY_DEV_DAY_MINUTES (wall minutes per simulated day, default 10).
  */
-import { createClient } from "@libsql/client";
+import { createClient } from "@libsql/client/web";
 import { migrate } from "../core/db/migrate.ts";
 import { operatorToken, seedTestOperators } from "../test/support/operator.ts";
 import { INSTALLATION_ID, type LocalStack, startLocalStack } from "./workload/local_stack.ts";

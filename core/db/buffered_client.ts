@@ -38,6 +38,12 @@ export interface BufferedClientOptions {
   /** How often to refresh the mirror from libSQL while online. */
   refreshMs?: number;
   now?: () => number;
+  /**
+   * Opens the local libSQL file; default the embedded engine (`file:`). Tests
+   * open it through a libSQL server process instead, to keep the native
+   * engine out of the test runner (docs/testing.md).
+   */
+  openLocal?: (path: string) => Promise<Client>;
 }
 
 /** Terminal jobs stay in the mirror this long, so a late event for one is recognised offline. */
@@ -106,7 +112,7 @@ export class BufferedClient implements Client {
    * offline on the mirror the previous run left.
    */
   static async open(options: BufferedClientOptions): Promise<BufferedClient> {
-    const outbox = await Outbox.open(options.bufferPath);
+    const outbox = await Outbox.open(options.bufferPath, options.openLocal);
     const client = new BufferedClient(options.remote, outbox, options);
     const pending = await outbox.size();
     try {

@@ -1,16 +1,16 @@
-import { type Client, createClient } from "@libsql/client";
-import { drizzle } from "drizzle-orm/libsql";
+import { drizzle } from "drizzle-orm/libsql/web";
 import * as schema from "../../shared/db/schema.ts";
 import type { Logger } from "../log.ts";
 import { BufferedClient } from "./buffered_client.ts";
+import { openLibsqlClient } from "./libsql_client.ts";
 
 /** Opens libSQL (`file:`, `http(s)://` or `libsql://`) with drizzle over it. */
-export function openDatabase(url: string, authToken?: string) {
-  const client: Client = createClient({ url, authToken });
+export async function openDatabase(url: string, authToken?: string) {
+  const client = await openLibsqlClient({ url, authToken });
   return { client, db: drizzle(client, { schema }) };
 }
 
-export type Database = ReturnType<typeof openDatabase>["db"];
+export type Database = Awaited<ReturnType<typeof openDatabase>>["db"];
 
 /**
  * Opens libSQL behind the outage buffer: writes go to `bufferPath` while
@@ -26,7 +26,7 @@ export async function openBufferedDatabase(options: {
   refreshMs: number;
 }) {
   const client = await BufferedClient.open({
-    remote: createClient({ url: options.url, authToken: options.authToken }),
+    remote: await openLibsqlClient({ url: options.url, authToken: options.authToken }),
     bufferPath: options.bufferPath,
     log: options.log,
     timeoutMs: options.timeoutMs,

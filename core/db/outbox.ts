@@ -8,14 +8,8 @@
  * A buffered write lands in the mirror and the outbox in one local
  * transaction, so the two never disagree, even across a crash.
  */
-import {
-  type Client,
-  createClient,
-  type InArgs,
-  type InValue,
-  type ResultSet,
-  type TransactionMode,
-} from "@libsql/client";
+import type { Client, InArgs, InValue, ResultSet, TransactionMode } from "@libsql/client";
+import { openLibsqlClient } from "./libsql_client.ts";
 import { migrate } from "./migrate.ts";
 
 /** One SQL statement with its arguments (the object form of libSQL's `Statement`). */
@@ -63,8 +57,11 @@ export class Outbox {
   private constructor(readonly local: Client) {}
 
   /** Opens (creating if needed) the buffer file at `path`, with the current schema. */
-  static async open(path: string): Promise<Outbox> {
-    const local = createClient({ url: `file:${path}` });
+  static async open(
+    path: string,
+    openLocal = (path: string) => openLibsqlClient({ url: `file:${path}` }),
+  ): Promise<Outbox> {
+    const local = await openLocal(path);
     try {
       await local.execute("PRAGMA journal_mode = WAL");
       await migrate(local);

@@ -13,7 +13,7 @@ import { poolSettingsOf, poolSettingsOfYaml, PoolYaml } from "../../shared/pool_
 /** A fresh database on a real libSQL server, over HTTP as the core reaches it. */
 async function freshStore() {
   const server = await startLibsqlServer();
-  const { client, db } = openDatabase(server.url);
+  const { client, db } = await openDatabase(server.url);
   await migrate(client);
   const close = async () => {
     client.close();
@@ -83,7 +83,9 @@ Deno.test("migrations apply once and are recorded", async () => {
 
 Deno.test("cores starting at once on a new database apply each migration once", async () => {
   const server = await startLibsqlServer();
-  const clients = [1, 2, 3].map(() => openDatabase(server.url).client);
+  const clients = await Promise.all(
+    [1, 2, 3].map(async () => (await openDatabase(server.url)).client),
+  );
   try {
     const applied = await Promise.all(clients.map((client) => migrate(client)));
     const all = applied.flat().sort();

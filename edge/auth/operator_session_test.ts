@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createClient } from "@libsql/client";
+import { createClient } from "@libsql/client/web";
 import { Hono } from "hono";
 import { migrate } from "../../core/db/migrate.ts";
 import { startLibsqlServer } from "../../test/support/libsql/server.ts";

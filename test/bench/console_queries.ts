@@ -14,7 +14,7 @@
  * Latency is the client's: HTTP to workerd, Hrana to libSQL, the queries.
  */
 import Database from "libsql";
-import { createClient } from "@libsql/client";
+import { createClient } from "@libsql/client/web";
 import { MIGRATIONS } from "../../shared/db/migrations.ts";
 import { JobsListResponse } from "../../shared/schema/api.ts";
 import { StatsResponse } from "../../shared/schema/stats.ts";

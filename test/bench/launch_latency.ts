@@ -16,7 +16,7 @@
  * set below) for others to share its launch call, so that window is part of
  * the figure by design.
  */
-import { createClient } from "@libsql/client";
+import { createClient } from "@libsql/client/web";
 import { INSTALLATION_ID, startLocalStack } from "../../scripts/workload/local_stack.ts";
 import { postWebhook, workflowJobPayload } from "../support/webhooks.ts";
 import { type BenchOptions, type Figure, percentile, round } from "./figure.ts";

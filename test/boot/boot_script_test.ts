@@ -4,7 +4,7 @@
  * whose run.sh records how it was started, root-only commands stubbed.
  */
 import assert from "node:assert/strict";
-import { createClient } from "@libsql/client";
+import { createClient } from "@libsql/client/web";
 import { migrate } from "../../core/db/migrate.ts";
 import { EdgeClient } from "../../core/edge_client/edge_client.ts";
 import { DEFAULT_RUNNER_RELEASE } from "../../core/runner/runner_install.ts";

@@ -1,11 +1,14 @@
 /**
  * The outage buffer against a real libSQL server: writes made while libSQL
  * answers 503 or refuses connections are applied locally, answered from the
- * mirror, and replayed in order, exactly once, when it returns.
+ * mirror, and replayed in order, exactly once, when it returns. The local
+ * buffer file is opened through a libSQL server process of its own, as the
+ * remote one is, so the native engine stays out of the test runner
+ * (docs/testing.md); the core's own `file:` path runs in the outage drill.
  */
 import assert from "node:assert/strict";
-import { type Client, createClient } from "@libsql/client";
-import { drizzle } from "drizzle-orm/libsql";
+import { type Client, createClient } from "@libsql/client/web";
+import { drizzle } from "drizzle-orm/libsql/web";
 import * as schema from "../../shared/db/schema.ts";
 import { BufferedClient } from "../../core/db/buffered_client.ts";
 import { decodeStatements, encodeStatements } from "../../core/db/outbox.ts";
@@ -33,6 +36,8 @@ function jobRow(id: string): NewJobRow {
 interface Rig {
   server: LibsqlServer;
   dir: string;
+  /** A plain client on the core's local buffer file (through its own server process). */
+  mirror(): Client;
   lines: string[];
   buffered: BufferedClient;
   store: Store;
@@ -47,6 +52,17 @@ async function rig(): Promise<Rig> {
   const server = await startLibsqlServer({ path: `${dir}/remote.db` });
   const lines: string[] = [];
   const log = createLogger({ level: "debug", format: "json" }, (line) => lines.push(line));
+  let local: { server: LibsqlServer; client: Client } | undefined;
+  const openLocal = async (path: string) => {
+    const server = await startLibsqlServer({ path });
+    local = { server, client: createClient({ url: server.url }) };
+    return createClient({ url: server.url });
+  };
+  const closeLocal = async () => {
+    local?.client.close();
+    await local?.server.close();
+    local = undefined;
+  };
   const open = () =>
     BufferedClient.open({
       remote: createClient({ url: server.url }),
@@ -54,6 +70,7 @@ async function rig(): Promise<Rig> {
       log,
       timeoutMs: 2_000,
       retryMs: 50,
+      openLocal,
     });
   const direct = createClient({ url: server.url });
   const r: Rig = {
@@ -61,15 +78,18 @@ async function rig(): Promise<Rig> {
     dir,
     lines,
     direct,
+    mirror: () => local!.client,
     buffered: await open(),
     store: undefined as unknown as Store,
     async reopen() {
       await r.buffered.shutdown();
+      await closeLocal();
       r.buffered = await open();
       r.store = new Store(r.buffered, drizzle(r.buffered, { schema }));
     },
     async close() {
       await r.buffered.shutdown();
+      await closeLocal();
       direct.close();
       await r.server.close();
       await Deno.remove(dir, { recursive: true });
@@ -115,10 +135,10 @@ Deno.test("outages are told apart from refused statements", async () => {
   try {
     const sqlError = await client.execute("SELECT * FROM nowhere").catch((e) => e);
     assert.equal(isUnreachable(sqlError), false, String(sqlError));
-    server.setUnavailable(5_000);
+    await server.setUnavailable(5_000);
     const unavailable = await client.execute("SELECT 1").catch((e) => e);
     assert.equal(isUnreachable(unavailable), true, String(unavailable));
-    server.setUnavailable(0);
+    await server.setUnavailable(0);
   } finally {
     client.close();
     await server.close();
@@ -133,7 +153,7 @@ Deno.test("writes during a 503 outage are buffered, read back locally, replayed 
     assert.equal(await r.store.insertJob(jobRow("1"), 1_000), true);
     await r.store.transitionJob("1", { from: "queued", to: "claimed", at: 1_001 });
 
-    r.server.setUnavailable(60_000);
+    await r.server.setUnavailable(60_000);
     // Reads and writes go on: the mirror answers with what this core wrote.
     assert.equal((await r.store.job("1"))?.state, "claimed");
     assert.equal(r.buffered.isOffline, true);
@@ -160,7 +180,7 @@ Deno.test("writes during a 503 outage are buffered, read back locally, replayed 
     assert.equal(await r.buffered.pending(), 6);
     assert.deepEqual(await remoteTransitionsWhenUp(r, "1"), ["->queued", "queued>claimed"]);
 
-    r.server.setUnavailable(0);
+    await r.server.setUnavailable(0);
     await until(() => !r.buffered.isOffline, "the buffer is replayed");
     assert.equal(await r.buffered.pending(), 0);
     assert.deepEqual(await remoteTransitions(r.direct, "1"), [
@@ -181,43 +201,34 @@ Deno.test("the mirror keeps no roll-ups; libSQL's are right after a replay", asy
   const r = await rig();
   try {
     await r.store.insertJob(jobRow("1"), 1_000);
-    r.server.setUnavailable(60_000);
+    await r.server.setUnavailable(60_000);
     await r.store.insertJob(jobRow("2"), 1_001);
     await r.store.insertJob(jobRow("3"), 1_002);
     assert.equal(r.buffered.isOffline, true);
-    r.server.setUnavailable(0);
+    await r.server.setUnavailable(0);
     await until(() => !r.buffered.isOffline, "the buffer is replayed");
     const jobsCounted =
       "SELECT coalesce(sum(jobs), 0) AS n FROM job_rollups_daily WHERE kind = 'repo'";
     assert.equal(Number((await r.direct.execute(jobsCounted)).rows[0].n), 3);
-    const { default: Database } = await import("libsql");
-    const mirror = new Database(`${r.dir}/buffer.db`, { readonly: true });
-    try {
-      const triggers = mirror.prepare(
-        "SELECT count(*) AS n FROM sqlite_master WHERE type = 'trigger'",
-      )
-        .get() as { n: number };
-      assert.equal(triggers.n, 0, "the mirror pays for no roll-up triggers");
-      assert.equal((mirror.prepare(jobsCounted).get() as { n: number }).n, 0);
-    } finally {
-      mirror.close();
-    }
+    const triggers = await r.mirror().execute(
+      "SELECT count(*) AS n FROM sqlite_master WHERE type = 'trigger'",
+    );
+    assert.equal(Number(triggers.rows[0].n), 0, "the mirror pays for no roll-up triggers");
+    assert.equal(Number((await r.mirror().execute(jobsCounted)).rows[0].n), 0);
   } finally {
     await r.close();
   }
 });
 
-/** libSQL's transitions while it refuses the buffered client: read straight from its file. */
+/** libSQL's transitions while it refuses the buffered client: read its file through a second server. */
 async function remoteTransitionsWhenUp(r: Rig, jobId: string): Promise<string[]> {
-  const { default: Database } = await import("libsql");
-  const db = new Database(r.server.path, { readonly: true });
+  const reader = await startLibsqlServer({ path: r.server.path });
+  const client = createClient({ url: reader.url });
   try {
-    const rows = db.prepare(
-      "SELECT from_state, to_state FROM job_transitions WHERE job_id = ? ORDER BY id",
-    ).all(jobId) as { from_state: string | null; to_state: string }[];
-    return rows.map((row) => `${row.from_state ?? "-"}>${row.to_state}`);
+    return await remoteTransitions(client, jobId);
   } finally {
-    db.close();
+    client.close();
+    await reader.close();
   }
 }
 
@@ -225,10 +236,10 @@ Deno.test("a buffered write that had already reached libSQL is not applied twice
   const r = await rig();
   try {
     await r.store.insertJob(jobRow("7"), 1_000);
-    r.server.setUnavailable(60_000);
+    await r.server.setUnavailable(60_000);
     await r.store.transitionJob("7", { from: "queued", to: "claimed", at: 1_001 });
     await r.store.insertJob(jobRow("8"), 1_002);
-    r.server.setUnavailable(0);
+    await r.server.setUnavailable(0);
     // The same writes reached libSQL before the connection dropped (as far as the core knows).
     const other = new Store(r.direct, drizzle(r.direct, { schema }));
     await other.transitionJob("7", { from: "queued", to: "claimed", at: 1_001 });
@@ -244,7 +255,7 @@ Deno.test("a buffered write that had already reached libSQL is not applied twice
 Deno.test("an audit row whose write reached libSQL before the outage is not written twice", async () => {
   const r = await rig();
   try {
-    r.server.setUnavailable(60_000);
+    await r.server.setUnavailable(60_000);
     await r.store.audit({
       at: 1_000,
       actor: "reaper",
@@ -252,15 +263,11 @@ Deno.test("an audit row whose write reached libSQL before the outage is not writ
       target: "i-1",
     });
     assert.equal(r.buffered.isOffline, true);
-    r.server.setUnavailable(0);
+    await r.server.setUnavailable(0);
     // The very statement buffered had reached libSQL before the answer was lost.
-    const { default: Database } = await import("libsql");
-    const buffer = new Database(`${r.dir}/buffer.db`, { readonly: true });
-    const [write] = buffer.prepare("SELECT statements FROM gantry_outbox").all() as {
-      statements: string;
-    }[];
-    buffer.close();
-    await r.direct.batch(decodeStatements(write.statements), "write");
+    const outbox = await r.mirror().execute("SELECT statements FROM gantry_outbox");
+    assert.equal(outbox.rows.length, 1);
+    await r.direct.batch(decodeStatements(String(outbox.rows[0].statements)), "write");
     await until(() => !r.buffered.isOffline, "the buffer is replayed");
     const rows = await r.direct.execute(
       "SELECT count(*) AS n FROM audit_events WHERE action = 'instance.terminate'",
@@ -318,10 +325,10 @@ Deno.test("the mirror is refreshed from libSQL, so rows written by others are kn
     const other = new Store(r.direct, drizzle(r.direct, { schema }));
     await other.insertJob(jobRow("21"), 1_000);
     await r.buffered.refreshMirror();
-    r.server.setUnavailable(60_000);
+    await r.server.setUnavailable(60_000);
     assert.equal((await r.store.job("21"))?.state, "queued");
     await r.store.transitionJob("21", { from: "queued", to: "dropped", at: 1_001 });
-    r.server.setUnavailable(0);
+    await r.server.setUnavailable(0);
     await until(() => !r.buffered.isOffline, "the buffer is replayed");
     assert.deepEqual(await remoteTransitions(r.direct, "21"), ["->queued", "queued>dropped"]);
   } finally {

@@ -38,7 +38,7 @@ function declaredProjects() {
 
 Deno.test("a console edit is what the core routes by next, and a restart keeps it", async () => {
   const stack = await startConsoleStack();
-  const { client, db } = openDatabase(stack.libsql.url);
+  const { client, db } = await openDatabase(stack.libsql.url);
   const store = new Store(client, db);
   const token = await operatorToken(SESSION_SECRET, "admin");
   const api = async (method: string, path: string, body?: unknown) => {

@@ -64,7 +64,7 @@ export async function startCoreFixture(
     installations: [{ id: 1001, account: "acme" }],
     ...options.github,
   });
-  const { client, db } = openDatabase(libsql.url);
+  const { client, db } = await openDatabase(libsql.url);
   await migrate(client);
   await seedProjects(db, project({ spot: options.spot ?? false }), Date.now());
   const lines: string[] = [];

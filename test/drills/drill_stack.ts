@@ -6,7 +6,7 @@
  * the emulator, job states and transitions in libSQL.
  */
 import assert from "node:assert/strict";
-import { type Client, createClient } from "@libsql/client";
+import { type Client, createClient } from "@libsql/client/web";
 import { stringify as toYaml } from "yaml";
 import { coreConfigOf, startCoreWorld } from "../support/core_world.ts";
 import type { Edge } from "../support/edge.ts";
@@ -32,6 +32,12 @@ export interface DrillStack {
   db: Client;
   /** Starts a core process with its own buffer file; `extra` is merged into its config. */
   startCore(name: string, extra?: Record<string, unknown>): Promise<ChildProcess>;
+  /**
+   * A client on core `name`'s local buffer file, served by a libSQL server
+   * process of its own while the core runs (the native engine stays out of
+   * the test runner); closed with the stack.
+   */
+  openBuffer(name: string): Promise<Client>;
   /** Stops libSQL (connections refused) until {@link restartLibsql}. */
   stopLibsql(): Promise<void>;
   restartLibsql(): Promise<void>;
@@ -68,6 +74,7 @@ export async function startDrillStack(
   if (authToken) await Deno.writeTextFile(`${dir}/db.token`, authToken);
   const db = createClient({ url: libsql.url, authToken });
   const cores: ChildProcess[] = [];
+  const bufferReaders: { server: LibsqlServer; client: Client }[] = [];
 
   return {
     edge,
@@ -120,6 +127,12 @@ export async function startDrillStack(
       await core.waitForOutput(/gantry-core started/, 60_000);
       return core;
     },
+    async openBuffer(name) {
+      const server = await startLibsqlServer({ path: `${dir}/${name}-buffer.db` });
+      const client = createClient({ url: server.url });
+      bufferReaders.push({ server, client });
+      return client;
+    },
     async stopLibsql() {
       await libsql.close();
     },
@@ -145,6 +158,8 @@ export async function startDrillStack(
         }
       }
       db.close();
+      for (const reader of bufferReaders) reader.client.close();
+      await Promise.all(bufferReaders.map((reader) => reader.server.close()));
       await world.close();
       await Promise.all([ec2.close(), libsql.close()]);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -167,18 +182,6 @@ export function instancesPerJob(ec2: Ec2Emulator): Map<string, string[]> {
 export async function jobStates(db: Client): Promise<Map<string, string>> {
   const result = await db.execute("SELECT id, state FROM jobs");
   return new Map(result.rows.map((row) => [String(row.id), String(row.state)]));
-}
-
-/** Job states in a core's local buffer (its mirror), read-only, while the core runs. */
-export async function bufferedJobStates(path: string): Promise<Map<string, string>> {
-  const { default: Database } = await import("libsql");
-  const db = new Database(path, { readonly: true });
-  try {
-    const rows = db.prepare("SELECT id, state FROM jobs").all() as { id: string; state: string }[];
-    return new Map(rows.map((row) => [String(row.id), String(row.state)]));
-  } finally {
-    db.close();
-  }
 }
 
 /** Each job's transitions in libSQL, oldest first, as `from>to`. */

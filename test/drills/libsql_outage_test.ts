@@ -14,7 +14,6 @@ import assert from "node:assert/strict";
 import {
   assertChains,
   assertExactlyOnce,
-  bufferedJobStates,
   eventually,
   jobStates,
   managedInstances,
@@ -33,6 +32,8 @@ Deno.test(`libSQL outage drill (30 s in the issue; ${OUTAGE_MS} ms here): the co
   let failure: unknown;
   try {
     const core = await stack.startCore("core-a");
+    // The core's local buffer (its mirror), read while the core runs.
+    const buffer = await stack.openBuffer("core-a");
     const allStarting = (ids: number[]) => async () => {
       const states = await jobStates(stack.db);
       return ids.every((id) => states.get(String(id)) === "starting");
@@ -57,7 +58,7 @@ Deno.test(`libSQL outage drill (30 s in the issue; ${OUTAGE_MS} ms here): the co
     const finishedInstances = new Set(FINISHING.map((id) => runnerNames.get(id)!.instance));
     await eventually(
       async () => {
-        const buffered = await bufferedJobStates(`${stack.dir}/core-a-buffer.db`);
+        const buffered = await jobStates(buffer);
         const managed = managedInstances(stack.ec2);
         const reaped = managed.filter((i) =>
           finishedInstances.has(i.instanceId) && i.state !== "pending" && i.state !== "running"
@@ -67,7 +68,7 @@ Deno.test(`libSQL outage drill (30 s in the issue; ${OUTAGE_MS} ms here): the co
           reaped.length === FINISHING.length;
       },
       async () => {
-        const buffered = await bufferedJobStates(`${stack.dir}/core-a-buffer.db`);
+        const buffered = await jobStates(buffer);
         return `launching and reaping did not go on offline: ${
           [...DURING, ...FINISHING].map((id) => `${id}=${buffered.get(String(id))}`).join(" ")
         }\n${core.output().slice(-4000)}`;

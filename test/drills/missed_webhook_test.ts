@@ -15,7 +15,7 @@ import {
   SESSION_SECRET,
   startDrillStack,
 } from "./drill_stack.ts";
-import { operatorToken } from "../support/operator.ts";
+import { operatorToken, seedTestOperators } from "../support/operator.ts";
 
 Deno.test("missed webhook drill: reconciliation finds the job and it runs; 0 lost, 0 launched twice", async () => {
   const stack = await startDrillStack();
@@ -49,17 +49,24 @@ Deno.test("missed webhook drill: reconciliation finds the job and it runs; 0 los
     const launchesBefore = launchCalls();
     await stack.post("queued", job.id);
     // Wait for the core to have taken and acked the late webhook (the edge's queue is
-    // empty again), then check the emulator's call log: no launch came of it.
+    // empty again), then check the emulator's call log: no launch came of it. The edge
+    // checks the operator's users row on every request (the core migrated the table).
+    await seedTestOperators(stack.db);
     const viewer = await operatorToken(SESSION_SECRET, "viewer");
+    let lastAnswer = "no answer yet";
     await eventually(
       async () => {
         const response = await fetch(`${stack.edge.url}/api/v1/queue`, {
           headers: { authorization: `Bearer ${viewer}` },
         });
-        const queue = await response.json() as { ready: number; leased: number };
+        const body = await response.text();
+        lastAnswer = `${response.status} ${body}`;
+        // A refused request is no count: fail now rather than wait on undefined fields.
+        assert.equal(response.status, 200, `the queue's counts: ${lastAnswer}`);
+        const queue = JSON.parse(body) as { ready: number; leased: number };
         return queue.ready === 0 && queue.leased === 0;
       },
-      () => "the late webhook is still in the edge's queue",
+      () => `the late webhook is still in the edge's queue: ${lastAnswer}`,
     );
     assert.equal(launchCalls(), launchesBefore, "the late webhook launched nothing");
 

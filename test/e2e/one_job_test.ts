@@ -6,7 +6,7 @@
  * give the job a cost. Run once with `deno run core/main.ts` and once with the
  * bundled core.
  */
-import { createClient } from "@libsql/client";
+import { createClient } from "@libsql/client/web";
 import { migrate } from "../../core/db/migrate.ts";
 import assert from "node:assert/strict";
 import { stringify as toYaml } from "yaml";

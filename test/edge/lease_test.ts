@@ -1,6 +1,6 @@
 /** The lease protocol in workerd: core authentication, invisibility, ack/nack, long-poll. */
 import assert from "node:assert/strict";
-import { createClient } from "@libsql/client";
+import { createClient } from "@libsql/client/web";
 import { migrate } from "../../core/db/migrate.ts";
 import type { LeasedEvent } from "../../shared/schema/edge_core.ts";
 import { corePost, coreToken, githubJobIdOf, leaseAll } from "../support/core_token.ts";

@@ -5,7 +5,7 @@
  * first test runs with that check off, as the simulated dev stack does).
  */
 import assert from "node:assert/strict";
-import { createClient } from "@libsql/client";
+import { createClient } from "@libsql/client/web";
 import { importPKCS8, SignJWT } from "jose";
 import { migrate } from "../../core/db/migrate.ts";
 import { RUNNER_TOKEN_AUDIENCE } from "../../shared/schema/runner.ts";

@@ -10,7 +10,7 @@ import { shardKeyOf, shardOf } from "../../shared/queue_shard.ts";
 import { corePost, githubJobIdOf } from "../support/core_token.ts";
 import { coreKeyPair, startEdge } from "../support/edge.ts";
 import { operatorToken, seedTestOperators } from "../support/operator.ts";
-import { createClient } from "@libsql/client";
+import { createClient } from "@libsql/client/web";
 import { migrate } from "../../core/db/migrate.ts";
 import { startLibsqlServer } from "../support/libsql/server.ts";
 import { postWebhook, workflowJobPayload } from "../support/webhooks.ts";

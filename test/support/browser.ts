@@ -2,8 +2,11 @@
  * Headless Chromium for the console's tests: Debian's `chromium` package
  * driven by `playwright-core` (`npx playwright install` cannot download a
  * browser on our build machines). Screenshots go to test/output/screenshots/.
+ * Playwright starts Chromium in a process group of its own; a watchdog ends
+ * that group if the test runner dies (./process.ts).
  */
 import { type Browser, chromium, type Page } from "playwright-core";
+import { watchGroup } from "./process.ts";
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -45,7 +48,11 @@ export async function launchBrowser(): Promise<TestBrowser> {
       { cause },
     );
   }
+  const before = await chromiumChildren();
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+  // Playwright does not tell the pid: it is the Chromium child that was not there before.
+  const watchdogs = (await chromiumChildren()).filter((pid) => !before.includes(pid))
+    .map((pid) => watchGroup(pid));
   await Deno.mkdir(SCREENSHOTS, { recursive: true });
   return {
     browser,
@@ -58,6 +65,23 @@ export async function launchBrowser(): Promise<TestBrowser> {
       await page.screenshot({ path, fullPage: true });
       return path;
     },
-    close: () => browser.close(),
+    async close() {
+      await browser.close();
+      await Promise.all(watchdogs.map((watchdog) => watchdog.stop()));
+    },
   };
+}
+
+/** This process's direct children that run Chromium. */
+async function chromiumChildren(): Promise<number[]> {
+  const pids: number[] = [];
+  for await (const task of Deno.readDir("/proc/self/task")) {
+    const children = await Deno.readTextFile(`/proc/self/task/${task.name}/children`)
+      .catch(() => "");
+    for (const pid of children.trim().split(/\s+/).filter(Boolean).map(Number)) {
+      const command = await Deno.readTextFile(`/proc/${pid}/comm`).catch(() => "");
+      if (command.trim() === "chromium") pids.push(pid);
+    }
+  }
+  return pids;
 }

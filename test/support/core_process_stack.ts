@@ -67,7 +67,7 @@ export async function startCoreProcessStack(options: {
       projects: [{ name: "my-app", repos: [{ full_name: REPO }], pools: options.pools }],
     }),
   );
-  const { client } = openDatabase(libsql.url);
+  const { client } = await openDatabase(libsql.url);
   let core: ChildProcess | undefined;
   return {
     libsql,

@@ -106,7 +106,23 @@ async function emptyEnvFile(): Promise<string> {
   return path;
 }
 
+/** Tries with fresh ports when the ones picked were taken before wrangler bound them. */
+const PORT_ATTEMPTS = 3;
+
 export async function startEdge(secrets: EdgeSecrets, options: EdgeOptions = {}): Promise<Edge> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startEdgeOnce(secrets, options);
+    } catch (error) {
+      // freePort() closes its listener before wrangler binds: in a parallel suite another
+      // process can take the port in between. Only a port we picked may be picked again.
+      const isPortTaken = error instanceof Error && /Address already in use/.test(error.message);
+      if (!isPortTaken || options.port !== undefined || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function startEdgeOnce(secrets: EdgeSecrets, options: EdgeOptions): Promise<Edge> {
   await ensureUiBuilt();
   const port = options.port ?? freePort();
   const stateDir = options.stateDir ?? await Deno.makeTempDir({ prefix: "gantry-edge-" });

@@ -45,7 +45,7 @@ export async function startLaunchStack(options: { projects: unknown[]; maxAttemp
     SESSION_SECRET: "unused-session-secret-0123456789abcdef",
     LIBSQL_URL: libsql.url,
   });
-  const { client, db } = openDatabase(libsql.url);
+  const { client, db } = await openDatabase(libsql.url);
   await migrate(client);
   await seedProjects(db, projectsOf(options.projects), Date.now());
   const lines: string[] = [];

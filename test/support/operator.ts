@@ -1,4 +1,4 @@
-import type { Client } from "@libsql/client";
+import type { Client } from "@libsql/client/web";
 import { SignJWT } from "jose";
 
 /** The users row id behind {@link operatorToken} for `role`. */

@@ -3,7 +3,8 @@
  * test fails), stopped with SIGTERM then SIGKILL. Each child leads its own
  * process group (`setsid`), so signals reach everything it started
  * (wrangler's workerd), and test/support/watchdog.sh ends that group even
- * when the test runner itself dies.
+ * when the test runner itself dies (a crash, SIGKILL); a runner that exits
+ * normally with children still running ends their groups on `unload`.
  */
 export interface ChildProcess {
   /** The child's pid, which is also its process group id. */
@@ -20,6 +21,48 @@ export interface ChildProcess {
 }
 
 const WATCHDOG = new URL("./watchdog.sh", import.meta.url).pathname;
+
+/** Process groups started here and still running, ended on unload. */
+const liveGroups = new Set<number>();
+addEventListener("unload", () => {
+  for (const group of liveGroups) killGroup(group, "SIGKILL");
+});
+
+function killGroup(group: number, signal: Deno.Signal): void {
+  try {
+    Deno.kill(-group, signal);
+  } catch (error) {
+    // The group is already gone.
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+/**
+ * Watches process group `group` (its leader's pid) from a separate process:
+ * if this runner dies, the group gets SIGTERM, then SIGKILL. For processes
+ * that other libraries start in their own group (Playwright's Chromium).
+ */
+export function watchGroup(group: number): { stop(): Promise<void> } {
+  liveGroups.add(group);
+  // In a session of its own: whoever kills the runner's process group leaves it running.
+  const watchdog = new Deno.Command("setsid", {
+    args: ["bash", WATCHDOG, String(Deno.pid), String(group)],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  return {
+    async stop() {
+      liveGroups.delete(group);
+      try {
+        watchdog.kill("SIGTERM");
+      } catch (error) {
+        if (!(error instanceof TypeError)) throw error; // it had already exited
+      }
+      await watchdog.status;
+    },
+  };
+}
 
 /** Variables every child inherits from the runner; anything else it is given explicitly. */
 const INHERITED = ["PATH", "HOME", "TMPDIR", "LANG", "TZ", "CI", "DENO_DIR", "XDG_CACHE_HOME"];
@@ -51,12 +94,7 @@ export function spawn(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const watchdog = new Deno.Command("bash", {
-    args: [WATCHDOG, String(Deno.pid), String(child.pid)],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const watchdog = watchGroup(child.pid);
   let text = "";
   const decoder = new TextDecoder();
   const pump = async (stream: ReadableStream<Uint8Array>) => {
@@ -67,28 +105,13 @@ export function spawn(
   const status = child.status.then(async (s) => {
     exited = true;
     // Whatever the child left behind in its group would hold the pipes open.
-    try {
-      Deno.kill(-child.pid, "SIGKILL");
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-    try {
-      watchdog.kill("SIGTERM");
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error; // it had already exited
-    }
-    await watchdog.status;
+    killGroup(child.pid, "SIGKILL");
+    await watchdog.stop();
     await pumps;
     return s;
   });
   const signalGroup = (signal: Deno.Signal) => {
-    if (exited) return;
-    try {
-      Deno.kill(-child.pid, signal);
-    } catch (error) {
-      // The group is already gone: the child exited between the check and the signal.
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
+    if (!exited) killGroup(child.pid, signal);
   };
   return {
     pid: child.pid,

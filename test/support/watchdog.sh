@@ -7,6 +7,12 @@
 # Usage: bash watchdog.sh RUNNER_PID GROUP_ID
 runner=$1
 group=$2
+# The child calls setsid only once it runs, which may be after this watchdog
+# starts: wait for its group to exist (up to 30 s) before watching it.
+for _ in $(seq 300); do
+  kill -0 -- "-$group" 2>/dev/null && break
+  sleep 0.1
+done
 while kill -0 -- "-$group" 2>/dev/null; do
   if ! kill -0 "$runner" 2>/dev/null; then
     kill -TERM -- "-$group" 2>/dev/null

@@ -187,7 +187,7 @@ Deno.test("configuration API: refused changes are audited as failed", async (t) 
 
     await t.step("libSQL unavailable: the operator still gets the original 400", async () => {
       const before = await failed();
-      stack.libsql.setUnavailable(60_000);
+      await stack.libsql.setUnavailable(60_000);
       try {
         const body = await json(
           await admin("POST", "/api/v1/pools", { ...POOL, projectId, instanceTypes: [] }),
@@ -198,7 +198,7 @@ Deno.test("configuration API: refused changes are audited as failed", async (t) 
           "instanceTypes",
         ]);
       } finally {
-        stack.libsql.setUnavailable(0);
+        await stack.libsql.setUnavailable(0);
       }
       assert.deepEqual(await failed(), before, "the row was not written, and nothing broke");
     });

@@ -2,8 +2,8 @@
  * The console's test stack: a fresh libSQL (migrated), the edge in workerd
  * with a bootstrap token, and helpers to bootstrap, sign in and seed jobs.
  */
-import { type Client, createClient } from "@libsql/client";
-import { drizzle } from "drizzle-orm/libsql";
+import { type Client, createClient } from "@libsql/client/web";
+import { drizzle } from "drizzle-orm/libsql/web";
 import { migrate } from "../../core/db/migrate.ts";
 import * as schema from "../../shared/db/schema.ts";
 import type { JobState } from "../../shared/job_state.ts";

@@ -41,7 +41,7 @@ import { describeSpotPriceHistory } from "./spot_prices.ts";
 import { describeSubnets } from "./subnets.ts";
 
 export type { RecordedCall } from "./control.ts";
-export type { CapacityShortage, FaultControl, TokenBucket } from "./faults.ts";
+export type { CapacityShortage, FaultControl, FaultStart, TokenBucket } from "./faults.ts";
 export type { Consistency, EmulatedInstance, InstanceStateName } from "./instances.ts";
 export { CONSISTENT, LAGGING } from "./instances.ts";
 export type { EmulatedLaunchTemplate, EmulatedTemplateVersion } from "./launch_templates.ts";
@@ -140,6 +140,19 @@ export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2E
     },
   };
 
+  /** Answers held back by a stall, each with the function that lets it go now. */
+  const holds = new Set<() => void>();
+  const hold = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const release = () => {
+        clearTimeout(timer);
+        holds.delete(release);
+        resolve();
+      };
+      const timer = setTimeout(release, ms);
+      holds.add(release);
+    });
+
   const handler = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     if (url.pathname.startsWith("/_emulator/")) return handleControl(request, emulatorState);
@@ -149,9 +162,10 @@ export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2E
     const params = { ...Object.fromEntries(url.searchParams), ...parseForm(body) };
     const now = clock();
     const response = handleEc2(params, { ...state, now }, calls);
-    // A stalled launch has already happened; only its answer is late.
+    // A stalled launch has already happened; only its answer is late. Closing the emulator
+    // lets held answers go (their clients may be long dead), rather than wait them out.
     const stallMs = state.faults.stallMs(params.Action ?? "", now);
-    if (stallMs > 0) await new Promise((resolve) => setTimeout(resolve, stallMs));
+    if (stallMs > 0) await hold(stallMs);
     return response;
   };
 
@@ -164,7 +178,10 @@ export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2E
           url: `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`,
           port,
           ...emulatorState,
-          close: () => server.shutdown(),
+          close: () => {
+            for (const release of [...holds]) release();
+            return server.shutdown();
+          },
         });
       },
     }, handler);

@@ -11,12 +11,22 @@
 import type { InstanceStore } from "./instances.ts";
 import { Ec2ApiError } from "./protocol.ts";
 
+/**
+ * When a fault's window opens: at once, or at the next launch call
+ * (RunInstances or CreateFleet), which it then already affects. Drills use
+ * the latter, so the window covers the core's launches however long the
+ * core takes to start on a loaded machine.
+ */
+export type FaultStart = "now" | "next-launch";
+
 /** Which launches a capacity shortage affects; an omitted list means all. */
 export interface CapacityShortage {
   /** How long the shortage lasts, in milliseconds. */
   ms: number;
   instanceTypes?: string[];
   azs?: string[];
+  /** Default "now". */
+  from?: FaultStart;
 }
 
 /** A launch-rate limit: `burst` launch calls at once, refilled at `ratePerSecond`. */
@@ -28,7 +38,7 @@ export interface TokenBucket {
 /** The failures a test can inject. */
 export interface FaultControl {
   /** Every EC2 call fails with RequestLimitExceeded (HTTP 503) for `ms`; 0 lifts it. */
-  throttle(ms: number): void;
+  throttle(ms: number, options?: { from?: FaultStart }): void;
   /** Launches of matching types/zones fail with InsufficientInstanceCapacity for `ms`. */
   insufficientCapacity(shortage: CapacityShortage): void;
   /** Spot launches of matching types/zones find no capacity (`UnfulfillableCapacity` in a fleet). */
@@ -80,38 +90,48 @@ export class Faults implements FaultControl {
   #failing: { action: string; error: Ec2ApiError; until: number }[] = [];
   #instances: InstanceStore;
   #now: () => number;
+  /** Faults waiting for the next launch call to open their window, with its time. */
+  #atNextLaunch: ((now: number) => void)[] = [];
 
   constructor(instances: InstanceStore, now: () => number = Date.now) {
     this.#instances = instances;
     this.#now = now;
   }
 
-  throttle(ms: number): void {
-    this.#throttledUntil = this.#now() + ms;
+  throttle(ms: number, options: { from?: FaultStart } = {}): void {
+    this.#open(options.from, (now) => this.#throttledUntil = now + ms);
   }
 
   insufficientCapacity(shortage: CapacityShortage): void {
-    this.#short("on-demand", shortage);
-    this.#short("spot", shortage);
+    this.#open(shortage.from, (now) => {
+      this.#short("on-demand", shortage, now);
+      this.#short("spot", shortage, now);
+    });
+  }
+
+  #open(from: FaultStart = "now", open: (now: number) => void): void {
+    if (from === "now") open(this.#now());
+    else this.#atNextLaunch.push(open);
   }
 
   spotShortage(shortage: CapacityShortage): void {
-    this.#short("spot", shortage);
+    this.#open(shortage.from, (now) => this.#short("spot", shortage, now));
   }
 
   unsupported(shortage: CapacityShortage): void {
-    this.#short("unsupported", shortage);
+    this.#open(shortage.from, (now) => this.#short("unsupported", shortage, now));
   }
 
   launchError(fault: CapacityShortage & { code: string; message?: string }): void {
     const { ms, instanceTypes, azs, code, message } = fault;
-    this.#shortages.push({
-      kind: "error",
-      error: { code, message },
-      until: this.#now() + ms,
-      instanceTypes,
-      azs,
-    });
+    this.#open(fault.from, (now) =>
+      this.#shortages.push({
+        kind: "error",
+        error: { code, message },
+        until: now + ms,
+        instanceTypes,
+        azs,
+      }));
   }
 
   failAction(
@@ -148,9 +168,9 @@ export class Faults implements FaultControl {
     return LAUNCH_ACTIONS.has(action) && now < this.#stall.until ? this.#stall.ms : 0;
   }
 
-  #short(kind: Shortage["kind"], shortage: CapacityShortage): void {
+  #short(kind: Shortage["kind"], shortage: CapacityShortage, now: number): void {
     const { ms, instanceTypes, azs } = shortage;
-    this.#shortages.push({ kind, until: this.#now() + ms, instanceTypes, azs });
+    this.#shortages.push({ kind, until: now + ms, instanceTypes, azs });
   }
 
   tokenBucket(bucket: TokenBucket | null): void {
@@ -170,6 +190,7 @@ export class Faults implements FaultControl {
     this.#stall = { ms: 0, until: 0 };
     this.#subnetAddresses.clear();
     this.#failing = [];
+    this.#atNextLaunch = [];
   }
 
   /**
@@ -177,6 +198,9 @@ export class Faults implements FaultControl {
    * the account is throttled or a launch finds the bucket empty.
    */
   admit(action: string, now: number): void {
+    if (LAUNCH_ACTIONS.has(action) && this.#atNextLaunch.length > 0) {
+      for (const open of this.#atNextLaunch.splice(0)) open(now);
+    }
     const failing = this.#failing.find((fault) => fault.action === action && fault.until > now);
     if (failing) throw failing.error;
     if (now < this.#throttledUntil || (LAUNCH_ACTIONS.has(action) && !this.#takeToken(now))) {

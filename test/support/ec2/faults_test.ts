@@ -181,3 +181,33 @@ Deno.test("faults, calls and state can be driven over the HTTP control plane", a
     assert.equal(emulator.calls.length, 0);
   });
 });
+
+Deno.test("a fault from the next launch opens its window at that call, which it already fails", async () => {
+  let now = 1_000_000;
+  await withEmulator(async (emulator, ec2) => {
+    emulator.faults.throttle(3_000, { from: "next-launch" });
+    emulator.faults.insufficientCapacity({ ms: 5_000, from: "next-launch" });
+    now += 60_000; // However long the first launch takes to come.
+    assert.deepEqual((await ec2.send(new DescribeInstancesCommand({}))).Reservations, []);
+    const launch = () =>
+      ec2.send(
+        new RunInstancesCommand({
+          ImageId: AMI,
+          InstanceType: "t3.small",
+          MinCount: 1,
+          MaxCount: 1,
+        }),
+      );
+    assert.equal((await errorOf(launch())).name, "RequestLimitExceeded");
+    const opened = emulator.calls.find((c) => c.action === "RunInstances")!.at;
+    assert.equal(opened, 1_060_000);
+    now = opened + 2_999;
+    assert.equal((await errorOf(launch())).name, "RequestLimitExceeded");
+    now = opened + 3_000;
+    assert.equal((await errorOf(launch())).name, "InsufficientInstanceCapacity");
+    now = opened + 4_999;
+    assert.equal((await errorOf(launch())).name, "InsufficientInstanceCapacity");
+    now = opened + 5_000;
+    assert.equal((await launch()).Instances?.length, 1);
+  }, { clock: () => now });
+});

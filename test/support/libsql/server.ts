@@ -1,24 +1,14 @@
 /**
- * A libSQL server speaking Hrana over HTTP (v2 and v3, JSON), backed by the
- * real libSQL engine through the `libsql` npm binding. It stands in for sqld,
- * which cannot be installed here, so `@libsql/client` (node and web entries)
- * and drizzle talk to it exactly as they would to Turso or sqld.
- *
- * Routes:
- * - `GET /v2`, `GET /v3`: version probes (200). `GET /v3-protobuf` is 404, so
- *   clients that probe for protobuf fall back to JSON.
- * - `POST /v2/pipeline`, `POST /v3/pipeline`: Hrana pipelines.
- * - `GET /health`, `GET /version`.
- * - `POST /_libsql/unavailable` `{ "ms": 2000 }`: answer 503 for that long
- *   (test control; needs no token and keeps working while unavailable).
+ * The libSQL server tests use: ./main.ts (Hrana over HTTP on the real libSQL
+ * engine) started as a child process. The engine is a native addon; loaded
+ * into parallel `deno test` workers it crashed the runner (docs/testing.md),
+ * so it lives in this child, and tests talk to it over HTTP with
+ * `@libsql/client/web` (no native code). The child is stopped with the test,
+ * and by test/support/watchdog.sh if the runner dies first.
  *
  * @module
  */
-import { Hono } from "hono";
-import Database from "libsql";
-import { HranaPipelineRequest, type HranaPipelineResponse } from "./hrana_protocol.ts";
-import { type HranaVersion, runPipeline } from "./pipeline.ts";
-import { StreamNotFoundError, StreamRegistry } from "./stream_registry.ts";
+import { type ChildProcess, spawn } from "../process.ts";
 
 /** How to start a {@link LibsqlServer}. */
 export interface LibsqlServerOptions {
@@ -36,168 +26,83 @@ export interface LibsqlServerOptions {
   busyRetryMs?: number;
 }
 
-/** A running server. */
+/** A running server process. */
 export interface LibsqlServer {
   /** Base URL for `createClient({ url })`, e.g. `http://127.0.0.1:8080`. */
   url: string;
   port: number;
   /** The database file. */
   path: string;
+  /** The server's process (its output shows when a test fails). */
+  process: ChildProcess;
   /** Answer 503 to every client request for the next `ms` (0 ends it early). */
-  setUnavailable(ms: number): void;
+  setUnavailable(ms: number): Promise<void>;
   /** Streams parked under a baton right now (open interactive transactions among them). */
-  openStreams(): number;
-  /** Stop serving, close every stream, and remove the database file if it was temporary. */
+  openStreams(): Promise<number>;
+  /** Stop the process (connections refused from then on), and remove the file if it was temporary. */
   close(): Promise<void>;
 }
 
-const IDLE_STREAM_MS = 10_000;
+const MAIN = new URL("./main.ts", import.meta.url).pathname;
+const LISTENING = /listening on (http:\/\/\S+)/;
 
-/** A plain response with an exact content type; the Hrana client compares it without parameters. */
-function plain(status: number, body: string, headers: Record<string, string> = {}): Response {
-  return new Response(body, { status, headers: { "content-type": "text/plain", ...headers } });
-}
-
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/json" },
-  });
-}
-
-function isAuthorized(header: string | undefined, token: string): boolean {
-  const match = /^bearer\s+(.+)$/i.exec(header ?? "");
-  return match !== null && match[1].trim() === token;
-}
-
-function buildApp(
-  registry: StreamRegistry,
-  options: { authToken?: string; unavailableUntil: () => number; setUnavailable(ms: number): void },
-): Hono {
-  const app = new Hono();
-
-  app.onError((error) => {
-    console.error("libsql test server: unexpected error", error);
-    return json(500, { message: "Internal server error", code: "INTERNAL_ERROR" });
-  });
-
-  app.post("/_libsql/unavailable", async (c) => {
-    const body: unknown = await c.req.json().catch(() => null);
-    const ms = (body as { ms?: unknown } | null)?.ms;
-    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-      return json(400, { message: 'Expected a JSON body like {"ms": 2000}', code: "BAD_REQUEST" });
-    }
-    options.setUnavailable(ms);
-    return json(200, { unavailableForMs: ms });
-  });
-
-  app.use("*", async (_c, next) => {
-    if (Date.now() < options.unavailableUntil()) {
-      const seconds = Math.ceil((options.unavailableUntil() - Date.now()) / 1000);
-      return plain(503, "libSQL server unavailable (fault injected by the test)", {
-        "retry-after": String(seconds),
-      });
-    }
-    await next();
-  });
-
-  app.get("/health", () => plain(200, "ok"));
-  app.get("/version", () => plain(200, "gantry libsql test server (Hrana 2, 3 over HTTP)"));
-  app.get("/v2", () => plain(200, "Hrana 2 over HTTP"));
-  app.get("/v3", () => plain(200, "Hrana 3 over HTTP"));
-
-  for (const version of [2, 3] as HranaVersion[]) {
-    app.post(`/v${version}/pipeline`, async (c) => {
-      if (
-        options.authToken !== undefined &&
-        !isAuthorized(c.req.header("authorization"), options.authToken)
-      ) {
-        return plain(401, "Unauthorized: a valid bearer token is required");
-      }
-      const body: unknown = await c.req.json().catch(() => undefined);
-      const parsed = HranaPipelineRequest.safeParse(body);
-      if (!parsed.success) {
-        return json(400, {
-          message: `Invalid pipeline request: ${parsed.error.issues[0]?.message ?? "not JSON"}`,
-          code: "HTTP_BODY_INVALID",
-        });
-      }
-      let connection;
-      try {
-        connection = registry.take(parsed.data.baton);
-      } catch (error) {
-        if (error instanceof StreamNotFoundError) {
-          return json(400, { message: error.message, code: error.code });
-        }
-        throw error;
-      }
-      const outcome = await runPipeline(connection, parsed.data.requests, version);
-      let baton: string | null = null;
-      if (outcome.isClosed) {
-        registry.close(connection);
-      } else {
-        baton = registry.park(connection);
-      }
-      const response: HranaPipelineResponse = { baton, base_url: null, results: outcome.results };
-      return json(200, response);
-    });
-  }
-
-  return app;
-}
-
-/** Start a libSQL server; resolves once it is listening. */
+/** Start a libSQL server process; resolves once it is listening. */
 export async function startLibsqlServer(options: LibsqlServerOptions = {}): Promise<LibsqlServer> {
-  const isTemporary = options.path === undefined;
-  const path = options.path ??
-    await Deno.makeTempFile({ prefix: "gantry-libsql-", suffix: ".db" });
+  const dir = options.path === undefined
+    ? await Deno.makeTempDir({ prefix: "gantry-libsql-" })
+    : undefined;
+  const path = options.path ?? `${dir}/gantry.db`;
+  const flags: [string, string | number | undefined][] = [
+    ["--port", options.port ?? 0],
+    ["--hostname", options.hostname],
+    ["--path", path],
+    ["--auth-token", options.authToken],
+    ["--idle-stream-ms", options.idleStreamMs],
+    ["--busy-retry-ms", options.busyRetryMs],
+  ];
+  const child = spawn(Deno.execPath(), [
+    "run",
+    "--allow-all",
+    "--no-check",
+    MAIN,
+    ...flags.flatMap(([flag, value]) => value === undefined ? [] : [flag, String(value)]),
+  ]);
+  try {
+    await child.waitForOutput(LISTENING, 60_000);
+  } catch (error) {
+    await child.stop(1_000);
+    if (dir) await Deno.remove(dir, { recursive: true });
+    throw error;
+  }
+  const url = LISTENING.exec(child.output())![1];
 
-  // WAL lets readers on other streams proceed while a transaction holds the write lock.
-  const setup = new Database(path);
-  setup.exec("PRAGMA journal_mode = WAL");
-  setup.close();
-
-  const registry = new StreamRegistry(path, {
-    idleMs: options.idleStreamMs ?? IDLE_STREAM_MS,
-    busyRetryMs: options.busyRetryMs,
-  });
-  let unavailableUntil = 0;
-  const setUnavailable = (ms: number) => {
-    unavailableUntil = ms > 0 ? Date.now() + ms : 0;
+  const control = async (path: string, init?: RequestInit) => {
+    const response = await fetch(`${url}${path}`, init);
+    const body = await response.text();
+    if (!response.ok) throw new Error(`libSQL test server ${path}: ${response.status} ${body}`);
+    return JSON.parse(body) as Record<string, unknown>;
   };
-  const app = buildApp(registry, {
-    authToken: options.authToken,
-    unavailableUntil: () => unavailableUntil,
-    setUnavailable,
-  });
-
-  const hostname = options.hostname ?? "127.0.0.1";
-  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve(
-    { port: options.port ?? 0, hostname, onListen: (addr) => resolve(addr as Deno.NetAddr) },
-    app.fetch,
-  );
-  const addr = await listening;
-  const urlHost = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${urlHost}:${addr.port}`,
-    port: addr.port,
+    url,
+    port: Number(new URL(url).port),
     path,
-    setUnavailable,
-    openStreams: () => registry.size,
+    process: child,
+    async setUnavailable(ms) {
+      await control("/_libsql/unavailable", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ms }),
+      });
+    },
+    async openStreams() {
+      return Number((await control("/_libsql/streams")).open);
+    },
     close() {
       closing ??= (async () => {
-        await server.shutdown();
-        registry.closeAll();
-        if (isTemporary) {
-          for (const file of [path, `${path}-wal`, `${path}-shm`]) {
-            await Deno.remove(file).catch((error) => {
-              if (!(error instanceof Deno.errors.NotFound)) throw error;
-            });
-          }
-        }
+        await child.stop(5_000);
+        if (dir) await Deno.remove(dir, { recursive: true });
       })();
       return closing;
     },
