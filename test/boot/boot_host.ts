@@ -27,11 +27,21 @@ const RUN_SH = `#!/bin/bash
   echo "jit=\${ACTIONS_RUNNER_INPUT_JITCONFIG:-}"
   echo "cwd=$(pwd)"
 } >> "$BOOT_RECORD/runner"
-# A test that needs the runner busy creates "hold", then "release" when it has seen enough.
+# A test (or the dev simulator) that needs the runner busy creates "hold", then "release" when
+# its job is done; it gives up after BOOT_HOLD_SECONDS (default 30).
 if [ -e "$BOOT_RECORD/hold" ]; then
-  for _ in $(seq 1 300); do [ -e "$BOOT_RECORD/release" ] && break; sleep 0.1; done
+  # Ticks are read timeouts on a private FIFO, not sleep: no process per tick, however many wait.
+  tick="$BOOT_RECORD/tick.$$"
+  mkfifo "$tick" && exec 3<>"$tick" && rm -f "$tick"
+  for ((i = 0; i < \${BOOT_HOLD_SECONDS:-30} * 10; i++)); do
+    [ -e "$BOOT_RECORD/release" ] && break
+    read -r -t 0.1 -u 3 _ || :
+  done
 fi
 `;
+
+/** The PATH cloud-init runs user data with on a Linux instance. */
+const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 export interface BootHost {
   dir: string;
@@ -67,7 +77,9 @@ export async function bootHost(): Promise<BootHost> {
     dir,
     runnerHome: `${dir}/home/runner`,
     log: `${dir}/gantry-bootstrap.log`,
-    env: { PATH: `${stubs}:${Deno.env.get("PATH")}`, BOOT_RECORD: record },
+    // An instance's PATH (stubs first), then this machine's as a fallback: a version manager's
+    // shims ahead of /usr/bin would cost each python3 call a second on a busy machine.
+    env: { PATH: `${stubs}:${SYSTEM_PATH}:${Deno.env.get("PATH")}`, BOOT_RECORD: record },
     calls: async () => (await lines(`${record}/calls`)) ?? [],
     runner: () => lines(`${record}/runner`),
     cleanup: () => Deno.remove(dir, { recursive: true }),
