@@ -154,19 +154,24 @@ async function ensureConsoleAdmin(
   }
   const client = createClient({ url: libsql.url });
   await migrate(client);
-  // The printed API token's operator: the edge checks its users row on every request.
-  await seedTestOperators(client);
-  client.close();
   const bytes = crypto.getRandomValues(new Uint8Array(12));
   const admin = {
     email: "admin@localhost.test",
     password: btoa(String.fromCharCode(...bytes)).replaceAll("/", "_").replaceAll("+", "-"),
   };
-  const response = await fetch(`${edge.url}/api/v1/auth/bootstrap`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify(admin),
-  });
+  let response: Response;
+  try {
+    response = await fetch(`${edge.url}/api/v1/auth/bootstrap`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify(admin),
+    });
+  } finally {
+    // The printed API token's operator (the edge checks its users row on every request), seeded
+    // after the bootstrap: that takes only an empty users table.
+    await seedTestOperators(client);
+    client.close();
+  }
   if (response.status === 409) {
     await response.body?.cancel();
     return { email: "your earlier account", password: "(rm -r .dev-state to start afresh)" };

@@ -30,7 +30,7 @@ export interface InstancePlayer {
 }
 
 /** How long an instance keeps asking for its JIT config (the core deposits it after the launch). */
-export const CONFIG_WAIT_MS = 30_000;
+const CONFIG_WAIT_MS = 30_000;
 
 /** Plays the boot script's calls in TypeScript ({@link RunnerAgent}). */
 export function agentPlayer(): InstancePlayer {

@@ -16,7 +16,7 @@ import { z } from "zod";
 import type { EmulatedInstance } from "../../test/support/ec2/emulator.ts";
 import { createIdentitySigner } from "../../test/support/imds/identity_signer.ts";
 import { bootLocalInstance, type LocalInstance } from "../../test/boot/local_instance.ts";
-import { CONFIG_WAIT_MS, type InstancePlayer } from "./instance_player.ts";
+import type { InstancePlayer } from "./instance_player.ts";
 import { credentialsOf, registeredRunnerOf, userDataOf } from "./runner_agent.ts";
 
 /** Commands the boot script needs on this machine. */
@@ -61,8 +61,12 @@ const EventSeen = z.object({ instanceId: z.string(), kind: z.string() });
 
 /** Longest wait for a reclaimed instance's spot notice to reach the edge. */
 const SPOT_NOTICE_WAIT_MS = 10_000;
-/** Beyond the config wait: downloading, verifying and unpacking the runner. */
-const RUNNER_SETUP_MS = 30_000;
+/**
+ * Longest wait for a script to start its runner: the core's default boot
+ * timeout. A slow boot on a busy machine is no failure; a stuck one is
+ * reaped by the core by then, which ends the wait sooner.
+ */
+const RUNNER_START_WAIT_MS = 600_000;
 
 export async function startScriptPlayer(options: ScriptPlayerOptions): Promise<ScriptPlayer> {
   const signer = await createIdentitySigner();
@@ -133,7 +137,7 @@ export async function startScriptPlayer(options: ScriptPlayerOptions): Promise<S
       instances.set(instanceId, booting);
       const runner = (async () => {
         const local = await booting;
-        const jit = await local.runnerStarted(CONFIG_WAIT_MS + RUNNER_SETUP_MS);
+        const jit = await local.runnerStarted(RUNNER_START_WAIT_MS);
         if (jit === null) {
           throw new Error(`its boot script started no runner:\n${local.output().slice(-1500)}`);
         }
