@@ -1,7 +1,8 @@
 /**
  * The edge's "now" for calendar answers (stats windows, the overview's
- * month): the wall clock, unless `CLOCK_FIXED_AT` pins it, which only tests
- * do, so a month boundary or a year's last minute can be tested on any day.
+ * month) and the sign-in throttle's delays: the wall clock, unless
+ * `CLOCK_FIXED_AT` pins it, which only tests do, so a month boundary, a
+ * year's last minute or the end of a lockout delay can be tested on any day.
  */
 import { ConfigError } from "../shared/errors.ts";
 import type { Env } from "./env.ts";

@@ -3,15 +3,21 @@
  * machine, loopback only — libSQL over HTTP, the EC2 emulator and GitHub fake
  * (simulated AWS and GitHub), the edge in workerd with local persistence, and
  * the core — then a workload simulator playing a day of CI every few minutes
- * (scripts/workload/). Ctrl-C stops everything it started.
+ * (scripts/workload/). Every instance the core launches runs the core's own
+ * boot script with bash (scripts/workload/script_player.ts) where this
+ * machine has bash, curl and python3; elsewhere an agent plays its calls.
+ * Ctrl-C stops everything it started.
  *
  * Env: GANTRY_DEV_PORT (edge, default 8787), GANTRY_DEV_SEED (the day's plan),
- * GANTRY_DEV_DAY_MINUTES (wall minutes per simulated day, default 10).
+ * GANTRY_DEV_DAY_MINUTES (wall minutes per simulated day, default 10),
+ * GANTRY_DEV_BOOT (`script` or `agent`; default: `script` where it can run).
  */
 import { createClient } from "@libsql/client/web";
 import { migrate } from "../core/db/migrate.ts";
 import { operatorToken, seedTestOperators } from "../test/support/operator.ts";
 import { INSTALLATION_ID, type LocalStack, startLocalStack } from "./workload/local_stack.ts";
+import { agentPlayer, type InstancePlayer } from "./workload/instance_player.ts";
+import { missingBootTools, startScriptPlayer } from "./workload/script_player.ts";
 import { startWorkload, type Workload } from "./workload/simulator.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -23,6 +29,10 @@ const EDGE_PORT = Number(Deno.env.get("GANTRY_DEV_PORT") ?? 8787);
 const SEED = Number(Deno.env.get("GANTRY_DEV_SEED") ?? Math.floor(Math.random() * 1e6));
 const DAY_MINUTES = Number(Deno.env.get("GANTRY_DEV_DAY_MINUTES") ?? 10);
 const REPOS = ["octocat/hello-world", "octocat/spoon-knife"];
+const BOOT = Deno.env.get("GANTRY_DEV_BOOT") ?? "";
+if (!["", "script", "agent"].includes(BOOT)) {
+  throw new Error(`GANTRY_DEV_BOOT must be script or agent, not "${BOOT}"`);
+}
 
 const startedAt = Date.now();
 const stack = await startLocalStack({
@@ -67,6 +77,7 @@ stack.core.status.then((status) => {
 });
 
 const consoleAdmin = await ensureConsoleAdmin(stack);
+const { player, bootLine } = await instancePlayer(stack.edge.url);
 const token = await operatorToken(SESSION_SECRET, "admin", { expiresIn: "12h" });
 const { edge, libsql, ec2, github } = stack;
 console.log(`
@@ -81,6 +92,7 @@ Gantry is running. AWS and GitHub are SIMULATED locally (the console says so).
 Jobs as the console API sees them:
   curl -s -H 'Authorization: Bearer ${token}' ${edge.url}/api/v1/jobs | head -c 2000
 Workload: a day of CI every ${DAY_MINUTES} min (seed ${SEED}; replay with GANTRY_DEV_SEED=${SEED}).
+Instances: ${bootLine}
 Ctrl-C stops everything. Started in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.
 `);
 
@@ -90,6 +102,7 @@ const workload = startWorkload({
   installationId: INSTALLATION_ID,
   ec2,
   github,
+  player,
   day: {
     seed: SEED,
     dayMs: DAY_MINUTES * 60_000,
@@ -107,6 +120,24 @@ workload.firstCompleted.then((ms) =>
   console.log(`workload: first job completed ${(ms / 1000).toFixed(1)} s after the workload began`)
 );
 
+/** The boot script with bash where this machine can run it, else the agent. */
+async function instancePlayer(
+  edgeUrl: string,
+): Promise<{ player: InstancePlayer; bootLine: string }> {
+  const missing = BOOT === "agent" ? [] : await missingBootTools();
+  if (BOOT === "script" && missing.length > 0) {
+    throw new Error(`GANTRY_DEV_BOOT=script, but this machine lacks ${missing.join(", ")}`);
+  }
+  if (BOOT === "agent" || missing.length > 0) {
+    const why = BOOT === "agent" ? "GANTRY_DEV_BOOT=agent" : `no ${missing.join(", ")} here`;
+    return { player: agentPlayer(), bootLine: `an agent plays the boot script's calls (${why})` };
+  }
+  return {
+    player: await startScriptPlayer({ edgeUrl }),
+    bootLine: "each runs the core's boot script with bash (runner download from the local release)",
+  };
+}
+
 /**
  * The console's first admin, made through the real bootstrap endpoint on the
  * first run (random password) and remembered in .dev-state for later runs.
@@ -123,19 +154,24 @@ async function ensureConsoleAdmin(
   }
   const client = createClient({ url: libsql.url });
   await migrate(client);
-  // The printed API token's operator: the edge checks its users row on every request.
-  await seedTestOperators(client);
-  client.close();
   const bytes = crypto.getRandomValues(new Uint8Array(12));
   const admin = {
     email: "admin@localhost.test",
     password: btoa(String.fromCharCode(...bytes)).replaceAll("/", "_").replaceAll("+", "-"),
   };
-  const response = await fetch(`${edge.url}/api/v1/auth/bootstrap`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify(admin),
-  });
+  let response: Response;
+  try {
+    response = await fetch(`${edge.url}/api/v1/auth/bootstrap`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify(admin),
+    });
+  } finally {
+    // The printed API token's operator (the edge checks its users row on every request), seeded
+    // after the bootstrap: that takes only an empty users table.
+    await seedTestOperators(client);
+    client.close();
+  }
   if (response.status === 409) {
     await response.body?.cancel();
     return { email: "your earlier account", password: "(rm -r .dev-state to start afresh)" };

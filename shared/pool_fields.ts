@@ -99,6 +99,22 @@ function nullable<const Key extends string, T extends z.ZodType>(
 
 const WholeNumber = z.int("expected a whole number");
 const Cap = WholeNumber.min(0, "use 0 for no cap");
+/**
+ * A directory in the AMI, rendered into the bash boot script: absolute, and
+ * only characters no shell treats specially, so the script's quoting is the
+ * second line of defence, not the only one.
+ */
+const RunnerPath = z.string().trim().max(1024, "at most 1,024 characters")
+  .regex(
+    /^(\/[A-Za-z0-9._+@-]+)+\/?$/,
+    "expected an absolute directory such as /opt/actions-runner " +
+      "(letters, digits and . _ + @ - only; no spaces or shell characters)",
+  )
+  .refine(
+    (path) => !path.split("/").some((segment) => segment === "." || segment === ".."),
+    "expected a path without . or .. segments",
+  )
+  .transform((path) => path.replace(/\/$/, ""));
 const NonEmptyIds = (what: string) =>
   z.array(z.string().trim().min(1, `empty ${what}`)).min(1, `at least one ${what}`);
 
@@ -120,6 +136,16 @@ export const POOL_FIELDS = {
       form: { kind: "text", label: "AMI", placeholder: "ami-…" },
     },
   ),
+  runnerPath: nullable("runner_path", RunnerPath, {
+    description: "Directory of an actions runner pre-installed in the AMI (holding `run.sh`); " +
+      "set: nothing is downloaded at boot. Unset: the core's `runner_release`, verified.",
+    form: {
+      kind: "text",
+      label: "Pre-installed runner",
+      hint: "path in the AMI; blank = download",
+      placeholder: "/opt/actions-runner",
+    },
+  }),
   instanceTypes: required("instance_types", NonEmptyIds("instance type"), {
     description: "Instance types, in order of preference (the `prioritized` strategy honours it).",
     form: { kind: "lines", label: "Instance types", hint: "in order of preference" },

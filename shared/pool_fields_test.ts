@@ -69,6 +69,7 @@ Deno.test("a pool in YAML and the same pool in the API parse to the same setting
     name: "large",
     priority: 100,
     ami: "ami-0123456789abcdef0",
+    runnerPath: null,
     instanceTypes: ["m7i.large"],
     subnets: ["subnet-1"],
     securityGroups: [],
@@ -142,6 +143,50 @@ Deno.test("a root volume EC2 would refuse is named at its field in every spellin
       message: "io2 allows at most 1000 IOPS per GiB (2000 for 2 GiB)",
     }],
   );
+});
+
+Deno.test("a pre-installed runner path is absolute and free of shell characters, in every spelling", () => {
+  const RULE = "expected an absolute directory such as /opt/actions-runner " +
+    "(letters, digits and . _ + @ - only; no spaces or shell characters)";
+  const accepted: [string, string][] = [
+    ["/opt/actions-runner", "/opt/actions-runner"],
+    [" /opt/actions-runner/ ", "/opt/actions-runner"],
+    ["/home/runner/runner-2.336.0_x64@ami+1", "/home/runner/runner-2.336.0_x64@ami+1"],
+  ];
+  for (const [input, stored] of accepted) {
+    assert.equal(PoolSettings.parse({ ...API_POOL, runnerPath: input }).runnerPath, stored);
+    assert.equal(
+      poolSettingsOfYaml(PoolYaml.parse({ ...YAML_POOL, runner_path: input })).runnerPath,
+      stored,
+    );
+  }
+  const refused: [string, string][] = [
+    ["opt/actions-runner", RULE],
+    ["", RULE],
+    ["/", RULE],
+    ["/opt/actions runner", RULE],
+    ["/opt/$(reboot)", RULE],
+    ["/opt/`id`", RULE],
+    ["/opt/r';rm -rf /;'", RULE],
+    ['/opt/"x"', RULE],
+    ["/opt/runner\nreboot", RULE],
+    ["/opt/runner\\x", RULE],
+    ["/opt//runner", RULE],
+    ["/opt/*", RULE],
+    ["/opt/../etc", "expected a path without . or .. segments"],
+    ["/opt/./runner", "expected a path without . or .. segments"],
+    [`/${"a".repeat(1024)}`, "at most 1,024 characters"],
+  ];
+  for (const [input, message] of refused) {
+    assert.deepEqual(pathsOf(PoolSettings, { ...API_POOL, runnerPath: input }), [
+      { path: "runnerPath", message },
+    ], input);
+    assert.deepEqual(pathsOf(PoolYaml, { ...YAML_POOL, runner_path: input }), [
+      { path: "runner_path", message },
+    ], input);
+  }
+  assert.equal(PoolSettings.parse({ ...API_POOL, runnerPath: null }).runnerPath, null);
+  assert.equal(poolSettingsOfYaml(PoolYaml.parse(YAML_POOL)).runnerPath, null);
 });
 
 Deno.test("a bad size is one issue, not a range issue and a type-limit issue", () => {

@@ -14,6 +14,14 @@ const VARIANTS: [string, UserDataInput][] = [
     },
   ],
   [
+    "pre-installed runner at a path a pool accepts",
+    {
+      edgeUrl: "https://edge.example.com",
+      batchToken: "a.b.c",
+      runner: { kind: "preinstalled", path: "/opt/actions-runner-2.336.0" },
+    },
+  ],
+  [
     "quotes and dollars in values",
     {
       edgeUrl: "https://e'x$(id)",

@@ -10,6 +10,7 @@ export function poolSpecOf(project: ProjectRow, pool: PoolRow): PoolSpec {
     project: project.name,
     name: pool.name,
     ami: pool.ami,
+    runnerPath: pool.runnerPath,
     instanceTypes: pool.instanceTypes,
     subnets: pool.subnets,
     securityGroups: pool.securityGroups,

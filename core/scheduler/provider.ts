@@ -15,6 +15,8 @@ export interface PoolSpec {
   project: string;
   name: string;
   ami: string;
+  /** An actions runner pre-installed in the AMI, or null: the boot script downloads one. */
+  runnerPath: string | null;
   instanceTypes: readonly string[];
   subnets: readonly string[];
   securityGroups: readonly string[];

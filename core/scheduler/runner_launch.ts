@@ -62,8 +62,7 @@ export async function launchRequestOf(
       edgeUrl: runners.edgeUrl,
       batchToken,
       configWaitSeconds: runners.bootTimeoutSeconds,
-      // A pool's AMI with the runner pre-installed will pass its path here (pool schema: TODO).
-      runner: runnerInstallOf(runners.release ?? DEFAULT_RUNNER_RELEASE, null),
+      runner: runnerInstallOf(runners.release ?? DEFAULT_RUNNER_RELEASE, input.spec.runnerPath),
     }),
     tags: {
       ...cascadeTags({ project: binding.project.tags, pool: pool.tags, repo: binding.repo.tags }),

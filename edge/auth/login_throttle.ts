@@ -18,10 +18,12 @@
  * - at most one audit row per audit key per window (see {@link auditSlot}).
  *
  * One object serves the deployment: sign-ins are rare, and the object
- * handles about a thousand small writes per second.
+ * handles about a thousand small writes per second. Its "now" is the edge's
+ * clock (edge/clock.ts), so a test can pin it and step it across a delay.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { DurableObjectState } from "cloudflare:workers";
+import { nowOf } from "../clock.ts";
 import type { Env } from "../env.ts";
 import { lockoutDelayMs } from "./lockout_delay.ts";
 
@@ -73,7 +75,7 @@ export class LoginThrottle extends DurableObject<Env> {
    * {@link succeeded} says otherwise.
    */
   admit(keys: readonly ThrottleKey[], windowMs: number): Admission {
-    const now = Date.now();
+    const now = nowOf(this.env);
     const since = now - windowMs;
     const sql = this.ctx.storage.sql;
     return this.ctx.storage.transactionSync((): Admission => {
@@ -141,7 +143,7 @@ export class LoginThrottle extends DurableObject<Env> {
    * actor and user agent, so they must not choose how many rows are written.
    */
   auditSlot(key: string, windowMs: number): AuditSlot {
-    const now = Date.now();
+    const now = nowOf(this.env);
     const sql = this.ctx.storage.sql;
     return this.ctx.storage.transactionSync((): AuditSlot => {
       sql.exec("DELETE FROM audit_slots WHERE window_start <= ?", now - 2 * windowMs);

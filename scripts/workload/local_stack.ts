@@ -1,13 +1,16 @@
 /**
  * The whole system on loopback, as real processes: libSQL over HTTP, the EC2
  * emulator and the GitHub fake (simulated AWS and GitHub), the edge in
- * workerd (told it runs against simulations), and the core process with a
- * config written for them. `dev` runs it for people; the launch-latency
+ * workerd (told it runs against simulations), a runner release on loopback
+ * (a recording `run.sh`, test/boot/boot_host.ts) that instances' boot scripts
+ * download and verify, and the core process with a config written for them. `dev` runs it for people; the launch-latency
  * benchmark runs it to measure.
  *
  * @module
  */
 import { stringify as toYaml } from "yaml";
+import { DEFAULT_RUNNER_RELEASE } from "../../core/runner/runner_install.ts";
+import { type ReleaseServer, serveRelease } from "../../test/boot/boot_host.ts";
 import { coreKeyPair, type Edge, startEdge } from "../../test/support/edge.ts";
 import { type Ec2Emulator, LAGGING, startEc2Emulator } from "../../test/support/ec2/emulator.ts";
 import { type GithubFake, startGithubFake } from "../../test/support/github/fake.ts";
@@ -55,6 +58,8 @@ export interface LocalStack {
   ec2: Ec2Emulator;
   github: GithubFake;
   edge: Edge;
+  /** The actions runner release the core's boot scripts download. */
+  release: ReleaseServer;
   core: ChildProcess;
   /** Stops the core, the edge, then the in-process servers. */
   stop(): Promise<void>;
@@ -77,6 +82,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }],
   });
   const keys = await coreKeyPair("core-local");
+  const version = DEFAULT_RUNNER_RELEASE.version;
+  await Deno.mkdir(`${state}/release`, { recursive: true });
+  const release = await serveRelease(`${state}/release`, version);
   let edge: Edge;
   try {
     edge = await startEdge({
@@ -88,7 +96,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       SIMULATED: "true",
     }, { port: options.edgePort, stateDir: `${state}/edge` });
   } catch (error) {
-    await Promise.all([ec2.close(), github.close(), libsql.close()]);
+    await Promise.all([ec2.close(), github.close(), libsql.close(), release.stop()]);
     throw error;
   }
 
@@ -113,6 +121,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       // info: the start-up line is what tells the stack the core is ready.
       log: { level: "info", format: "text" },
+      runner_release: {
+        version,
+        archive_base_url: release.url,
+        sha256_x64: release.sha256,
+        sha256_arm64: release.sha256,
+      },
       ...(options.scheduler ? { scheduler: options.scheduler } : {}),
       projects: [{
         name: PROJECT,
@@ -138,7 +152,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stop = async () => {
     await core.stop();
     await edge.stop();
-    await Promise.all([ec2.close(), github.close(), libsql.close()]);
+    await Promise.all([ec2.close(), github.close(), libsql.close(), release.stop()]);
   };
   try {
     await core.waitForOutput(/gantry-core started/, 60_000);
@@ -146,5 +160,5 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw error;
   }
-  return { libsql, ec2, github, edge, core, stop };
+  return { libsql, ec2, github, edge, release, core, stop };
 }

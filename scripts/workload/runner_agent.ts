@@ -69,6 +69,17 @@ export function configRequestOf(credentials: RunnerCredentials): Record<string, 
 
 const ConfigResponse = z.object({ runnerName: z.string(), encodedJitConfig: z.string() });
 
+/** The runner a JIT config registered, read as the runner binary reads it. */
+export function registeredRunnerOf(encodedJitConfig: string): RegisteredRunner {
+  const { runner } = decodeJitConfig(encodedJitConfig);
+  return {
+    id: runner.AgentId,
+    name: runner.AgentName,
+    repo: new URL(runner.GitHubUrl).pathname.replace(/^\//, ""),
+    labels: runner.Labels,
+  };
+}
+
 /** The edge refused an instance's call for good (a 4xx other than "retry shortly"). */
 export class RunnerRefusedError extends Error {
   constructor(readonly status: number, message: string) {
@@ -110,13 +121,7 @@ export class RunnerAgent {
       const response = await this.#post("/runner/v1/config", configRequestOf(this.credentials));
       if (response.ok) {
         const { encodedJitConfig } = ConfigResponse.parse(await response.json());
-        const { runner } = decodeJitConfig(encodedJitConfig);
-        return {
-          id: runner.AgentId,
-          name: runner.AgentName,
-          repo: new URL(runner.GitHubUrl).pathname.replace(/^\//, ""),
-          labels: runner.Labels,
-        };
+        return registeredRunnerOf(encodedJitConfig);
       }
       const text = await response.text();
       const isRetryable = response.status === 404 || response.status >= 500;

@@ -2,16 +2,19 @@
  * The `dev` workload: carries out a planned day of CI (day_plan.ts) against
  * the running system, day after day. GitHub is played by
  * {@link SimulatedActions} over the GitHub fake; every instance the EC2
- * emulator launches is played by a {@link RunnerAgent} that boots, fetches
- * its JIT config from the edge and comes online as its runner; the plan's
- * capacity shortages and spot interruptions go through the emulator's faults.
+ * emulator launches is played by an {@link InstancePlayer} (the core's own
+ * boot script run with bash, where this machine can; else the agent that
+ * plays its calls), which fetches its JIT config from the edge, and its
+ * runner then comes online in the fake; the plan's capacity shortages and
+ * spot interruptions go through the emulator's faults.
  *
  * @module
  */
 import type { Ec2Emulator, EmulatedInstance } from "../../test/support/ec2/emulator.ts";
 import type { GithubFake } from "../../test/support/github/fake.ts";
 import { type DayPlan, type DayPlanOptions, planDay, simulatedClock } from "./day_plan.ts";
-import { credentialsOf, type RegisteredRunner, RunnerAgent } from "./runner_agent.ts";
+import { agentPlayer, type InstancePlayer, type PlayedInstance } from "./instance_player.ts";
+import type { RegisteredRunner } from "./runner_agent.ts";
 import { type ActionsStats, SimulatedActions } from "./simulated_actions.ts";
 
 /** What the workload drives, and the day it plays. */
@@ -26,6 +29,8 @@ export interface WorkloadOptions {
   log: (line: string) => void;
   /** Simulated boot time of an instance before it reports `booted`, ms (default 800–2,000). */
   bootMs?: readonly [number, number];
+  /** Plays the instances (default: {@link agentPlayer}); the workload stops it. */
+  player?: InstancePlayer;
 }
 
 /** A running workload. */
@@ -39,11 +44,10 @@ export interface Workload {
 const TICK_MS = 100;
 const INSTANCE_POLL_TICKS = 3;
 const SYNC_TICKS = 10;
-const CONFIG_WAIT_MS = 30_000;
 
-interface PlayedInstance {
+interface WatchedInstance {
+  played?: PlayedInstance;
   runner?: RegisteredRunner;
-  agent?: RunnerAgent;
   isGone: boolean;
 }
 
@@ -64,7 +68,8 @@ export function startWorkload(options: WorkloadOptions): Workload {
       firstCompleted.resolve(Date.now() - startedAt);
     },
   });
-  const played = new Map<string, PlayedInstance>();
+  const player = options.player ?? agentPlayer();
+  const played = new Map<string, WatchedInstance>();
   const pending = new Set<Promise<unknown>>();
   const cancels: { at: number; jobIds: number[] }[] = [];
   let day = 0;
@@ -74,7 +79,6 @@ export function startWorkload(options: WorkloadOptions): Workload {
   let lastHour = -1;
   let ticks = 0;
   let isStopped = false;
-  const stopping = new AbortController();
   const [bootMin, bootMax] = options.bootMs ?? [800, 2_000];
 
   const track = <T>(promise: Promise<T>) => {
@@ -147,12 +151,7 @@ export function startWorkload(options: WorkloadOptions): Workload {
       const isGone = instance.state === "shutting-down" || instance.state === "terminated";
       if (!known) {
         if (isGone) continue;
-        const credentials = credentialsOf(instance);
-        if (!credentials) continue;
-        const entry: PlayedInstance = {
-          isGone: false,
-          agent: new RunnerAgent(credentials, { signal: stopping.signal }),
-        };
+        const entry: WatchedInstance = { isGone: false };
         played.set(instance.instanceId, entry);
         track(boot(instance, entry));
       } else if (isGone && !known.isGone) {
@@ -162,33 +161,29 @@ export function startWorkload(options: WorkloadOptions): Workload {
     }
   };
 
-  const boot = async (instance: EmulatedInstance, entry: PlayedInstance) => {
-    const agent = entry.agent!;
+  const boot = async (instance: EmulatedInstance, entry: WatchedInstance) => {
     try {
       await sleep(bootMin + (hashOf(instance.instanceId) % (bootMax - bootMin + 1)));
       if (entry.isGone || isStopped) return;
-      // As the bootstrap script: the config first (the edge binds the instance to its
-      // runner then), then the lifecycle reports.
-      const runner = await agent.fetchConfig(CONFIG_WAIT_MS);
+      const playing = player.play(instance);
+      if (!playing) return; // Not a Gantry runner.
+      entry.played = playing;
+      const runner = await playing.runner;
       if (entry.isGone || isStopped) return;
-      await agent.report("booted");
-      await agent.report("runner-started");
       entry.runner = runner;
-      if (entry.isGone || isStopped) return;
       actions.runnerOnline(runner, {
-        onFinished: () => track(agent.report("runner-finished").catch(reportFailure(instance))),
+        onFinished: () => track(playing.finish().catch(reportFailure(instance))),
       });
     } catch (error) {
-      reportFailure(instance)(error);
+      // A machine reaped while it booted takes its boot with it: no failure to tell.
+      if (!entry.isGone) reportFailure(instance)(error);
     }
   };
 
-  const machineGone = async (instance: EmulatedInstance, entry: PlayedInstance) => {
+  const machineGone = async (instance: EmulatedInstance, entry: WatchedInstance) => {
     const isSpot = instance.stateReason?.code === "Server.SpotInstanceTermination";
-    if (isSpot && entry.agent && entry.runner) {
-      // The two-minute notice, compressed to nothing: report it, then the machine is gone.
-      await entry.agent.report("spot-interruption-notice").catch(reportFailure(instance));
-    }
+    await entry.played?.gone({ isReclaimed: isSpot && entry.runner !== undefined })
+      .catch(reportFailure(instance));
     if (entry.runner) actions.runnerLost(entry.runner.name);
   };
 
@@ -229,7 +224,7 @@ export function startWorkload(options: WorkloadOptions): Workload {
     async stop() {
       isStopped = true;
       clearInterval(timer);
-      stopping.abort();
+      await player.stop();
       await actions.stop();
       await Promise.allSettled([...pending]);
     },

@@ -150,4 +150,10 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE UNIQUE INDEX `users_sso_identity_idx` ON `users` (`sso_issuer`,`sso_subject`);",
     ],
   },
+  {
+    "tag": "0014_nebulous_bloodaxe",
+    "statements": [
+      "ALTER TABLE `pools` ADD `runner_path` text;",
+    ],
+  },
 ];

@@ -58,6 +58,7 @@ export const pools = sqliteTable("pools", {
   allocationStrategy: text("allocation_strategy", { enum: ALLOCATION_STRATEGIES }).notNull()
     .default("price-capacity-optimized"),
   ami: text("ami").notNull(),
+  runnerPath: text("runner_path"),
   instanceTypes: json<string[]>("instance_types").notNull(),
   subnets: json<string[]>("subnets").notNull(),
   securityGroups: json<string[]>("security_groups").notNull().default([]),

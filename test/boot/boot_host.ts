@@ -2,7 +2,7 @@
  * A scratch "instance" for running the rendered boot script with bash: a
  * runner home and log under a temp dir, root-only commands (`shutdown`,
  * `useradd`, `chown`, `sudo`) stubbed through PATH and recording how they were
- * called, a runner archive whose `run.sh` records how it was started, served
+ * called (`sha256sum` and `tar` recorded, then run), a runner archive whose `run.sh` records how it was started, served
  * on loopback like a GitHub release, and a counting proxy in front of the edge.
  */
 
@@ -10,6 +10,9 @@ const STUBS: Record<string, string> = {
   shutdown: `echo "shutdown $*" >> "$BOOT_RECORD/calls"`,
   useradd: `echo "useradd $*" >> "$BOOT_RECORD/calls"`,
   chown: `echo "chown $*" >> "$BOOT_RECORD/calls"`,
+  // Recorded, then the real one (the stubs lead PATH): shows whether an archive was verified.
+  sha256sum: `echo "sha256sum $*" >> "$BOOT_RECORD/calls"; PATH=\${PATH#*:} exec sha256sum "$@"`,
+  tar: `echo "tar $*" >> "$BOOT_RECORD/calls"; PATH=\${PATH#*:} exec tar "$@"`,
   // sudo -u USER -H -- cmd…: record the user and the mode of the file handed over, then run cmd.
   sudo: `echo "sudo $*" >> "$BOOT_RECORD/calls"
 while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do shift; done; shift
@@ -24,11 +27,21 @@ const RUN_SH = `#!/bin/bash
   echo "jit=\${ACTIONS_RUNNER_INPUT_JITCONFIG:-}"
   echo "cwd=$(pwd)"
 } >> "$BOOT_RECORD/runner"
-# A test that needs the runner busy creates "hold", then "release" when it has seen enough.
+# A test (or the dev simulator) that needs the runner busy creates "hold", then "release" when
+# its job is done; it gives up after BOOT_HOLD_SECONDS (default 30).
 if [ -e "$BOOT_RECORD/hold" ]; then
-  for _ in $(seq 1 300); do [ -e "$BOOT_RECORD/release" ] && break; sleep 0.1; done
+  # Ticks are read timeouts on a private FIFO, not sleep: no process per tick, however many wait.
+  tick="$BOOT_RECORD/tick.$$"
+  mkfifo "$tick" && exec 3<>"$tick" && rm -f "$tick"
+  for ((i = 0; i < \${BOOT_HOLD_SECONDS:-30} * 10; i++)); do
+    [ -e "$BOOT_RECORD/release" ] && break
+    read -r -t 0.1 -u 3 _ || :
+  done
 fi
 `;
+
+/** The PATH cloud-init runs user data with on a Linux instance. */
+const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 export interface BootHost {
   dir: string;
@@ -64,7 +77,9 @@ export async function bootHost(): Promise<BootHost> {
     dir,
     runnerHome: `${dir}/home/runner`,
     log: `${dir}/gantry-bootstrap.log`,
-    env: { PATH: `${stubs}:${Deno.env.get("PATH")}`, BOOT_RECORD: record },
+    // An instance's PATH (stubs first), then this machine's as a fallback: a version manager's
+    // shims ahead of /usr/bin would cost each python3 call a second on a busy machine.
+    env: { PATH: `${stubs}:${SYSTEM_PATH}:${Deno.env.get("PATH")}`, BOOT_RECORD: record },
     calls: async () => (await lines(`${record}/calls`)) ?? [],
     runner: () => lines(`${record}/runner`),
     cleanup: () => Deno.remove(dir, { recursive: true }),
@@ -85,7 +100,42 @@ export interface ReleaseServer {
   stop(): Promise<void>;
 }
 
-/** Serves a fake `actions-runner-linux-x64-<version>.tar.gz` as a release download. */
+/** Where the core's script puts things on a real instance, and where they go on this host. */
+export interface HostPlacement {
+  imdsUrl: string;
+  runnerHome: string;
+  log: string;
+  /** Replaces the edge URL (a proxy in front of the same edge). */
+  edgeUrl?: string;
+  spotPollSeconds?: number;
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'"'"'`)}'`;
+}
+
+/**
+ * The core's boot script as rendered for a real instance, moved onto this
+ * host: only the assignments of where things are (IMDS, runner home, log,
+ * and the edge or spot poll when given) change; every line that does
+ * something runs as the core rendered it.
+ */
+export function userDataOnHost(script: string, place: HostPlacement): string {
+  const values: [string, string][] = [
+    ["IMDS", shellQuote(place.imdsUrl)],
+    ["RUNNER_HOME", shellQuote(place.runnerHome)],
+    ["LOG", shellQuote(place.log)],
+  ];
+  if (place.edgeUrl) values.push(["EDGE", shellQuote(place.edgeUrl)]);
+  if (place.spotPollSeconds) values.push(["SPOT_POLL_SECONDS", String(place.spotPollSeconds)]);
+  return values.reduce((text, [name, value]) => {
+    const line = new RegExp(`^${name}=.*$`, "m");
+    if (!line.test(text)) throw new Error(`the boot script sets no ${name}`);
+    return text.replace(line, () => `${name}=${value}`);
+  }, script);
+}
+
+/** Serves a fake `actions-runner-linux-<arch>-<version>.tar.gz` (x64 and arm64) as a release download. */
 export async function serveRelease(dir: string, version: string): Promise<ReleaseServer> {
   const tree = `${dir}/release-tree`;
   await writeFakeRunner(tree);
@@ -95,9 +145,11 @@ export async function serveRelease(dir: string, version: string): Promise<Releas
   const bytes = await Deno.readFile(archive);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   let downloads = 0;
-  const path = `/v${version}/actions-runner-linux-x64-${version}.tar.gz`;
+  const paths = ["x64", "arm64"].map((arch) =>
+    `/v${version}/actions-runner-linux-${arch}-${version}.tar.gz`
+  );
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
-    if (new URL(request.url).pathname !== path) return new Response("", { status: 404 });
+    if (!paths.includes(new URL(request.url).pathname)) return new Response("", { status: 404 });
     downloads += 1;
     return new Response(bytes);
   });

@@ -5,17 +5,30 @@
  */
 import assert from "node:assert/strict";
 import { createClient } from "@libsql/client/web";
+import { openDatabase } from "../../core/db/database.ts";
 import { migrate } from "../../core/db/migrate.ts";
+import { seedProjects } from "../../core/db/seed.ts";
+import { Store } from "../../core/db/store.ts";
 import { EdgeClient } from "../../core/edge_client/edge_client.ts";
 import { DEFAULT_RUNNER_RELEASE } from "../../core/runner/runner_install.ts";
 import { renderUserData, type UserDataInput } from "../../core/runner/user_data.ts";
+import { poolSpecOf } from "../../core/scheduler/pool_spec.ts";
+import { launchRequestOf } from "../../core/scheduler/runner_launch.ts";
+import { CoreConfig } from "../../shared/schema/config.ts";
 import type { LeasedEvent } from "../../shared/schema/edge_core.ts";
 import { leaseAll } from "../support/core_token.ts";
 import { coreKeyPair, startEdge } from "../support/edge.ts";
 import { createIdentitySigner } from "../support/imds/identity_signer.ts";
 import { startImds } from "../support/imds/imds_server.ts";
 import { startLibsqlServer } from "../support/libsql/server.ts";
-import { bootHost, countingProxy, runBoot, serveRelease, writeFakeRunner } from "./boot_host.ts";
+import {
+  bootHost,
+  countingProxy,
+  runBoot,
+  serveRelease,
+  userDataOnHost,
+  writeFakeRunner,
+} from "./boot_host.ts";
 
 const VERSION = DEFAULT_RUNNER_RELEASE.version;
 const JIT = (jobId: string) => btoa(`{"jit":"for job ${jobId}"}`);
@@ -136,6 +149,10 @@ Deno.test("the boot script in bash against the edge in workerd", async (t) => {
           calls.join("\n"),
         );
         assert.ok(!calls.some((c) => c.includes(JIT("801"))), "the JIT config is in no argv");
+        assert.deepEqual(calls.filter((c) => /^(sha256sum|tar) /.test(c)), [
+          "sha256sum -c --status",
+          `tar xzf ${host.runnerHome}/actions-runner-linux-x64-${VERSION}.tar.gz -C ${host.runnerHome}/actions-runner`,
+        ]);
         assert.equal(calls.filter((c) => c.startsWith("shutdown")).length, 1);
         await assert.rejects(
           Deno.stat(`${host.runnerHome}/.gantry-jitconfig`),
@@ -229,6 +246,107 @@ Deno.test("the boot script in bash against the edge in workerd", async (t) => {
           `jit=${JIT("803")}`,
           `cwd=${preinstalled}`,
         ]);
+        assert.deepEqual((await runnerEvents()).map((e) => e.kind), [
+          "booted",
+          "runner-started",
+          "runner-finished",
+        ]);
+      },
+    );
+
+    await t.step(
+      "a pool's runner_path reaches the core's launch: the script downloads and verifies nothing",
+      async () => {
+        await Deno.remove(`${host.dir}/record`, { recursive: true });
+        await Deno.mkdir(`${host.dir}/record`);
+        await Deno.remove(host.runnerHome, { recursive: true });
+        const preinstalled = `${host.dir}/ami/actions-runner`;
+        await writeFakeRunner(preinstalled);
+        // The pool as an operator declares it, seeded and read back as the core does.
+        const { db } = await openDatabase(libsql.url);
+        await seedProjects(
+          db,
+          CoreConfig.shape.projects.parse([{
+            name: "baked",
+            repos: [{ full_name: "octocat/baked" }],
+            pools: [{
+              name: "ami-runner",
+              default: true,
+              ami: "ami-0123456789abcdef0",
+              runner_path: `${preinstalled}/`,
+              instance_types: ["m7i.large"],
+              subnets: ["subnet-1"],
+            }],
+          }]),
+          launchedAt,
+        );
+        const binding = await new Store(client, db).bindingOf("octocat/baked");
+        assert.ok(binding);
+        const [pool] = binding.pools;
+        assert.equal(pool.runnerPath, preinstalled);
+        const before = release.downloads();
+        const instanceId = "i-0b00700000000006";
+        await core.deposit([{
+          batchId: "gboot-f",
+          instanceId,
+          jobId: "806",
+          runnerName: "gantry-806-1",
+          encodedJitConfig: JIT("806"),
+          expiresAt: launchedAt + 600_000,
+        }]);
+        const request = await launchRequestOf({
+          binding,
+          pool,
+          spec: poolSpecOf(binding.project, pool),
+          repo: "octocat/baked",
+          clientToken: "gboot-f",
+          issuedAt: launchedAt,
+          count: 1,
+          placements: [{ instanceType: "m7i.large", subnetId: "subnet-1", priority: 0 }],
+          jobId: "806",
+        }, {
+          vault: core,
+          runners: {
+            edgeUrl: proxy.url,
+            bootTimeoutSeconds: 600,
+            // A release the script would download and verify, were the runner not in the AMI.
+            release: {
+              version: VERSION,
+              archiveBaseUrl: release.url,
+              sha256: { x64: release.sha256, arm64: release.sha256 },
+            },
+          },
+        });
+        assert.ok(request.userData.includes(`RUNNER_PREINSTALLED='${preinstalled}'`));
+        const imds = await instanceImds(instanceId);
+        const { code, output } = await runBoot(
+          host,
+          userDataOnHost(request.userData, {
+            imdsUrl: imds.url,
+            runnerHome: host.runnerHome,
+            log: host.log,
+            spotPollSeconds: 1,
+          }),
+        );
+        await imds.stop();
+        assert.equal(code, 0, output);
+        assert.equal(release.downloads(), before, "nothing downloaded");
+        const calls = await host.calls();
+        assert.deepEqual(
+          calls.filter((c) => /^(sha256sum|tar) /.test(c)),
+          [],
+          "no archive verified or unpacked",
+        );
+        assert.deepEqual(await host.runner(), [
+          "args=",
+          `jit=${JIT("806")}`,
+          `cwd=${preinstalled}`,
+        ]);
+        assert.ok(
+          calls.includes(`chown -R runner: ${preinstalled} ${host.runnerHome}/.gantry-jitconfig`),
+          calls.join("\n"),
+        );
+        await assert.rejects(Deno.stat(`${host.runnerHome}/actions-runner`), Deno.errors.NotFound);
         assert.deepEqual((await runnerEvents()).map((e) => e.kind), [
           "booted",
           "runner-started",

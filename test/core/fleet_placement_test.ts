@@ -19,6 +19,7 @@ const SPEC: PoolSpec = {
   project: "my-app",
   name: "zoned",
   ami: "ami-0abcdef1234567890",
+  runnerPath: null,
   instanceTypes: ["m5.large", "c5.large"],
   // Two private subnets in us-east-1a, one in us-east-1b (the emulator places subnet-a… in 1a).
   subnets: ["subnet-aaa111", "subnet-aaa222", "subnet-bbb333"],

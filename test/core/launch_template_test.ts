@@ -38,6 +38,7 @@ function specOf(
     project: "my-app",
     name,
     ami: change.ami ?? "ami-0abcdef1234567890",
+    runnerPath: null,
     instanceTypes: ["m5.large", "m5.xlarge"],
     subnets: ["subnet-aaa111"],
     securityGroups: ["sg-0123", "sg-0456"],

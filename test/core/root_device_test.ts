@@ -26,6 +26,7 @@ function specOf(id: string, ami: string, rootVolume: RootVolume = GP3): PoolSpec
     project: "my-app",
     name: id,
     ami,
+    runnerPath: null,
     instanceTypes: ["m5.large"],
     subnets: ["subnet-aaa111"],
     securityGroups: [],

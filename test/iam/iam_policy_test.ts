@@ -49,6 +49,7 @@ function poolSpec(change: Partial<PoolSpec> & { name: string }): PoolSpec {
     id: `pool-${change.name}`,
     project: "my-app",
     ami: "ami-0abcdef1234567890",
+    runnerPath: null,
     instanceTypes: ["m5.large", "m5.xlarge"],
     subnets: ["subnet-aaa111", "subnet-bbb222"],
     securityGroups: ["sg-0123", "sg-0456"],

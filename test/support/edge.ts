@@ -35,8 +35,8 @@ export interface Edge {
   process: ChildProcess;
   /** Stops workerd; the state directory is kept for a restart. */
   stop(): Promise<void>;
-  /** Starts a new workerd on the same port and state. */
-  restart(): Promise<Edge>;
+  /** Starts a new workerd on the same port and state, with `changes` to its vars (say, a later clock). */
+  restart(changes?: Partial<EdgeSecrets>): Promise<Edge>;
 }
 
 function randomKey(): string {
@@ -183,9 +183,9 @@ async function startEdgeOnce(secrets: EdgeSecrets, options: EdgeOptions): Promis
     stop: async () => {
       await child.stop();
     },
-    restart: async () => {
+    restart: async (changes = {}) => {
       await child.stop();
-      return await startEdge(secrets, { ...options, port, stateDir });
+      return await startEdge({ ...secrets, ...changes }, { ...options, port, stateDir });
     },
   };
   return edge;

@@ -329,6 +329,42 @@ Deno.test("configuration API: projects, repos, pools, backup, audit, roles", asy
       assert.equal(row.rootVolumeType, "io2", "the refused body wrote nothing");
     });
 
+    await t.step(
+      "a pool's pre-installed runner path round-trips; a shell-unsafe one is named",
+      async () => {
+        const body = {
+          ...POOL,
+          projectId,
+          isDefault: true,
+          instanceTypes: ["c5.large"],
+          rootVolumeGb: 100,
+          rootVolumeType: "io2",
+          rootVolumeIops: 20_000,
+        };
+        const edited = await json(
+          await admin("PUT", `/api/v1/pools/${poolId}`, {
+            ...body,
+            runnerPath: "/opt/actions-runner/",
+          }),
+          200,
+        );
+        assert.equal(edited.pool.runnerPath, "/opt/actions-runner");
+        for (const runnerPath of ["opt/actions-runner", "/opt/r$(reboot)", "/opt/a runner"]) {
+          const refused = await json(
+            await admin("PUT", `/api/v1/pools/${poolId}`, { ...body, runnerPath }),
+            400,
+          );
+          assert.deepEqual(refused.error.issues, [{
+            path: "runnerPath",
+            message: "expected an absolute directory such as /opt/actions-runner " +
+              "(letters, digits and . _ + @ - only; no spaces or shell characters)",
+          }], runnerPath);
+        }
+        const [row] = await stack.db.select().from(pools).where(eq(pools.id, poolId));
+        assert.equal(row.runnerPath, "/opt/actions-runner", "the refused bodies wrote nothing");
+      },
+    );
+
     await t.step("a project with repos or pools cannot be deleted; missing ids 404", async () => {
       const refused = await json(await admin("DELETE", `/api/v1/projects/${projectId}`), 409);
       assert.match(refused.error.message, /still has 1 repo binding\(s\) and 1 pool\(s\)/);
@@ -353,6 +389,10 @@ Deno.test("configuration API: projects, repos, pools, backup, audit, roles", asy
       assert.deepEqual(backupProjects.map((p) => p.name), ["my-app", "octo-org-all"]);
       assert.deepEqual(backupProjects[0].repos.map((r) => r.fullName), ["octocat/hello-world"]);
       assert.deepEqual(backupProjects[0].pools.map((p) => p.name), ["large"]);
+      assert.equal(
+        (backupProjects[0].pools[0] as { runnerPath?: string }).runnerPath,
+        "/opt/actions-runner",
+      );
       const audit = await stack.db.select().from(auditEvents)
         .where(eq(auditEvents.action, "backup.export"));
       assert.equal(audit.length, 1);

@@ -124,8 +124,14 @@ Deno.test("the configuration pages in Chromium: projects, repos, pools, backup",
       await form.getByLabel("Project", { exact: true }).selectOption({ label: "my-app" });
       await form.getByLabel("Name", { exact: true }).fill("large");
       await form.getByLabel("AMI").fill("ubuntu-22.04");
+      await form.getByLabel("Pre-installed runner").fill("opt/actions runner");
       await form.getByRole("button", { name: "Create" }).click();
       await fieldError(page, "ami").waitFor();
+      assert.equal(
+        await fieldError(page, "runnerPath").textContent(),
+        "expected an absolute directory such as /opt/actions-runner " +
+          "(letters, digits and . _ + @ - only; no spaces or shell characters)",
+      );
       assert.equal(await fieldError(page, "ami").textContent(), 'expected an AMI id ("ami-...")');
       assert.equal(
         await fieldError(page, "instanceTypes").textContent(),
@@ -135,6 +141,7 @@ Deno.test("the configuration pages in Chromium: projects, repos, pools, backup",
       await browser.screenshot(page, "24-pool-form-errors");
 
       await form.getByLabel("AMI").fill("ami-0abcdef1234567890");
+      await form.getByLabel("Pre-installed runner").fill("/opt/actions-runner");
       await form.getByLabel("Instance types").fill("m5.large\nm5.xlarge");
       await form.getByLabel("Subnets").fill("subnet-aaa111, subnet-bbb222");
       await form.getByLabel("Security groups").fill("sg-0123");
@@ -158,6 +165,7 @@ Deno.test("the configuration pages in Chromium: projects, repos, pools, backup",
       assert.equal(pool.isDefault, true);
       assert.equal(pool.maxRuntimeMinutes, 90);
       assert.equal(pool.instanceProfile, "gantry-runner");
+      assert.equal(pool.runnerPath, "/opt/actions-runner");
       assert.deepEqual(pool.extraLabels, ["gpu", "x64"]);
     });
 

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { and, eq } from "drizzle-orm";
 import { auditEvents, users } from "../../shared/db/schema.ts";
+import { chunkedBody } from "../support/chunked_body.ts";
 import { coreKeyPair, startEdge } from "../support/edge.ts";
 import { postWebhook, signBody, workflowJobPayload } from "../support/webhooks.ts";
 import {
@@ -314,7 +315,7 @@ Deno.test("a chunked webhook over WEBHOOK_MAX_BYTES is refused with 413", async 
         "x-github-delivery": crypto.randomUUID(),
         "x-hub-signature-256": await signBody(body, WEBHOOK_SECRET),
       },
-      body: streamOf(body),
+      body: chunkedBody(body),
     });
     assert.equal(response.status, 413);
     assert.equal((await response.json()).error.code, "too_large");
@@ -322,15 +323,3 @@ Deno.test("a chunked webhook over WEBHOOK_MAX_BYTES is refused with 413", async 
     await edge.stop();
   }
 });
-
-function streamOf(text: string): ReadableStream<Uint8Array> {
-  const bytes = new TextEncoder().encode(text);
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.subarray(offset, offset + 64 * 1024));
-      offset += 64 * 1024;
-    },
-  });
-}
