@@ -19,7 +19,7 @@ import { correlationIdsOf, type Logger } from "../log.ts";
 import type { LaunchStore } from "./launch_store.ts";
 import { poolSpecOf } from "./pool_spec.ts";
 import { launchRequestOf, registerRunner, type RunnerBoot } from "./runner_launch.ts";
-import type { LaunchedMachine, LaunchFailure, Provider } from "./provider.ts";
+import type { LaunchedMachine, LaunchFailure, Provider } from "../providers/provider.ts";
 
 export interface BatchDeps {
   launches: LaunchStore;

@@ -32,7 +32,7 @@ import { type Batch, type BatchDeps, launchBatch, runnerNameOf } from "./launch_
 import { capGuardOf, type JobStep, LaunchStore } from "./launch_store.ts";
 import { routableOf } from "./pool_spec.ts";
 import type { Store } from "../db/store.ts";
-import { type LaunchFailure, PermanentError, UnknownProviderError } from "./provider.ts";
+import { type LaunchFailure, PermanentError, UnknownProviderError } from "../providers/provider.ts";
 import { MAX_UNKNOWN_RETRIES, planShortfall } from "../../shared/launch/shortfall.ts";
 import { sleep } from "../sleep.ts";
 import { correlationIdsOf } from "../log.ts";

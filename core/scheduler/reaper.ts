@@ -16,7 +16,7 @@ import type { Store } from "../db/store.ts";
 import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
 import { ABSENCE_DEFAULTS, AbsenceBook, type AbsencePolicy } from "./absence.ts";
-import type { Provider } from "./provider.ts";
+import type { Provider } from "../providers/provider.ts";
 import {
   isEnded,
   isSpotReclaimed,

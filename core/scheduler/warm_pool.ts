@@ -29,7 +29,7 @@ import type { Logger } from "../log.ts";
 import { LaunchStore } from "./launch_store.ts";
 import { poolSpecOf } from "./pool_spec.ts";
 import { launchRequestOf, registerRunner, type RunnerBoot } from "./runner_launch.ts";
-import type { PoolSpec, Provider } from "./provider.ts";
+import type { PoolSpec, Provider } from "../providers/provider.ts";
 import { runEvery } from "../sleep.ts";
 
 export interface WarmPoolOptions {

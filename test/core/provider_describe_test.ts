@@ -4,8 +4,8 @@
  */
 import { RunInstancesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import assert from "node:assert/strict";
-import { Ec2Provider } from "../../core/aws/ec2_provider.ts";
-import { PriceQuoter } from "../../core/aws/pricing.ts";
+import { Ec2Provider } from "../../core/providers/ec2/ec2_provider.ts";
+import { PriceQuoter } from "../../core/providers/ec2/pricing.ts";
 import { createLogger } from "../../core/log.ts";
 import { pricingClientFor, withEmulator } from "../support/ec2/sdk_clients.ts";
 

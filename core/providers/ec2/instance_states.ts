@@ -5,8 +5,9 @@
  * terminated behind Gantry's back.
  */
 import { DescribeInstancesCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import { UpstreamError } from "../../shared/errors.ts";
-import type { MachineState } from "../scheduler/reap_plan.ts";
+import type { MachineState } from "../../scheduler/reap_plan.ts";
+import { TransientError } from "../provider.ts";
+import { providerErrorOfEc2 } from "./ec2_errors.ts";
 
 /** Most values one DescribeInstances filter takes. */
 const FILTER_VALUES = 200;
@@ -40,7 +41,8 @@ export async function describeInstanceStates(
         );
       } catch (cause) {
         const name = (cause as { name?: string }).name ?? "Error";
-        throw new UpstreamError(`EC2 DescribeInstances: ${name}`, { cause });
+        throw providerErrorOfEc2("DescribeInstances", cause) ??
+          new TransientError(`EC2 DescribeInstances: ${name}`, { providerCode: name, cause });
       }
       for (const reservation of page.Reservations ?? []) {
         for (const instance of reservation.Instances ?? []) {
