@@ -185,6 +185,12 @@ export interface TerminateOutcome {
 
 export interface Provider {
   readonly capabilities: ProviderCapabilities;
+  /**
+   * Every place a machine of the pool may go, best first (EC2: instance type
+   * × subnet). A batch's client token records which of them it leaves out, by
+   * index, so the order must only change when the pool does.
+   */
+  placementsOf(pool: PoolSpec): Placement[];
   /** Materialises the pool's template when its spec changed or it vanished; returns where it is. */
   ensureTemplate(pool: PoolSpec): Promise<PoolTemplate>;
   /**

@@ -14,7 +14,6 @@ import {
   clientTokenOf,
   exclusionOf,
   parseClientToken,
-  placementsOf,
   retryDelayMs,
   type RetrySchedule,
 } from "../../shared/launch/batch.ts";
@@ -26,6 +25,7 @@ import type { BackgroundWork, LaunchHolds } from "./background_work.ts";
 import { batchKeyOfJob } from "./batch_gathering.ts";
 import { ClientTokenBackoff, JobBackoff, PlacementExclusions } from "./launch_backoff.ts";
 import { type Batch, type BatchDeps, launchBatch, runnerNameOf } from "./launch_batch.ts";
+import { poolSpecOf } from "./pool_spec.ts";
 
 /** Shortest time a placement that had no capacity is left out of a key's launches. */
 const EXCLUSION_MS = 60_000;
@@ -63,7 +63,7 @@ export class LaunchCalls {
       await this.#fail(jobs.map((j) => ({ ...j, state: "claimed" })), "pool no longer exists");
       return;
     }
-    const all = placementsOf(found.pool.instanceTypes, found.pool.subnets);
+    const all = this.options.provider.placementsOf(poolSpecOf(found.binding.project, found.pool));
     const excluded = this.#exclusions.maskOf(key, { placements: all.length, at: now() });
     const issuedAt = now();
     const attempts = jobs.map((job) => ({ id: job.id, attempt: job.launchAttempts + 1 }));
@@ -215,7 +215,7 @@ export class LaunchCalls {
       });
       return;
     }
-    const all = placementsOf(batch.pool.instanceTypes, batch.pool.subnets);
+    const all = this.options.provider.placementsOf(poolSpecOf(batch.binding.project, batch.pool));
     let longest = 0;
     for (const job of leftover) {
       const delay = this.#jobBackoff.failed(job.id, {

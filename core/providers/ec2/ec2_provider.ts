@@ -13,6 +13,7 @@ import {
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { InvalidError, NotFoundError } from "../../../shared/errors.ts";
+import { type Placement, placementsOf } from "../../../shared/launch/batch.ts";
 import type { Logger } from "../../log.ts";
 import {
   type LaunchOutcome,
@@ -75,6 +76,10 @@ export class Ec2Provider implements Provider {
       versions: this.versions,
     });
     this.#images = new ImageRootDevices(ec2);
+  }
+
+  placementsOf(pool: PoolSpec): Placement[] {
+    return placementsOf(pool.ec2.instanceTypes, pool.ec2.subnets);
   }
 
   async ensureTemplate(pool: PoolSpec): Promise<PoolTemplate> {
