@@ -9,7 +9,6 @@
 import { GantryError } from "../../shared/errors.ts";
 import type { Placement } from "../../shared/launch/batch.ts";
 import type { Tags } from "../../shared/tags.ts";
-import type { MachineState } from "../scheduler/reap_plan.ts";
 import type { Ec2PoolSettings } from "./ec2/pool_settings.ts";
 
 /** Where a provider materialised a pool last time (EC2: a launch template and its version). */
@@ -176,6 +175,17 @@ export interface LaunchedMachine {
   availabilityZone: string | null;
   subnetId: string | null;
   isSpot: boolean;
+}
+
+/** What the provider says of a machine. */
+export interface MachineState {
+  id: string;
+  /** pending, running, shutting-down, terminated, stopping, stopped, or "gone" when unknown to it. */
+  state: string;
+  /** The provider's own reason code, for the audit (EC2: `Client.UserInitiatedShutdown`). */
+  stateReason: string | null;
+  /** The provider took the machine back because its spot capacity was reclaimed. */
+  isSpotReclaimed: boolean;
 }
 
 /** What a terminate call could not act on. */

@@ -38,7 +38,12 @@ Deno.test("describe reports running, terminated and gone machines", async () => 
       assert.ok(["pending", "running"].includes(byId.get(kept)!.state), byId.get(kept)!.state);
       assert.ok(["shutting-down", "terminated"].includes(byId.get(ended)!.state));
       assert.equal(byId.get(ended)!.stateReason, "Client.UserInitiatedShutdown");
-      assert.deepEqual(byId.get(unknown), { id: unknown, state: "gone", stateReason: null });
+      assert.deepEqual(byId.get(unknown), {
+        id: unknown,
+        state: "gone",
+        stateReason: null,
+        isSpotReclaimed: false,
+      });
     } finally {
       pricing.destroy();
     }

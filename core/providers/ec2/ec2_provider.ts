@@ -18,6 +18,7 @@ import type { Logger } from "../../log.ts";
 import {
   type LaunchOutcome,
   type LaunchRequest,
+  type MachineState,
   PermanentError,
   type PoolSpec,
   type PoolTemplate,
@@ -26,7 +27,6 @@ import {
   type TerminateOutcome,
   TransientError,
 } from "../provider.ts";
-import type { MachineState } from "../../scheduler/reap_plan.ts";
 import { providerErrorOfEc2 } from "./ec2_errors.ts";
 import { FleetLauncher } from "./fleet_launch.ts";
 import { ImageRootDevices } from "./image_root_device.ts";

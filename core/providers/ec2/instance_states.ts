@@ -5,8 +5,7 @@
  * terminated behind Gantry's back.
  */
 import { DescribeInstancesCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import type { MachineState } from "../../scheduler/reap_plan.ts";
-import { TransientError } from "../provider.ts";
+import { type MachineState, TransientError } from "../provider.ts";
 import { providerErrorOfEc2 } from "./ec2_errors.ts";
 
 /** Most values one DescribeInstances filter takes. */
@@ -52,6 +51,7 @@ export async function describeInstanceStates(
             id: instance.InstanceId,
             state: instance.State?.Name ?? "unknown",
             stateReason: instance.StateReason?.Code ?? null,
+            isSpotReclaimed: isSpotReclaimedReason(instance.StateReason?.Code ?? null),
           });
         }
       }
@@ -59,8 +59,15 @@ export async function describeInstanceStates(
     } while (NextToken);
     // A filter (unlike InstanceIds) does not fail on ids EC2 has forgotten.
     for (const id of chunk) {
-      if (!seen.has(id)) states.push({ id, state: "gone", stateReason: null });
+      if (!seen.has(id)) {
+        states.push({ id, state: "gone", stateReason: null, isSpotReclaimed: false });
+      }
     }
   }
   return states;
+}
+
+/** Whether EC2's state reason says it took the instance back (spot capacity reclaimed). */
+export function isSpotReclaimedReason(code: string | null): boolean {
+  return code === "Server.SpotInstanceTermination";
 }
