@@ -6,8 +6,8 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { PricingClient } from "@aws-sdk/client-pricing";
 import { parseArgs } from "node:util";
 import { InvalidError } from "../shared/errors.ts";
-import { Ec2Provider } from "./aws/ec2_provider.ts";
-import { PriceQuoter } from "./aws/pricing.ts";
+import { Ec2Provider } from "./providers/ec2/ec2_provider.ts";
+import { PriceQuoter } from "./providers/ec2/pricing.ts";
 import { loadConfig, type ResolvedConfig } from "./config/load_config.ts";
 import { openBufferedDatabase } from "./db/database.ts";
 import { seedProjects } from "./db/seed.ts";
@@ -17,6 +17,7 @@ import { GitHubApp } from "./github/github_app.ts";
 import { writeCoreKey } from "./keygen.ts";
 import { createLogger, logSink } from "./log.ts";
 import { JobEvents } from "./scheduler/job_events.ts";
+import { Launcher } from "./scheduler/launcher.ts";
 import { runLeaseLoop } from "./scheduler/lease_loop.ts";
 import { runReaper } from "./scheduler/reaper.ts";
 import { runWarmPool } from "./scheduler/warm_pool.ts";
@@ -93,14 +94,14 @@ async function run(config: ResolvedConfig): Promise<void> {
     privateKeyPem: config.secrets.edgePrivateKey,
   });
   const store = new Store(client, db);
-  const events = new JobEvents({
+  // What every launch needs, the launcher's batches and the warm pool's runners alike.
+  const launchDeps = {
     store,
     provider,
     github,
     vault: queue,
     log,
     now: Date.now,
-    spotRetries: config.scheduler.spot_retries,
     runners: {
       edgeUrl: config.edge.url,
       bootTimeoutSeconds: config.scheduler.boot_timeout_seconds,
@@ -117,16 +118,26 @@ async function run(config: ResolvedConfig): Promise<void> {
         }
         : {}),
     },
-    launch: {
-      coreId: config.edge.core_id,
-      batchWindowMs: config.scheduler.batch_window_ms,
-      maxBatch: config.scheduler.max_batch,
-      retry: {
-        delaysMs: config.scheduler.launch_retry_delays_ms,
-        jitter: config.scheduler.launch_retry_jitter,
-      },
-      sweepIntervalMs: config.scheduler.launch_sweep_interval_ms,
+  };
+  const launcher = new Launcher({
+    ...launchDeps,
+    coreId: config.edge.core_id,
+    batchWindowMs: config.scheduler.batch_window_ms,
+    maxBatch: config.scheduler.max_batch,
+    retry: {
+      delaysMs: config.scheduler.launch_retry_delays_ms,
+      jitter: config.scheduler.launch_retry_jitter,
     },
+    sweepIntervalMs: config.scheduler.launch_sweep_interval_ms,
+  });
+  const events = new JobEvents({
+    store,
+    provider,
+    github,
+    log,
+    now: Date.now,
+    spotRetries: config.scheduler.spot_retries,
+    pokeLauncher: () => launcher.poke(),
   });
 
   // First signal: stop leasing, finish the launch in hand, release the rest.
@@ -153,6 +164,7 @@ async function run(config: ResolvedConfig): Promise<void> {
     runLeaseLoop({
       queue,
       events,
+      launcher,
       log,
       batch: config.edge.lease_batch,
       waitMs: config.edge.lease_wait_seconds * 1000,
@@ -161,7 +173,7 @@ async function run(config: ResolvedConfig): Promise<void> {
       hardStop: hardStop.signal,
     }),
     // Stops with the lease loop, after finishing the launch calls in flight.
-    events.launcher.run(stop.signal),
+    launcher.run(stop.signal),
     runReaper({
       store,
       provider,
@@ -177,7 +189,7 @@ async function run(config: ResolvedConfig): Promise<void> {
     }),
     // Pools with min_idle: keep that many idle runners, replacing those idle too long.
     runWarmPool({
-      ...events.deps,
+      ...launchDeps,
       idleTimeoutMs: config.scheduler.idle_timeout_minutes * 60_000,
       intervalMs: config.scheduler.reap_interval_seconds * 1000,
       signal: stop.signal,

@@ -2,7 +2,7 @@
  * What the core does with each workflow_job event. Every handler is safe to
  * run twice: it reads the job's state and acts only from the state it expects,
  * so a redelivered event or a core restarted mid-launch never launches twice.
- * A `queued` job is recorded and handed to the launcher (./launcher.ts), which
+ * A `queued` job is recorded and the launcher (./launcher.ts) poked, which
  * routes, caps, batches and launches from the database.
  */
 import { costUsd, elapsedSeconds } from "../../shared/cost.ts";
@@ -15,20 +15,21 @@ import type {
 } from "../../shared/schema/edge_core.ts";
 import { GroupCommit } from "../db/group_commit.ts";
 import type { NewJobRow, Store } from "../db/store.ts";
-import type { BatchDeps } from "./launch_batch.ts";
-import { Launcher, type LauncherOptions } from "./launcher.ts";
+import type { GitHub } from "../github/github_app.ts";
+import type { Logger } from "../log.ts";
+import type { Provider } from "../providers/provider.ts";
 import { markInterrupted, retryInterrupted, waitingRetriesOfRun } from "./spot_interruption.ts";
 
-/** The launcher's dependencies (provider, GitHub, vault, edge URL and boot timeout, …) and more. */
-export interface JobEventDeps extends Omit<BatchDeps, "launches"> {
+export interface JobEventDeps {
+  store: Store;
+  provider: Provider;
+  github: GitHub;
+  log: Logger;
+  now: () => number;
   /** Re-runs after spot interruptions per job line (scheduler.spot_retries); default 2. */
   spotRetries?: number;
-  store: Store;
-  /** Batching, backoff and sweeping of the launcher. */
-  launch: Pick<
-    LauncherOptions,
-    "coreId" | "takeoverAfterMs" | "batchWindowMs" | "maxBatch" | "retry" | "sweepIntervalMs"
-  >;
+  /** Tells the launcher to look again: a job queued, a slot freed. */
+  pokeLauncher: () => void;
 }
 
 export { runnerNameOf } from "./launch_batch.ts";
@@ -39,19 +40,19 @@ function epochOf(iso: string | null, fallback: number): number {
 }
 
 export class JobEvents {
-  readonly launcher: Launcher;
+  readonly #deps: JobEventDeps;
   /** A burst's queued jobs are recorded a group per transaction, not one each. */
   #newJobs: GroupCommit<{ row: NewJobRow; at: number }, boolean>;
 
-  constructor(readonly deps: JobEventDeps) {
-    this.launcher = new Launcher({ ...deps, ...deps.launch });
+  constructor(deps: JobEventDeps) {
+    this.#deps = deps;
     this.#newJobs = new GroupCommit((entries) => deps.store.insertJobs(entries));
   }
 
   async handle(message: QueueMessage): Promise<void> {
     await this.#dispatch(message);
     // A job queued, or a slot freed: the launcher looks again.
-    this.launcher.poke();
+    this.#deps.pokeLauncher();
   }
 
   async #dispatch(message: QueueMessage): Promise<void> {
@@ -71,7 +72,7 @@ export class JobEvents {
   async queued(message: WorkflowJobMessage): Promise<void> {
     const facts = message.job;
     const id = String(facts.githubJobId);
-    const at = this.deps.now();
+    const at = this.#deps.now();
     await this.#newJobs.submit({
       at,
       row: {
@@ -97,7 +98,7 @@ export class JobEvents {
 
   /** Lifecycle reports from instances; a failed bootstrap fails the job with its log. */
   async runnerEvent(event: RunnerEventMessage): Promise<void> {
-    const { store, provider, log, now } = this.deps;
+    const { store, provider, log, now } = this.#deps;
     log.info("runner event", {
       jobId: event.jobId,
       runner: event.runnerName,
@@ -128,7 +129,7 @@ export class JobEvents {
   }
 
   async inProgress(facts: JobFacts): Promise<void> {
-    const { store, now } = this.deps;
+    const { store, now } = this.#deps;
     const job = await store.job(String(facts.githubJobId));
     if (!job || !canTransition(job.state as JobState, "running")) return;
     // Runner stealing: the job runs wherever GitHub put it, named by the webhook.
@@ -157,7 +158,7 @@ export class JobEvents {
   }
 
   async #complete(facts: JobFacts): Promise<void> {
-    const { store, provider, now, log } = this.deps;
+    const { store, provider, now, log } = this.#deps;
     const job = await store.job(String(facts.githubJobId));
     if (!job || (job.state !== "running" && !canTransition(job.state as JobState, "completed"))) {
       return;
@@ -197,13 +198,13 @@ export class JobEvents {
    * fails or must wait here is picked up by the reconciler's next pass.
    */
   async #retryAfterInterruption(job: { id: string; repoFullName: string; runId: number }) {
-    const { store, github, log, now } = this.deps;
+    const { store, github, log, now } = this.#deps;
     const deps = {
       store,
       github,
       log,
       now,
-      maxRetries: this.deps.spotRetries ?? 2,
+      maxRetries: this.#deps.spotRetries ?? 2,
       enqueue: (message: WorkflowJobMessage) => this.handle(message),
     };
     try {

@@ -8,7 +8,7 @@
  * running instances the books do not know. A registration GitHub refuses for
  * good ends its instance and fails its job with GitHub's words.
  */
-import { type BatchToken, placementsOf, remainingPlacements } from "../../shared/launch/batch.ts";
+import { type BatchToken, remainingPlacements } from "../../shared/launch/batch.ts";
 import { PIN_LABEL_PREFIX, pinOf, poolLabelSet } from "../../shared/labels.ts";
 import { runnerPlacementOf } from "../../shared/runner_scope.ts";
 import type { RunnerConfigDeposit } from "../../shared/schema/runner.ts";
@@ -19,7 +19,7 @@ import { correlationIdsOf, type Logger } from "../log.ts";
 import type { LaunchStore } from "./launch_store.ts";
 import { poolSpecOf } from "./pool_spec.ts";
 import { launchRequestOf, registerRunner, type RunnerBoot } from "./runner_launch.ts";
-import type { LaunchedMachine, LaunchFailure, Provider } from "./provider.ts";
+import type { LaunchedMachine, LaunchFailure, Provider } from "../providers/provider.ts";
 
 export interface BatchDeps {
   launches: LaunchStore;
@@ -112,7 +112,7 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
     clientToken,
     issuedAt: token.issuedAt,
     count: token.count,
-    placements: remainingPlacements(placementsOf(pool.instanceTypes, pool.subnets), token.excluded),
+    placements: remainingPlacements(provider.placementsOf(spec), token.excluded),
     // One fleet call tags all its instances alike: the job is named only for a batch of one.
     jobId: token.count === 1 ? batch.jobs[0].id : undefined,
   }, deps);

@@ -22,11 +22,14 @@ import {
 import type { JobQueue } from "../edge_client/edge_client.ts";
 import type { Logger } from "../log.ts";
 import type { JobEvents } from "./job_events.ts";
+import type { Launcher } from "./launcher.ts";
 import { sleep } from "../sleep.ts";
 
 export interface LeaseLoopOptions {
   queue: JobQueue;
   events: JobEvents;
+  /** Told whether more events wait at the edge, so it gathers a burst leased in parts. */
+  launcher: Pick<Launcher, "expectMore">;
   log: Logger;
   batch: number;
   waitMs: number;
@@ -47,7 +50,7 @@ export function retryDelayMs(deliveries: number): number {
 }
 
 export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
-  const { queue, events, log, signal } = options;
+  const { queue, events, launcher, log, signal } = options;
   let backoffMs = 500;
   while (!signal.aborted) {
     let leased: LeasedEvent[];
@@ -62,7 +65,7 @@ export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
       backoffMs = 500;
     } catch (error) {
       if (signal.aborted) break;
-      events.launcher.expectMore(false);
+      launcher.expectMore(false);
       log.warn("lease failed; retrying", { error, retryInMs: backoffMs });
       await sleep(backoffMs, signal);
       backoffMs = Math.min(backoffMs * 2, 30_000);
@@ -120,9 +123,9 @@ export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
     };
     // More of a burst at the edge: the launcher gathers rather than launch a part. Told
     // the burst is over only once its last part is recorded, so that part joins too.
-    if (backlog > 0) events.launcher.expectMore(true);
+    if (backlog > 0) launcher.expectMore(true);
     await runLimited(groupByJob(leased), options.concurrency ?? DEFAULT_CONCURRENCY, handleInOrder);
-    if (backlog === 0) events.launcher.expectMore(false);
+    if (backlog === 0) launcher.expectMore(false);
     if (handled.length > 0) {
       await queue.ack(handled).catch((error) =>
         log.warn("ack failed; events will be redelivered and skipped as done", { error })

@@ -1,7 +1,8 @@
 import { cascadeTags, gantryTags } from "../../shared/tags.ts";
 import type { RoutablePool } from "../../shared/routing.ts";
 import type { PoolRow, ProjectRow } from "../db/store.ts";
-import type { PoolSpec } from "./provider.ts";
+import { ec2SettingsOf } from "../providers/ec2/pool_settings.ts";
+import type { PoolSpec } from "../providers/provider.ts";
 
 /** The provider's view of a pool: its spec and the tags every launch carries. */
 export function poolSpecOf(project: ProjectRow, pool: PoolRow): PoolSpec {
@@ -9,21 +10,8 @@ export function poolSpecOf(project: ProjectRow, pool: PoolRow): PoolSpec {
     id: pool.id,
     project: project.name,
     name: pool.name,
-    ami: pool.ami,
     runnerPath: pool.runnerPath,
-    instanceTypes: pool.instanceTypes,
-    subnets: pool.subnets,
-    securityGroups: pool.securityGroups,
-    instanceProfile: pool.instanceProfile,
-    rootVolume: {
-      sizeGb: pool.rootVolumeGb,
-      type: pool.rootVolumeType,
-      iops: pool.rootVolumeIops,
-      throughput: pool.rootVolumeThroughput,
-    },
     isSpot: pool.isSpot,
-    allocationStrategy: pool.allocationStrategy,
-    spawn: pool.spawn,
     tags: {
       ...cascadeTags({ project: project.tags, pool: pool.tags }),
       ...gantryTags({ project: project.name, pool: pool.name }),
@@ -35,6 +23,7 @@ export function poolSpecOf(project: ProjectRow, pool: PoolRow): PoolSpec {
         hash: pool.launchTemplateHash ?? "",
       }
       : null,
+    ec2: ec2SettingsOf(pool),
   };
 }
 

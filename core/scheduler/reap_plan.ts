@@ -2,6 +2,7 @@
  * Which instances to terminate and which jobs to give up on, decided from
  * data alone so every rule has a table-driven test.
  */
+import type { MachineState } from "../providers/provider.ts";
 import type { JobState } from "../../shared/job_state.ts";
 import { isTerminal } from "../../shared/job_state.ts";
 
@@ -54,20 +55,6 @@ export interface Termination {
   detail: string;
   /** The job to mark reaped alongside, when it is still live. */
   jobId: string | null;
-}
-
-/** What the provider says of a machine the database thinks is alive. */
-export interface MachineState {
-  id: string;
-  /** pending, running, shutting-down, terminated, stopped…, or "gone" when unknown to it. */
-  state: string;
-  /** EC2's state reason code, e.g. Server.SpotInstanceTermination. */
-  stateReason: string | null;
-}
-
-/** Whether the provider took the machine back because its spot capacity was reclaimed. */
-export function isSpotReclaimed(machine: MachineState): boolean {
-  return machine.stateReason === "Server.SpotInstanceTermination";
 }
 
 /** Whether the machine is gone or going, whoever ended it. */

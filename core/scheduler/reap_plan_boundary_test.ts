@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import {
   isEnded,
-  isSpotReclaimed,
   type LiveInstance,
   planOrphans,
   planStuckJobs,
@@ -151,26 +150,13 @@ Deno.test("stuck jobs: claimed and launching at the TTL are spared, 1 ms over ar
   assert.deepEqual(stuck("running", 999 * MIN), [], "a running job is never stuck");
 });
 
-Deno.test("machine states: which are ended, and which were reclaimed spot", () => {
+Deno.test("machine states: which are ended", () => {
   const ended = ["shutting-down", "terminated", "stopping", "stopped", "gone"];
   for (const state of [...ended, "pending", "running"]) {
     assert.equal(
-      isEnded({ id: "i", state, stateReason: null }),
+      isEnded({ id: "i", state, stateReason: null, isSpotReclaimed: false }),
       ended.includes(state),
       state,
     );
   }
-  assert.equal(
-    isSpotReclaimed({
-      id: "i",
-      state: "terminated",
-      stateReason: "Server.SpotInstanceTermination",
-    }),
-    true,
-  );
-  assert.equal(
-    isSpotReclaimed({ id: "i", state: "terminated", stateReason: "Client.UserInitiatedShutdown" }),
-    false,
-  );
-  assert.equal(isSpotReclaimed({ id: "i", state: "terminated", stateReason: null }), false);
 });

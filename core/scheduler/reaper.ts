@@ -16,11 +16,9 @@ import type { Store } from "../db/store.ts";
 import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
 import { ABSENCE_DEFAULTS, AbsenceBook, type AbsencePolicy } from "./absence.ts";
-import type { Provider } from "./provider.ts";
+import type { MachineState, Provider } from "../providers/provider.ts";
 import {
   isEnded,
-  isSpotReclaimed,
-  type MachineState,
   planOrphans,
   planStillRunning,
   planStuckJobs,
@@ -173,7 +171,7 @@ async function settleEnded(
   for (const machine of ended) {
     const instance = unlisted.find((i) => i.id === machine.id)!;
     const at = now();
-    const isReclaimed = isSpotReclaimed(machine);
+    const isReclaimed = machine.isSpotReclaimed;
     const reason = isReclaimed
       ? "spot interruption"
       : `ended outside Gantry (${machine.state}${

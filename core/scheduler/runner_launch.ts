@@ -15,7 +15,7 @@ import {
   type RunnerRelease,
 } from "../runner/runner_install.ts";
 import { renderUserData } from "../runner/user_data.ts";
-import type { LaunchRequest, PoolSpec } from "./provider.ts";
+import type { LaunchRequest, PoolSpec } from "../providers/provider.ts";
 
 /** What every launch's boot script takes from the core's config. */
 export interface RunnerBoot {

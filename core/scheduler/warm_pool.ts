@@ -13,7 +13,6 @@
  * sends the same client token, so a repeated tick, a second core or a crash
  * before the instance was recorded launches nothing twice.
  */
-import { placementsOf } from "../../shared/launch/batch.ts";
 import {
   planWarmPool,
   warmClientTokenOf,
@@ -29,7 +28,7 @@ import type { Logger } from "../log.ts";
 import { LaunchStore } from "./launch_store.ts";
 import { poolSpecOf } from "./pool_spec.ts";
 import { launchRequestOf, registerRunner, type RunnerBoot } from "./runner_launch.ts";
-import type { PoolSpec, Provider } from "./provider.ts";
+import type { PoolSpec, Provider } from "../providers/provider.ts";
 import { runEvery } from "../sleep.ts";
 
 export interface WarmPoolOptions {
@@ -156,7 +155,7 @@ async function launchWarm(
       clientToken,
       issuedAt,
       count: 1,
-      placements: placementsOf(pool.instanceTypes, pool.subnets),
+      placements: provider.placementsOf(spec),
       extraTags: { "gantry:warm": "true" },
     }, options),
   );

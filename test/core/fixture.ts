@@ -13,6 +13,7 @@ import type { RunnerVault } from "../../core/edge_client/edge_client.ts";
 import { type GitHub, GitHubApp } from "../../core/github/github_app.ts";
 import { createLogger } from "../../core/log.ts";
 import { JobEvents } from "../../core/scheduler/job_events.ts";
+import { Launcher, type LauncherOptions } from "../../core/scheduler/launcher.ts";
 import { reapOnce } from "../../core/scheduler/reaper.ts";
 import { Reconciler, type ReconcilerOptions } from "../../core/reconcile/reconciler.ts";
 import { parseCoreConfig } from "../../shared/schema/config.ts";
@@ -87,21 +88,29 @@ export async function startCoreFixture(
     },
   };
   const store = new Store(client, db);
-  const events = new JobEvents({
+  const launchGitHub = options.wrapGitHub?.(app) ?? app;
+  const launcherOptions: LauncherOptions = {
     store,
     provider,
-    github: options.wrapGitHub?.(app) ?? app,
+    github: launchGitHub,
     vault,
     log,
     now: Date.now,
-    spotRetries: 2,
     runners: { edgeUrl: "http://127.0.0.1:1", bootTimeoutSeconds: 600 },
-    launch: {
-      coreId: "core-test",
-      batchWindowMs: 0,
-      retry: { delaysMs: [200], jitter: 0 },
-      sweepIntervalMs: 100,
-    },
+    coreId: "core-test",
+    batchWindowMs: 0,
+    retry: { delaysMs: [200], jitter: 0 },
+    sweepIntervalMs: 100,
+  };
+  const launcher = new Launcher(launcherOptions);
+  const events = new JobEvents({
+    store,
+    provider,
+    github: launchGitHub,
+    log,
+    now: Date.now,
+    spotRetries: 2,
+    pokeLauncher: () => launcher.poke(),
   });
   return {
     libsql,
@@ -112,11 +121,15 @@ export async function startCoreFixture(
     db,
     provider,
     events,
+    launcher,
+    /** What the fixture's launcher was built with, for a test that builds its own. */
+    launcherOptions,
+    vault,
     deposits,
     log,
     lines,
     async close() {
-      await events.launcher.drain();
+      await launcher.drain();
       client.close();
       aws.destroy();
       await Promise.all([ec2Emulator.close(), github.close(), libsql.close()]);

@@ -5,10 +5,10 @@
  * described once a minute, not once a call.
  */
 import assert from "node:assert/strict";
-import { Ec2Provider } from "../../core/aws/ec2_provider.ts";
-import { PriceQuoter } from "../../core/aws/pricing.ts";
+import { Ec2Provider } from "../../core/providers/ec2/ec2_provider.ts";
+import { PriceQuoter } from "../../core/providers/ec2/pricing.ts";
 import { createLogger } from "../../core/log.ts";
-import type { PoolSpec } from "../../core/scheduler/provider.ts";
+import type { PoolSpec } from "../../core/providers/provider.ts";
 import { placementsOf } from "../../shared/launch/batch.ts";
 import { gantryTags } from "../../shared/tags.ts";
 import { listStructs, parseTags } from "../support/ec2/protocol.ts";
@@ -18,17 +18,19 @@ const SPEC: PoolSpec = {
   id: "pool-zones",
   project: "my-app",
   name: "zoned",
-  ami: "ami-0abcdef1234567890",
   runnerPath: null,
-  instanceTypes: ["m5.large", "c5.large"],
-  // Two private subnets in us-east-1a, one in us-east-1b (the emulator places subnet-a… in 1a).
-  subnets: ["subnet-aaa111", "subnet-aaa222", "subnet-bbb333"],
-  securityGroups: ["sg-0123"],
-  instanceProfile: null,
-  rootVolume: { sizeGb: 30, type: "gp3", iops: null, throughput: null },
   isSpot: false,
-  allocationStrategy: "lowest-price",
-  spawn: "fleet",
+  ec2: {
+    ami: "ami-0abcdef1234567890",
+    instanceTypes: ["m5.large", "c5.large"],
+    // Two private subnets in us-east-1a, one in us-east-1b (the emulator places subnet-a… in 1a).
+    subnets: ["subnet-aaa111", "subnet-aaa222", "subnet-bbb333"],
+    securityGroups: ["sg-0123"],
+    instanceProfile: null,
+    rootVolume: { sizeGb: 30, type: "gp3", iops: null, throughput: null },
+    allocationStrategy: "lowest-price",
+    spawn: "fleet",
+  },
   tags: gantryTags({ project: "my-app", pool: "zoned" }),
   template: null,
 };
@@ -52,7 +54,7 @@ Deno.test("a pool with two subnets in one zone launches: each fleet call carries
           pool: { ...SPEC, template },
           clientToken,
           count,
-          placements: placementsOf(SPEC.instanceTypes, SPEC.subnets),
+          placements: placementsOf(SPEC.ec2.instanceTypes, SPEC.ec2.subnets),
           userData: "#!/bin/sh\n",
           tags: { ...SPEC.tags, "gantry:repo": "acme/web" },
         });

@@ -24,8 +24,7 @@ const fleetCapacities = (stack: CoreFixture) =>
 async function burstInTwoParts(isMoreSaid: boolean): Promise<string[]> {
   const stack = await startCoreFixture();
   const launcher = new Launcher({
-    ...stack.events.deps,
-    ...stack.events.deps.launch,
+    ...stack.launcherOptions,
     batchWindowMs: WINDOW_MS,
   });
   try {

@@ -12,10 +12,10 @@ import {
   type EC2Client,
 } from "@aws-sdk/client-ec2";
 import assert from "node:assert/strict";
-import { Ec2Provider } from "../../core/aws/ec2_provider.ts";
-import { PriceQuoter } from "../../core/aws/pricing.ts";
+import { Ec2Provider } from "../../core/providers/ec2/ec2_provider.ts";
+import { PriceQuoter } from "../../core/providers/ec2/pricing.ts";
 import { createLogger } from "../../core/log.ts";
-import type { PoolSpec } from "../../core/scheduler/provider.ts";
+import type { PoolSpec } from "../../core/providers/provider.ts";
 import { eq } from "drizzle-orm";
 import { jobFactsOf } from "../../core/github/job_facts.ts";
 import { placementsOf } from "../../shared/launch/batch.ts";
@@ -37,16 +37,18 @@ function specOf(
     id: POOL_ID,
     project: "my-app",
     name,
-    ami: change.ami ?? "ami-0abcdef1234567890",
     runnerPath: null,
-    instanceTypes: ["m5.large", "m5.xlarge"],
-    subnets: ["subnet-aaa111"],
-    securityGroups: ["sg-0123", "sg-0456"],
-    instanceProfile: "gantry-runner",
-    rootVolume: { sizeGb: change.rootVolumeGb ?? 30, type: "gp3", iops: null, throughput: null },
     isSpot: false,
-    allocationStrategy: "lowest-price",
-    spawn: "fleet",
+    ec2: {
+      ami: change.ami ?? "ami-0abcdef1234567890",
+      instanceTypes: ["m5.large", "m5.xlarge"],
+      subnets: ["subnet-aaa111"],
+      securityGroups: ["sg-0123", "sg-0456"],
+      instanceProfile: "gantry-runner",
+      rootVolume: { sizeGb: change.rootVolumeGb ?? 30, type: "gp3", iops: null, throughput: null },
+      allocationStrategy: "lowest-price",
+      spawn: "fleet",
+    },
     tags: {
       ...cascadeTags({ project: { team: "web" }, pool: { cost: "ci" } }),
       ...gantryTags({ project: "my-app", pool: name }),
@@ -210,7 +212,7 @@ Deno.test("a pool's launch template follows its spec, keeps its id, and comes ba
             pool: { ...spec, template: made },
             clientToken: "lt-test-after-delete",
             count: 1,
-            placements: placementsOf(spec.instanceTypes, spec.subnets),
+            placements: placementsOf(spec.ec2.instanceTypes, spec.ec2.subnets),
             userData: "#!/bin/sh\necho hi\n",
             tags: { ...spec.tags, "gantry:repo": "acme/web" },
           });
@@ -294,7 +296,7 @@ async function providerStack(options: { maxTemplateVersions?: number } = {}) {
         pool: spec,
         clientToken,
         count: 1,
-        placements: placementsOf(spec.instanceTypes, spec.subnets),
+        placements: placementsOf(spec.ec2.instanceTypes, spec.ec2.subnets),
         userData: `#!/bin/sh\necho ${clientToken}\n`,
         tags: { ...spec.tags, "gantry:repo": "acme/web" },
       });

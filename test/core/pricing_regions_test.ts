@@ -5,7 +5,7 @@
  * never taken from a hand-written list.
  */
 import assert from "node:assert/strict";
-import { PriceQuoter } from "../../core/aws/pricing.ts";
+import { PriceQuoter } from "../../core/providers/ec2/pricing.ts";
 import { createLogger } from "../../core/log.ts";
 import { startEc2Emulator } from "../support/ec2/emulator.ts";
 import { ec2ClientFor, pricingClientFor } from "../support/ec2/sdk_clients.ts";

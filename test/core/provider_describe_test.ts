@@ -4,8 +4,8 @@
  */
 import { RunInstancesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import assert from "node:assert/strict";
-import { Ec2Provider } from "../../core/aws/ec2_provider.ts";
-import { PriceQuoter } from "../../core/aws/pricing.ts";
+import { Ec2Provider } from "../../core/providers/ec2/ec2_provider.ts";
+import { PriceQuoter } from "../../core/providers/ec2/pricing.ts";
 import { createLogger } from "../../core/log.ts";
 import { pricingClientFor, withEmulator } from "../support/ec2/sdk_clients.ts";
 
@@ -38,7 +38,12 @@ Deno.test("describe reports running, terminated and gone machines", async () => 
       assert.ok(["pending", "running"].includes(byId.get(kept)!.state), byId.get(kept)!.state);
       assert.ok(["shutting-down", "terminated"].includes(byId.get(ended)!.state));
       assert.equal(byId.get(ended)!.stateReason, "Client.UserInitiatedShutdown");
-      assert.deepEqual(byId.get(unknown), { id: unknown, state: "gone", stateReason: null });
+      assert.deepEqual(byId.get(unknown), {
+        id: unknown,
+        state: "gone",
+        stateReason: null,
+        isSpotReclaimed: false,
+      });
     } finally {
       pricing.destroy();
     }

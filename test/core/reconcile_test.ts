@@ -47,7 +47,7 @@ Deno.test("a queued job whose webhook never came is found, launched once, and no
 
     const second = await reconciler.reconcileOnce();
     assert.deepEqual(second.adopted, [], "a job the core knows is not adopted twice");
-    await stack.events.launcher.settled();
+    await stack.launcher.settled();
     assert.equal(launchesOf(stack, missed.id).length, 1, "exactly one instance for the job");
     const audits = await stack.db.select().from(auditEvents).where(
       eq(auditEvents.action, "job.adopt"),

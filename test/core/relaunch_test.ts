@@ -69,7 +69,7 @@ Deno.test("a spot machine reclaimed before its runner started: the job launches 
     );
     assert.equal(audit?.target, first.id);
 
-    stack.events.launcher.poke();
+    stack.launcher.poke();
     const second = await launchedOn(stack, first.id, first.instanceId);
     assert.equal(lifecycleOf(stack, second.instanceId), "on-demand");
     assert.notEqual(second.runnerName, firstRunner);
@@ -95,7 +95,7 @@ Deno.test("a job whose machines keep ending before the runner starts fails after
       await reapNow(stack);
       if (relaunch === MAX_RELAUNCHES) break;
       assert.equal((await stack.store.job(job.id))?.state, "queued", `relaunch ${relaunch + 1}`);
-      stack.events.launcher.poke();
+      stack.launcher.poke();
       job = await launchedOn(stack, job.id, job.instanceId);
       machines.push(job.instanceId);
     }

@@ -7,11 +7,11 @@
  */
 import { DescribeLaunchTemplateVersionsCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import assert from "node:assert/strict";
-import { Ec2Provider } from "../../core/aws/ec2_provider.ts";
-import { PermanentError } from "../../core/scheduler/provider.ts";
-import { PriceQuoter } from "../../core/aws/pricing.ts";
+import { Ec2Provider } from "../../core/providers/ec2/ec2_provider.ts";
+import { PermanentError } from "../../core/providers/provider.ts";
+import { PriceQuoter } from "../../core/providers/ec2/pricing.ts";
 import { createLogger } from "../../core/log.ts";
-import type { PoolSpec } from "../../core/scheduler/provider.ts";
+import type { PoolSpec } from "../../core/providers/provider.ts";
 import type { RootVolume } from "../../shared/root_volume.ts";
 import { gantryTags } from "../../shared/tags.ts";
 import { AMAZON_LINUX_AMI, UBUNTU_AMI } from "../support/ec2/images.ts";
@@ -25,16 +25,18 @@ function specOf(id: string, ami: string, rootVolume: RootVolume = GP3): PoolSpec
     id,
     project: "my-app",
     name: id,
-    ami,
     runnerPath: null,
-    instanceTypes: ["m5.large"],
-    subnets: ["subnet-aaa111"],
-    securityGroups: [],
-    instanceProfile: null,
-    rootVolume,
     isSpot: false,
-    allocationStrategy: "lowest-price",
-    spawn: "fleet",
+    ec2: {
+      ami,
+      instanceTypes: ["m5.large"],
+      subnets: ["subnet-aaa111"],
+      securityGroups: [],
+      instanceProfile: null,
+      rootVolume,
+      allocationStrategy: "lowest-price",
+      spawn: "fleet",
+    },
     tags: gantryTags({ project: "my-app", pool: id }),
     template: null,
   };

@@ -78,7 +78,7 @@ Deno.test("a repository whose org policy disables self-hosted runners: the insta
     ]);
     assert.deepEqual(stack.github.runners(), []);
     assert.deepEqual(stack.deposits, []);
-    await stack.events.launcher.drain();
+    await stack.launcher.drain();
     assert.equal(jitCallsOf(stack).length, 1, "not replayed");
   } finally {
     await stack.close();

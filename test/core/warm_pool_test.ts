@@ -25,7 +25,7 @@ async function warmStack(minIdle: number) {
       store: stack.store,
       provider: stack.provider,
       github: stack.app,
-      vault: stack.events.deps.vault,
+      vault: stack.vault,
       log: stack.log,
       now: () => clock,
       runners: { edgeUrl: "http://127.0.0.1:1", bootTimeoutSeconds: 600 },

@@ -8,7 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { createLogger } from "../../core/log.ts";
-import type { PoolSpec } from "../../core/scheduler/provider.ts";
+import type { Ec2PoolSettings } from "../../core/providers/ec2/pool_settings.ts";
+import type { PoolSpec } from "../../core/providers/provider.ts";
 import { gantryTags } from "../../shared/tags.ts";
 import type { Ec2Emulator, RecordedCall } from "../support/ec2/emulator.ts";
 import { startEc2Emulator } from "../support/ec2/emulator.ts";
@@ -44,23 +45,29 @@ const EXAMPLES: { action: string; params: Params }[] = [
   { action: "GetAttributeValues", params: { ServiceCode: "AmazonEC2", AttributeName: "location" } },
 ];
 
-function poolSpec(change: Partial<PoolSpec> & { name: string }): PoolSpec {
+function poolSpec(
+  change: Partial<Omit<PoolSpec, "ec2">> & { name: string; ec2?: Partial<Ec2PoolSettings> },
+): PoolSpec {
+  const { ec2, ...rest } = change;
   return {
     id: `pool-${change.name}`,
     project: "my-app",
-    ami: "ami-0abcdef1234567890",
     runnerPath: null,
-    instanceTypes: ["m5.large", "m5.xlarge"],
-    subnets: ["subnet-aaa111", "subnet-bbb222"],
-    securityGroups: ["sg-0123", "sg-0456"],
-    instanceProfile: "gantry-runner",
-    rootVolume: { sizeGb: 30, type: "gp3", iops: null, throughput: null },
     isSpot: false,
-    allocationStrategy: "lowest-price",
-    spawn: "fleet",
+    ec2: {
+      ami: "ami-0abcdef1234567890",
+      instanceTypes: ["m5.large", "m5.xlarge"],
+      subnets: ["subnet-aaa111", "subnet-bbb222"],
+      securityGroups: ["sg-0123", "sg-0456"],
+      instanceProfile: "gantry-runner",
+      rootVolume: { sizeGb: 30, type: "gp3", iops: null, throughput: null },
+      allocationStrategy: "lowest-price",
+      spawn: "fleet",
+      ...ec2,
+    },
     tags: { team: "web", ...gantryTags({ project: "my-app", pool: change.name }) },
     template: null,
-    ...change,
+    ...rest,
   };
 }
 
@@ -106,15 +113,18 @@ async function recordCoreCalls(
       // A changed spec: a new default version of the same template.
       const template = await provider.ensureTemplate({
         ...spec,
-        rootVolume: { ...spec.rootVolume, sizeGb: spec.rootVolume.sizeGb + 20 },
+        ec2: {
+          ...spec.ec2,
+          rootVolume: { ...spec.ec2.rootVolume, sizeGb: spec.ec2.rootVolume.sizeGb + 20 },
+        },
         template: first,
       });
       const outcome = await provider.launch({
         pool: { ...spec, template },
         clientToken: `iam-${spec.name}`,
         count: 2,
-        placements: spec.subnets.flatMap((subnetId) =>
-          spec.instanceTypes.map((instanceType, priority) => ({
+        placements: spec.ec2.subnets.flatMap((subnetId) =>
+          spec.ec2.instanceTypes.map((instanceType, priority) => ({
             instanceType,
             subnetId,
             priority,
@@ -140,9 +150,13 @@ async function recordCoreCalls(
 
 const CORE_POOLS = [
   poolSpec({ name: "fleet" }),
-  poolSpec({ name: "fleet-spot", isSpot: true, allocationStrategy: "price-capacity-optimized" }),
-  poolSpec({ name: "single-spot", spawn: "run_instances", isSpot: true }),
-  poolSpec({ name: "single", spawn: "run_instances" }),
+  poolSpec({
+    name: "fleet-spot",
+    isSpot: true,
+    ec2: { allocationStrategy: "price-capacity-optimized" },
+  }),
+  poolSpec({ name: "single-spot", isSpot: true, ec2: { spawn: "run_instances" } }),
+  poolSpec({ name: "single", ec2: { spawn: "run_instances" } }),
 ];
 
 async function verdictsOf(
@@ -280,7 +294,7 @@ Deno.test("terminating an instance without gantry:managed is refused", async () 
 
 Deno.test("launching with any role other than the runner's is refused at PassRole", async () => {
   const { calls, world } = await recordCoreCalls([
-    poolSpec({ name: "admin", spawn: "run_instances", instanceProfile: "ops-admin" }),
+    poolSpec({ name: "admin", ec2: { spawn: "run_instances", instanceProfile: "ops-admin" } }),
   ]);
   const launch = await verdictsOf(calls.filter((c) => c.action === "RunInstances"), world);
   assert.deepEqual(

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { Ec2Provider } from "../../core/aws/ec2_provider.ts";
-import { PriceQuoter } from "../../core/aws/pricing.ts";
+import { Ec2Provider } from "../../core/providers/ec2/ec2_provider.ts";
+import { PriceQuoter } from "../../core/providers/ec2/pricing.ts";
 import type { Logger } from "../../core/log.ts";
 import type { Ec2Emulator } from "./ec2/emulator.ts";
 import { ec2ClientFor, pricingClientFor } from "./ec2/sdk_clients.ts";

@@ -13,6 +13,7 @@ import { EdgeClient } from "../../core/edge_client/edge_client.ts";
 import { GitHubApp } from "../../core/github/github_app.ts";
 import { createLogger } from "../../core/log.ts";
 import { JobEvents } from "../../core/scheduler/job_events.ts";
+import { Launcher } from "../../core/scheduler/launcher.ts";
 import { parseCoreConfig } from "../../shared/schema/config.ts";
 import type { WorkflowJobMessage } from "../../shared/schema/edge_core.ts";
 import { startEc2Emulator } from "./ec2/emulator.ts";
@@ -65,7 +66,7 @@ export async function startLaunchStack(options: { projects: unknown[]; maxAttemp
     privateKeyPem: keys.privateKeyPem,
   });
   const store = new Store(client, db);
-  const events = new JobEvents({
+  const launcher = new Launcher({
     store,
     provider,
     github: app,
@@ -73,16 +74,22 @@ export async function startLaunchStack(options: { projects: unknown[]; maxAttemp
     log,
     now: Date.now,
     runners: { edgeUrl: edge.url, bootTimeoutSeconds: 600 },
-    launch: {
-      coreId: "core-test",
-      batchWindowMs: 100,
-      // Real figures are 30/60/120/240/300 s; tests wait tenths of a second.
-      retry: { delaysMs: [150, 300], jitter: 0 },
-      sweepIntervalMs: 100,
-    },
+    coreId: "core-test",
+    batchWindowMs: 100,
+    // Real figures are 30/60/120/240/300 s; tests wait tenths of a second.
+    retry: { delaysMs: [150, 300], jitter: 0 },
+    sweepIntervalMs: 100,
+  });
+  const events = new JobEvents({
+    store,
+    provider,
+    github: app,
+    log,
+    now: Date.now,
+    pokeLauncher: () => launcher.poke(),
   });
   const stop = new AbortController();
-  const running = events.launcher.run(stop.signal);
+  const running = launcher.run(stop.signal);
   let nextJob = 5_000_000 + Math.floor(Math.random() * 1_000_000) * 100;
   return {
     libsql,
@@ -93,6 +100,7 @@ export async function startLaunchStack(options: { projects: unknown[]; maxAttemp
     db,
     client,
     events,
+    launcher,
     vault,
     lines,
     /** Sends a `queued` event for a new job; returns its id. */

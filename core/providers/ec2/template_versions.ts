@@ -11,7 +11,7 @@ import {
   DescribeLaunchTemplateVersionsCommand,
   type EC2Client,
 } from "@aws-sdk/client-ec2";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../log.ts";
 import { ec2CodeOf } from "./ec2_errors.ts";
 
 /** A leftover version older than this is the sweep's. */

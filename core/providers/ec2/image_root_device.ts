@@ -5,7 +5,7 @@
  * once per process; a failed lookup is not cached and is asked again.
  */
 import { DescribeImagesCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import { NotFoundError } from "../../shared/errors.ts";
+import { NotFoundError } from "../../../shared/errors.ts";
 
 /** Looks up and remembers the root device name of each AMI. */
 export class ImageRootDevices {

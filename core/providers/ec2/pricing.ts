@@ -7,7 +7,7 @@
 import { DescribeSpotPriceHistoryCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { GetProductsCommand, type PricingClient } from "@aws-sdk/client-pricing";
 import { z } from "zod";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../log.ts";
 import { PricingLocations } from "./regions.ts";
 
 const CACHE_TTL_MS = 3600_000;

@@ -11,8 +11,8 @@ import {
   PermanentError,
   ThrottledError,
   UnknownProviderError,
-} from "../scheduler/provider.ts";
-import { GantryError } from "../../shared/errors.ts";
+} from "../provider.ts";
+import { GantryError } from "../../../shared/errors.ts";
 import { classifyEc2Error, providerErrorOfEc2 } from "./ec2_errors.ts";
 
 const TABLE: [code: string, kind: ReturnType<typeof classifyEc2Error>][] = [

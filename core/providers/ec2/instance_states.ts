@@ -5,8 +5,8 @@
  * terminated behind Gantry's back.
  */
 import { DescribeInstancesCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import { UpstreamError } from "../../shared/errors.ts";
-import type { MachineState } from "../scheduler/reap_plan.ts";
+import { type MachineState, TransientError } from "../provider.ts";
+import { providerErrorOfEc2 } from "./ec2_errors.ts";
 
 /** Most values one DescribeInstances filter takes. */
 const FILTER_VALUES = 200;
@@ -40,7 +40,8 @@ export async function describeInstanceStates(
         );
       } catch (cause) {
         const name = (cause as { name?: string }).name ?? "Error";
-        throw new UpstreamError(`EC2 DescribeInstances: ${name}`, { cause });
+        throw providerErrorOfEc2("DescribeInstances", cause) ??
+          new TransientError(`EC2 DescribeInstances: ${name}`, { providerCode: name, cause });
       }
       for (const reservation of page.Reservations ?? []) {
         for (const instance of reservation.Instances ?? []) {
@@ -50,6 +51,7 @@ export async function describeInstanceStates(
             id: instance.InstanceId,
             state: instance.State?.Name ?? "unknown",
             stateReason: instance.StateReason?.Code ?? null,
+            isSpotReclaimed: isSpotReclaimedReason(instance.StateReason?.Code ?? null),
           });
         }
       }
@@ -57,8 +59,15 @@ export async function describeInstanceStates(
     } while (NextToken);
     // A filter (unlike InstanceIds) does not fail on ids EC2 has forgotten.
     for (const id of chunk) {
-      if (!seen.has(id)) states.push({ id, state: "gone", stateReason: null });
+      if (!seen.has(id)) {
+        states.push({ id, state: "gone", stateReason: null, isSpotReclaimed: false });
+      }
     }
   }
   return states;
+}
+
+/** Whether EC2's state reason says it took the instance back (spot capacity reclaimed). */
+export function isSpotReclaimedReason(code: string | null): boolean {
+  return code === "Server.SpotInstanceTermination";
 }

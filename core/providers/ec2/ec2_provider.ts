@@ -12,17 +12,21 @@ import {
   type RequestLaunchTemplateData,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { InvalidError, NotFoundError, UpstreamError } from "../../shared/errors.ts";
-import type { Logger } from "../log.ts";
+import { InvalidError, NotFoundError } from "../../../shared/errors.ts";
+import { type Placement, placementsOf } from "../../../shared/launch/batch.ts";
+import type { Logger } from "../../log.ts";
 import {
   type LaunchOutcome,
   type LaunchRequest,
+  type MachineState,
   PermanentError,
   type PoolSpec,
+  type PoolTemplate,
   type Provider,
+  type ProviderCapabilities,
   type TerminateOutcome,
-} from "../scheduler/provider.ts";
-import type { MachineState } from "../scheduler/reap_plan.ts";
+  TransientError,
+} from "../provider.ts";
 import { providerErrorOfEc2 } from "./ec2_errors.ts";
 import { FleetLauncher } from "./fleet_launch.ts";
 import { ImageRootDevices } from "./image_root_device.ts";
@@ -51,6 +55,12 @@ export interface Ec2ProviderOptions {
 }
 
 export class Ec2Provider implements Provider {
+  /** Spot and fleet calls; stopping and starting instances is not built yet. */
+  readonly capabilities: ProviderCapabilities = {
+    spot: true,
+    fleetBatching: true,
+    stopStart: false,
+  };
   /** Per-batch template versions: deleted after each call, swept hourly; counters for operators. */
   readonly versions: TemplateVersions;
   readonly #fleets: FleetLauncher;
@@ -68,10 +78,14 @@ export class Ec2Provider implements Provider {
     this.#images = new ImageRootDevices(ec2);
   }
 
-  async ensureTemplate(pool: PoolSpec): Promise<{ id: string; version: number; hash: string }> {
+  placementsOf(pool: PoolSpec): Placement[] {
+    return placementsOf(pool.ec2.instanceTypes, pool.ec2.subnets);
+  }
+
+  async ensureTemplate(pool: PoolSpec): Promise<PoolTemplate> {
     const rootDevice = await this.#send(
       "DescribeImages",
-      () => this.#images.rootDeviceOf(pool.ami),
+      () => this.#images.rootDeviceOf(pool.ec2.ami),
     );
     const data = launchTemplateData(pool, { rootDevice });
     const hash = await sha256(JSON.stringify(data));
@@ -113,7 +127,7 @@ export class Ec2Provider implements Provider {
     if (!pool.template) {
       throw new InvalidError(`pool ${pool.project}/${pool.name} has no launch template`);
     }
-    const action = pool.spawn === "run_instances" ? "RunInstances" : "CreateFleet";
+    const action = pool.ec2.spawn === "run_instances" ? "RunInstances" : "CreateFleet";
     return await this.#send(action, () => this.#fleets.launch(request));
   }
 
@@ -233,7 +247,7 @@ export class Ec2Provider implements Provider {
     pool: PoolSpec,
     data: RequestLaunchTemplateData,
     hash: string,
-  ): Promise<{ id: string; version: number; hash: string }> {
+  ): Promise<PoolTemplate> {
     // Named by pool id, not pool name, so renames keep the template.
     const name = `gantry-pool-${pool.id}`;
     try {
@@ -279,8 +293,8 @@ export class Ec2Provider implements Provider {
 
   /**
    * Sends a command, translating EC2's answer into the provider contract's
-   * typed errors (ec2_errors.ts); an error EC2 never answered stays an
-   * UpstreamError whose outcome is unknown.
+   * typed errors (ec2_errors.ts); an error EC2 never answered becomes a
+   * TransientError, whose outcome is unknown.
    */
   async #send<T>(action: string, call: () => Promise<T>): Promise<T> {
     try {
@@ -294,7 +308,7 @@ export class Ec2Provider implements Provider {
       if (cause instanceof NotFoundError) {
         throw new PermanentError(message, { providerCode: "ImageRootDevice.NotFound", cause });
       }
-      throw new UpstreamError(message, { cause });
+      throw new TransientError(message, { providerCode: name, cause });
     }
   }
 }

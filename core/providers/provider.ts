@@ -1,36 +1,53 @@
 /**
- * The provider interface: how the scheduler gets machines without knowing
- * what they are. EC2 implements it now; Docker, ECS Fargate and Kubernetes
- * fit the same verbs.
+ * The provider contract: how the scheduler gets machines without knowing
+ * what they are. A provider launches a batch, describes, terminates and lists
+ * its machines, and quotes a price; it says what it can do in `capabilities`
+ * and fails with the typed errors below, so the scheduler reacts with
+ * `instanceof` and never reads a vendor's code. EC2 (./ec2/) implements it
+ * now; Docker hosts, ECS Fargate and Kubernetes pods fit the same verbs.
  */
 import { GantryError } from "../../shared/errors.ts";
 import type { Placement } from "../../shared/launch/batch.ts";
-import type { RootVolume } from "../../shared/root_volume.ts";
 import type { Tags } from "../../shared/tags.ts";
-import type { MachineState } from "./reap_plan.ts";
+import type { Ec2PoolSettings } from "./ec2/pool_settings.ts";
+
+/** Where a provider materialised a pool last time (EC2: a launch template and its version). */
+export interface PoolTemplate {
+  id: string;
+  version: number;
+  /** Hash of the spec it was made from: a new hash means a new version. */
+  hash: string;
+}
 
 /** What a provider needs to know about a pool to launch for it. */
 export interface PoolSpec {
   id: string;
   project: string;
   name: string;
-  ami: string;
   /** An actions runner pre-installed in the AMI, or null: the boot script downloads one. */
   runnerPath: string | null;
-  instanceTypes: readonly string[];
-  subnets: readonly string[];
-  securityGroups: readonly string[];
-  instanceProfile: string | null;
-  /** Mapped onto the image's own root device (whatever its name), not added beside it. */
-  rootVolume: RootVolume;
+  /** Interruptible machines at a discount (only where `capabilities.spot`). */
   isSpot: boolean;
-  allocationStrategy: string;
-  /** `fleet`: one call over every placement; `run_instances`: n of one type in one subnet. */
-  spawn: "fleet" | "run_instances";
   /** Cascaded operator tags plus gantry:project / gantry:pool. */
   tags: Tags;
-  /** Where the provider materialised the pool last time (e.g. an EC2 launch template). */
-  template: { id: string; version: number; hash: string } | null;
+  /** Where the provider materialised the pool last time; null before the first launch. */
+  template: PoolTemplate | null;
+  /**
+   * The settings only the EC2 provider reads (image, network, volumes, fleet
+   * strategy); the scheduler passes them through. Another provider adds its
+   * own part beside it.
+   */
+  ec2: Ec2PoolSettings;
+}
+
+/** What a provider can do; the scheduler plans with these, not with the provider's name. */
+export interface ProviderCapabilities {
+  /** Interruptible (spot) machines, with interruption notices. */
+  spot: boolean;
+  /** One call launches many machines over several placements (EC2 Fleet). */
+  fleetBatching: boolean;
+  /** Machines can be stopped and started again (stopped warm pools). */
+  stopStart: boolean;
 }
 
 export interface LaunchRequest {
@@ -56,9 +73,16 @@ export interface LaunchRequest {
  */
 export type LaunchErrorKind = "capacity" | "throttled" | "permanent" | "unknown";
 
+/**
+ * Every kind of provider error: those a launch may report as failures, and
+ * `transient`, a call the provider never answered (network, timeout), whose
+ * outcome is unknown.
+ */
+export type ProviderErrorKind = LaunchErrorKind | "transient";
+
 /** A provider call failed; `providerCode` is the provider's own code (e.g. EC2's `InvalidGroup.NotFound`). */
 export abstract class ProviderError extends GantryError {
-  abstract readonly kind: LaunchErrorKind;
+  abstract readonly kind: ProviderErrorKind;
   readonly providerCode: string;
   constructor(
     code: string,
@@ -99,6 +123,17 @@ export class UnknownProviderError extends ProviderError {
   readonly kind = "unknown";
   constructor(message: string, options: { providerCode: string; cause?: unknown }) {
     super("launch_unknown", message, options);
+  }
+}
+
+/**
+ * The provider did not answer (network, timeout): the call's outcome is
+ * unknown, so a launch is replayed later with the same client token.
+ */
+export class TransientError extends ProviderError {
+  readonly kind = "transient";
+  constructor(message: string, options: { providerCode: string; cause?: unknown }) {
+    super("provider_unreachable", message, options);
   }
 }
 
@@ -144,19 +179,40 @@ export interface LaunchedMachine {
   isSpot: boolean;
 }
 
+/** What the provider says of a machine. */
+export interface MachineState {
+  id: string;
+  /** pending, running, shutting-down, terminated, stopping, stopped, or "gone" when unknown to it. */
+  state: string;
+  /** The provider's own reason code, for the audit (EC2: `Client.UserInitiatedShutdown`). */
+  stateReason: string | null;
+  /** The provider took the machine back because its spot capacity was reclaimed. */
+  isSpotReclaimed: boolean;
+}
+
 /** What a terminate call could not act on. */
 export interface TerminateOutcome {
   notFound: string[];
 }
 
 export interface Provider {
+  readonly capabilities: ProviderCapabilities;
+  /**
+   * Every place a machine of the pool may go, best first (EC2: instance type
+   * × subnet). A batch's client token records which of them it leaves out, by
+   * index, so the order must only change when the pool does.
+   */
+  placementsOf(pool: PoolSpec): Placement[];
   /** Materialises the pool's template when its spec changed or it vanished; returns where it is. */
-  ensureTemplate(pool: PoolSpec): Promise<{ id: string; version: number; hash: string }>;
+  ensureTemplate(pool: PoolSpec): Promise<PoolTemplate>;
   /**
    * Launches up to `count` machines in one call. Capacity shortages,
-   * configuration errors and unknown codes come back as failures; a throw
-   * ({@link ThrottledError}, or a network error) means the call's fate is
-   * unknown, so it is retried with the same client token.
+   * configuration errors and unknown codes come back as failures. A
+   * {@link PermanentError} thrown fails the batch's jobs; an
+   * {@link UnknownProviderError} is replayed a bounded number of times, then
+   * fails them; any other throw ({@link ThrottledError}, {@link TransientError})
+   * means the call's fate is unknown, so it is replayed with the same client
+   * token after a backoff.
    */
   launch(request: LaunchRequest): Promise<LaunchOutcome>;
   /**

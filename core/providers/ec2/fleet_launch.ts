@@ -16,13 +16,8 @@ import {
   RunInstancesCommand,
   type SpotAllocationStrategy,
 } from "@aws-sdk/client-ec2";
-import type {
-  LaunchedMachine,
-  LaunchFailure,
-  LaunchOutcome,
-  LaunchRequest,
-} from "../scheduler/provider.ts";
-import { fleetPlacements } from "../../shared/launch/fleet_placement.ts";
+import type { LaunchedMachine, LaunchFailure, LaunchOutcome, LaunchRequest } from "../provider.ts";
+import { fleetPlacements } from "../../../shared/launch/fleet_placement.ts";
 import { classifyEc2Error, ec2CodeOf } from "./ec2_errors.ts";
 import { toTagList } from "./launch_template_data.ts";
 import type { SubnetDirectory } from "./subnets.ts";
@@ -30,7 +25,7 @@ import type { TemplateVersions } from "./template_versions.ts";
 
 /** On-demand fleets know two strategies; spot fleets name the prioritized one differently. */
 function strategies(request: LaunchRequest) {
-  const strategy = request.pool.allocationStrategy;
+  const strategy = request.pool.ec2.allocationStrategy;
   if (request.pool.isSpot) {
     const spot = strategy === "prioritized" ? "capacity-optimized-prioritized" : strategy;
     return { SpotOptions: { AllocationStrategy: spot as SpotAllocationStrategy } };
@@ -62,7 +57,7 @@ export class FleetLauncher {
    */
   async launch(request: LaunchRequest): Promise<LaunchOutcome> {
     try {
-      return request.pool.spawn === "run_instances"
+      return request.pool.ec2.spawn === "run_instances"
         ? await this.#runInstances(request)
         : await this.#createFleet(request);
     } catch (error) {
@@ -71,7 +66,7 @@ export class FleetLauncher {
       const kind = classifyEc2Error(code);
       if (kind === "throttled") throw error;
       const failure = { kind, code, message: `${code}: ${(error as Error).message}` };
-      if (kind !== "capacity" || request.pool.spawn !== "run_instances") {
+      if (kind !== "capacity" || request.pool.ec2.spawn !== "run_instances") {
         return { machines: [], failures: [failure] };
       }
       const first = request.placements[0];
@@ -125,13 +120,13 @@ export class FleetLauncher {
     const template = pool.template!;
     // EC2 Fleet takes one subnet per Availability Zone ("EC2 Fleet quotas", EC2 user guide).
     const placements = fleetPlacements(request.placements, {
-      subnets: await this.deps.subnets.describe(pool.subnets),
+      subnets: await this.deps.subnets.describe(pool.ec2.subnets),
       count: request.count,
       clientToken: request.clientToken,
     });
     const version = await this.#batchVersion(request);
     const tags = toTagList(request.tags);
-    const isPrioritized = pool.allocationStrategy === "prioritized";
+    const isPrioritized = pool.ec2.allocationStrategy === "prioritized";
     const result: CreateFleetCommandOutput = await this.ec2.send(
       new CreateFleetCommand({
         Type: "instant",

@@ -6,11 +6,7 @@
  * A code not listed here is `unknown`: retried a bounded number of times,
  * then the jobs fail with it, instead of being taken for capacity forever.
  */
-import {
-  type LaunchErrorKind,
-  type ProviderError,
-  providerErrorOf,
-} from "../scheduler/provider.ts";
+import { type LaunchErrorKind, type ProviderError, providerErrorOf } from "../provider.ts";
 
 /** Documented as "not enough capacity (or quota) there now": wait, or try another type or zone. */
 const CAPACITY = [

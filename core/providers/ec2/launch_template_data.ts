@@ -9,27 +9,28 @@ import type {
   RequestLaunchTemplateData,
   Tag,
 } from "@aws-sdk/client-ec2";
-import type { RootVolume } from "../../shared/root_volume.ts";
-import type { Tags } from "../../shared/tags.ts";
-import type { PoolSpec } from "../scheduler/provider.ts";
+import type { RootVolume } from "../../../shared/root_volume.ts";
+import type { Tags } from "../../../shared/tags.ts";
+import type { PoolSpec } from "../provider.ts";
 
 /** The launch template data for `pool`, its root volume on `image.rootDevice`. */
 export function launchTemplateData(
   pool: PoolSpec,
   image: { rootDevice: string },
 ): RequestLaunchTemplateData {
+  const { ec2 } = pool;
   return {
-    ImageId: pool.ami,
-    InstanceType: pool.instanceTypes[0] as never,
-    SecurityGroupIds: [...pool.securityGroups],
-    ...(pool.instanceProfile
+    ImageId: ec2.ami,
+    InstanceType: ec2.instanceTypes[0] as never,
+    SecurityGroupIds: [...ec2.securityGroups],
+    ...(ec2.instanceProfile
       ? {
-        IamInstanceProfile: pool.instanceProfile.startsWith("arn:")
-          ? { Arn: pool.instanceProfile }
-          : { Name: pool.instanceProfile },
+        IamInstanceProfile: ec2.instanceProfile.startsWith("arn:")
+          ? { Arn: ec2.instanceProfile }
+          : { Name: ec2.instanceProfile },
       }
       : {}),
-    BlockDeviceMappings: [{ DeviceName: image.rootDevice, Ebs: rootEbs(pool.rootVolume) }],
+    BlockDeviceMappings: [{ DeviceName: image.rootDevice, Ebs: rootEbs(ec2.rootVolume) }],
     MetadataOptions: {
       HttpTokens: "required",
       HttpEndpoint: "enabled",

@@ -1,0 +1,272 @@
+/**
+ * Launch calls: a gathered batch's attempt and client token are recorded on
+ * every job before the call, so a crash after it replays this very token and
+ * the provider launches nothing new. Then the call, and what its answer
+ * means for the jobs (the scheduler's reaction to each provider error class):
+ * - machines for only some jobs (capacity): the rest are queued again, to be
+ *   admitted after a per-job backoff, away from the placements that failed;
+ * - {@link PermanentError}, or an {@link UnknownProviderError} replayed too
+ *   often: the jobs fail with the provider's text;
+ * - any other throw (throttled, transient, network): the outcome is unknown,
+ *   so the same call is replayed after a per-client-token backoff.
+ */
+import {
+  clientTokenOf,
+  exclusionOf,
+  parseClientToken,
+  retryDelayMs,
+  type RetrySchedule,
+} from "../../shared/launch/batch.ts";
+import { MAX_UNKNOWN_RETRIES, planShortfall } from "../../shared/launch/shortfall.ts";
+import type { Binding, JobRow, PoolRow, Store } from "../db/store.ts";
+import { correlationIdsOf } from "../log.ts";
+import { type LaunchFailure, PermanentError, UnknownProviderError } from "../providers/provider.ts";
+import type { BackgroundWork, LaunchHolds } from "./background_work.ts";
+import { batchKeyOfJob } from "./batch_gathering.ts";
+import { ClientTokenBackoff, JobBackoff, PlacementExclusions } from "./launch_backoff.ts";
+import { type Batch, type BatchDeps, launchBatch, runnerNameOf } from "./launch_batch.ts";
+import { poolSpecOf } from "./pool_spec.ts";
+
+/** Shortest time a placement that had no capacity is left out of a key's launches. */
+const EXCLUSION_MS = 60_000;
+
+export interface LaunchCallsOptions extends BatchDeps {
+  store: Store;
+  /** This core (edge.core_id): only its own claims are replayed. */
+  coreId: string;
+  /** Backoff after a launch met no capacity (or an unknown outcome). */
+  retry: RetrySchedule;
+  random?: () => number;
+  holds: LaunchHolds;
+  work: BackgroundWork;
+  /** A backoff ran out: the launcher should look again. */
+  onRetryDue: () => void;
+}
+
+export class LaunchCalls {
+  readonly #jobBackoff = new JobBackoff();
+  readonly #clientTokenBackoff = new ClientTokenBackoff();
+  readonly #exclusions = new PlacementExclusions();
+
+  constructor(readonly options: LaunchCallsOptions) {}
+
+  /** Whether a queued job's backoff after a shortfall has run out. */
+  mayRetry(jobId: string, at: number): boolean {
+    return this.#jobBackoff.mayRetry(jobId, at);
+  }
+
+  /** Records the attempt and token on every job of a gathered batch, then calls. */
+  async start(key: string, jobs: JobRow[]): Promise<void> {
+    const { holds, launches, now } = this.options;
+    const found = await this.#poolOf(jobs[0]);
+    if (!found) {
+      await this.#fail(jobs.map((j) => ({ ...j, state: "claimed" })), "pool no longer exists");
+      return;
+    }
+    const all = this.options.provider.placementsOf(poolSpecOf(found.binding.project, found.pool));
+    const excluded = this.#exclusions.maskOf(key, { placements: all.length, at: now() });
+    const issuedAt = now();
+    const attempts = jobs.map((job) => ({ id: job.id, attempt: job.launchAttempts + 1 }));
+    const clientToken = clientTokenOf(attempts, { issuedAt, excluded });
+    // Ours from now on: a sweep must not take the recorded jobs for a launch to resume.
+    holds.calls.add(clientToken);
+    let moved: Set<string>;
+    try {
+      moved = await launches.transitionMany(
+        attempts.map(({ id, attempt }) => ({
+          id,
+          from: "claimed",
+          to: "launching",
+          reason: `launch attempt ${attempt} (${jobs.length} in batch ${clientToken})`,
+          patch: {
+            launchAttempts: attempt,
+            launchClientToken: clientToken,
+            runnerName: runnerNameOf(id, attempt),
+          },
+        })),
+        issuedAt,
+      );
+    } catch (error) {
+      // Unknown whether they moved: the next sweep resumes whatever the database says.
+      holds.calls.delete(clientToken);
+      throw error;
+    }
+    for (const job of jobs) if (!moved.has(job.id)) holds.jobs.delete(job.id);
+    if (moved.size === 0) {
+      holds.calls.delete(clientToken);
+      return;
+    }
+    const recorded = await launches.jobsWithToken(clientToken).catch((error) => {
+      holds.calls.delete(clientToken);
+      throw error;
+    });
+    await this.#call({
+      clientToken,
+      token: parseClientToken(clientToken)!,
+      jobs: recorded,
+      ...found,
+    }, key);
+  }
+
+  /**
+   * Launches recorded but never settled (a crash, or an unknown outcome),
+   * among `launching` (this core's own): called again in the background, same token.
+   */
+  async resume(launching: readonly JobRow[]): Promise<void> {
+    const { coreId, holds, launches } = this.options;
+    const tokens = new Set(
+      launching.map((job) => job.launchClientToken ?? "").filter((t) => t && !holds.calls.has(t)),
+    );
+    for (const clientToken of tokens) {
+      const jobs = (await launches.jobsWithToken(clientToken)).filter((job) =>
+        job.claimedBy === coreId
+      );
+      const token = parseClientToken(clientToken);
+      if (!token) {
+        // Recorded by an older core in another format: queue its jobs again.
+        await this.#requeue(jobs.filter((j) => j.state === "launching"), "launch token unreadable");
+        continue;
+      }
+      const first = jobs.find((job) => job.state === "launching")!;
+      const found = await this.#poolOf(first);
+      if (!found) {
+        await this.#fail(jobs, "pool no longer exists");
+        continue;
+      }
+      this.options.work.track(
+        this.#call({ clientToken, token, jobs, ...found }, batchKeyOfJob(first)),
+      );
+    }
+  }
+
+  async #call(batch: Batch, key: string): Promise<void> {
+    const { holds, log, retry } = this.options;
+    holds.calls.add(batch.clientToken);
+    for (const job of batch.jobs) holds.jobs.add(job.id);
+    let isSettled = false;
+    try {
+      const result = await launchBatch(batch, this.options);
+      isSettled = true;
+      for (const id of result.started) this.#jobBackoff.forget(id);
+      if (result.leftover.length > 0) {
+        await this.#afterShortfall(key, batch, result.leftover, result.failures);
+      } else this.#exclusions.forget(key);
+    } catch (error) {
+      const tries = this.#clientTokenBackoff.triesOf(batch.clientToken);
+      // The pool's template itself was refused (bad AMI, bad group): no retry fixes that.
+      // An unclassified code gets a few replays first.
+      const isPermanent = error instanceof PermanentError ||
+        (error instanceof UnknownProviderError && tries > MAX_UNKNOWN_RETRIES);
+      if (isPermanent) {
+        isSettled = true;
+        const reason = `launch failed: ${(error as Error).message}`;
+        await this.#fail(batch.jobs, reason);
+        log.warn("launch failed permanently", {
+          clientToken: batch.clientToken,
+          correlationIds: correlationIdsOf(batch.jobs.map((j) => j.id)),
+          reason,
+        });
+        return;
+      }
+      // Unknown outcome: the same token is safe to send again, and the provider answers it once.
+      const delay = retryDelayMs(tries, retry, this.#random());
+      this.#clientTokenBackoff.record(batch.clientToken, tries);
+      log.warn("launch call failed; replaying it later with the same client token", {
+        clientToken: batch.clientToken,
+        correlationIds: correlationIdsOf(batch.jobs.map((j) => j.id)),
+        retryInMs: delay,
+        error,
+      });
+      this.options.work.later(delay, () => {
+        holds.calls.delete(batch.clientToken);
+        this.options.onRetryDue();
+      });
+    } finally {
+      if (isSettled) {
+        holds.calls.delete(batch.clientToken);
+        this.#clientTokenBackoff.forget(batch.clientToken);
+      }
+      for (const job of batch.jobs) if (isSettled) holds.jobs.delete(job.id);
+    }
+  }
+
+  /**
+   * Some jobs got no machine: fail them on a permanent error (or an unknown
+   * one retried enough), else queue them to retry after a backoff elsewhere.
+   */
+  async #afterShortfall(
+    key: string,
+    batch: Batch,
+    leftover: JobRow[],
+    failures: LaunchFailure[],
+  ): Promise<void> {
+    const { log, now, retry } = this.options;
+    const capacity = failures.filter((f) => f.kind === "capacity");
+    const plan = planShortfall(failures, {
+      unknownRetries: this.#jobBackoff.unknownRetriesOf(leftover.map((job) => job.id)),
+    });
+    if (plan.action === "fail") {
+      await this.#fail(leftover, plan.reason);
+      for (const job of leftover) this.#jobBackoff.forget(job.id);
+      log.warn("launch failed permanently", {
+        clientToken: batch.clientToken,
+        correlationIds: correlationIdsOf(leftover.map((j) => j.id)),
+        reason: plan.reason,
+      });
+      return;
+    }
+    const all = this.options.provider.placementsOf(poolSpecOf(batch.binding.project, batch.pool));
+    let longest = 0;
+    for (const job of leftover) {
+      const delay = this.#jobBackoff.failed(job.id, {
+        at: now(),
+        isUnknown: plan.isUnknown,
+        delayOf: (failuresSoFar) => retryDelayMs(failuresSoFar, retry, this.#random()),
+      });
+      longest = Math.max(longest, delay);
+      this.options.work.later(delay, () => this.options.onRetryDue());
+    }
+    // Left out until a launch for this key succeeds, or a while: capacity comes back slowly.
+    this.#exclusions.exclude(
+      key,
+      exclusionOf(all, capacity),
+      now() + Math.max(2 * longest, EXCLUSION_MS),
+    );
+    await this.#requeue(leftover, plan.reason);
+    log.info("jobs wait to retry their launch", {
+      clientToken: batch.clientToken,
+      correlationIds: correlationIdsOf(leftover.map((j) => j.id)),
+      reason: plan.reason,
+    });
+  }
+
+  async #requeue(jobs: JobRow[], reason: string): Promise<void> {
+    await this.options.launches.transitionMany(
+      jobs.map((job) => ({ id: job.id, from: "launching", to: "queued", reason })),
+      this.options.now(),
+    );
+  }
+
+  async #fail(jobs: JobRow[], reason: string): Promise<void> {
+    await this.options.launches.transitionMany(
+      jobs.filter((job) => job.state === "launching" || job.state === "claimed").map((job) => ({
+        id: job.id,
+        from: job.state as "launching" | "claimed",
+        to: "failed",
+        reason,
+        patch: { failureReason: reason },
+      })),
+      this.options.now(),
+    );
+  }
+
+  async #poolOf(job: JobRow): Promise<{ binding: Binding; pool: PoolRow } | null> {
+    const binding = await this.options.store.bindingOf(job.repoFullName);
+    const pool = binding?.pools.find((p) => p.id === job.poolId);
+    return binding && pool ? { binding, pool } : null;
+  }
+
+  #random(): number {
+    return (this.options.random ?? Math.random)();
+  }
+}
