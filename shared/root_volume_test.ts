@@ -54,6 +54,7 @@ const CASES: Case[] = [
     volume: { sizeGb: 100, iops: 4000, throughput: 1000 },
     problems: [],
   },
+  { name: "gp3 throughput at its minimum", volume: { throughput: 125 }, problems: [] },
   {
     name: "gp3 throughput out of range",
     volume: { throughput: 124 },

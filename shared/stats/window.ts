@@ -32,12 +32,14 @@ export function dayOf(ms: number): number {
 }
 
 /**
- * The whole `unit`s inside `[from, to)`, or null. A range reaching `now`
- * or later covers the current unit whole: nothing is queued in the future.
+ * The whole `unit`s inside `[from, to)`, or null. A range running past `now`
+ * covers the current unit whole: nothing is queued in the future. One that
+ * ends at `now` stops there, since `to` is excluded: at midnight, the last
+ * 24 hours are yesterday, not yesterday and today.
  */
 function wholeUnits(range: TimeRange, unit: number, now: number): TimeRange | null {
   const first = Math.ceil(range.from / unit) * unit;
-  const end = range.to >= now
+  const end = range.to > now
     ? Math.floor(now / unit) * unit + unit
     : Math.floor(range.to / unit) * unit;
   return first < end ? { from: first, to: end } : null;
