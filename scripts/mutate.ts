@@ -5,10 +5,15 @@
  * `deno test`), one mutant at a time. Scores per file are merged into
  * dist/mutation.json, so a run over some files keeps the others' results.
  * Slow (minutes per file, far more for the workerd-backed edge files): not
- * part of CI.
+ * part of CI. In workerd the mutant is switched on through a Worker var:
+ * test/support/edge.ts passes `__STRYKER_ACTIVE_MUTANT__` on to `wrangler dev`.
  */
 const ROOT = new URL("../", import.meta.url).pathname;
-const REPORT = `${ROOT}dist/mutation.json`;
+// `--report=dist/other.json`: a second run beside a running one writes its own report.
+const REPORT = `${ROOT}${
+  Deno.args.find((arg) => arg.startsWith("--report="))?.slice("--report=".length) ??
+    "dist/mutation.json"
+}`;
 
 /** Files to mutate, grouped by the tests that pin them. */
 export function groupsOf(files: string[]): Map<string, string[]> {
@@ -31,8 +36,9 @@ function testsOf(file: string): string[] {
   if (file === "core/scheduler/reap_plan.ts") {
     return ["core/scheduler/reap_plan_test.ts", "core/scheduler/reap_plan_boundary_test.ts"];
   }
-  if (file === "edge/webhook/signature.ts") {
-    return ["edge/webhook/signature_test.ts"];
+  // Pure edge modules have unit tests beside them: no workerd needed.
+  if (file === "edge/webhook/signature.ts" || file === "edge/webhook/to_message.ts") {
+    return [file.replace(/\.ts$/, "_test.ts")];
   }
   if (file.startsWith("edge/webhook/")) return WORKERD_WEBHOOK;
   if (file.startsWith("edge/queue/")) return WORKERD_QUEUE;
@@ -163,7 +169,7 @@ if (import.meta.main) {
       all.reduce((total, file) => total + file[key], 0);
     const detected = sum("killed") + sum("timeout");
     const valid = detected + sum("survived") + sum("noCoverage");
-    await Deno.mkdir(`${ROOT}dist`, { recursive: true });
+    await Deno.mkdir(REPORT.slice(0, REPORT.lastIndexOf("/")), { recursive: true });
     await Deno.writeTextFile(
       REPORT,
       JSON.stringify(

@@ -56,6 +56,11 @@ const CASES: Case[] = [
   },
   { name: "gp3 throughput at its minimum", volume: { throughput: 125 }, problems: [] },
   {
+    name: "gp3 baseline throughput is never held against too few IOPS",
+    volume: { iops: 100, throughput: 125 },
+    problems: ["iops: gp3 IOPS are 3000–80000"],
+  },
+  {
     name: "gp3 throughput out of range",
     volume: { throughput: 124 },
     problems: ["throughput: gp3 throughput is 125–2000 MiB/s"],
