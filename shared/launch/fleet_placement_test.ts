@@ -143,3 +143,18 @@ Deno.test("fleet placement: two subnets the provider could not describe are two 
   });
   assert.deepEqual(subnetsOf(chosen), ["subnet-x1", "subnet-x2"]);
 });
+
+Deno.test("fleet placement: picks among three equal subnets are pinned per token", () => {
+  const subnets = facts([
+    ["subnet-a1", "us-east-1a", 500],
+    ["subnet-a2", "us-east-1a", 500],
+    ["subnet-a3", "us-east-1a", 500],
+  ]);
+  const placements = placementsOf(["m5.large"], ["subnet-a1", "subnet-a2", "subnet-a3"]);
+  assert.deepEqual(
+    ["t0", "t1", "t2", "t3", "t4", "t5"].map((clientToken) =>
+      fleetPlacements(placements, { subnets, count: 2, clientToken })[0].subnetId
+    ),
+    ["subnet-a1", "subnet-a3", "subnet-a3", "subnet-a2", "subnet-a2", "subnet-a2"],
+  );
+});
