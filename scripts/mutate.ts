@@ -5,10 +5,15 @@
  * `deno test`), one mutant at a time. Scores per file are merged into
  * dist/mutation.json, so a run over some files keeps the others' results.
  * Slow (minutes per file, far more for the workerd-backed edge files): not
- * part of CI.
+ * part of CI. In workerd the mutant is switched on through a Worker var:
+ * test/support/edge.ts passes `__STRYKER_ACTIVE_MUTANT__` on to `wrangler dev`.
  */
 const ROOT = new URL("../", import.meta.url).pathname;
-const REPORT = `${ROOT}dist/mutation.json`;
+// `--report=dist/other.json`: a second run beside a running one writes its own report.
+const REPORT = `${ROOT}${
+  Deno.args.find((arg) => arg.startsWith("--report="))?.slice("--report=".length) ??
+    "dist/mutation.json"
+}`;
 
 /** Files to mutate, grouped by the tests that pin them. */
 export function groupsOf(files: string[]): Map<string, string[]> {
@@ -27,21 +32,32 @@ const WORKERD_QUEUE = [
   "test/edge/sharded_queue_test.ts",
 ];
 
+// `--own`: each shared/ file against only its own tests (`name_test.ts`, `name_*_test.ts`):
+// faster, and a floor for the score the folder's tests give.
+const isOwnOnly = Deno.args.includes("--own");
+
 function testsOf(file: string): string[] {
   if (file === "core/scheduler/reap_plan.ts") {
     return ["core/scheduler/reap_plan_test.ts", "core/scheduler/reap_plan_boundary_test.ts"];
   }
-  if (file === "edge/webhook/signature.ts") {
-    return ["edge/webhook/signature_test.ts"];
+  // Pure edge modules have unit tests beside them: no workerd needed.
+  if (file === "edge/webhook/signature.ts" || file === "edge/webhook/to_message.ts") {
+    return [file.replace(/\.ts$/, "_test.ts")];
   }
   if (file.startsWith("edge/webhook/")) return WORKERD_WEBHOOK;
   if (file.startsWith("edge/queue/")) return WORKERD_QUEUE;
   // shared/: the unit tests of the file's own folder.
   const dir = file.slice(0, file.lastIndexOf("/"));
-  return [...Deno.readDirSync(`${ROOT}${dir}`)]
+  const base = file.slice(dir.length + 1, -".ts".length);
+  const own = [...Deno.readDirSync(`${ROOT}${dir}`)]
     .filter((entry) => entry.name.endsWith("_test.ts"))
+    .filter((entry) =>
+      !isOwnOnly || entry.name === `${base}_test.ts` || entry.name.startsWith(`${base}_`)
+    )
     .map((entry) => `${dir}/${entry.name}`)
     .sort();
+  // The configuration reference pins each pool field's description (no workerd, ~1 s).
+  return file === "shared/pool_fields.ts" ? [...own, "test/docs/pool_fields_doc_test.ts"] : own;
 }
 
 /** Every file `deno task mutate` covers by default. */
@@ -97,12 +113,17 @@ function scoreOf(mutants: MutantReport[]): FileScore {
   };
 }
 
-async function runGroup(tests: string, files: string[]): Promise<Record<string, FileScore>> {
+async function runGroup(
+  tests: string,
+  files: string[],
+  concurrency: number,
+): Promise<Record<string, FileScore>> {
   const dir = await Deno.makeTempDir({ prefix: "gantry-mutate-" });
   const base = JSON.parse(await Deno.readTextFile(`${ROOT}stryker.config.json`));
   const config = {
     ...base,
     mutate: files,
+    concurrency,
     commandRunner: {
       command: `node node_modules/deno/bin.cjs test -A --no-check --quiet ${tests}`,
     },
@@ -143,16 +164,20 @@ async function readReport(): Promise<Record<string, FileScore>> {
 }
 
 if (import.meta.main) {
-  const targets = Deno.args.length > 0 ? Deno.args : defaultTargets();
+  // `--concurrency=2`: two mutants at a time (the machine's cores are shared; 1 by default).
+  const flag = Deno.args.find((arg) => arg.startsWith("--concurrency="));
+  const concurrency = flag ? Number(flag.slice("--concurrency=".length)) : 1;
+  const paths = Deno.args.filter((arg) => !arg.startsWith("--"));
+  const targets = paths.length > 0 ? paths : defaultTargets();
   const files = await readReport();
   for (const [tests, group] of groupsOf(targets)) {
-    Object.assign(files, await runGroup(tests, group));
+    Object.assign(files, await runGroup(tests, group, concurrency));
     const all = Object.values(files);
     const sum = (key: "killed" | "survived" | "timeout" | "noCoverage") =>
       all.reduce((total, file) => total + file[key], 0);
     const detected = sum("killed") + sum("timeout");
     const valid = detected + sum("survived") + sum("noCoverage");
-    await Deno.mkdir(`${ROOT}dist`, { recursive: true });
+    await Deno.mkdir(REPORT.slice(0, REPORT.lastIndexOf("/")), { recursive: true });
     await Deno.writeTextFile(
       REPORT,
       JSON.stringify(

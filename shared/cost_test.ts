@@ -23,11 +23,16 @@ Deno.test("costUsd rejects negative and non-numeric inputs, naming each", () => 
     assert.fail("expected InvalidError");
   } catch (error) {
     assert.ok(error instanceof InvalidError);
-    assert.deepEqual(error.issues.map((issue) => issue.path), [
-      "pricePerHourUsd",
-      "elapsedSeconds",
+    assert.deepEqual(error.issues, [
+      { path: "pricePerHourUsd", message: "must not be negative" },
+      { path: "elapsedSeconds", message: "must be a finite number" },
     ]);
+    assert.equal(
+      error.message,
+      "pricePerHourUsd: must not be negative; elapsedSeconds: must be a finite number",
+    );
   }
+  assert.equal(costUsd(0, 0), 0, "zero is not negative");
 });
 
 Deno.test("elapsedSeconds counts from start to end and never goes negative", () => {
@@ -35,7 +40,10 @@ Deno.test("elapsedSeconds counts from start to end and never goes negative", () 
   assert.equal(elapsedSeconds(1_000, 1_500), 0.5);
   assert.equal(elapsedSeconds(5_000, 5_000), 0);
   assert.equal(elapsedSeconds(10_000, 5_000), 0);
-  assert.throws(() => elapsedSeconds(NaN, 5_000), InvalidError);
+  assert.throws(() => elapsedSeconds(NaN, 5_000), {
+    name: "InvalidError",
+    message: "elapsedSeconds: start and end must be finite epoch milliseconds",
+  });
 });
 
 Deno.test("summarizeCost adds quoted jobs and counts unquoted ones as a floor", () => {

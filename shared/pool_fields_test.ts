@@ -200,3 +200,103 @@ Deno.test("poolSettingsOf keeps exactly the settings of a stored row", () => {
   const row = { ...settings, id: "x", projectId: "p", launchTemplateId: "lt-1", createdAt: 1 };
   assert.deepEqual(poolSettingsOf(row), settings);
 });
+
+Deno.test("each field's limit is refused at its field with its message; the value at the limit is kept", () => {
+  /** [settings changed from API_POOL, issues]. */
+  const cases: [Record<string, unknown>, { path: string; message: string }[]][] = [
+    [{ cap: -1 }, [{ path: "cap", message: "use 0 for no cap" }]],
+    [{ minIdle: -1 }, [{ path: "minIdle", message: "expected a whole number" }]],
+    [{ priority: 1.5 }, [{ path: "priority", message: "expected a whole number" }]],
+    [{ maxRuntimeMinutes: 0 }, [{ path: "maxRuntimeMinutes", message: "expected a whole number" }]],
+    [{ instanceTypes: [] }, [{ path: "instanceTypes", message: "at least one instance type" }]],
+    [{ instanceTypes: [" "] }, [{ path: "instanceTypes.0", message: "empty instance type" }]],
+    [{ subnets: [] }, [{ path: "subnets", message: "at least one subnet" }]],
+    [{ subnets: [""] }, [{ path: "subnets.0", message: "empty subnet" }]],
+    [{ ami: "xami-1" }, [{ path: "ami", message: 'expected an AMI id ("ami-...")' }]],
+    [{ ami: "ami-1!" }, [{ path: "ami", message: 'expected an AMI id ("ami-...")' }]],
+    [{ securityGroups: [" "] }, [{ path: "securityGroups.0", message: "empty security group" }]],
+    [{ instanceProfile: " " }, [{
+      path: "instanceProfile",
+      message: "expected string to have >=1 characters",
+    }]],
+  ];
+  for (const [patch, issues] of cases) {
+    assert.deepEqual(
+      pathsOf(PoolSettings, { ...API_POOL, ...patch }),
+      issues,
+      JSON.stringify(patch),
+    );
+  }
+  const atLimits = PoolSettings.parse({
+    ...API_POOL,
+    cap: 0,
+    minIdle: 0,
+    maxRuntimeMinutes: 1,
+    ami: " ami-1 ",
+    instanceTypes: [" m7i.large "],
+    securityGroups: [" sg-1 "],
+    instanceProfile: " runner ",
+  });
+  assert.deepEqual(
+    [
+      atLimits.cap,
+      atLimits.minIdle,
+      atLimits.maxRuntimeMinutes,
+      atLimits.ami,
+      atLimits.instanceTypes,
+      atLimits.securityGroups,
+      atLimits.instanceProfile,
+    ],
+    [0, 0, 1, "ami-1", ["m7i.large"], ["sg-1"], "runner"],
+  );
+});
+
+Deno.test("the console form shows each field with its control, label and hint, in this order", () => {
+  assert.deepEqual(POOL_FIELD_KEYS.map((key) => [key, POOL_FIELDS[key].form]), [
+    ["name", { kind: "text", label: "Name", hint: "becomes a runner label" }],
+    ["priority", { kind: "number", label: "Priority", hint: "lower wins" }],
+    ["ami", { kind: "text", label: "AMI", placeholder: "ami-…" }],
+    ["instanceTypes", { kind: "lines", label: "Instance types", hint: "in order of preference" }],
+    ["subnets", { kind: "lines", label: "Subnets" }],
+    ["securityGroups", { kind: "lines", label: "Security groups" }],
+    ["instanceProfile", { kind: "text", label: "Instance profile", hint: "optional" }],
+    ["spawn", { kind: "select", label: "Spawn method", options: ["fleet", "run_instances"] }],
+    ["allocationStrategy", {
+      kind: "select",
+      label: "Allocation strategy",
+      options: ["price-capacity-optimized", "lowest-price", "prioritized"],
+    }],
+    ["maxRuntimeMinutes", {
+      kind: "number",
+      label: "Max runtime (minutes)",
+      hint: "blank = core default",
+      min: 1,
+    }],
+    ["minIdle", { kind: "number", label: "Min idle", min: 0 }],
+    ["cap", { kind: "number", label: "Cap", hint: "0 = no cap", min: 0 }],
+    ["rootVolumeGb", { kind: "number", label: "Root volume (GB)", min: 1 }],
+    ["rootVolumeType", {
+      kind: "select",
+      label: "Root volume type",
+      options: ["gp3", "gp2", "io1", "io2", "st1", "sc1", "standard"],
+    }],
+    ["rootVolumeIops", {
+      kind: "number",
+      label: "Root volume IOPS",
+      hint: "blank = type default",
+      min: 1,
+    }],
+    ["rootVolumeThroughput", {
+      kind: "number",
+      label: "Root volume throughput (MiB/s)",
+      hint: "gp3 only; blank = 125",
+      min: 1,
+    }],
+    ["extraLabels", { kind: "list", label: "Extra labels" }],
+    ["tags", { kind: "tags", label: "Tags", hint: "key=value per line; repo tags override" }],
+    ["isSpot", { kind: "check", label: "Spot" }],
+    ["isDefault", { kind: "check", label: "Default pool of the project" }],
+    ["isEnabled", { kind: "check", label: "Enabled" }],
+  ]);
+  assert.deepEqual(POOL_FIELD_KEYS.filter((key) => !POOL_FIELDS[key].isEditable), []);
+});

@@ -54,6 +54,12 @@ const CASES: Case[] = [
     volume: { sizeGb: 100, iops: 4000, throughput: 1000 },
     problems: [],
   },
+  { name: "gp3 throughput at its minimum", volume: { throughput: 125 }, problems: [] },
+  {
+    name: "gp3 baseline throughput is never held against too few IOPS",
+    volume: { iops: 100, throughput: 125 },
+    problems: ["iops: gp3 IOPS are 3000–80000"],
+  },
   {
     name: "gp3 throughput out of range",
     volume: { throughput: 124 },

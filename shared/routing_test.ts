@@ -195,6 +195,12 @@ const droppedCases: DroppedCase[] = [
     wantReason: 'no enabled pool of project "my-app" has labels ["!!!"]',
   },
   {
+    name: "labels that sanitise to nothing are each named as the workflow spelled them",
+    labels: ["self-hosted", "!!!", "???"],
+    pools: [small],
+    wantReason: 'no enabled pool of project "my-app" has labels ["!!!", "???"]',
+  },
+  {
     name: "a job with only a pin label matches nothing",
     labels: ["gantry-run=abc"],
     pools: [small, large],

@@ -18,6 +18,9 @@ Deno.test("runners register with the org of an org-scoped project, in its runner
     // A repo of another owner bound explicitly to the org-scoped project: its own runner.
     [{ org: "acme", runnerGroupId: 7 }, "octocat/hello", { kind: "repo" }],
     [{ org: "acme", runnerGroupId: null }, "", { kind: "repo" }],
+    // A repo with no owner never matches, not even a project whose org is empty.
+    [{ org: "", runnerGroupId: null }, "", { kind: "repo" }],
+    [{ org: "", runnerGroupId: null }, "/web", { kind: "repo" }],
   ];
   for (const [project, repo, expected] of cases) {
     assert.deepEqual(runnerPlacementOf(project, repo), expected, `${project.org} ${repo}`);

@@ -54,3 +54,21 @@ Deno.test("a re-run waits for its workflow run to complete, for a bounded time",
     assert.deepEqual(rerunTiming(run, completedAt, now), expected, JSON.stringify([run, now]));
   }
 });
+
+Deno.test("each reason not to re-run says why, with the numbers", () => {
+  const interrupted = { interruptedAt: 5, spotRetries: 2 };
+  assert.deepEqual(
+    [
+      rerunDecision({ interruptedAt: null, spotRetries: 0 }, "failure", 2),
+      rerunDecision(interrupted, "success", 2),
+      rerunDecision(interrupted, null, 2),
+      rerunDecision(interrupted, "failure", 2),
+    ],
+    [
+      { kind: "none", reason: "not interrupted" },
+      { kind: "none", reason: "conclusion success, not failure" },
+      { kind: "none", reason: "conclusion none, not failure" },
+      { kind: "none", reason: "spot retries exhausted (2 of 2)" },
+    ],
+  );
+});

@@ -197,3 +197,32 @@ Deno.test("a project's overflow is found on any pool × (no repo | each repo)", 
     /^project "my-app" \(40\), pool "x" \(6\) merge to 46/,
   );
 });
+
+Deno.test("each tag problem's message, and the summary that joins them", () => {
+  let message = "";
+  try {
+    validateOperatorTags({
+      "": "empty key",
+      k: "a one-character key is fine",
+      ["k".repeat(128)]: "a 128-character key is fine",
+      "aws:b": "2",
+      v: 7 as unknown as string,
+      long: "v".repeat(257),
+    }, "tags");
+  } catch (error) {
+    assert.ok(error instanceof InvalidError);
+    assert.deepEqual(error.issues, [
+      { path: "tags.", message: "key must be 1-128 characters" },
+      { path: "tags.aws:b", message: 'the "aws:" prefix is reserved by AWS' },
+      { path: "tags.v", message: "value must be a string" },
+      { path: "tags.long", message: "value must be at most 256 characters" },
+    ]);
+    message = error.message;
+  }
+  assert.equal(
+    message,
+    "invalid tags: tags.: key must be 1-128 characters; " +
+      'tags.aws:b: the "aws:" prefix is reserved by AWS; tags.v: value must be a string; ' +
+      "tags.long: value must be at most 256 characters",
+  );
+});

@@ -26,6 +26,11 @@ const CASES: [string | null | undefined, string][] = [
   ["javascript:alert(1)", "/"],
   ["/jobs/é", "/jobs/%C3%A9"],
   [`/${"a".repeat(2100)}`, "/"],
+  // MAX_NEXT_PATH is 2000 characters: at the limit kept, one over refused.
+  [`/${"a".repeat(1999)}`, `/${"a".repeat(1999)}`],
+  [`/${"a".repeat(2000)}`, "/"],
+  // Starts with a slash but is no URL at all (a bad host after `//`): refused, not thrown.
+  ["//[", "/"],
 ];
 
 Deno.test("a sign-in returns only to a path on the console's own origin", () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   batchKeyOf,
   clientTokenOf,
+  DEFAULT_RETRY_SCHEDULE,
   exclusionOf,
   parseClientToken,
   placementsOf,
@@ -62,4 +63,62 @@ Deno.test("retry delays follow 30/60/120/240/300 s with jitter", () => {
   assert.equal(retryDelayMs(9, schedule, 0.5), 300_000);
   assert.equal(retryDelayMs(2, schedule, 0), 48_000);
   assert.equal(retryDelayMs(2, schedule, 0.999999), 72_000);
+});
+
+Deno.test("batch keys, tokens and the retry schedule, as literal values", () => {
+  assert.deepEqual(
+    [
+      batchKeyOf({ poolId: "p1", repo: "o/r" }),
+      batchKeyOf({ poolId: "p1", repo: "o/r", pin: "42" }),
+      batchKeyOf({ poolId: "p1", repo: "o/r", isForcedOnDemand: true }),
+      batchKeyOf({ poolId: "p1", repo: "o/r", isForcedOnDemand: false }),
+    ],
+    ["p1|o/r||", "p1|o/r|42|", "p1|o/r||od", "p1|o/r||"],
+  );
+  assert.equal(
+    clientTokenOf([{ id: "9000001", attempt: 1 }], { issuedAt: 1_700_000_000_000 }),
+    "gloyw3v28-1-0-9000001-1",
+  );
+  // Two or more jobs: a 64-bit FNV-1a of "1:1,2:2" (the sorted ids with attempts).
+  assert.equal(
+    clientTokenOf([{ id: "2", attempt: 2 }, { id: "1", attempt: 1 }], { issuedAt: 1 }),
+    "g1-2-0-38d3680fe313640a",
+  );
+  assert.deepEqual(DEFAULT_RETRY_SCHEDULE, {
+    delaysMs: [30_000, 60_000, 120_000, 240_000, 300_000],
+    jitter: 0.2,
+  });
+});
+
+Deno.test("a client token is at most 64 characters: at the limit made, one over refused", () => {
+  // "g1-1-0-" + id + "-1" is 9 characters around the id.
+  const at = clientTokenOf([{ id: "9".repeat(55), attempt: 1 }], { issuedAt: 1 });
+  assert.equal(at.length, 64);
+  assert.throws(
+    () => clientTokenOf([{ id: "9".repeat(56), attempt: 1 }], { issuedAt: 1 }),
+    { name: "RangeError", message: `client token too long (65): g1-1-0-${"9".repeat(56)}-1` },
+  );
+  assert.throws(() => clientTokenOf([], { issuedAt: 1 }), {
+    name: "RangeError",
+    message: "a batch has at least one job",
+  });
+});
+
+Deno.test("only a whole token parses; a multi-digit exclusion mask round-trips", () => {
+  assert.equal(parseClientToken("xg1-1-0-a"), null);
+  assert.equal(parseClientToken("g1-1-0-a!"), null);
+  assert.deepEqual(parseClientToken("g1-1-ff-a"), {
+    issuedAt: 1,
+    count: 1,
+    excluded: 255n,
+    tail: "a",
+  });
+});
+
+Deno.test("a placement failed on a subnet alone leaves that subnet out for every type", () => {
+  const all = placementsOf(["m5.large", "m5.xlarge"], ["subnet-a", "subnet-b"]);
+  assert.deepEqual(remainingPlacements(all, exclusionOf(all, [{ subnetId: "subnet-a" }])), [
+    { instanceType: "m5.large", subnetId: "subnet-b", priority: 0 },
+    { instanceType: "m5.xlarge", subnetId: "subnet-b", priority: 1 },
+  ]);
 });

@@ -39,3 +39,13 @@ Deno.test("a pool cap applies on top, and 0 means none", () => {
   assert.deepEqual(result.admitted, ["1", "3", "4"]);
   assert.deepEqual(result.waiting, [{ id: "2", cap: "pool", limit: 1 }]);
 });
+
+Deno.test("a repo with its own cap counts its own runners, not the project's", () => {
+  const caps = { ...noCaps, project: new Map([["p", 1]]), repo: new Map([["o/big", 3]]) };
+  const active = { ...none, project: new Map([["p", 1]]), repo: new Map([["o/big", 2]]) };
+  const jobs = [job("1", { repo: "o/big" }), job("2", { repo: "o/big" }), job("3")];
+  assert.deepEqual(planAdmissions(jobs, { caps, active }), {
+    admitted: ["1"],
+    waiting: [{ id: "2", cap: "repo", limit: 3 }, { id: "3", cap: "project", limit: 1 }],
+  });
+});

@@ -101,3 +101,60 @@ Deno.test("fleet placement: calls spread over a zone's equal subnets, a replay p
     assert.equal(again.length, 1);
   }
 });
+
+Deno.test("fleet placement: the client token's pick among equals is pinned, whatever the types", () => {
+  const zone = (a1: number, a2: number) =>
+    facts([["subnet-a1", "us-east-1a", a1], ["subnet-a2", "us-east-1a", a2]]);
+  const pick = (types: string[], subnets: Map<string, SubnetFacts>, count: number) =>
+    ["t0", "t1", "t2", "t3"].map((clientToken) =>
+      subnetsOf(
+        fleetPlacements(placementsOf(types, ["subnet-a1", "subnet-a2"]), {
+          subnets,
+          count,
+          clientToken,
+        }),
+      ).join()
+    );
+  const alternating = ["subnet-a1", "subnet-a2", "subnet-a1", "subnet-a2"];
+  // Each subnet counts once per zone, however many types it carries.
+  assert.deepEqual(pick(["m5.large", "c5.large"], zone(5, 5), 1), alternating);
+  assert.deepEqual(pick(["m5.large"], zone(5, 5), 1), alternating);
+  // Room for exactly the batch is room: both subnets qualify, the token picks.
+  assert.deepEqual(pick(["m5.large"], zone(10, 12), 10), alternating);
+  // A call for 0 machines still needs one free address.
+  assert.deepEqual(pick(["m5.large"], zone(1, 1), 0), alternating);
+  assert.deepEqual(pick(["m5.large"], zone(0, 1), 0), Array(4).fill("subnet-a2"));
+  // After a failure left c5.large in subnet-a1 out, subnet-a2 still counts once.
+  const placements = placementsOf(["m5.large", "c5.large"], ["subnet-a1", "subnet-a2"])
+    .filter((p) => !(p.instanceType === "c5.large" && p.subnetId === "subnet-a1"));
+  assert.deepEqual(
+    ["t0", "t1", "t2", "t3", "t4", "t5"].map((clientToken) =>
+      subnetsOf(fleetPlacements(placements, { subnets: zone(5, 5), count: 1, clientToken })).join()
+    ),
+    ["subnet-a1", "subnet-a2", "subnet-a1", "subnet-a2", "subnet-a1", "subnet-a2"],
+  );
+});
+
+Deno.test("fleet placement: two subnets the provider could not describe are two zones", () => {
+  const chosen = fleetPlacements(placementsOf(["m5.large"], ["subnet-x1", "subnet-x2"]), {
+    subnets: new Map(),
+    count: 1,
+    clientToken: "t0",
+  });
+  assert.deepEqual(subnetsOf(chosen), ["subnet-x1", "subnet-x2"]);
+});
+
+Deno.test("fleet placement: picks among three equal subnets are pinned per token", () => {
+  const subnets = facts([
+    ["subnet-a1", "us-east-1a", 500],
+    ["subnet-a2", "us-east-1a", 500],
+    ["subnet-a3", "us-east-1a", 500],
+  ]);
+  const placements = placementsOf(["m5.large"], ["subnet-a1", "subnet-a2", "subnet-a3"]);
+  assert.deepEqual(
+    ["t0", "t1", "t2", "t3", "t4", "t5"].map((clientToken) =>
+      fleetPlacements(placements, { subnets, count: 2, clientToken })[0].subnetId
+    ),
+    ["subnet-a1", "subnet-a3", "subnet-a3", "subnet-a2", "subnet-a2", "subnet-a2"],
+  );
+});

@@ -77,6 +77,35 @@ const CASES: ShortfallCase[] = [
       isUnknown: false,
     },
   },
+  {
+    name: "several capacity codes are named once each, in order",
+    failures: [
+      failure("capacity", "InsufficientInstanceCapacity"),
+      failure("capacity", "InsufficientInstanceCapacity"),
+      failure("capacity", "MaxSpotInstanceCountExceeded"),
+    ],
+    unknownRetries: 0,
+    want: {
+      action: "retry",
+      reason:
+        "no capacity (InsufficientInstanceCapacity, MaxSpotInstanceCountExceeded); retrying elsewhere",
+      isUnknown: false,
+    },
+  },
+  {
+    name: "several permanent errors: each message once",
+    failures: [
+      failure("permanent", "InvalidGroup.NotFound"),
+      failure("permanent", "InvalidSubnetID.NotFound"),
+      failure("permanent", "InvalidGroup.NotFound"),
+    ],
+    unknownRetries: 0,
+    want: {
+      action: "fail",
+      reason: "launch failed: InvalidGroup.NotFound: text of InvalidGroup.NotFound; " +
+        "InvalidSubnetID.NotFound: text of InvalidSubnetID.NotFound",
+    },
+  },
 ];
 
 for (const c of CASES) {

@@ -127,3 +127,15 @@ Deno.test("warm client tokens: stable per (pool, repo, seq, slot), distinct othe
   assert.equal(new Set([token, ...others]).size, 5);
   assert.equal(warmSlotOf(123_456_789, MIN), 123_420_000);
 });
+
+Deno.test("a warm token is w, the slot in base 36, a hash of pool and repo, and the seq", () => {
+  assert.equal(
+    warmClientTokenOf({ poolId: "p1", repo: "o/r", seq: 3, issuedAt: 1_700_000_000_000 }),
+    "wloyw3v28-85859e3c-3",
+  );
+  // A token EC2 would refuse (over 64 characters) is refused here first.
+  assert.throws(
+    () => warmClientTokenOf({ poolId: "p1", repo: "o/r", seq: 3, issuedAt: 1e100 }),
+    { name: "RangeError", message: /^client token too long \(\d+\): w/ },
+  );
+});

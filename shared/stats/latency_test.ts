@@ -19,3 +19,15 @@ Deno.test("percentiles of a histogram interpolate within the bucket", () => {
   assert.equal(percentileOfHistogram(counts, 5), 12_500, "rank 5 of the 10 in [10 s, 15 s)");
   assert.equal(percentileOfHistogram(counts, 95), 86_400_000, "open bucket: its lower bound");
 });
+
+Deno.test("percentiles in the first bucket start at 0; later ones count the jobs below", () => {
+  const counts = new Array(LATENCY_BOUNDS_S.length + 1).fill(0);
+  counts[0] = 2; // [0, 1 s)
+  counts[latencyBucketOf(12_000)] = 2; // [10 s, 15 s)
+  assert.deepEqual([25, 50, 75, 100].map((p) => percentileOfHistogram(counts, p)), [
+    500,
+    1_000,
+    12_500,
+    15_000,
+  ]);
+});

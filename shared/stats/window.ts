@@ -22,7 +22,7 @@ export interface WindowPlan {
   days: TimeRange | null;
   /** Whole UTC hours to read from the hourly roll-ups, at most two ranges. */
   hours: TimeRange[];
-  /** Ranges to read from `jobs`, at most two, each short of a whole hour at either end. */
+  /** Ranges to read from `jobs`, at most two, each under an hour. */
   raw: TimeRange[];
 }
 
@@ -32,9 +32,10 @@ export function dayOf(ms: number): number {
 }
 
 /**
- * The whole `unit`s inside `[from, to)`, or null. A range past `now` covers
- * the current unit whole: nothing is queued in the future. A range ending at
- * `now` does not, since a job queued at `now` itself lies outside it.
+ * The whole `unit`s inside `[from, to)`, or null. A range running past `now`
+ * covers the current unit whole: nothing is queued in the future. One that
+ * ends at `now` stops there, since `to` is excluded: at midnight, the last
+ * 24 hours are yesterday, not yesterday and today.
  */
 function wholeUnits(range: TimeRange, unit: number, now: number): TimeRange | null {
   const first = Math.ceil(range.from / unit) * unit;

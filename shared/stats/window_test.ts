@@ -4,25 +4,11 @@ import { planWindow } from "./window.ts";
 const at = (d: number, h = 0, m = 0) => Date.UTC(2026, 10, d, h, m);
 const now = at(23, 14, 37);
 
-Deno.test("a rolling 24 h window: whole hours between a part-hour at each end", () => {
+Deno.test("a rolling 24 h window: whole hours between the part-hours at both ends", () => {
   assert.deepEqual(planWindow({ from: now - 86_400_000, to: now }, now), {
     days: null,
     hours: [{ from: at(22, 15), to: at(23, 14) }],
     raw: [{ from: at(22, 14, 37), to: at(22, 15) }, { from: at(23, 14), to: now }],
-  });
-});
-
-Deno.test("a window ending at now on a day boundary leaves the new day out: [from, to) is half-open", () => {
-  const midnight = at(23);
-  assert.deepEqual(planWindow({ from: midnight - 86_400_000, to: midnight }, midnight), {
-    days: { from: at(22), to: at(23) },
-    hours: [],
-    raw: [],
-  });
-  assert.deepEqual(planWindow({ from: at(23) - 3_600_000, to: midnight }, midnight), {
-    days: null,
-    hours: [{ from: at(22, 23), to: at(23) }],
-    raw: [],
   });
 });
 
@@ -56,15 +42,29 @@ Deno.test("a window inside a day reads hours; inside an hour reads jobs; empty r
   assert.deepEqual(planWindow({ from: at(3), to: at(3) }, now), { days: null, hours: [], raw: [] });
 });
 
-Deno.test("a window past now covers the current hour whole; one ending at now reads its part raw", () => {
+Deno.test("a window running past now covers the current hour and day whole", () => {
   assert.deepEqual(planWindow({ from: at(23, 13, 30), to: now + 1 }, now), {
     days: null,
     hours: [{ from: at(23, 14), to: at(23, 15) }],
     raw: [{ from: at(23, 13, 30), to: at(23, 14) }],
   });
+  // Days after today hold no roll-ups; their (empty) rest is read from jobs.
+  assert.deepEqual(planWindow({ from: at(20), to: at(30) }, now), {
+    days: { from: at(20), to: at(24) },
+    hours: [],
+    raw: [{ from: at(24), to: at(30) }],
+  });
+});
+
+Deno.test("a window ending now stops at now: the part-hour up to now is read from jobs", () => {
   assert.deepEqual(planWindow({ from: at(23, 13, 30), to: now }, now), {
     days: null,
     hours: [],
     raw: [{ from: at(23, 13, 30), to: now }],
+  });
+  assert.deepEqual(planWindow({ from: at(23, 13, 30), to: now - 1 }, now), {
+    days: null,
+    hours: [],
+    raw: [{ from: at(23, 13, 30), to: now - 1 }],
   });
 });

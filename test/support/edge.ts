@@ -131,6 +131,10 @@ async function startEdgeOnce(secrets: EdgeSecrets, options: EdgeOptions): Promis
     INSTANCE_IDENTITY_CERTIFICATES: "off",
     ...secrets,
   };
+  // Under `deno task mutate`, the mutant Stryker switched on for this run: the Worker's
+  // instrumented code reads it from process.env, which workerd fills from its vars.
+  const mutant = Deno.env.get("__STRYKER_ACTIVE_MUTANT__");
+  if (mutant !== undefined) Object.assign(withDefaults, { __STRYKER_ACTIVE_MUTANT__: mutant });
   const vars = Object.entries(withDefaults)
     .filter(([, value]) => value !== undefined)
     .flatMap(([key, value]) => ["--var", `${key}:${value}`]);
