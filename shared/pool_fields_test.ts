@@ -256,6 +256,12 @@ Deno.test("the console form shows each field with its control, label and hint, i
     ["name", { kind: "text", label: "Name", hint: "becomes a runner label" }],
     ["priority", { kind: "number", label: "Priority", hint: "lower wins" }],
     ["ami", { kind: "text", label: "AMI", placeholder: "ami-…" }],
+    ["runnerPath", {
+      kind: "text",
+      label: "Pre-installed runner",
+      hint: "path in the AMI; blank = download",
+      placeholder: "/opt/actions-runner",
+    }],
     ["instanceTypes", { kind: "lines", label: "Instance types", hint: "in order of preference" }],
     ["subnets", { kind: "lines", label: "Subnets" }],
     ["securityGroups", { kind: "lines", label: "Security groups" }],
