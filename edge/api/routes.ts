@@ -16,7 +16,6 @@ import { authRoutes } from "../auth/routes.ts";
 import { userAdminRoutes } from "../auth/user_admin_routes.ts";
 import { configRoutes } from "../config/routes.ts";
 import type { AppEnv } from "../env.ts";
-import { errorResponse } from "../errors.ts";
 import { queueOf } from "../queue/queue_of.ts";
 import { parseBody, parseQuery } from "../validation.ts";
 import { recordAudit } from "./audit_log.ts";
@@ -73,5 +72,4 @@ export const apiRoutes = new Hono<AppEnv>()
   // Unknown API paths answer JSON here rather than falling through to the console's assets.
   .all("/api/*", () => {
     throw new NotFoundError("no such API route");
-  })
-  .onError((error, c) => errorResponse(c, error));
+  });

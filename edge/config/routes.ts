@@ -19,7 +19,6 @@ import { requireOperator } from "../auth/operator_session.ts";
 import type { AppEnv } from "../env.ts";
 import { parseBody, parseQuery } from "../validation.ts";
 import { exportBackup, importBackup } from "./backup.ts";
-import { configErrorResponse } from "./errors.ts";
 import { auditRefusedChanges } from "./refusal_audit.ts";
 import { createPool, deletePool, listPools, updatePool } from "./pools.ts";
 import { createProject, deleteProject, listProjects, updateProject } from "./projects.ts";
@@ -183,8 +182,7 @@ export const configRoutes = new Hono<AppEnv>()
       });
     }
     return c.json(result);
-  })
-  .onError((error, c) => configErrorResponse(c, error));
+  });
 
 /** An entity's settings for the audit payload: its timestamps and counts left out. */
 function settingsOf<T extends { createdAt: number; updatedAt: number }>(view: T) {

@@ -10,7 +10,6 @@ import { databaseOf } from "../api/database.ts";
 import { refuseCrossOrigin } from "../auth/cross_origin.ts";
 import { requireOperator } from "../auth/operator_session.ts";
 import type { AppEnv } from "../env.ts";
-import { errorResponse } from "../errors.ts";
 import { invalidFrom } from "../validation.ts";
 import { queueOf } from "./queue_of.ts";
 
@@ -40,5 +39,4 @@ export const deadLetterRoutes = new Hono<AppEnv>()
       if (!isRequeued) throw new NotFoundError(`no dead letter ${eventId}`);
       return c.json({ status: "requeued" as const, eventId });
     },
-  )
-  .onError((error, c) => errorResponse(c, error));
+  );
