@@ -18,7 +18,7 @@ import { configRoutes } from "../config/routes.ts";
 import type { AppEnv } from "../env.ts";
 import { queueOf } from "../queue/queue_of.ts";
 import { parseBody, parseQuery } from "../validation.ts";
-import { recordAudit } from "./audit_log.ts";
+import { actorOf, recordAudit } from "./audit_log.ts";
 import { databaseOf } from "./database.ts";
 import { jobDetail } from "./job_detail_query.ts";
 import { listJobs } from "./jobs_query.ts";
@@ -59,7 +59,7 @@ export const apiRoutes = new Hono<AppEnv>()
       passwordHash: await hashPassword(request.password),
     }, Date.now());
     await recordAudit(db, {
-      actor: operator.email ?? operator.sub,
+      actor: actorOf(operator),
       action: "user.create",
       target: user.id,
       outcome: "ok",

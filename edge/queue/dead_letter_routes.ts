@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { NotFoundError } from "../../shared/errors.ts";
-import { recordAudit } from "../api/audit_log.ts";
+import { actorOf, recordAudit } from "../api/audit_log.ts";
 import { databaseOf } from "../api/database.ts";
 import { refuseCrossOrigin } from "../auth/cross_origin.ts";
 import { requireOperator } from "../auth/operator_session.ts";
@@ -30,7 +30,7 @@ export const deadLetterRoutes = new Hono<AppEnv>()
       const isRequeued = await queueOf(c.env).requeue(eventId);
       const operator = c.get("operator");
       await recordAudit(databaseOf(c.env), {
-        actor: operator.email ?? operator.sub,
+        actor: actorOf(operator),
         action: "dead_letter.requeue",
         target: String(eventId),
         outcome: isRequeued ? "ok" : "failed",
