@@ -15,6 +15,7 @@ import { githubServerUrlOf } from "./github_server.ts";
 import { countRejection } from "./rejection_counter.ts";
 import { isValidSignature } from "./signature.ts";
 import { toWorkflowJobMessage } from "./to_message.ts";
+import { edgeLog } from "../log.ts";
 
 /** Kept for importers; the limit itself is read and checked in settings.ts. */
 export { DEFAULT_WEBHOOK_MAX_BYTES } from "../settings.ts";
@@ -73,14 +74,12 @@ export const webhookRoutes = new Hono<AppEnv>()
     // The accept line the core's lines about this job share a correlation id with. Opt-in:
     // one line per webhook halves ingest throughput under `wrangler dev` (bench, 2 cores).
     if (c.env.LOG_ACCEPTED_WEBHOOKS === "true") {
-      console.log(JSON.stringify({
-        level: "info",
-        msg: "webhook accepted",
+      edgeLog.info("webhook accepted", {
         deliveryId,
         correlationId: message.correlationId,
         action: message.action,
         status: result.status,
-      }));
+      });
     }
     return c.json({ status: result.status }, result.status === "queued" ? 202 : 200);
   });
