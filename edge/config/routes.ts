@@ -17,7 +17,7 @@ import { auditedWrite, settingsOf } from "../api/audited_write.ts";
 import { databaseOf } from "../api/database.ts";
 import { requireOperator } from "../auth/operator_session.ts";
 import type { AppEnv } from "../env.ts";
-import { parseBody, parseQuery } from "../validation.ts";
+import { jsonBody, queryOf, readJsonBody } from "../validation.ts";
 import { exportBackup, importBackup } from "./backup.ts";
 import { auditRefusedChanges } from "./refusal_audit.ts";
 import { createPool, deletePool, listPools, updatePool } from "./pools.ts";
@@ -30,13 +30,13 @@ const admin = requireOperator("admin");
 const poolTarget = (pool: { project: string; name: string }) => `${pool.project}/${pool.name}`;
 
 export const configRoutes = new Hono<AppEnv>()
-  .use("/api/v1/projects/*", auditRefusedChanges)
-  .use("/api/v1/repos/*", auditRefusedChanges)
-  .use("/api/v1/pools/*", auditRefusedChanges)
-  .use("/api/v1/backup/import", auditRefusedChanges)
+  .use("/api/v1/projects/*", auditRefusedChanges, readJsonBody)
+  .use("/api/v1/repos/*", auditRefusedChanges, readJsonBody)
+  .use("/api/v1/pools/*", auditRefusedChanges, readJsonBody)
+  .use("/api/v1/backup/import", auditRefusedChanges, readJsonBody)
   .get("/api/v1/projects", async (c) => c.json({ projects: await listProjects(databaseOf(c.env)) }))
-  .post("/api/v1/projects", admin, async (c) => {
-    const input = await parseBody(c.req.raw, ProjectInput);
+  .post("/api/v1/projects", admin, jsonBody(ProjectInput), async (c) => {
+    const input = c.req.valid("json");
     const project = await auditedWrite(c, {
       action: "project.create",
       write: (db) => createProject(db, input, Date.now()),
@@ -44,8 +44,8 @@ export const configRoutes = new Hono<AppEnv>()
     });
     return c.json({ project }, 201);
   })
-  .put("/api/v1/projects/:id", admin, async (c) => {
-    const input = await parseBody(c.req.raw, ProjectInput);
+  .put("/api/v1/projects/:id", admin, jsonBody(ProjectInput), async (c) => {
+    const input = c.req.valid("json");
     const { after } = await auditedWrite(c, {
       action: "project.update",
       write: (db) => updateProject(db, c.req.param("id"), input, Date.now()),
@@ -65,8 +65,8 @@ export const configRoutes = new Hono<AppEnv>()
     return c.json({ project: before });
   })
   .get("/api/v1/repos", async (c) => c.json({ repos: await listRepos(databaseOf(c.env)) }))
-  .post("/api/v1/repos", admin, async (c) => {
-    const input = await parseBody(c.req.raw, RepoInput);
+  .post("/api/v1/repos", admin, jsonBody(RepoInput), async (c) => {
+    const input = c.req.valid("json");
     const repo = await auditedWrite(c, {
       action: "repo.bind",
       write: (db) => createRepo(db, input, Date.now()),
@@ -77,8 +77,8 @@ export const configRoutes = new Hono<AppEnv>()
     });
     return c.json({ repo }, 201);
   })
-  .put("/api/v1/repos/:id", admin, async (c) => {
-    const input = await parseBody(c.req.raw, RepoInput);
+  .put("/api/v1/repos/:id", admin, jsonBody(RepoInput), async (c) => {
+    const input = c.req.valid("json");
     const { after } = await auditedWrite(c, {
       action: "repo.update",
       write: (db) => updateRepo(db, c.req.param("id"), input, Date.now()),
@@ -98,8 +98,8 @@ export const configRoutes = new Hono<AppEnv>()
     return c.json({ repo: before });
   })
   .get("/api/v1/pools", async (c) => c.json({ pools: await listPools(databaseOf(c.env)) }))
-  .post("/api/v1/pools", admin, async (c) => {
-    const input = await parseBody(c.req.raw, PoolInput);
+  .post("/api/v1/pools", admin, jsonBody(PoolInput), async (c) => {
+    const input = c.req.valid("json");
     const pool = await auditedWrite(c, {
       action: "pool.create",
       write: (db) => createPool(db, input, Date.now()),
@@ -107,8 +107,8 @@ export const configRoutes = new Hono<AppEnv>()
     });
     return c.json({ pool }, 201);
   })
-  .put("/api/v1/pools/:id", admin, async (c) => {
-    const input = await parseBody(c.req.raw, PoolInput);
+  .put("/api/v1/pools/:id", admin, jsonBody(PoolInput), async (c) => {
+    const input = c.req.valid("json");
     const { after } = await auditedWrite(c, {
       action: "pool.update",
       write: (db) => updatePool(db, c.req.param("id"), input, Date.now()),
@@ -136,22 +136,28 @@ export const configRoutes = new Hono<AppEnv>()
     });
     return c.json(backup);
   })
-  .post("/api/v1/backup/import", admin, async (c) => {
-    const { dryRun } = parseQuery(c.req.url, ImportQuery);
-    const backup = await parseBody(c.req.raw, BackupDocument);
-    const result = await auditedWrite(c, {
-      action: "backup.import",
-      write: (db) => importBackup(db, backup, { dryRun, now: Date.now() }),
-      // A dry run changes nothing, so it leaves no row.
-      audit: (result) =>
-        result.isApplied
-          ? {
-            payload: {
-              summary: result.summary,
-              changes: result.changes.filter((change) => change.action !== "unchanged"),
-            },
-          }
-          : null,
-    });
-    return c.json(result);
-  });
+  .post(
+    "/api/v1/backup/import",
+    admin,
+    queryOf(ImportQuery),
+    jsonBody(BackupDocument),
+    async (c) => {
+      const { dryRun } = c.req.valid("query");
+      const backup = c.req.valid("json");
+      const result = await auditedWrite(c, {
+        action: "backup.import",
+        write: (db) => importBackup(db, backup, { dryRun, now: Date.now() }),
+        // A dry run changes nothing, so it leaves no row.
+        audit: (result) =>
+          result.isApplied
+            ? {
+              payload: {
+                summary: result.summary,
+                changes: result.changes.filter((change) => change.action !== "unchanged"),
+              },
+            }
+            : null,
+      });
+      return c.json(result);
+    },
+  );
