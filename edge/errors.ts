@@ -3,18 +3,17 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { GantryError, httpStatusOf, InvalidError } from "../shared/errors.ts";
 import { databaseUnavailableIn } from "./api/database_guard.ts";
+import { edgeLog } from "./log.ts";
 
 /** The one place edge errors become HTTP answers: `{ error: { code, message } }`. */
 export function errorResponse(c: Context, error: unknown): Response {
   // Drizzle wraps the client's error ("Failed query: …"), so look down the cause chain.
   const unavailable = databaseUnavailableIn(error);
   if (unavailable) {
-    console.error(JSON.stringify({
-      level: "error",
-      msg: "database unavailable",
+    edgeLog.error("database unavailable", {
       path: new URL(c.req.url).pathname,
       error: unavailable.message,
-    }));
+    });
     return c.json({ error: { code: unavailable.code, message: unavailable.message } }, 503, {
       "retry-after": "5",
     });
@@ -33,11 +32,9 @@ export function errorResponse(c: Context, error: unknown): Response {
     }, error.status as ContentfulStatusCode);
   }
   // Unknown failure: log the cause for operators, answer without internals.
-  console.error(JSON.stringify({
-    level: "error",
-    msg: "unhandled edge error",
+  edgeLog.error("unhandled edge error", {
     path: new URL(c.req.url).pathname,
     error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-  }));
+  });
   return c.json({ error: { code: "internal", message: "internal error" } }, 500);
 }

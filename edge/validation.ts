@@ -1,9 +1,18 @@
+import { zValidator } from "@hono/zod-validator";
+import { createMiddleware } from "hono/factory";
 import type { z } from "zod";
-import { InvalidError } from "../shared/errors.ts";
+import { GantryError, InvalidError } from "../shared/errors.ts";
+import type { AppEnv } from "./env.ts";
 
 /** Turns zod issues into an InvalidError that names every bad field by path. */
-export function invalidFrom(error: z.ZodError, what: string): InvalidError {
-  const issues = error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+export function invalidFrom(
+  error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] },
+  what: string,
+): InvalidError {
+  const issues = error.issues.map((i) => ({
+    path: i.path.map(String).join("."),
+    message: i.message,
+  }));
   const summary = issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ");
   return new InvalidError(`invalid ${what}: ${summary}`, { issues });
 }
@@ -31,3 +40,41 @@ export function parseQuery<T extends z.ZodType>(url: string, schema: T): z.infer
   if (!parsed.success) throw invalidFrom(parsed.error, "query");
   return parsed.data;
 }
+
+/**
+ * A route's JSON body, checked with `schema` before its handler runs: the
+ * handler reads typed input from `c.req.valid("json")`, and `hc<AppType>`
+ * types the console's call from the route. Mount {@link readJsonBody} in
+ * front, so a body that is not JSON is refused as {@link parseBody} refuses it.
+ */
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return zValidator("json", schema, (result) => {
+    if (!result.success) throw invalidFrom(result.error, "request body");
+  });
+}
+
+/** A route's query, checked with `schema`; the handler reads `c.req.valid("query")`. */
+export function queryOf<T extends z.ZodType>(schema: T) {
+  return zValidator("query", schema, (result) => {
+    if (!result.success) throw invalidFrom(result.error, "query");
+  });
+}
+
+/**
+ * Reads a POST or PUT body as JSON once (hono caches it for the validator),
+ * answering 400 `body is not valid JSON` or 415 before any schema runs:
+ * hono's validator would read a body without a JSON content type as `{}`.
+ */
+export const readJsonBody = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.req.method !== "POST" && c.req.method !== "PUT") return await next();
+  const mediaType = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (mediaType !== "application/json") {
+    throw new GantryError("unsupported_media_type", "send the body as application/json");
+  }
+  try {
+    await c.req.json();
+  } catch (cause) {
+    throw new InvalidError("body is not valid JSON", { cause });
+  }
+  await next();
+});

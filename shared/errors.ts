@@ -12,7 +12,7 @@ export class GantryError extends Error {
   }
 }
 
-/** Input that fails validation (HTTP 400/422). */
+/** Input that fails validation (HTTP 400). */
 export class InvalidError extends GantryError {
   readonly issues: readonly { path: string; message: string }[];
   constructor(
@@ -52,6 +52,13 @@ export class ConflictError extends GantryError {
   }
 }
 
+/** Valid input that refers to something missing, e.g. a pool's unknown project (HTTP 422). */
+export class UnprocessableError extends GantryError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("unprocessable", message, options);
+  }
+}
+
 /** A dependency (AWS, GitHub, libSQL, the edge) failed (HTTP 502). */
 export class UpstreamError extends GantryError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -87,6 +94,8 @@ export function httpStatusOf(error: unknown): number {
       return 413;
     case "unsupported_media_type":
       return 415;
+    case "unprocessable":
+      return 422;
     case "upstream":
       return 502;
     default:

@@ -1,5 +1,6 @@
 /** The audit trail: one row per state-changing action or sign-in attempt. */
 import { auditEvents } from "../../shared/db/schema.ts";
+import type { Operator } from "../env.ts";
 import type { Database } from "./database.ts";
 
 /** What happened, by whom, to what. Never a password, token or header in `payload`. */
@@ -23,4 +24,9 @@ export async function recordAudit(db: Database, entry: AuditEntry, at = Date.now
     outcome: entry.outcome,
     payload: entry.payload ?? null,
   });
+}
+
+/** Who the audit log names for a signed-in operator: the email, else the subject. */
+export function actorOf(operator: Pick<Operator, "email" | "sub">): string {
+  return operator.email ?? operator.sub;
 }

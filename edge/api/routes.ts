@@ -16,10 +16,9 @@ import { authRoutes } from "../auth/routes.ts";
 import { userAdminRoutes } from "../auth/user_admin_routes.ts";
 import { configRoutes } from "../config/routes.ts";
 import type { AppEnv } from "../env.ts";
-import { errorResponse } from "../errors.ts";
 import { queueOf } from "../queue/queue_of.ts";
 import { parseBody, parseQuery } from "../validation.ts";
-import { recordAudit } from "./audit_log.ts";
+import { actorOf, recordAudit } from "./audit_log.ts";
 import { databaseOf } from "./database.ts";
 import { jobDetail } from "./job_detail_query.ts";
 import { listJobs } from "./jobs_query.ts";
@@ -60,7 +59,7 @@ export const apiRoutes = new Hono<AppEnv>()
       passwordHash: await hashPassword(request.password),
     }, Date.now());
     await recordAudit(db, {
-      actor: operator.email ?? operator.sub,
+      actor: actorOf(operator),
       action: "user.create",
       target: user.id,
       outcome: "ok",
@@ -73,5 +72,4 @@ export const apiRoutes = new Hono<AppEnv>()
   // Unknown API paths answer JSON here rather than falling through to the console's assets.
   .all("/api/*", () => {
     throw new NotFoundError("no such API route");
-  })
-  .onError((error, c) => errorResponse(c, error));
+  });

@@ -23,6 +23,7 @@ import { startSession } from "./operator_session.ts";
 import { ssoAccessOf } from "./sso_access.ts";
 import { recordSsoUser } from "./sso_user.ts";
 import { forgetStanding } from "./user_standing.ts";
+import { edgeLog } from "../log.ts";
 
 export const OIDC_CALLBACK_PATH = "/api/v1/auth/oidc/callback";
 
@@ -58,9 +59,7 @@ export const oidcRoutes = new Hono<AppEnv>()
       });
     } catch (error) {
       if (!(error instanceof UpstreamError)) throw error;
-      console.error(
-        JSON.stringify({ level: "error", msg: "sso unavailable", error: error.message }),
-      );
+      edgeLog.error("sso unavailable", { error: error.message });
       return toSignIn(c, "unavailable", transaction.next);
     }
     await saveTransaction(c, transaction);

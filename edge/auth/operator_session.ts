@@ -22,6 +22,7 @@ import { isAuthDisabled } from "./auth_config.ts";
 import { proveProxied } from "./proxy_proof.ts";
 import { currentStanding } from "./user_standing.ts";
 import type { SessionRevocations } from "./session_revocations.ts";
+import { edgeLog } from "../log.ts";
 
 /**
  * `__Host-`: the browser accepts it only Secure, from this host, with Path=/
@@ -228,10 +229,7 @@ let hasWarnedAuthDisabled = false;
 function proxiedOperator(): Operator {
   if (!hasWarnedAuthDisabled) {
     hasWarnedAuthDisabled = true;
-    console.warn(JSON.stringify({
-      level: "warn",
-      msg: "AUTH_DISABLED=true: console sign-in is off and every request is an admin",
-    }));
+    edgeLog.warn("AUTH_DISABLED=true: console sign-in is off and every request is an admin");
   }
   return {
     sub: AUTH_DISABLED_OPERATOR_ID,

@@ -11,7 +11,7 @@ import {
   LoginRequest,
   type SessionView,
 } from "../../shared/schema/console.ts";
-import { recordAudit } from "../api/audit_log.ts";
+import { actorOf, recordAudit } from "../api/audit_log.ts";
 import { databaseOf } from "../api/database.ts";
 import { userStoreOf } from "../api/user_store.ts";
 import type { AppEnv, Operator } from "../env.ts";
@@ -74,7 +74,7 @@ export const authRoutes = new Hono<AppEnv>()
     const operator = await endSession(c);
     if (operator) {
       await recordAudit(databaseOf(c.env), {
-        actor: operator.email ?? operator.sub,
+        actor: actorOf(operator),
         action: "auth.logout",
         target: operator.sub,
         outcome: "ok",

@@ -8,7 +8,7 @@
 import { Hono } from "hono";
 import { ConflictError, NotFoundError } from "../../shared/errors.ts";
 import { UpdateUserRequest } from "../../shared/schema/console.ts";
-import { recordAudit } from "../api/audit_log.ts";
+import { actorOf, recordAudit } from "../api/audit_log.ts";
 import { databaseOf } from "../api/database.ts";
 import { userStoreOf } from "../api/user_store.ts";
 import type { AppEnv } from "../env.ts";
@@ -29,7 +29,7 @@ export const userAdminRoutes = new Hono<AppEnv>()
     if (!await userStoreOf(db).update(id, change)) throw new NotFoundError(`no user ${id}`);
     forgetStanding(id);
     await recordAudit(db, {
-      actor: operator.email ?? operator.sub,
+      actor: actorOf(operator),
       action: "user.update",
       target: id,
       outcome: "ok",
@@ -45,7 +45,7 @@ export const userAdminRoutes = new Hono<AppEnv>()
     forgetStanding(id);
     const operator = c.get("operator");
     await recordAudit(db, {
-      actor: operator.email ?? operator.sub,
+      actor: actorOf(operator),
       action: "user.end_sessions",
       target: id,
       outcome: "ok",

@@ -7,12 +7,12 @@
  */
 import { asc, eq } from "drizzle-orm";
 import { pools, projects } from "../../shared/db/schema.ts";
-import { ConflictError, NotFoundError } from "../../shared/errors.ts";
+import { ConflictError, NotFoundError, UnprocessableError } from "../../shared/errors.ts";
 import { sanitizeLabel } from "../../shared/labels.ts";
 import { poolSettingsOf } from "../../shared/pool_fields.ts";
 import type { PoolInput, PoolView } from "../../shared/schema/config_api.ts";
 import type { Database } from "../api/database.ts";
-import { conflictOnUnique, UnprocessableError } from "./errors.ts";
+import { conflictOnUnique } from "./errors.ts";
 import { refuseTagOverflow } from "./tag_limit.ts";
 
 type PoolRow = typeof pools.$inferSelect;

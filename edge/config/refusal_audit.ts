@@ -15,9 +15,10 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { pools, projects, repos } from "../../shared/db/schema.ts";
 import { ImportQuery } from "../../shared/schema/config_api.ts";
-import { recordAudit } from "../api/audit_log.ts";
+import { actorOf, recordAudit } from "../api/audit_log.ts";
 import { type Database, databaseOf } from "../api/database.ts";
 import type { AppEnv } from "../env.ts";
+import { edgeLog } from "../log.ts";
 
 type Kind = "project" | "repo" | "pool";
 type Write = "POST" | "PUT" | "DELETE";
@@ -74,13 +75,11 @@ export const auditRefusedChanges = createMiddleware<AppEnv>(async (c, next) => {
   try {
     await recordRefusal(c, attempt, sent, status);
   } catch (error) {
-    console.warn(JSON.stringify({
-      level: "warn",
-      msg: "could not audit a refused configuration change",
+    edgeLog.warn("could not audit a refused configuration change", {
       action: attempt.action,
       status,
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-    }));
+    });
   }
 });
 
@@ -101,7 +100,7 @@ async function recordRefusal(
     : [];
   const db = databaseOf(c.env);
   await recordAudit(db, {
-    actor: operator.email ?? operator.sub,
+    actor: actorOf(operator),
     action: attempt.action,
     target: attempt.kind ? await targetOf(db, attempt.kind, attempt.id, sent) : null,
     outcome: "failed",

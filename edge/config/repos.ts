@@ -4,10 +4,10 @@
  */
 import { asc, eq } from "drizzle-orm";
 import { projects, repos } from "../../shared/db/schema.ts";
-import { ConflictError, NotFoundError } from "../../shared/errors.ts";
+import { ConflictError, NotFoundError, UnprocessableError } from "../../shared/errors.ts";
 import type { RepoInput, RepoView } from "../../shared/schema/config_api.ts";
 import type { Database } from "../api/database.ts";
-import { conflictOnUnique, UnprocessableError } from "./errors.ts";
+import { conflictOnUnique } from "./errors.ts";
 import { refuseTagOverflow } from "./tag_limit.ts";
 
 type RepoRow = typeof repos.$inferSelect;

@@ -9,7 +9,7 @@ import { eq } from "drizzle-orm";
 import { pools, projects, repos } from "../../shared/db/schema.ts";
 import { type NamedTags, projectTagOverflow } from "../../shared/tags.ts";
 import type { Database } from "../api/database.ts";
-import { UnprocessableError } from "./errors.ts";
+import { UnprocessableError } from "../../shared/errors.ts";
 
 /** The layer being saved (a null id: not stored yet). */
 export interface TagChange {

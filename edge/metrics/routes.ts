@@ -7,7 +7,6 @@ import { createMiddleware } from "hono/factory";
 import { UnauthorizedError } from "../../shared/errors.ts";
 import { requireOperator } from "../auth/operator_session.ts";
 import type { AppEnv } from "../env.ts";
-import { errorResponse } from "../errors.ts";
 import { queueOf } from "../queue/queue_of.ts";
 import { renderMetrics } from "./prometheus.ts";
 
@@ -38,5 +37,4 @@ export const metricsRoutes = new Hono<AppEnv>()
     return c.text(renderMetrics(stats, counters), 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",
     });
-  })
-  .onError((error, c) => errorResponse(c, error));
+  });

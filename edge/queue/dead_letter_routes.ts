@@ -5,12 +5,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { NotFoundError } from "../../shared/errors.ts";
-import { recordAudit } from "../api/audit_log.ts";
+import { actorOf, recordAudit } from "../api/audit_log.ts";
 import { databaseOf } from "../api/database.ts";
 import { refuseCrossOrigin } from "../auth/cross_origin.ts";
 import { requireOperator } from "../auth/operator_session.ts";
 import type { AppEnv } from "../env.ts";
-import { errorResponse } from "../errors.ts";
 import { invalidFrom } from "../validation.ts";
 import { queueOf } from "./queue_of.ts";
 
@@ -31,7 +30,7 @@ export const deadLetterRoutes = new Hono<AppEnv>()
       const isRequeued = await queueOf(c.env).requeue(eventId);
       const operator = c.get("operator");
       await recordAudit(databaseOf(c.env), {
-        actor: operator.email ?? operator.sub,
+        actor: actorOf(operator),
         action: "dead_letter.requeue",
         target: String(eventId),
         outcome: isRequeued ? "ok" : "failed",
@@ -40,5 +39,4 @@ export const deadLetterRoutes = new Hono<AppEnv>()
       if (!isRequeued) throw new NotFoundError(`no dead letter ${eventId}`);
       return c.json({ status: "requeued" as const, eventId });
     },
-  )
-  .onError((error, c) => errorResponse(c, error));
+  );

@@ -3,7 +3,6 @@ import { Hono } from "hono";
 import { AckRequest, LeaseRequest, NackRequest } from "../../shared/schema/edge_core.ts";
 import { requireCore } from "../auth/core_token.ts";
 import type { AppEnv } from "../env.ts";
-import { errorResponse } from "../errors.ts";
 import { parseBody } from "../validation.ts";
 import { queueOf } from "./queue_of.ts";
 
@@ -24,5 +23,4 @@ export const coreRoutes = new Hono<AppEnv>()
   .post("/core/v1/nack", async (c) => {
     const { leases, delayMs } = await parseBody(c.req.raw, NackRequest);
     return c.json({ settled: await queueOf(c.env).nack(leases, delayMs) });
-  })
-  .onError((error, c) => errorResponse(c, error));
+  });

@@ -8,6 +8,7 @@ import { recordAudit } from "../api/audit_log.ts";
 import { databaseOf } from "../api/database.ts";
 import type { Env } from "../env.ts";
 import type { IdentityRefusal } from "./instance_identity.ts";
+import { edgeLog } from "../log.ts";
 
 export async function auditIdentityRefusal(
   env: Env,
@@ -28,11 +29,9 @@ export async function auditIdentityRefusal(
       },
     });
   } catch (error) {
-    console.warn(JSON.stringify({
-      level: "warn",
-      msg: "could not audit a refused instance identity",
+    edgeLog.warn("could not audit a refused instance identity", {
       reason: refusal.reason,
       error: error instanceof Error ? error.message : String(error),
-    }));
+    });
   }
 }

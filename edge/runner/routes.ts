@@ -26,7 +26,6 @@ import {
 } from "../../shared/schema/runner.ts";
 import { requireCore } from "../auth/core_token.ts";
 import type { AppEnv, Env } from "../env.ts";
-import { errorResponse } from "../errors.ts";
 import { queueOf } from "../queue/queue_of.ts";
 import { parseBody } from "../validation.ts";
 import { open, seal } from "./config_cipher.ts";
@@ -147,5 +146,4 @@ export const runnerRoutes = new Hono<AppEnv>()
       ...(event.log !== undefined ? { log: event.log } : {}),
     });
     return c.json({ status: result.status }, 202);
-  })
-  .onError((error, c) => errorResponse(c, error));
+  });

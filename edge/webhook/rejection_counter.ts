@@ -8,6 +8,7 @@
  */
 import type { Env } from "../env.ts";
 import { queueOf } from "../queue/queue_of.ts";
+import { edgeLog } from "../log.ts";
 
 /** The longest a refusal waits in the isolate before it reaches /metrics. */
 export const FLUSH_INTERVAL_MS = 10_000;
@@ -37,11 +38,9 @@ export function countRejection(env: Env, reason: string, now = Date.now()): Prom
       await Promise.all(counts.map(([counter, by]) => queue.count(counter, by)));
     } catch (error) {
       // Lost counts are a metrics gap, not a reason to fail anything; say so once.
-      console.warn(JSON.stringify({
-        level: "warn",
-        msg: "webhook rejection counts not flushed",
+      edgeLog.warn("webhook rejection counts not flushed", {
         error: error instanceof Error ? error.name : String(error),
-      }));
+      });
     }
   })();
 }

@@ -4,10 +4,10 @@
  * parsed, and the event is in the queue object before GitHub hears 2xx.
  */
 import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
 import { GantryError, InvalidError, UnauthorizedError } from "../../shared/errors.ts";
 import { parseWorkflowJobEvent } from "../../shared/schema/webhook.ts";
 import type { AppEnv } from "../env.ts";
-import { errorResponse } from "../errors.ts";
 import { queueOf } from "../queue/queue_of.ts";
 import { limitBody } from "../body_limit.ts";
 import { settingsOf } from "../settings.ts";
@@ -15,11 +15,26 @@ import { githubServerUrlOf } from "./github_server.ts";
 import { countRejection } from "./rejection_counter.ts";
 import { isValidSignature } from "./signature.ts";
 import { toWorkflowJobMessage } from "./to_message.ts";
+import { edgeLog } from "../log.ts";
 
 /** Kept for importers; the limit itself is read and checked in settings.ts. */
 export { DEFAULT_WEBHOOK_MAX_BYTES } from "../settings.ts";
 
+/**
+ * Counts refusals for /metrics without delaying the answer or writing per
+ * request. Mounted first, so a body over the limit counts too; the root
+ * `onError` has already answered when `c.error` is read here.
+ */
+const countRefusals = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  if (!c.error) return;
+  const reason = c.error instanceof GantryError ? c.error.code : "internal";
+  const flush = countRejection(c.env, reason);
+  if (flush) c.executionCtx.waitUntil(flush);
+});
+
 export const webhookRoutes = new Hono<AppEnv>()
+  .use("/webhook", countRefusals)
   .use("/webhook", limitBody("webhook body", (c) => settingsOf(c.env).WEBHOOK_MAX_BYTES))
   .post("/webhook", async (c) => {
     const body = await c.req.raw.arrayBuffer();
@@ -59,21 +74,12 @@ export const webhookRoutes = new Hono<AppEnv>()
     // The accept line the core's lines about this job share a correlation id with. Opt-in:
     // one line per webhook halves ingest throughput under `wrangler dev` (bench, 2 cores).
     if (c.env.LOG_ACCEPTED_WEBHOOKS === "true") {
-      console.log(JSON.stringify({
-        level: "info",
-        msg: "webhook accepted",
+      edgeLog.info("webhook accepted", {
         deliveryId,
         correlationId: message.correlationId,
         action: message.action,
         status: result.status,
-      }));
+      });
     }
     return c.json({ status: result.status }, result.status === "queued" ? 202 : 200);
-  })
-  .onError((error, c) => {
-    // Count refusals for /metrics without delaying the answer or writing per request.
-    const reason = error instanceof GantryError ? error.code : "internal";
-    const flush = countRejection(c.env, reason);
-    if (flush) c.executionCtx.waitUntil(flush);
-    return errorResponse(c, error);
   });

@@ -167,6 +167,18 @@ Deno.test("configuration API: projects, repos, pools, backup, audit, roles", asy
         body: "{",
       });
       assert.equal((await json(badJson, 400)).error.message, "body is not valid JSON");
+      const notJson = await fetch(`${stack.url}/api/v1/projects`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${await operatorToken(SESSION_SECRET, "admin")}`,
+          "content-type": "text/plain",
+        },
+        body: JSON.stringify({ name: "plain", scope: { kind: "org", org: "plain-org" } }),
+      });
+      assert.deepEqual((await json(notJson, 415)).error, {
+        code: "unsupported_media_type",
+        message: "send the body as application/json",
+      });
     });
 
     await t.step("a repo binds to exactly one project, case-insensitively", async () => {
