@@ -15,7 +15,10 @@ import { routableOf } from "./pool_spec.ts";
 
 export interface AdmissionOptions {
   store: Store;
-  launches: LaunchQueries;
+  launches: Pick<
+    LaunchQueries,
+    "auditDrops" | "jobsIn" | "repoCaps" | "slotCounts" | "transitionMany"
+  >;
   /** This core (edge.core_id): claims are recorded under it. */
   coreId: string;
   now: () => number;

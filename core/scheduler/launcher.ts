@@ -48,7 +48,7 @@ const DEFAULT_TAKEOVER_AFTER_MS = 600_000;
 const SWEEP_COALESCE_MS = 20;
 
 export class Launcher {
-  readonly #launches: LaunchQueries;
+  readonly #launches: Pick<LaunchQueries, "jobsIn" | "releaseClaims" | "takeOver">;
   readonly #holds = new LaunchHolds();
   readonly #work = new BackgroundWork();
   readonly #calls: LaunchCalls;
