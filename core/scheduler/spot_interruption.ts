@@ -38,7 +38,7 @@ export interface SpotRetryDeps {
  * job marked, or null when it was already marked or is unknown.
  */
 export async function markInterrupted(
-  store: Store,
+  store: Pick<Store, "db" | "audit">,
   event: { instanceId: string; fallbackJobId: string | null; at: number; source: string },
 ): Promise<string | null> {
   const spot = new SpotRetryQueries(store);
