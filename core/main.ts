@@ -93,7 +93,7 @@ async function run(config: ResolvedConfig): Promise<void> {
     coreId: config.edge.core_id,
     privateKeyPem: config.secrets.edgePrivateKey,
   });
-  const store = new Store(client, db);
+  const store = new Store(client, db, { isOffline: () => client.isOffline });
   // What every launch needs, the launcher's batches and the warm pool's runners alike.
   const launchDeps = {
     store,

@@ -15,8 +15,6 @@ import {
   repos,
 } from "../../shared/db/schema.ts";
 import { type JobState, transition } from "../../shared/job_state.ts";
-import type { LiveInstance, PendingJob } from "../scheduler/reap_plan.ts";
-import { BufferedClient } from "./buffered_client.ts";
 import type { Database } from "./database.ts";
 
 export type ProjectRow = typeof projects.$inferSelect;
@@ -35,8 +33,23 @@ export interface Binding {
   pools: PoolRow[];
 }
 
+/** What differs between a plain libSQL client and one behind the outage buffer. */
+export interface StoreOptions {
+  /**
+   * Whether reads are answered by a local mirror because libSQL is
+   * unreachable (the outage buffer); such a mirror cannot know what another
+   * core wrote. Always false for a plain client.
+   */
+  isOffline?: () => boolean;
+}
+
 export class Store {
-  constructor(readonly client: Client, readonly db: Database) {}
+  /** Whether reads come from the outage buffer's local mirror right now. */
+  readonly isOffline: () => boolean;
+
+  constructor(readonly client: Client, readonly db: Database, options: StoreOptions = {}) {
+    this.isOffline = options.isOffline ?? (() => false);
+  }
 
   /**
    * The repo's own binding, else the project whose org scope is the repo's
@@ -151,12 +164,6 @@ export class Store {
     return row ?? null;
   }
 
-  async liveInstancesOfJob(jobId: string): Promise<InstanceRow[]> {
-    return await this.db.select().from(instances).where(
-      and(eq(instances.jobId, jobId), isNull(instances.terminatedAt)),
-    );
-  }
-
   async markTerminated(ids: string[], reason: string, at: number): Promise<void> {
     if (ids.length === 0) return;
     await this.db.update(instances)
@@ -164,41 +171,11 @@ export class Store {
       .where(and(inArray(instances.id, ids), isNull(instances.terminatedAt)));
   }
 
-  /** Instances not yet terminated, with the live job on each (or the job it was launched for). */
-  async liveInstances(defaultMaxRuntimeMinutes: number): Promise<LiveInstance[]> {
-    const result = await this.client.execute({
-      sql: `SELECT i.id, i.launched_at, coalesce(running.id, launch.id) AS job_id,
-              coalesce(running.state, launch.state) AS job_state,
-              coalesce(p.max_runtime_minutes, ?) AS max_runtime_minutes
-            FROM instances i
-            LEFT JOIN jobs running ON running.instance_id = i.id
-              AND running.state IN ('starting', 'running')
-            LEFT JOIN jobs launch ON launch.id = i.job_id
-            LEFT JOIN pools p ON p.id = i.pool_id
-            WHERE i.terminated_at IS NULL`,
-      args: [defaultMaxRuntimeMinutes],
-    });
-    return result.rows.map((row) => ({
-      id: String(row.id),
-      launchedAt: Number(row.launched_at),
-      jobId: row.job_id === null ? null : String(row.job_id),
-      jobState: row.job_state === null ? null : String(row.job_state) as JobState,
-      maxRuntimeMinutes: Number(row.max_runtime_minutes),
-    }));
-  }
-
-  /** Jobs between claim and launch (candidates for the stuck-launch rule). */
-  async launchingJobs(): Promise<PendingJob[]> {
-    const rows = await this.db.select({ id: jobs.id, state: jobs.state, updatedAt: jobs.updatedAt })
-      .from(jobs).where(inArray(jobs.state, ["claimed", "launching"]));
-    return rows.map((row) => ({ ...row, state: row.state as JobState }));
-  }
-
   /** Whether the database has ever recorded these instances. */
   async knownInstanceIds(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     // Offline, the local mirror cannot know what another core launched: call nothing an orphan.
-    if (this.client instanceof BufferedClient && this.client.isOffline) return new Set(ids);
+    if (this.isOffline()) return new Set(ids);
     const rows = await this.db.select({ id: instances.id }).from(instances)
       .where(inArray(instances.id, [...ids]));
     return new Set(rows.map((row) => row.id));

@@ -15,10 +15,9 @@
  * little of it is left; step 2 also stops mid-way when the limit runs low, and
  * the next pass carries on from the repo it stopped at. Every action is audited.
  */
-import { and, eq, gt, inArray, isNotNull, notExists } from "drizzle-orm";
-import { alias } from "drizzle-orm/sqlite-core";
-import { jobs, projects, repos } from "../../shared/db/schema.ts";
 import type { WorkflowJobMessage } from "../../shared/schema/edge_core.ts";
+import { ReconcileQueries } from "../db/reconcile_queries.ts";
+import { SpotRetryQueries } from "../db/spot_retry_queries.ts";
 import type { Store } from "../db/store.ts";
 import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
@@ -68,7 +67,13 @@ export class Reconciler {
   /** Where the next sweep of queued jobs starts, when the last one was cut short. */
   #sweepFrom = 0;
 
-  constructor(readonly options: ReconcilerOptions) {}
+  readonly #reads: ReconcileQueries;
+  readonly #spot: SpotRetryQueries;
+
+  constructor(readonly options: ReconcilerOptions) {
+    this.#reads = new ReconcileQueries(options.store);
+    this.#spot = new SpotRetryQueries(options.store);
+  }
 
   async reconcileOnce(): Promise<ReconcileReport> {
     const { log, now } = this.options;
@@ -127,19 +132,15 @@ export class Reconciler {
 
   /** The repos to sweep: bound ones, and the unbound repos of org-scoped projects' orgs. */
   async #reposToSweep(): Promise<string[]> {
-    const { store, github, log } = this.options;
-    const bound = await store.db.select({
-      fullName: repos.fullName,
-      isDisabled: projects.isDisabled,
-    }).from(repos).innerJoin(projects, eq(projects.id, repos.projectId));
-    const orgs = await store.db.select({ org: projects.org }).from(projects)
-      .where(and(isNotNull(projects.org), eq(projects.isDisabled, false)));
+    const { github, log } = this.options;
+    const bound = await this.#reads.boundRepos();
+    const orgs = await this.#reads.scopedOrgs();
     const orgRepos: string[] = [];
-    for (const { org } of orgs) {
+    for (const org of orgs) {
       try {
-        const seen = await github.reposOfOrg(org!);
+        const seen = await github.reposOfOrg(org);
         orgRepos.push(
-          ...seen.filter((name) => name.split("/")[0].toLowerCase() === org!.toLowerCase()),
+          ...seen.filter((name) => name.split("/")[0].toLowerCase() === org.toLowerCase()),
         );
       } catch (error) {
         // An org the App is not installed on must not stop the others.
@@ -179,10 +180,7 @@ export class Reconciler {
       }
       if (queued.length === 0) continue;
       const ids = queued.map((job) => String(job.githubJobId));
-      const known = new Set(
-        (await store.db.select({ id: jobs.id }).from(jobs).where(inArray(jobs.id, ids)))
-          .map((row) => row.id),
-      );
+      const known = await this.#reads.knownJobIds(ids);
       for (
         const job of unseenJobs(queued, known, { now: now(), minAgeMs: this.options.minAgeMs })
       ) {
@@ -207,14 +205,7 @@ export class Reconciler {
 
   async #closeFinished(): Promise<string[]> {
     const { store, github, log, now } = this.options;
-    const open = await store.db.select({
-      id: jobs.id,
-      state: jobs.state,
-      updatedAt: jobs.updatedAt,
-      githubJobId: jobs.githubJobId,
-      repoFullName: jobs.repoFullName,
-      installationId: jobs.installationId,
-    }).from(jobs).where(inArray(jobs.state, ["starting", "running"]));
+    const open = await this.#reads.openJobs();
     const closed: string[] = [];
     const checks = jobsToCheck(open, {
       now: now(),
@@ -248,20 +239,11 @@ export class Reconciler {
   }
 
   async #retryInterrupted(): Promise<string[]> {
-    const { store, now } = this.options;
-    const retry = alias(jobs, "retry");
     // Re-runs of re-runs qualify too; rerunDecision bounds the line by spot_retries.
-    const candidates = await store.db.select({ id: jobs.id }).from(jobs).where(and(
-      isNotNull(jobs.interruptedAt),
-      eq(jobs.conclusion, "failure"),
-      gt(jobs.updatedAt, now() - 24 * 3600_000),
-      notExists(
-        store.db.select({ id: retry.id }).from(retry).where(eq(retry.retryOfJobId, jobs.id)),
-      ),
-    ));
+    const candidates = await this.#spot.waitingRetriesSince(this.options.now() - 24 * 3600_000);
     const deps: SpotRetryDeps = { ...this.options, maxRetries: this.options.spotRetries };
     const retried: string[] = [];
-    for (const { id } of candidates) {
+    for (const id of candidates) {
       const next = await retryInterrupted(deps, id);
       if (next) retried.push(next);
     }

@@ -10,12 +10,15 @@ import { routeJob } from "../../shared/routing.ts";
 import type { Binding, JobRow, PoolRow, Store } from "../db/store.ts";
 import { correlationIdsOf, type Logger } from "../log.ts";
 import type { LaunchHolds } from "./background_work.ts";
-import { capGuardOf, type JobStep, type LaunchStore } from "./launch_store.ts";
+import { capGuardOf, type JobStep, type LaunchQueries } from "../db/launch_queries.ts";
 import { routableOf } from "./pool_spec.ts";
 
 export interface AdmissionOptions {
   store: Store;
-  launches: LaunchStore;
+  launches: Pick<
+    LaunchQueries,
+    "auditDrops" | "jobsIn" | "repoCaps" | "slotCounts" | "transitionMany"
+  >;
   /** This core (edge.core_id): claims are recorded under it. */
   coreId: string;
   now: () => number;

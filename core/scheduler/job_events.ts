@@ -6,7 +6,7 @@
  * routes, caps, batches and launches from the database.
  */
 import { costUsd, elapsedSeconds } from "../../shared/cost.ts";
-import { canTransition, type JobState } from "../../shared/job_state.ts";
+import { canTransition } from "../../shared/job_state.ts";
 import type {
   JobFacts,
   QueueMessage,
@@ -118,10 +118,10 @@ export class JobEvents {
     const job = await store.job(event.jobId);
     await provider.terminate([event.instanceId]);
     await store.markTerminated([event.instanceId], "bootstrap failed", now());
-    if (!job || !canTransition(job.state as JobState, "failed")) return;
+    if (!job || !canTransition(job.state, "failed")) return;
     const reason = `runner bootstrap failed on ${event.instanceId}:\n${event.log ?? "(no log)"}`;
     await store.transitionJob(job.id, {
-      from: job.state as JobState,
+      from: job.state,
       to: "failed",
       at: now(),
       reason: "runner bootstrap failed",
@@ -131,11 +131,11 @@ export class JobEvents {
   async inProgress(facts: JobFacts): Promise<void> {
     const { store, now } = this.#deps;
     const job = await store.job(String(facts.githubJobId));
-    if (!job || !canTransition(job.state as JobState, "running")) return;
+    if (!job || !canTransition(job.state, "running")) return;
     // Runner stealing: the job runs wherever GitHub put it, named by the webhook.
     const ranOn = facts.runnerName ? await store.instanceByRunnerName(facts.runnerName) : null;
     await store.transitionJob(job.id, {
-      from: job.state as JobState,
+      from: job.state,
       to: "running",
       at: now(),
       reason: facts.runnerName ? `runner ${facts.runnerName}` : undefined,
@@ -160,7 +160,7 @@ export class JobEvents {
   async #complete(facts: JobFacts): Promise<void> {
     const { store, provider, now, log } = this.#deps;
     const job = await store.job(String(facts.githubJobId));
-    if (!job || (job.state !== "running" && !canTransition(job.state as JobState, "completed"))) {
+    if (!job || (job.state !== "running" && !canTransition(job.state, "completed"))) {
       return;
     }
     const ranOn = facts.runnerName ? await store.instanceByRunnerName(facts.runnerName) : null;
@@ -178,7 +178,7 @@ export class JobEvents {
       : null;
     const isCancelledEarly = facts.conclusion === "cancelled" && !facts.runnerName;
     await store.transitionJob(job.id, {
-      from: job.state as JobState,
+      from: job.state,
       to: isCancelledEarly ? "cancelled" : "completed",
       at,
       reason: facts.conclusion ? `conclusion ${facts.conclusion}` : undefined,

@@ -16,13 +16,13 @@ import type { Binding, JobRow, PoolRow } from "../db/store.ts";
 import type { RunnerVault } from "../edge_client/edge_client.ts";
 import { type GitHub, RunnerRefusedError, type RunnerScope } from "../github/github_app.ts";
 import { correlationIdsOf, type Logger } from "../log.ts";
-import type { LaunchStore } from "./launch_store.ts";
+import type { LaunchQueries } from "../db/launch_queries.ts";
 import { poolSpecOf } from "./pool_spec.ts";
 import { launchRequestOf, registerRunner, type RunnerBoot } from "./runner_launch.ts";
 import type { LaunchedMachine, LaunchFailure, Provider } from "../providers/provider.ts";
 
 export interface BatchDeps {
-  launches: LaunchStore;
+  launches: LaunchQueries;
   provider: Provider;
   github: GitHub;
   vault: RunnerVault;

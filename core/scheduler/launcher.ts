@@ -19,7 +19,7 @@ import { BackgroundWork, LaunchHolds } from "./background_work.ts";
 import { BatchGathering } from "./batch_gathering.ts";
 import { LaunchCalls } from "./launch_calls.ts";
 import type { BatchDeps } from "./launch_batch.ts";
-import { LaunchStore } from "./launch_store.ts";
+import { LaunchQueries } from "../db/launch_queries.ts";
 
 export interface LauncherOptions extends Omit<BatchDeps, "launches"> {
   store: Store;
@@ -48,7 +48,7 @@ const DEFAULT_TAKEOVER_AFTER_MS = 600_000;
 const SWEEP_COALESCE_MS = 20;
 
 export class Launcher {
-  readonly #launches: LaunchStore;
+  readonly #launches: Pick<LaunchQueries, "jobsIn" | "releaseClaims" | "takeOver">;
   readonly #holds = new LaunchHolds();
   readonly #work = new BackgroundWork();
   readonly #calls: LaunchCalls;
@@ -58,7 +58,7 @@ export class Launcher {
   #isDirty = false;
 
   constructor(readonly options: LauncherOptions) {
-    const launches = new LaunchStore(options.store);
+    const launches = new LaunchQueries(options.store);
     this.#launches = launches;
     const shared = { launches, holds: this.#holds, work: this.#work };
     this.#calls = new LaunchCalls({ ...options, ...shared, onRetryDue: () => this.poke() });

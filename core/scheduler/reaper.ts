@@ -11,7 +11,7 @@
  * in the books to be tried again next pass, and an instance the books closed
  * that EC2 still lists running is terminated again.
  */
-import { canTransition, type JobState } from "../../shared/job_state.ts";
+import { canTransition } from "../../shared/job_state.ts";
 import type { Store } from "../db/store.ts";
 import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
@@ -30,7 +30,7 @@ import {
   type ReapableInstance,
   reapableInstances,
   terminatedInBooks,
-} from "./reap_queries.ts";
+} from "../db/reap_queries.ts";
 import { markInterrupted } from "./spot_interruption.ts";
 import { runEvery } from "../sleep.ts";
 
@@ -116,9 +116,9 @@ export async function reapOnce(options: ReaperOptions): Promise<Termination[]> {
     }
     if (termination.jobId) {
       const job = await store.job(termination.jobId);
-      if (job && canTransition(job.state as JobState, "reaped")) {
+      if (job && canTransition(job.state, "reaped")) {
         await store.transitionJob(job.id, {
-          from: job.state as JobState,
+          from: job.state,
           to: "reaped",
           at,
           reason: termination.detail,

@@ -12,11 +12,9 @@
  * inserted or patched, never duplicated, and only the final outcome is
  * audited, once.
  */
-import { and, eq, gt, inArray, isNotNull, isNull, notExists } from "drizzle-orm";
-import { alias } from "drizzle-orm/sqlite-core";
-import { auditEvents, jobs } from "../../shared/db/schema.ts";
 import type { JobFacts, WorkflowJobMessage } from "../../shared/schema/edge_core.ts";
 import { RERUN_WAIT_MS, rerunDecision, rerunTiming } from "../../shared/spot_retry.ts";
+import { SpotRetryQueries } from "../db/spot_retry_queries.ts";
 import type { JobRow, Store } from "../db/store.ts";
 import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
@@ -40,18 +38,13 @@ export interface SpotRetryDeps {
  * job marked, or null when it was already marked or is unknown.
  */
 export async function markInterrupted(
-  store: Store,
+  store: Pick<Store, "db" | "audit">,
   event: { instanceId: string; fallbackJobId: string | null; at: number; source: string },
 ): Promise<string | null> {
-  const [running] = await store.db.select({ id: jobs.id }).from(jobs).where(
-    and(eq(jobs.instanceId, event.instanceId), inArray(jobs.state, ["starting", "running"])),
-  );
-  const jobId = running?.id ?? event.fallbackJobId;
+  const spot = new SpotRetryQueries(store);
+  const jobId = await spot.jobRunningOn(event.instanceId) ?? event.fallbackJobId;
   if (!jobId) return null;
-  const marked = await store.db.update(jobs).set({ interruptedAt: event.at })
-    .where(and(eq(jobs.id, jobId), isNull(jobs.interruptedAt)))
-    .returning({ id: jobs.id });
-  if (marked.length === 0) return null;
+  if (!await spot.markInterrupted(jobId, event.at)) return null;
   await store.audit({
     at: event.at,
     actor: "core",
@@ -62,36 +55,6 @@ export async function markInterrupted(
   return jobId;
 }
 
-/** The re-run Gantry already created for `jobId`, if any. */
-async function retryOf(store: Store, jobId: string): Promise<JobRow | null> {
-  const [row] = await store.db.select().from(jobs).where(eq(jobs.retryOfJobId, jobId));
-  return row ?? null;
-}
-
-/** The key of a job's one final re-run audit row: written once, whatever the retries. */
-const finalAuditKey = (jobId: string) => `job.rerun:${jobId}`;
-
-async function isSettled(store: Store, jobId: string): Promise<boolean> {
-  const [row] = await store.db.select({ id: auditEvents.id }).from(auditEvents)
-    .where(eq(auditEvents.dedupeKey, finalAuditKey(jobId)));
-  return row !== undefined;
-}
-
-async function auditFinal(
-  store: Store,
-  event: { at: number; jobId: string; outcome: "ok" | "failed"; payload: Record<string, unknown> },
-): Promise<void> {
-  await store.db.insert(auditEvents).values({
-    at: event.at,
-    actor: "core",
-    action: "job.rerun",
-    target: event.jobId,
-    outcome: event.outcome,
-    payload: event.payload,
-    dedupeKey: finalAuditKey(event.jobId),
-  }).onConflictDoNothing();
-}
-
 /**
  * Re-runs `jobId` if it was interrupted, GitHub failed it, retries remain and
  * its workflow run has completed; returns the new attempt's job id, or null
@@ -99,6 +62,7 @@ async function auditFinal(
  */
 export async function retryInterrupted(deps: SpotRetryDeps, jobId: string): Promise<string | null> {
   const { store, github, log, now } = deps;
+  const spot = new SpotRetryQueries(store);
   const job = await store.job(jobId);
   if (!job) return null;
   const decision = rerunDecision(job, job.conclusion, deps.maxRetries);
@@ -108,7 +72,7 @@ export async function retryInterrupted(deps: SpotRetryDeps, jobId: string): Prom
     }
     return null;
   }
-  if (await retryOf(store, jobId) || await isSettled(store, jobId)) return null;
+  if (await spot.retryOf(jobId) || await spot.isSettled(jobId)) return null;
   const repo = { repoFullName: job.repoFullName, installationId: job.installationId };
   const findNext = async () =>
     (await github.jobsOfRun(repo, job.runId)).find((candidate) =>
@@ -129,7 +93,7 @@ export async function retryInterrupted(deps: SpotRetryDeps, jobId: string): Prom
       return null;
     }
     if (timing.kind === "give_up") {
-      await auditFinal(store, {
+      await spot.auditFinal({
         at: now(),
         jobId,
         outcome: "failed",
@@ -149,7 +113,7 @@ export async function retryInterrupted(deps: SpotRetryDeps, jobId: string): Prom
     }
   }
   const nextId = await adoptRetry(deps, job, next, decision.spotRetries);
-  await auditFinal(store, {
+  await spot.auditFinal({
     at: now(),
     jobId,
     outcome: "ok",
@@ -186,19 +150,9 @@ export async function waitingRetriesOfRun(
   repoFullName: string,
   runId: number,
 ): Promise<string[]> {
-  const { store } = deps;
-  const retry = alias(jobs, "retry");
   // A job may run for days before its interruption (GitHub allows self-hosted jobs 5 days).
   const since = deps.now() - (deps.maxWaitMs ?? RERUN_WAIT_MS) - 6 * 24 * 3600_000;
-  const rows = await store.db.select({ id: jobs.id }).from(jobs).where(and(
-    eq(jobs.repoFullName, repoFullName),
-    gt(jobs.queuedAt, since),
-    eq(jobs.runId, runId),
-    isNotNull(jobs.interruptedAt),
-    eq(jobs.conclusion, "failure"),
-    notExists(store.db.select({ id: retry.id }).from(retry).where(eq(retry.retryOfJobId, jobs.id))),
-  ));
-  return rows.map((row) => row.id);
+  return await new SpotRetryQueries(deps.store).waitingRetriesOfRun({ repoFullName, runId }, since);
 }
 
 /** Records the new attempt as a forced on-demand re-run of `previous`, before it is launched. */
@@ -237,9 +191,7 @@ async function adoptRetry(
   );
   if (!isInserted) {
     // Its webhook got here first; mark it while it has not launched yet.
-    await store.db.update(jobs).set(marks).where(
-      and(eq(jobs.id, id), inArray(jobs.state, ["queued", "claimed"])),
-    );
+    await new SpotRetryQueries(store).markRetry(id, marks);
   }
   return id;
 }

@@ -13,19 +13,14 @@
  * sends the same client token, so a repeated tick, a second core or a crash
  * before the instance was recorded launches nothing twice.
  */
-import {
-  planWarmPool,
-  warmClientTokenOf,
-  type WarmRunner,
-  warmSlotOf,
-  type WarmTarget,
-} from "../../shared/launch/warm_pool.ts";
-import { PIN_LABEL_PREFIX, poolLabelSet } from "../../shared/labels.ts";
+import { planWarmPool, warmClientTokenOf, warmSlotOf } from "../../shared/launch/warm_pool.ts";
+import { poolLabelSet } from "../../shared/labels.ts";
 import type { Binding, PoolRow, Store } from "../db/store.ts";
 import type { RunnerVault } from "../edge_client/edge_client.ts";
 import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
-import { LaunchStore } from "./launch_store.ts";
+import { LaunchQueries } from "../db/launch_queries.ts";
+import { WarmPoolQueries, type WarmRunner } from "../db/warm_pool_queries.ts";
 import { poolSpecOf } from "./pool_spec.ts";
 import { launchRequestOf, registerRunner, type RunnerBoot } from "./runner_launch.ts";
 import type { PoolSpec, Provider } from "../providers/provider.ts";
@@ -55,10 +50,11 @@ export async function warmPoolOnce(
   options: WarmPoolOptions,
 ): Promise<{ launched: string[]; expired: string[] }> {
   const { store, log, now } = options;
-  const adopted = await adoptFreedLaunches(store);
+  const warm = new WarmPoolQueries(store);
+  const adopted = await warm.adoptFreedLaunches();
   if (adopted.length > 0) log.info("machines freed by warm runners kept as warm", { adopted });
-  const runners = await warmRunners(store);
-  const plan = planWarmPool(await warmTargets(store), runners, {
+  const runners = await warm.runners();
+  const plan = planWarmPool(await warm.targets(), runners, {
     now: now(),
     idleTimeoutMs: options.idleTimeoutMs,
   });
@@ -68,7 +64,7 @@ export async function warmPoolOnce(
     const binding = await store.bindingOf(want.repo);
     const pool = binding?.pools.find((p) => p.id === want.poolId);
     if (!binding || !pool) continue;
-    const seq = await warmLaunchesSoFar(store, want.poolId, want.repo);
+    const seq = await warm.launchesSoFar(want.poolId, want.repo);
     try {
       // Once per pool and tick: every launch (and a replay) then starts from the same version.
       const spec = poolSpecOf(binding.project, pool);
@@ -102,7 +98,7 @@ export async function warmPoolOnce(
  * audited. A runner GitHub calls busy took a job just now: it stays.
  */
 async function retire(
-  runners: readonly WarmRunnerRow[],
+  runners: readonly WarmRunner[],
   options: WarmPoolOptions,
 ): Promise<string[]> {
   const { store, provider, github, log, now } = options;
@@ -143,7 +139,7 @@ async function launchWarm(
   options: WarmPoolOptions,
 ): Promise<string | null> {
   const { provider, store, vault, github, log, now, runners } = options;
-  const launches = new LaunchStore(store);
+  const launches = new LaunchQueries(store);
   const issuedAt = warmSlotOf(now(), options.slotMs ?? DEFAULT_SLOT_MS);
   const clientToken = warmClientTokenOf({ poolId: pool.id, repo, seq, issuedAt });
   const outcome = await provider.launch(
@@ -191,97 +187,22 @@ async function launchWarm(
     expiresAt: now() + runners.bootTimeoutSeconds * 1000,
   }]);
   const price = await provider.quote(machine);
-  await store.client.batch(
-    launches.insertInstances([{
-      id: machine.id,
-      poolId: pool.id,
-      jobId: null,
-      runnerName,
-      instanceType: machine.instanceType,
-      availabilityZone: machine.availabilityZone,
-      subnetId: machine.subnetId,
-      isSpot: machine.isSpot,
-      priceUsdPerHour: price,
-      state: "pending",
-      launchedAt: now(),
-      clientToken,
-      warmRepoFullName: repo,
-    }]),
-    "write",
-  );
+  await launches.recordInstances([{
+    id: machine.id,
+    poolId: pool.id,
+    jobId: null,
+    runnerName,
+    instanceType: machine.instanceType,
+    availabilityZone: machine.availabilityZone,
+    subnetId: machine.subnetId,
+    isSpot: machine.isSpot,
+    priceUsdPerHour: price,
+    state: "pending",
+    launchedAt: now(),
+    clientToken,
+    warmRepoFullName: repo,
+  }]);
   return machine.id;
-}
-
-/**
- * A job a warm runner took no longer needs the machine launched for it, and
- * the warm pool needs a replacement: that machine is it (its runner carries
- * the pool's label set), instead of a launch while it idles to the reaper.
- * Not for a pinned job: its runner takes only that run's jobs.
- */
-async function adoptFreedLaunches(store: Store): Promise<string[]> {
-  const result = await store.client.execute({
-    sql: `UPDATE instances
-            SET warm_repo_full_name = (SELECT x.repo_full_name FROM jobs x WHERE x.id = instances.job_id)
-          WHERE terminated_at IS NULL AND warm_repo_full_name IS NULL
-            AND EXISTS (SELECT 1 FROM pools p WHERE p.id = instances.pool_id AND p.min_idle > 0)
-            AND EXISTS (
-              SELECT 1 FROM jobs x JOIN instances w ON w.id = x.instance_id
-              WHERE x.id = instances.job_id AND w.id <> instances.id
-                AND w.warm_repo_full_name IS NOT NULL
-                AND NOT EXISTS (SELECT 1 FROM json_each(x.labels) WHERE value LIKE ?))
-            AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.instance_id = instances.id)
-          RETURNING id`,
-    args: [`${PIN_LABEL_PREFIX}%`],
-  });
-  return result.rows.map((row) => String(row.id));
-}
-
-/** Every (enabled pool with min_idle, repo bound to its enabled project). */
-async function warmTargets(store: Store): Promise<WarmTarget[]> {
-  const result = await store.client.execute(
-    `SELECT p.id AS pool_id, r.full_name, p.min_idle FROM pools p
-       JOIN projects pr ON pr.id = p.project_id
-       JOIN repos r ON r.project_id = p.project_id
-     WHERE p.min_idle > 0 AND p.is_enabled = 1 AND pr.is_disabled = 0
-     ORDER BY p.id, r.full_name`,
-  );
-  return result.rows.map((row) => ({
-    poolId: String(row.pool_id),
-    repo: String(row.full_name),
-    minIdle: Number(row.min_idle),
-  }));
-}
-
-interface WarmRunnerRow extends WarmRunner {
-  runnerName: string | null;
-}
-
-/** Live warm instances, and whether a job ever ran on each. */
-async function warmRunners(store: Store): Promise<WarmRunnerRow[]> {
-  const result = await store.client.execute(
-    `SELECT i.id, i.pool_id, i.warm_repo_full_name, i.launched_at, i.runner_name,
-            EXISTS (SELECT 1 FROM jobs j WHERE j.instance_id = i.id) AS is_used
-       FROM instances i
-     WHERE i.warm_repo_full_name IS NOT NULL AND i.terminated_at IS NULL`,
-  );
-  return result.rows.map((row) => ({
-    instanceId: String(row.id),
-    poolId: String(row.pool_id),
-    repo: String(row.warm_repo_full_name),
-    launchedAt: Number(row.launched_at),
-    isUsed: Boolean(row.is_used),
-    runnerName: row.runner_name === null ? null : String(row.runner_name),
-  }));
-}
-
-/** Warm launches ever recorded for (pool, repo), adopted machines aside: the next one's sequence number. */
-async function warmLaunchesSoFar(store: Store, poolId: string, repo: string): Promise<number> {
-  const result = await store.client.execute({
-    sql: `SELECT count(*) AS n FROM instances
-          WHERE pool_id = ? AND warm_repo_full_name = ? AND job_id IS NULL`,
-    args: [poolId, repo],
-  });
-  return Number(result.rows[0].n);
 }
 
 /** Runs `warmPoolOnce` every `intervalMs` until `signal` aborts; a failed tick is logged. */

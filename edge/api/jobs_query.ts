@@ -8,7 +8,6 @@ import {
   type JobsListResponse,
   type JobView,
 } from "../../shared/schema/api.ts";
-import type { JobState } from "../../shared/job_state.ts";
 import type { Database } from "./database.ts";
 
 /** A job row joined with its project, pool and instance, as the list and detail queries read it. */
@@ -33,7 +32,7 @@ export function jobViewOf({ job, project, pool, instance }: JobJoinRow): JobView
     sha: job.sha,
     sender: job.sender,
     labels: job.labels,
-    state: job.state as JobState,
+    state: job.state,
     project,
     pool,
     instanceId: job.instanceId,

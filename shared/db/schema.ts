@@ -14,6 +14,7 @@ import {
 } from "drizzle-orm/sqlite-core";
 import { EBS_VOLUME_TYPES } from "../root_volume.ts";
 import { ALLOCATION_STRATEGIES, SPAWN_METHODS } from "../schema/vocabulary.ts";
+import { JOB_STATES } from "../job_state.ts";
 
 const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
 
@@ -95,7 +96,7 @@ export const jobs = sqliteTable("jobs", {
   sender: text("sender"),
   htmlUrl: text("html_url"),
   labels: json<string[]>("labels").notNull(),
-  state: text("state").notNull(),
+  state: text("state", { enum: JOB_STATES }).notNull(),
   /** GitHub's conclusion once completed (success, failure, cancelled, …). */
   conclusion: text("conclusion"),
   projectId: text("project_id"),

@@ -85,7 +85,9 @@ async function rig(): Promise<Rig> {
       await r.buffered.shutdown();
       await closeLocal();
       r.buffered = await open();
-      r.store = new Store(r.buffered, drizzle(r.buffered, { schema }));
+      r.store = new Store(r.buffered, drizzle(r.buffered, { schema }), {
+        isOffline: () => r.buffered.isOffline,
+      });
     },
     async close() {
       await r.buffered.shutdown();
@@ -95,7 +97,9 @@ async function rig(): Promise<Rig> {
       await Deno.remove(dir, { recursive: true });
     },
   };
-  r.store = new Store(r.buffered, drizzle(r.buffered, { schema }));
+  r.store = new Store(r.buffered, drizzle(r.buffered, { schema }), {
+    isOffline: () => r.buffered.isOffline,
+  });
   return r;
 }
 

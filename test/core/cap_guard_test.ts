@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { eq } from "drizzle-orm";
-import { capGuardOf, LaunchStore } from "../../core/scheduler/launch_store.ts";
+import { capGuardOf, LaunchQueries } from "../../core/db/launch_queries.ts";
 import { pools, projects, repos } from "../../shared/db/schema.ts";
 import { type CoreFixture, queuedJobRow, REPO, startCoreFixture } from "./fixture.ts";
 
@@ -22,7 +22,7 @@ Deno.test("claims past a cap do not move, whoever planned them", async () => {
     const [pool] = await stack.db.select().from(pools);
     const [project] = await stack.db.select().from(projects);
     for (let id = 1; id <= 6; id++) await stack.store.insertJob(queuedJobRow(id), 1_000);
-    const launches = new LaunchStore(stack.store);
+    const launches = new LaunchQueries(stack.store);
     const claim = (
       ids: number[],
       caps: { projectCap?: number; repoCap?: number; poolCap?: number },

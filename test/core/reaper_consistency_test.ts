@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { EC2Client, RunInstancesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import { eq } from "drizzle-orm";
 import { auditEvents, instances } from "../../shared/db/schema.ts";
+import type { JobState } from "../../shared/job_state.ts";
 import { AbsenceBook } from "../../core/scheduler/absence.ts";
 import { reapOnce } from "../../core/scheduler/reaper.ts";
 import { startCoreStack } from "../support/core_stack.ts";
@@ -66,7 +67,7 @@ async function launchManaged(ec2: EC2Client): Promise<string> {
 /** A job in `state` on `instanceId`, recorded as launched at `launchedAt`. */
 async function book(
   stack: Awaited<ReturnType<typeof startCoreStack>>,
-  job: { id: string; state: string; instanceId: string; launchedAt: number },
+  job: { id: string; state: JobState; instanceId: string; launchedAt: number },
 ) {
   await stack.store.insertJob({
     id: job.id,

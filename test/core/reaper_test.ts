@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { auditEvents } from "../../shared/db/schema.ts";
+import type { JobState } from "../../shared/job_state.ts";
 import { reapOnce } from "../../core/scheduler/reaper.ts";
 import { startCoreStack } from "../support/core_stack.ts";
 
@@ -41,7 +42,7 @@ Deno.test("the reaper terminates the overdue, the never-started and orphans, and
     const healthy = await launch(stack.ec2Emulator.url, managed);
     const orphan = await launch(stack.ec2Emulator.url, managed);
     const notOurs = await launch(stack.ec2Emulator.url, { team: "someone-else" });
-    const job = (id: string, state: string, instanceId: string) =>
+    const job = (id: string, state: JobState, instanceId: string) =>
       stack.store.insertJob({
         id,
         githubJobId: Number(id),

@@ -31,7 +31,7 @@ export async function coreKeys() {
 export async function seedStatsJobs(db: SeedDatabase, now: number): Promise<void> {
   const repos = ["octocat/hello-world", "octocat/spoon-knife", "acme/api"];
   const senders = ["octocat", "hubot", "monalisa", "dependabot[bot]"];
-  const rows = Array.from({ length: 120 }, (_, i) => {
+  const rows = Array.from({ length: 120 }, (_, i): NewJobRow => {
     const queuedAt = now - Math.floor((i * 40 * DAY) / 120) - (i % 7) * HOUR - 1000;
     const state = i % 10 === 0
       ? "failed"
@@ -94,7 +94,7 @@ export function monthStartOf(now: number): number {
  */
 export async function seedMonthEdgeJobs(db: SeedDatabase, now: number): Promise<void> {
   const start = monthStartOf(now);
-  const job = (n: number, queuedAt: number, costUsd: number | null) => ({
+  const job = (n: number, queuedAt: number, costUsd: number | null): NewJobRow => ({
     id: String(9000000000 + n),
     githubJobId: 9000000000 + n,
     runId: 9000 + n,
@@ -122,6 +122,7 @@ export async function seedMonthEdgeJobs(db: SeedDatabase, now: number): Promise<
 }
 
 type JobRow = typeof schema.jobs.$inferSelect;
+type NewJobRow = typeof schema.jobs.$inferInsert;
 
 /** The stats of the jobs queued in `[from, to)`, computed from the rows themselves. */
 export function referenceStats(rows: JobRow[], from: number, to: number, groupBy: StatsGroup) {

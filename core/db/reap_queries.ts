@@ -3,10 +3,11 @@
  * whether their runner sits idle), the runner to remove from GitHub, and jobs
  * that never got going.
  */
+import { inArray } from "drizzle-orm";
+import { jobs } from "../../shared/db/schema.ts";
 import { type JobState, TERMINAL_STATES } from "../../shared/job_state.ts";
-import { BufferedClient } from "../db/buffered_client.ts";
-import type { Store } from "../db/store.ts";
-import type { LiveInstance, PendingJob } from "./reap_plan.ts";
+import type { LiveInstance, PendingJob } from "../scheduler/reap_plan.ts";
+import type { Store } from "./store.ts";
 
 /** A live instance plus what is needed to remove its runner from GitHub. */
 export interface ReapableInstance extends LiveInstance {
@@ -30,7 +31,7 @@ const IDLE_LAUNCH_STATES = ["running", ...TERMINAL_STATES].map((s) => `'${s}'`).
  * `in_progress` has not arrived, so only the idle timeout reaps it.
  */
 export async function reapableInstances(
-  store: Store,
+  store: Pick<Store, "client">,
   defaultMaxRuntimeMinutes: number,
 ): Promise<ReapableInstance[]> {
   const result = await store.client.execute({
@@ -70,15 +71,9 @@ export async function reapableInstances(
 }
 
 /** Jobs between claim and a started runner (candidates for the stuck rule). */
-export async function pendingJobs(store: Store): Promise<PendingJob[]> {
-  const result = await store.client.execute(
-    `SELECT id, state, updated_at FROM jobs WHERE state IN ('claimed', 'launching', 'starting')`,
-  );
-  return result.rows.map((row) => ({
-    id: String(row.id),
-    state: String(row.state) as JobState,
-    updatedAt: Number(row.updated_at),
-  }));
+export async function pendingJobs(store: Pick<Store, "db">): Promise<PendingJob[]> {
+  return await store.db.select({ id: jobs.id, state: jobs.state, updatedAt: jobs.updatedAt })
+    .from(jobs).where(inArray(jobs.state, ["claimed", "launching", "starting"]));
 }
 
 /**
@@ -86,11 +81,11 @@ export async function pendingJobs(store: Store): Promise<PendingJob[]> {
  * terminated. Offline, the local mirror may not know: nothing is reported.
  */
 export async function terminatedInBooks(
-  store: Store,
+  store: Pick<Store, "client" | "isOffline">,
   ids: readonly string[],
 ): Promise<Map<string, number>> {
   if (ids.length === 0) return new Map();
-  if (store.client instanceof BufferedClient && store.client.isOffline) return new Map();
+  if (store.isOffline()) return new Map();
   const terminated = new Map<string, number>();
   // Bound the statement's parameters; a managed listing can run to thousands.
   for (let start = 0; start < ids.length; start += 500) {

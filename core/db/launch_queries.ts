@@ -1,5 +1,5 @@
 /**
- * The launcher's reads and writes in libSQL. Each step of a batch is written
+ * The launcher's and the warm pool's reads and writes in libSQL. Each step of a batch is written
  * for all its jobs in one round trip (one `batch` of guarded updates), and
  * each update moves a job only from the state the launcher saw, so a
  * redelivered event or a restarted core never applies a step twice.
@@ -8,7 +8,7 @@ import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { auditEvents, instances, jobs, repos } from "../../shared/db/schema.ts";
 import { type JobState, transition } from "../../shared/job_state.ts";
 import type { InStatement } from "@libsql/client";
-import type { JobPatch, JobRow, NewInstanceRow, Store } from "../db/store.ts";
+import type { JobPatch, JobRow, NewInstanceRow, Store } from "./store.ts";
 
 /** One job's step in a bulk transition. */
 export interface JobStep {
@@ -64,7 +64,7 @@ export function capGuardOf(caps: ClaimCaps): SQL | undefined {
 /** States in which a job holds a concurrency slot. */
 export const SLOT_STATES: readonly JobState[] = ["claimed", "launching", "starting", "running"];
 
-export class LaunchStore {
+export class LaunchQueries {
   constructor(readonly store: Store) {}
 
   /** Jobs in these states, oldest first. */
