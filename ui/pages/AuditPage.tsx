@@ -75,7 +75,7 @@ export function AuditPage(props: { query: URLSearchParams }) {
       </form>
       {audit.error.value && <p class="banner banner-bad" role="alert">{audit.error.value}</p>}
       <div class="with-panel">
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Audit log table">
           <table data-testid="audit">
             <thead>
               <tr>
@@ -148,7 +148,11 @@ export function AuditPage(props: { query: URLSearchParams }) {
                   <dt>Outcome</dt>
                   <dd>{selected.outcome}</dd>
                 </dl>
-                <pre data-testid="audit-payload">{JSON.stringify(selected.payload, null, 2)}</pre>
+                <pre
+                  data-testid="audit-payload"
+                  tabIndex={0}
+                  aria-label="Payload"
+                >{JSON.stringify(selected.payload, null, 2)}</pre>
               </>
             )
             : <p class="muted">Select an event to see its full payload.</p>}

@@ -43,7 +43,7 @@ export function DeadLettersPage() {
         <p class="banner banner-bad" role="alert">{deadLetters.error.value}</p>
       )}
       <div>
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Dead letters table">
           <table data-testid="dead-letters">
             <thead>
               <tr>
@@ -106,7 +106,11 @@ export function DeadLettersPage() {
                 <p class="muted small">
                   queued {formatTime(selected.enqueuedAt)} · dead {formatTime(selected.deadAt)}
                 </p>
-                <pre data-testid="dead-letter-message">{JSON.stringify(selected.message, null, 2)}</pre>
+                <pre
+                  data-testid="dead-letter-message"
+                  tabIndex={0}
+                  aria-label="Message"
+                >{JSON.stringify(selected.message, null, 2)}</pre>
               </>
             )
             : <p class="muted">Select an event to see the message it carried.</p>}

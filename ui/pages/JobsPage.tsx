@@ -46,7 +46,7 @@ export function JobsPage(props: { query: URLSearchParams }) {
         {search && <Link href="/jobs" class="button secondary">Clear</Link>}
       </form>
       {jobs.error.value && <p class="banner banner-bad" role="alert">{jobs.error.value}</p>}
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Jobs table">
         <table class="jobs" aria-busy={jobs.isLoading.value}>
           <thead>
             <tr>

@@ -41,7 +41,7 @@ export function PoolsPage() {
         />
       )}
       {preview && <RunsOnPreview pool={preview} onClose={() => setPreview(null)} />}
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Pools table">
         <table class="config" aria-busy={config.isLoading.value}>
           <thead>
             <tr>
@@ -183,7 +183,12 @@ function RunsOnPreview(props: { pool: PoolView; onClose: () => void }) {
             <p class="chips" data-testid="runs-on-labels">
               {labels.map((label) => <span key={label} class="chip mono">{label}</span>)}
             </p>
-            <pre class="mono runs-on-line" data-testid="runs-on-line">{line}</pre>
+            <pre
+              class="mono runs-on-line"
+              data-testid="runs-on-line"
+              tabIndex={0}
+              aria-label="runs-on line"
+            >{line}</pre>
             <button type="button" class="button secondary small" onClick={copy}>Copy line</button>
             {copied && <span class="muted small">{copied}</span>}
           </>
