@@ -25,6 +25,7 @@ export function Shell(props: { children: ComponentChildren }) {
   const isAuthDisabled = session.options.value.authDisabled;
   return (
     <div class="shell">
+      <a class="skip-link" href="#main" onClick={skipToContent}>Skip to content</a>
       <nav class="sidebar" aria-label="Console">
         <div class="brand">Gantry</div>
         {session.options.value.simulated && (
@@ -84,7 +85,7 @@ export function Shell(props: { children: ComponentChildren }) {
           )}
         </div>
       </nav>
-      <main class="content">
+      <main class="content" id="main" tabIndex={-1}>
         {isAuthDisabled && (
           <p class="banner banner-bad" role="alert" data-testid="auth-disabled-banner">
             <strong>Sign-in is disabled</strong>{" "}
@@ -96,4 +97,10 @@ export function Shell(props: { children: ComponentChildren }) {
       </main>
     </div>
   );
+}
+
+/** Focus the page itself, without a hash change the router would see as a navigation. */
+function skipToContent(event: MouseEvent) {
+  event.preventDefault();
+  document.getElementById("main")?.focus();
 }

@@ -1,3 +1,4 @@
+import { selectOnKey } from "../components/keyboard.ts";
 import { useEffect } from "preact/hooks";
 import { Link } from "../components/Link.tsx";
 import { useConsole } from "../console.ts";
@@ -93,7 +94,9 @@ export function AuditPage(props: { query: URLSearchParams }) {
                   data-audit={event.id}
                   class="selectable"
                   aria-selected={selected?.id === event.id}
+                  tabIndex={0}
                   onClick={() => audit.select(event)}
+                  onKeyDown={selectOnKey(() => audit.select(event))}
                 >
                   <td>{formatTimeShort(event.at)}</td>
                   <td class="mono">{event.action}</td>

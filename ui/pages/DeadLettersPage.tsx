@@ -1,3 +1,4 @@
+import { selectOnKey } from "../components/keyboard.ts";
 import { useEffect } from "preact/hooks";
 import type { DeadLetterView } from "../../shared/schema/dead_letters.ts";
 import { useConsole } from "../console.ts";
@@ -65,7 +66,9 @@ export function DeadLettersPage() {
                     data-event={letter.eventId}
                     class="selectable"
                     aria-selected={selected?.eventId === letter.eventId}
+                    tabIndex={0}
                     onClick={() => deadLetters.select(letter)}
+                    onKeyDown={selectOnKey(() => deadLetters.select(letter))}
                   >
                     <td class="mono">{letter.eventId}</td>
                     <td class="mono">{subject.kind}</td>
