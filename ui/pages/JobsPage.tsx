@@ -53,10 +53,10 @@ export function JobsPage(props: { query: URLSearchParams }) {
               <th>Status</th>
               <th>Repo</th>
               <th>Job id</th>
-              <th>Sender</th>
-              <th>Instance</th>
+              <th class="col-wide">Sender</th>
+              <th class="col-wide">Instance</th>
               <th>Queued at</th>
-              <th>Launched at</th>
+              <th class="col-wide">Launched at</th>
               <th class="num">Duration</th>
               <th class="num">Cost</th>
             </tr>
@@ -72,10 +72,10 @@ export function JobsPage(props: { query: URLSearchParams }) {
                   <Link href={`/jobs/${encodeURIComponent(job.id)}`}>{job.githubJobId}</Link>
                   <div class="muted small">{job.jobName}</div>
                 </td>
-                <td>{job.sender ?? "—"}</td>
-                <td class="mono">{job.instanceId ?? "—"}</td>
+                <td class="col-wide">{job.sender ?? "—"}</td>
+                <td class="mono col-wide">{job.instanceId ?? "—"}</td>
                 <td>{formatTimeShort(job.queuedAt, now)}</td>
-                <td>{formatTimeShort(job.launchedAt, now)}</td>
+                <td class="col-wide">{formatTimeShort(job.launchedAt, now)}</td>
                 <td class="num">{formatDuration(runDurationOf(job, now))}</td>
                 <td class="num" data-cost>{formatCost(job.costUsd)}</td>
               </tr>
