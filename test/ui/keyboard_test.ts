@@ -116,6 +116,12 @@ Deno.test("an operator's task by keyboard alone, focus always visible", async (t
       await page.keyboard.press("Enter");
       await page.waitForURL(url("/jobs/7000000004"));
       await page.getByText("InsufficientInstanceCapacity", { exact: false }).first().waitFor();
+      // The instance links to the AWS console of its zone's region, reachable by Tab.
+      await tabTo(page, "i-0aaa000000000004 ↗");
+      assert.equal(
+        await page.getByTestId("instance-console-link").getAttribute("href"),
+        "https://us-east-1.console.aws.amazon.com/ec2/home?region=us-east-1#InstanceDetails:instanceId=i-0aaa000000000004",
+      );
     });
 
     await t.step("audit: a row opens its payload with Enter", async () => {
