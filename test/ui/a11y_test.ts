@@ -114,7 +114,7 @@ Deno.test("every console page passes axe-core's WCAG 2 A/AA rules", async () => 
   const stack = await startConsoleStack({ CORE_PUBLIC_KEYS: keys.jwks, ...fixedClockVars(NOW) });
   const browser = await launchBrowser();
   try {
-    await seedJobs(stack.db, { fillers: 30, now: NOW });
+    await seedJobs(stack.db, { fillers: 10, now: NOW });
     await seedStatsJobs(stack.db, NOW);
     await seedMonthEdgeJobs(stack.db, NOW);
     assert.equal((await bootstrap(stack.url, ADMIN)).status, 201);
