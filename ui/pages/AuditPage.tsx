@@ -1,3 +1,4 @@
+import { selectOnKey } from "../components/keyboard.ts";
 import { useEffect } from "preact/hooks";
 import { Link } from "../components/Link.tsx";
 import { useConsole } from "../console.ts";
@@ -75,7 +76,7 @@ export function AuditPage(props: { query: URLSearchParams }) {
       </form>
       {audit.error.value && <p class="banner banner-bad" role="alert">{audit.error.value}</p>}
       <div class="with-panel">
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Audit log table">
           <table data-testid="audit">
             <thead>
               <tr>
@@ -93,7 +94,9 @@ export function AuditPage(props: { query: URLSearchParams }) {
                   data-audit={event.id}
                   class="selectable"
                   aria-selected={selected?.id === event.id}
+                  tabIndex={0}
                   onClick={() => audit.select(event)}
+                  onKeyDown={selectOnKey(() => audit.select(event))}
                 >
                   <td>{formatTimeShort(event.at)}</td>
                   <td class="mono">{event.action}</td>
@@ -148,7 +151,11 @@ export function AuditPage(props: { query: URLSearchParams }) {
                   <dt>Outcome</dt>
                   <dd>{selected.outcome}</dd>
                 </dl>
-                <pre data-testid="audit-payload">{JSON.stringify(selected.payload, null, 2)}</pre>
+                <pre
+                  data-testid="audit-payload"
+                  tabIndex={0}
+                  aria-label="Payload"
+                >{JSON.stringify(selected.payload, null, 2)}</pre>
               </>
             )
             : <p class="muted">Select an event to see its full payload.</p>}

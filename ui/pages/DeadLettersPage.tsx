@@ -1,3 +1,4 @@
+import { selectOnKey } from "../components/keyboard.ts";
 import { useEffect } from "preact/hooks";
 import type { DeadLetterView } from "../../shared/schema/dead_letters.ts";
 import { useConsole } from "../console.ts";
@@ -43,7 +44,7 @@ export function DeadLettersPage() {
         <p class="banner banner-bad" role="alert">{deadLetters.error.value}</p>
       )}
       <div>
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Dead letters table">
           <table data-testid="dead-letters">
             <thead>
               <tr>
@@ -65,7 +66,9 @@ export function DeadLettersPage() {
                     data-event={letter.eventId}
                     class="selectable"
                     aria-selected={selected?.eventId === letter.eventId}
+                    tabIndex={0}
                     onClick={() => deadLetters.select(letter)}
+                    onKeyDown={selectOnKey(() => deadLetters.select(letter))}
                   >
                     <td class="mono">{letter.eventId}</td>
                     <td class="mono">{subject.kind}</td>
@@ -106,7 +109,11 @@ export function DeadLettersPage() {
                 <p class="muted small">
                   queued {formatTime(selected.enqueuedAt)} · dead {formatTime(selected.deadAt)}
                 </p>
-                <pre data-testid="dead-letter-message">{JSON.stringify(selected.message, null, 2)}</pre>
+                <pre
+                  data-testid="dead-letter-message"
+                  tabIndex={0}
+                  aria-label="Message"
+                >{JSON.stringify(selected.message, null, 2)}</pre>
               </>
             )
             : <p class="muted">Select an event to see the message it carried.</p>}

@@ -1,3 +1,4 @@
+import { instanceConsoleUrl, regionOfZone } from "../aws_console.ts";
 import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import { Link } from "../components/Link.tsx";
@@ -70,7 +71,7 @@ export function JobDetailPage(props: { id: string }) {
             <Field label="Pool">{job.pool ?? "—"}</Field>
             <Field label="Launch attempts">{job.launchAttempts}</Field>
             <Field label="Instance">
-              <span class="mono">{job.instanceId ?? "—"}</span>
+              <InstanceLink instanceId={job.instanceId} zone={job.availabilityZone} />
             </Field>
             <Field label="Type">
               {job.instanceType ?? "—"}
@@ -118,5 +119,23 @@ function Field(props: { label: string; children: ComponentChildren }) {
       <dt>{props.label}</dt>
       <dd>{props.children}</dd>
     </>
+  );
+}
+
+/** The instance id, linked to its AWS console page when its zone tells the region. */
+function InstanceLink(props: { instanceId: string | null; zone: string | null }) {
+  const region = regionOfZone(props.zone);
+  if (props.instanceId === null) return <span class="mono">—</span>;
+  if (region === null) return <span class="mono">{props.instanceId}</span>;
+  return (
+    <a
+      class="mono"
+      href={instanceConsoleUrl(props.instanceId, region)}
+      target="_blank"
+      rel="noopener noreferrer"
+      data-testid="instance-console-link"
+    >
+      {props.instanceId} ↗
+    </a>
   );
 }

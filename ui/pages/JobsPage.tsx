@@ -46,17 +46,17 @@ export function JobsPage(props: { query: URLSearchParams }) {
         {search && <Link href="/jobs" class="button secondary">Clear</Link>}
       </form>
       {jobs.error.value && <p class="banner banner-bad" role="alert">{jobs.error.value}</p>}
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Jobs table">
         <table class="jobs" aria-busy={jobs.isLoading.value}>
           <thead>
             <tr>
               <th>Status</th>
               <th>Repo</th>
               <th>Job id</th>
-              <th>Sender</th>
-              <th>Instance</th>
+              <th class="col-wide">Sender</th>
+              <th class="col-wide">Instance</th>
               <th>Queued at</th>
-              <th>Launched at</th>
+              <th class="col-wide">Launched at</th>
               <th class="num">Duration</th>
               <th class="num">Cost</th>
             </tr>
@@ -72,10 +72,10 @@ export function JobsPage(props: { query: URLSearchParams }) {
                   <Link href={`/jobs/${encodeURIComponent(job.id)}`}>{job.githubJobId}</Link>
                   <div class="muted small">{job.jobName}</div>
                 </td>
-                <td>{job.sender ?? "—"}</td>
-                <td class="mono">{job.instanceId ?? "—"}</td>
+                <td class="col-wide">{job.sender ?? "—"}</td>
+                <td class="mono col-wide">{job.instanceId ?? "—"}</td>
                 <td>{formatTimeShort(job.queuedAt, now)}</td>
-                <td>{formatTimeShort(job.launchedAt, now)}</td>
+                <td class="col-wide">{formatTimeShort(job.launchedAt, now)}</td>
                 <td class="num">{formatDuration(runDurationOf(job, now))}</td>
                 <td class="num" data-cost>{formatCost(job.costUsd)}</td>
               </tr>

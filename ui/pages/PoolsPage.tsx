@@ -1,3 +1,4 @@
+import { useDialogFocus } from "../components/keyboard.ts";
 import { useEffect, useState } from "preact/hooks";
 import { poolLabelSet, runsOnLine } from "../../shared/labels.ts";
 import type { PoolView } from "../../shared/schema/config_api.ts";
@@ -41,7 +42,7 @@ export function PoolsPage() {
         />
       )}
       {preview && <RunsOnPreview pool={preview} onClose={() => setPreview(null)} />}
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Pools table">
         <table class="config" aria-busy={config.isLoading.value}>
           <thead>
             <tr>
@@ -142,6 +143,7 @@ function RunsOnPreview(props: { pool: PoolView; onClose: () => void }) {
   const bound = config.repos.value.filter((repo) => repo.projectId === pool.projectId);
   const [repo, setRepo] = useState(bound[0]?.fullName ?? "");
   const [copied, setCopied] = useState<string | null>(null);
+  const dialog = useDialogFocus<HTMLDivElement>(props.onClose);
   const labels = repo
     ? poolLabelSet({
       project: pool.project,
@@ -160,9 +162,16 @@ function RunsOnPreview(props: { pool: PoolView; onClose: () => void }) {
     }
   };
   return (
-    <div class="card runs-on" data-testid="runs-on">
+    <div
+      class="card runs-on"
+      data-testid="runs-on"
+      role="dialog"
+      aria-labelledby="runs-on-title"
+      ref={dialog.ref}
+      onKeyDown={dialog.onKeyDown}
+    >
       <header class="page-head">
-        <h2>runs-on for {pool.project}/{pool.name}</h2>
+        <h2 id="runs-on-title">runs-on for {pool.project}/{pool.name}</h2>
         <button type="button" class="button secondary small" onClick={props.onClose}>Close</button>
       </header>
       <label>
@@ -183,7 +192,12 @@ function RunsOnPreview(props: { pool: PoolView; onClose: () => void }) {
             <p class="chips" data-testid="runs-on-labels">
               {labels.map((label) => <span key={label} class="chip mono">{label}</span>)}
             </p>
-            <pre class="mono runs-on-line" data-testid="runs-on-line">{line}</pre>
+            <pre
+              class="mono runs-on-line"
+              data-testid="runs-on-line"
+              tabIndex={0}
+              aria-label="runs-on line"
+            >{line}</pre>
             <button type="button" class="button secondary small" onClick={copy}>Copy line</button>
             {copied && <span class="muted small">{copied}</span>}
           </>

@@ -36,7 +36,7 @@ export function ProjectsPage() {
           onDone={() => setEditing(null)}
         />
       )}
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Projects table">
         <table class="config" aria-busy={config.isLoading.value}>
           <thead>
             <tr>

@@ -32,7 +32,7 @@ export function ReposPage() {
           onDone={() => setEditing(null)}
         />
       )}
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Repos table">
         <table class="config" aria-busy={config.isLoading.value}>
           <thead>
             <tr>

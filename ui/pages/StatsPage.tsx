@@ -107,7 +107,7 @@ export function StatsPage(props: { query: URLSearchParams }) {
       )}
       {data && (
         <>
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0} role="region" aria-label="Stats by group table">
             <table data-testid="stats-groups" aria-busy={stats.isLoading.value}>
               <thead>
                 <tr>
