@@ -230,6 +230,9 @@ export class BufferedClient implements Client {
     while (!this.closed) {
       const writes = await this.#outbox.peek(100);
       if (writes.length === 0) {
+        // An outage seen by a read leaves nothing to replay: an empty outbox is no proof that
+        // libSQL answers again, so ask it before going online.
+        if (replayed === 0) await this.#timed(this.#remote.execute("SELECT 1"));
         // Go online only when no write can slip into the outbox between the check and the switch.
         const isDone = await this.#exclusively(async () => {
           if (await this.#outbox.size() > 0) return false;

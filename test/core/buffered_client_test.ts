@@ -201,6 +201,30 @@ Deno.test("writes during a 503 outage are buffered, read back locally, replayed 
   }
 });
 
+Deno.test("an outage seen by a read, with nothing buffered, ends only when libSQL answers", async () => {
+  const r = await rig();
+  try {
+    assert.equal(await r.store.insertJob(jobRow("1"), 1_000), true);
+    await r.server.setUnavailable(60_000);
+    assert.equal((await r.store.job("1"))?.state, "queued");
+    assert.equal(r.buffered.isOffline, true);
+    assert.equal(await r.buffered.pending(), 0);
+    // An empty outbox is no proof that libSQL is back: the replay must reach it first.
+    await assert.rejects(r.buffered.flush(), (error) => isUnreachable(error));
+    assert.equal(r.buffered.isOffline, true);
+    assert.equal(r.lines.filter((l) => l.includes("buffered writes replayed")).length, 0);
+
+    await r.server.setUnavailable(0);
+    await r.buffered.flush();
+    assert.equal(r.buffered.isOffline, false);
+    const replays = r.lines.filter((l) => l.includes("buffered writes replayed"));
+    assert.equal(replays.length, 1);
+    assert.equal(JSON.parse(replays[0]).writes, 0);
+  } finally {
+    await r.close();
+  }
+});
+
 Deno.test("the mirror keeps no roll-ups; libSQL's are right after a replay", async () => {
   const r = await rig();
   try {
