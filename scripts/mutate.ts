@@ -36,7 +36,7 @@ const WORKERD_QUEUE = [
 // faster, and a floor for the score the folder's tests give.
 const isOwnOnly = Deno.args.includes("--own");
 
-function testsOf(file: string): string[] {
+function testsOf(file: string, ownOnly = isOwnOnly): string[] {
   if (file === "core/scheduler/reap_plan.ts") {
     return ["core/scheduler/reap_plan_test.ts", "core/scheduler/reap_plan_boundary_test.ts"];
   }
@@ -52,10 +52,14 @@ function testsOf(file: string): string[] {
   const own = [...Deno.readDirSync(`${ROOT}${dir}`)]
     .filter((entry) => entry.name.endsWith("_test.ts"))
     .filter((entry) =>
-      !isOwnOnly || entry.name === `${base}_test.ts` || entry.name.startsWith(`${base}_`)
+      !ownOnly || entry.name === `${base}_test.ts` || entry.name.startsWith(`${base}_`)
     )
     .map((entry) => `${dir}/${entry.name}`)
     .sort();
+  // A file without its own tests falls back to its folder's: `deno test` with no file would
+  // run the whole suite for every mutant.
+  if (own.length === 0 && ownOnly) return testsOf(file, false);
+  if (own.length === 0) throw new Error(`no unit tests pin ${file}`);
   // The configuration reference pins each pool field's description (no workerd, ~1 s).
   return file === "shared/pool_fields.ts" ? [...own, "test/docs/pool_fields_doc_test.ts"] : own;
 }
