@@ -32,8 +32,6 @@ export interface JobEventDeps {
   pokeLauncher: () => void;
 }
 
-export { runnerNameOf } from "./launch_batch.ts";
-
 function epochOf(iso: string | null, fallback: number): number {
   const ms = iso ? Date.parse(iso) : NaN;
   return Number.isFinite(ms) ? ms : fallback;
@@ -106,6 +104,8 @@ export class JobEvents {
       kind: event.kind,
     });
     if (event.kind === "spot-interruption-notice") {
+      // A provider without spot machines has none to reclaim: its jobs are never re-run for it.
+      if (!provider.capabilities.spot) return;
       await markInterrupted(store, {
         instanceId: event.instanceId,
         fallbackJobId: event.jobId,
@@ -198,7 +198,8 @@ export class JobEvents {
    * fails or must wait here is picked up by the reconciler's next pass.
    */
   async #retryAfterInterruption(job: { id: string; repoFullName: string; runId: number }) {
-    const { store, github, log, now } = this.#deps;
+    const { store, provider, github, log, now } = this.#deps;
+    if (!provider.capabilities.spot) return;
     const deps = {
       store,
       github,
