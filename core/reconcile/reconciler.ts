@@ -9,7 +9,8 @@
  *    has never seen, through the same path a delivered `queued` webhook takes;
  * 3. asks GitHub about jobs it still thinks are starting or running, and
  *    closes those GitHub has finished (instance terminated, cost recorded);
- * 4. re-runs interrupted spot jobs whose re-run did not happen at completion.
+ * 4. re-runs interrupted spot jobs whose re-run did not happen at completion
+ *    (only where the provider has spot machines).
  *
  * Steps 2–4 spend the installation's rate limit, so they are skipped while
  * little of it is left; step 2 also stops mid-way when the limit runs low, and

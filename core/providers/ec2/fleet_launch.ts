@@ -17,7 +17,7 @@ import {
   type SpotAllocationStrategy,
 } from "@aws-sdk/client-ec2";
 import type { LaunchedMachine, LaunchFailure, LaunchOutcome, LaunchRequest } from "../provider.ts";
-import { fleetPlacements } from "./fleet_placement.ts";
+import { fleetPlacements } from "../../../shared/launch/fleet_placement.ts";
 import { classifyEc2Error, ec2CodeOf } from "./ec2_errors.ts";
 import { toTagList } from "./launch_template_data.ts";
 import type { SubnetDirectory } from "./subnets.ts";

@@ -4,7 +4,7 @@
  * zone) and prefer subnets with room (AvailableIpAddressCount).
  */
 import { DescribeSubnetsCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import type { SubnetFacts } from "./fleet_placement.ts";
+import type { SubnetFacts } from "../../../shared/launch/fleet_placement.ts";
 
 /** How long a subnet's facts are trusted; free addresses drift as instances come and go. */
 export const SUBNET_CACHE_MS = 60_000;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { placementsOf } from "../../../shared/launch/batch.ts";
+import { placementsOf } from "./batch.ts";
 import { fleetPlacements, type SubnetFacts } from "./fleet_placement.ts";
 
 const facts = (entries: [string, string, number][]) =>

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Placement } from "../../../shared/launch/batch.ts";
+import type { Placement } from "./batch.ts";
 
 /** What the provider knows of a subnet (EC2 DescribeSubnets). */
 export interface SubnetFacts {
