@@ -15,15 +15,20 @@ import type {
 } from "../../shared/schema/edge_core.ts";
 import { GroupCommit } from "../db/group_commit.ts";
 import type { NewJobRow, Store } from "../db/store.ts";
-import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
 import type { Provider } from "../providers/provider.ts";
-import { markInterrupted, retryInterrupted, waitingRetriesOfRun } from "./spot_interruption.ts";
+import {
+  markInterrupted,
+  retryInterrupted,
+  type SpotRetryDeps,
+  waitingRetriesOfRun,
+} from "./spot_interruption.ts";
 
 export interface JobEventDeps {
   store: Store;
   provider: Provider;
-  github: GitHub;
+  /** What spot re-runs ask of GitHub. */
+  github: SpotRetryDeps["github"];
   log: Logger;
   now: () => number;
   /** Re-runs after spot interruptions per job line (scheduler.spot_retries); default 2. */

@@ -1,8 +1,8 @@
 /**
  * The scheduler plans with the provider's capabilities, not its name: a
  * provider without spot machines is never asked for spot, and a machine it
- * ends is never taken for a spot reclaim. Fake providers over a real libSQL
- * store.
+ * ends, or a notice from one of its machines, is never taken for a spot
+ * reclaim. Fake providers over a real libSQL store.
  */
 import assert from "node:assert/strict";
 import { parseClientToken, placementsOf } from "../../shared/launch/batch.ts";
@@ -20,6 +20,7 @@ import type {
   Provider,
   ProviderCapabilities,
 } from "../providers/provider.ts";
+import { JobEvents } from "./job_events.ts";
 import { launchBatch } from "./launch_batch.ts";
 import { reapOnce } from "./reaper.ts";
 
@@ -203,4 +204,50 @@ Deno.test("a provider with spot: the reclaimed machine's job is marked interrupt
     interruptedAt: 60_000,
     reason: "spot interruption",
   });
+});
+
+/** A runner's spot-interruption notice for a running job; whether the job is marked. */
+async function noticeInterruption(capabilities: ProviderCapabilities): Promise<number | null> {
+  const books = await spotPoolStore();
+  try {
+    const { store, pool } = books;
+    await store.insertJob(
+      jobRow("11", { state: "running", poolId: pool.id, instanceId: "m-2" }),
+      1_000,
+    );
+    const refuse = () => Promise.reject(new Error("no re-run expected"));
+    const events = new JobEvents({
+      store,
+      provider: fakeProvider(capabilities).provider,
+      github: {
+        jobsOfRun: refuse,
+        workflowRun: refuse,
+        rerunJob: refuse,
+        rerunFailedJobs: refuse,
+      },
+      log,
+      now: () => 5_000,
+      pokeLauncher: () => {},
+    });
+    await events.handle({
+      type: "runner_event",
+      deliveryId: "d-1",
+      receivedAt: 5_000,
+      jobId: "11",
+      runnerName: "gantry-11-1",
+      instanceId: "m-2",
+      kind: "spot-interruption-notice",
+    });
+    return (await store.job("11"))!.interruptedAt;
+  } finally {
+    await books.close();
+  }
+}
+
+Deno.test("a provider without spot: an interruption notice marks no job", async () => {
+  assert.equal(await noticeInterruption(NO_SPOT), null);
+});
+
+Deno.test("a provider with spot: an interruption notice marks the job running there", async () => {
+  assert.equal(await noticeInterruption(WITH_SPOT), 5_000);
 });

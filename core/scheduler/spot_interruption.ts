@@ -21,7 +21,7 @@ import type { Logger } from "../log.ts";
 
 export interface SpotRetryDeps {
   store: SpotRetryStore;
-  github: GitHub;
+  github: Pick<GitHub, "jobsOfRun" | "workflowRun" | "rerunJob" | "rerunFailedJobs">;
   log: Logger;
   now: () => number;
   /** Re-runs allowed per job line (scheduler.spot_retries). */
