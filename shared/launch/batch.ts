@@ -29,13 +29,13 @@ export function batchKeyOf(input: BatchKeyInput): string {
 /**
  * One place a pool may launch a machine, best first: a machine `size` in a
  * `slot`. Both are opaque to the scheduler; each provider says what they
- * are (EC2: an instance type in a subnet; a Docker host: a container size on
- * a host; Kubernetes: a resource class in a node pool).
+ * are in its own folder (a container size on a Docker host, a resource
+ * class in a Kubernetes node pool, …).
  */
 export interface Placement {
-  /** How big a machine is (the provider's own name for it). */
+  /** How big a machine is, in the provider's own names. */
   size: string;
-  /** Where in the provider it goes (a subnet, a host, a zone: the provider's own name). */
+  /** Where in the provider it goes (a host, a zone, a network: the provider's own name). */
   slot: string;
   /** 0 is the most preferred (for the `prioritized` strategy). */
   priority: number;
