@@ -208,6 +208,7 @@ async function run(config: ResolvedConfig): Promise<void> {
           maxJobChecks: config.reconcile.max_job_checks,
           minRateRemaining: config.reconcile.min_rate_remaining,
           spotRetries: config.scheduler.spot_retries,
+          capabilities: provider.capabilities,
         }),
         { intervalMs: config.reconcile.interval_seconds * 1000, signal: stop.signal, log },
       )

@@ -8,6 +8,7 @@ import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { auditEvents, instances, jobs, repos } from "../../shared/db/schema.ts";
 import { type JobState, transition } from "../../shared/job_state.ts";
 import type { InStatement } from "@libsql/client";
+import type { LaunchedMachine } from "../providers/provider.ts";
 import type { JobPatch, JobRow, NewInstanceRow, Store } from "./store.ts";
 
 /** One job's step in a bulk transition. */
@@ -61,11 +62,38 @@ export function capGuardOf(caps: ClaimCaps): SQL | undefined {
   return checks.length === 0 ? undefined : and(...checks);
 }
 
+/** What a new instance's row holds besides the machine itself. */
+export type InstanceBookkeeping = Omit<
+  NewInstanceRow,
+  "id" | "instanceType" | "availabilityZone" | "subnetId" | "isSpot" | "state"
+>;
+
+/**
+ * The row of a machine a launch just gave, pending until it boots. The
+ * provider's size, zone and slot go in the `instance_type`,
+ * `availability_zone` and `subnet_id` columns, named for EC2, the first
+ * provider.
+ */
+export function instanceRowOf(
+  machine: LaunchedMachine,
+  bookkeeping: InstanceBookkeeping,
+): NewInstanceRow {
+  return {
+    ...bookkeeping,
+    id: machine.id,
+    instanceType: machine.size,
+    availabilityZone: machine.zone,
+    subnetId: machine.slot,
+    isSpot: machine.isSpot,
+    state: "pending",
+  };
+}
+
 /** States in which a job holds a concurrency slot. */
 export const SLOT_STATES: readonly JobState[] = ["claimed", "launching", "starting", "running"];
 
 export class LaunchQueries {
-  constructor(readonly store: Store) {}
+  constructor(private readonly store: Pick<Store, "db" | "client">) {}
 
   /** Jobs in these states, oldest first. */
   async jobsIn(states: readonly JobState[]): Promise<JobRow[]> {

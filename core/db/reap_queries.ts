@@ -7,7 +7,24 @@ import { inArray } from "drizzle-orm";
 import { jobs } from "../../shared/db/schema.ts";
 import { type JobState, TERMINAL_STATES } from "../../shared/job_state.ts";
 import type { LiveInstance, PendingJob } from "../scheduler/reap_plan.ts";
+import type { InterruptionStore } from "./spot_retry_queries.ts";
 import type { Store } from "./store.ts";
+
+/** The named queries the reaper asks; the Store answers them. */
+export type ReaperStore =
+  & Pick<
+    Store,
+    | "reapableInstances"
+    | "pendingJobs"
+    | "terminatedInBooks"
+    | "knownInstanceIds"
+    | "markTerminated"
+    | "audit"
+    | "job"
+    | "transitionJob"
+    | "transitionsOf"
+  >
+  & InterruptionStore;
 
 /** A live instance plus what is needed to remove its runner from GitHub. */
 export interface ReapableInstance extends LiveInstance {

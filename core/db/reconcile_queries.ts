@@ -5,7 +5,16 @@
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import { jobs, projects, repos } from "../../shared/db/schema.ts";
 import type { JobState } from "../../shared/job_state.ts";
+import type { SpotRetryStore } from "./spot_retry_queries.ts";
 import type { Store } from "./store.ts";
+
+/** The named queries the reconciler asks (its own, and spot re-runs'); the Store answers them. */
+export type ReconcilerStore =
+  & Pick<
+    Store,
+    "boundRepos" | "scopedOrgs" | "knownJobIds" | "openJobs" | "waitingRetriesSince" | "audit"
+  >
+  & SpotRetryStore;
 
 /** A job the core thinks is starting or running, and where to ask GitHub about it. */
 export interface OpenJob {

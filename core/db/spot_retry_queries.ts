@@ -10,6 +10,21 @@ import type { JobPatch, JobRow, Store } from "./store.ts";
 /** The marks a forced on-demand re-run carries. */
 export type RetryMarks = Pick<JobPatch, "isForcedOnDemand" | "spotRetries" | "retryOfJobId">;
 
+/** What marking a job interrupted asks (the reaper and a runner's notice); the Store answers. */
+export type InterruptionStore = Pick<Store, "jobRunningOn" | "markJobInterrupted" | "audit">;
+
+/** The named queries a spot re-run asks; the Store answers them. */
+export type SpotRetryStore = Pick<
+  Store,
+  | "job"
+  | "insertJob"
+  | "retryOf"
+  | "isRetrySettled"
+  | "auditRetryOutcome"
+  | "waitingRetriesOfRun"
+  | "markRetry"
+>;
+
 /** The key of a job's one final re-run audit row: written once, whatever the retries. */
 const finalAuditKey = (jobId: string) => `job.rerun:${jobId}`;
 

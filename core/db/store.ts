@@ -16,6 +16,11 @@ import {
 } from "../../shared/db/schema.ts";
 import { type JobState, transition } from "../../shared/job_state.ts";
 import type { Database } from "./database.ts";
+import { LaunchQueries } from "./launch_queries.ts";
+import { pendingJobs, reapableInstances, terminatedInBooks } from "./reap_queries.ts";
+import { ReconcileQueries } from "./reconcile_queries.ts";
+import { SpotRetryQueries } from "./spot_retry_queries.ts";
+import { WarmPoolQueries } from "./warm_pool_queries.ts";
 
 export type ProjectRow = typeof projects.$inferSelect;
 export type PoolRow = typeof pools.$inferSelect;
@@ -43,13 +48,60 @@ export interface StoreOptions {
   isOffline?: () => boolean;
 }
 
+/**
+ * The core's books. Besides its own queries it answers the named queries of
+ * each loop (the reaper's, the warm pool's, spot re-runs', the reconciler's),
+ * whose SQL sits in the module named beside each; a loop depends only on the
+ * small interface declared there (`ReaperStore`, `WarmPoolStore`,
+ * `SpotRetryStore`, `ReconcilerStore`).
+ */
 export class Store {
   /** Whether reads come from the outage buffer's local mirror right now. */
   readonly isOffline: () => boolean;
+  readonly #launches = new LaunchQueries(this);
+  readonly #warm = new WarmPoolQueries(this);
+  readonly #spot = new SpotRetryQueries(this);
+  readonly #reconcile = new ReconcileQueries(this);
 
   constructor(readonly client: Client, readonly db: Database, options: StoreOptions = {}) {
     this.isOffline = options.isOffline ?? (() => false);
   }
+
+  // The reaper's queries (reap_queries.ts).
+  readonly reapableInstances = (defaultMaxRuntimeMinutes: number) =>
+    reapableInstances(this, defaultMaxRuntimeMinutes);
+  readonly pendingJobs = () => pendingJobs(this);
+  readonly terminatedInBooks = (ids: readonly string[]) => terminatedInBooks(this, ids);
+
+  // The warm pool's queries (warm_pool_queries.ts, launch_queries.ts).
+  readonly adoptFreedLaunches = () => this.#warm.adoptFreedLaunches();
+  readonly warmTargets = () => this.#warm.targets();
+  readonly warmRunners = () => this.#warm.runners();
+  readonly warmLaunchesSoFar = (poolId: string, repo: string) =>
+    this.#warm.launchesSoFar(poolId, repo);
+  readonly instancesOfLaunch = (clientToken: string) =>
+    this.#launches.instancesOfLaunch(clientToken);
+
+  // Spot interruptions' and re-runs' queries (spot_retry_queries.ts).
+  readonly jobRunningOn = (instanceId: string) => this.#spot.jobRunningOn(instanceId);
+  readonly markJobInterrupted = (jobId: string, at: number) =>
+    this.#spot.markInterrupted(jobId, at);
+  readonly retryOf = (jobId: string) => this.#spot.retryOf(jobId);
+  readonly isRetrySettled = (jobId: string) => this.#spot.isSettled(jobId);
+  readonly auditRetryOutcome: SpotRetryQueries["auditFinal"] = (event) =>
+    this.#spot.auditFinal(event);
+  readonly waitingRetriesOfRun: SpotRetryQueries["waitingRetriesOfRun"] = (run, queuedSince) =>
+    this.#spot.waitingRetriesOfRun(run, queuedSince);
+  readonly waitingRetriesSince = (updatedSince: number) =>
+    this.#spot.waitingRetriesSince(updatedSince);
+  readonly markRetry: SpotRetryQueries["markRetry"] = (id, marks) =>
+    this.#spot.markRetry(id, marks);
+
+  // The reconciler's queries (reconcile_queries.ts).
+  readonly boundRepos = () => this.#reconcile.boundRepos();
+  readonly scopedOrgs = () => this.#reconcile.scopedOrgs();
+  readonly knownJobIds = (ids: readonly string[]) => this.#reconcile.knownJobIds(ids);
+  readonly openJobs = () => this.#reconcile.openJobs();
 
   /**
    * The repo's own binding, else the project whose org scope is the repo's

@@ -6,6 +6,21 @@ import { PIN_LABEL_PREFIX } from "../../shared/labels.ts";
 import type { WarmRunner as PlannedWarmRunner, WarmTarget } from "../../shared/launch/warm_pool.ts";
 import type { Store } from "./store.ts";
 
+/** The named queries the warm pool asks; the Store answers them. */
+export type WarmPoolStore = Pick<
+  Store,
+  | "adoptFreedLaunches"
+  | "warmTargets"
+  | "warmRunners"
+  | "warmLaunchesSoFar"
+  | "instancesOfLaunch"
+  | "recordInstances"
+  | "bindingOf"
+  | "saveLaunchTemplate"
+  | "markTerminated"
+  | "audit"
+>;
+
 /** A live warm instance, with the runner registered on it. */
 export interface WarmRunner extends PlannedWarmRunner {
   runnerName: string | null;

@@ -24,7 +24,7 @@ export interface PoolSpec {
   id: string;
   project: string;
   name: string;
-  /** An actions runner pre-installed in the AMI, or null: the boot script downloads one. */
+  /** An actions runner pre-installed in the machine image, or null: the boot script downloads one. */
   runnerPath: string | null;
   /** Interruptible machines at a discount (only where `capabilities.spot`). */
   isSpot: boolean;
@@ -42,11 +42,18 @@ export interface PoolSpec {
 
 /** What a provider can do; the scheduler plans with these, not with the provider's name. */
 export interface ProviderCapabilities {
-  /** Interruptible (spot) machines, with interruption notices. */
+  /**
+   * Interruptible (spot) machines, with interruption notices. Without it the
+   * scheduler launches a spot pool on-demand and never marks, or re-runs, a
+   * job as interrupted.
+   */
   spot: boolean;
-  /** One call launches many machines over several placements (EC2 Fleet). */
+  /**
+   * One call launches many machines over several placements (EC2 Fleet).
+   * Without it the launcher sends one machine per call.
+   */
   fleetBatching: boolean;
-  /** Machines can be stopped and started again (stopped warm pools). */
+  /** Machines can be stopped and started again (stopped warm pools; nothing uses it yet). */
   stopStart: boolean;
 }
 
@@ -155,10 +162,14 @@ export function providerErrorOf(
   }
 }
 
-/** A placement (or the whole call, when both are absent) that launched nothing, and why. */
+/**
+ * What launched nothing, and why: the placements of this size and slot (a
+ * failure naming only one excludes every placement that has it; one naming
+ * neither stands for the whole call).
+ */
 export interface LaunchFailure {
-  instanceType?: string;
-  subnetId?: string;
+  size?: string;
+  slot?: string;
   kind: LaunchErrorKind;
   /** The provider's error code and text, for the job's failure reason. */
   code: string;
@@ -171,13 +182,20 @@ export interface LaunchOutcome {
   failures: LaunchFailure[];
 }
 
+/** A machine a launch gave, and where it landed. */
 export interface LaunchedMachine {
   id: string;
-  instanceType: string;
-  availabilityZone: string | null;
-  subnetId: string | null;
+  /** The size it was launched at (one of the request's placements' sizes). */
+  size: string;
+  /** The failure domain it landed in, for prices and the console; null when unknown. */
+  zone: string | null;
+  /** The slot it was launched into; null when the provider did not say. */
+  slot: string | null;
   isSpot: boolean;
 }
+
+/** What a price depends on: the machine's size, its zone (spot prices vary by zone), its market. */
+export type PricedMachine = Pick<LaunchedMachine, "size" | "zone" | "isSpot">;
 
 /** What the provider says of a machine. */
 export interface MachineState {
@@ -198,9 +216,9 @@ export interface TerminateOutcome {
 export interface Provider {
   readonly capabilities: ProviderCapabilities;
   /**
-   * Every place a machine of the pool may go, best first (EC2: instance type
-   * × subnet). A batch's client token records which of them it leaves out, by
-   * index, so the order must only change when the pool does.
+   * Every place a machine of the pool may go (size × slot), best first. A
+   * batch's client token records which of them it leaves out, by index, so
+   * the order must only change when the pool does.
    */
   placementsOf(pool: PoolSpec): Placement[];
   /** Materialises the pool's template when its spec changed or it vanished; returns where it is. */
@@ -226,7 +244,5 @@ export interface Provider {
   /** Every live machine carrying Gantry's managed tag (to find orphans). */
   listManaged(): Promise<{ id: string; launchedAt: number }[]>;
   /** USD per hour, or null when no quote can be had (the job stays unquoted). */
-  quote(
-    machine: { instanceType: string; availabilityZone: string | null; isSpot: boolean },
-  ): Promise<number | null>;
+  quote(machine: PricedMachine): Promise<number | null>;
 }

@@ -9,18 +9,18 @@
  *    has never seen, through the same path a delivered `queued` webhook takes;
  * 3. asks GitHub about jobs it still thinks are starting or running, and
  *    closes those GitHub has finished (instance terminated, cost recorded);
- * 4. re-runs interrupted spot jobs whose re-run did not happen at completion.
+ * 4. re-runs interrupted spot jobs whose re-run did not happen at completion
+ *    (only where the provider has spot machines).
  *
  * Steps 2–4 spend the installation's rate limit, so they are skipped while
  * little of it is left; step 2 also stops mid-way when the limit runs low, and
  * the next pass carries on from the repo it stopped at. Every action is audited.
  */
 import type { WorkflowJobMessage } from "../../shared/schema/edge_core.ts";
-import { ReconcileQueries } from "../db/reconcile_queries.ts";
-import { SpotRetryQueries } from "../db/spot_retry_queries.ts";
-import type { Store } from "../db/store.ts";
+import type { ReconcilerStore } from "../db/reconcile_queries.ts";
 import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
+import type { ProviderCapabilities } from "../providers/provider.ts";
 import { retryInterrupted, type SpotRetryDeps } from "../scheduler/spot_interruption.ts";
 import {
   deliveriesToRedeliver,
@@ -33,7 +33,7 @@ import {
 import { runEvery } from "../sleep.ts";
 
 export interface ReconcilerOptions {
-  store: Store;
+  store: ReconcilerStore;
   github: GitHub;
   log: Logger;
   now: () => number;
@@ -49,6 +49,8 @@ export interface ReconcilerOptions {
   minRateRemaining: number;
   /** Spot re-runs allowed per job line. */
   spotRetries: number;
+  /** The provider's: step 4 runs only where machines can be spot. */
+  capabilities: Pick<ProviderCapabilities, "spot">;
 }
 
 /** What one pass did. */
@@ -67,13 +69,7 @@ export class Reconciler {
   /** Where the next sweep of queued jobs starts, when the last one was cut short. */
   #sweepFrom = 0;
 
-  readonly #reads: ReconcileQueries;
-  readonly #spot: SpotRetryQueries;
-
-  constructor(readonly options: ReconcilerOptions) {
-    this.#reads = new ReconcileQueries(options.store);
-    this.#spot = new SpotRetryQueries(options.store);
-  }
+  constructor(readonly options: ReconcilerOptions) {}
 
   async reconcileOnce(): Promise<ReconcileReport> {
     const { log, now } = this.options;
@@ -132,9 +128,9 @@ export class Reconciler {
 
   /** The repos to sweep: bound ones, and the unbound repos of org-scoped projects' orgs. */
   async #reposToSweep(): Promise<string[]> {
-    const { github, log } = this.options;
-    const bound = await this.#reads.boundRepos();
-    const orgs = await this.#reads.scopedOrgs();
+    const { github, store, log } = this.options;
+    const bound = await store.boundRepos();
+    const orgs = await store.scopedOrgs();
     const orgRepos: string[] = [];
     for (const org of orgs) {
       try {
@@ -180,7 +176,7 @@ export class Reconciler {
       }
       if (queued.length === 0) continue;
       const ids = queued.map((job) => String(job.githubJobId));
-      const known = await this.#reads.knownJobIds(ids);
+      const known = await store.knownJobIds(ids);
       for (
         const job of unseenJobs(queued, known, { now: now(), minAgeMs: this.options.minAgeMs })
       ) {
@@ -205,7 +201,7 @@ export class Reconciler {
 
   async #closeFinished(): Promise<string[]> {
     const { store, github, log, now } = this.options;
-    const open = await this.#reads.openJobs();
+    const open = await store.openJobs();
     const closed: string[] = [];
     const checks = jobsToCheck(open, {
       now: now(),
@@ -239,8 +235,11 @@ export class Reconciler {
   }
 
   async #retryInterrupted(): Promise<string[]> {
+    if (!this.options.capabilities.spot) return [];
     // Re-runs of re-runs qualify too; rerunDecision bounds the line by spot_retries.
-    const candidates = await this.#spot.waitingRetriesSince(this.options.now() - 24 * 3600_000);
+    const candidates = await this.options.store.waitingRetriesSince(
+      this.options.now() - 24 * 3600_000,
+    );
     const deps: SpotRetryDeps = { ...this.options, maxRetries: this.options.spotRetries };
     const retried: string[] = [];
     for (const id of candidates) {

@@ -15,15 +15,20 @@ import type {
 } from "../../shared/schema/edge_core.ts";
 import { GroupCommit } from "../db/group_commit.ts";
 import type { NewJobRow, Store } from "../db/store.ts";
-import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
 import type { Provider } from "../providers/provider.ts";
-import { markInterrupted, retryInterrupted, waitingRetriesOfRun } from "./spot_interruption.ts";
+import {
+  markInterrupted,
+  retryInterrupted,
+  type SpotRetryDeps,
+  waitingRetriesOfRun,
+} from "./spot_interruption.ts";
 
 export interface JobEventDeps {
   store: Store;
   provider: Provider;
-  github: GitHub;
+  /** What spot re-runs ask of GitHub. */
+  github: SpotRetryDeps["github"];
   log: Logger;
   now: () => number;
   /** Re-runs after spot interruptions per job line (scheduler.spot_retries); default 2. */
@@ -31,8 +36,6 @@ export interface JobEventDeps {
   /** Tells the launcher to look again: a job queued, a slot freed. */
   pokeLauncher: () => void;
 }
-
-export { runnerNameOf } from "./launch_batch.ts";
 
 function epochOf(iso: string | null, fallback: number): number {
   const ms = iso ? Date.parse(iso) : NaN;
@@ -106,6 +109,8 @@ export class JobEvents {
       kind: event.kind,
     });
     if (event.kind === "spot-interruption-notice") {
+      // A provider without spot machines has none to reclaim: its jobs are never re-run for it.
+      if (!provider.capabilities.spot) return;
       await markInterrupted(store, {
         instanceId: event.instanceId,
         fallbackJobId: event.jobId,
@@ -198,7 +203,8 @@ export class JobEvents {
    * fails or must wait here is picked up by the reconciler's next pass.
    */
   async #retryAfterInterruption(job: { id: string; repoFullName: string; runId: number }) {
-    const { store, github, log, now } = this.#deps;
+    const { store, provider, github, log, now } = this.#deps;
+    if (!provider.capabilities.spot) return;
     const deps = {
       store,
       github,

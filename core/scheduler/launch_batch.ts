@@ -9,22 +9,27 @@
  * good ends its instance and fails its job with GitHub's words.
  */
 import { type BatchToken, remainingPlacements } from "../../shared/launch/batch.ts";
-import { PIN_LABEL_PREFIX, pinOf, poolLabelSet } from "../../shared/labels.ts";
 import { runnerPlacementOf } from "../../shared/runner_scope.ts";
 import type { RunnerConfigDeposit } from "../../shared/schema/runner.ts";
-import type { Binding, JobRow, PoolRow } from "../db/store.ts";
+import type { Binding, JobRow, PoolRow, Store } from "../db/store.ts";
 import type { RunnerVault } from "../edge_client/edge_client.ts";
 import { type GitHub, RunnerRefusedError, type RunnerScope } from "../github/github_app.ts";
 import { correlationIdsOf, type Logger } from "../log.ts";
-import type { LaunchQueries } from "../db/launch_queries.ts";
+import { instanceRowOf, type LaunchQueries } from "../db/launch_queries.ts";
 import { poolSpecOf } from "./pool_spec.ts";
 import { launchRequestOf, registerRunner, type RunnerBoot } from "./runner_launch.ts";
+import { runnerLabelsOf, runnerNameOf } from "./runner_labels.ts";
 import type { LaunchedMachine, LaunchFailure, Provider } from "../providers/provider.ts";
 
 export interface BatchDeps {
-  launches: LaunchQueries;
+  launches: Pick<
+    LaunchQueries,
+    "instancesOfLaunch" | "recordInstances" | "setInstanceRunners" | "transitionMany"
+  >;
+  /** Where a pool's new template and a refused runner's terminated instance are written. */
+  store: Pick<Store, "saveLaunchTemplate" | "markTerminated">;
   provider: Provider;
-  github: GitHub;
+  github: Pick<GitHub, "generateJitConfig" | "removeRunner">;
   vault: RunnerVault;
   log: Logger;
   now: () => number;
@@ -48,61 +53,22 @@ export interface BatchResult {
   failures: LaunchFailure[];
 }
 
-/** Runner names encode the job and attempt, so a runner's webhooks lead back to its launch. */
-export function runnerNameOf(jobId: string, attempt: number): string {
-  return `gantry-${jobId}-${attempt}`;
-}
-
-/**
- * The labels the runner registers with: `self-hosted`, the job's `runs-on`
- * labels exactly as written, the pool's label set, and the job's pin if any;
- * a label already there in another case is not repeated. GitHub gives a job
- * only to a runner whose labels contain every `runs-on` label, compared
- * case-insensitively and otherwise exactly, so routing's sanitised spelling
- * (`MyApp` → `my-app`) alone would strand the job.
- */
-export function runnerLabelsOf(project: string, pool: PoolRow, job: JobRow): string[] {
-  const poolLabels = poolLabelSet({
-    project,
-    pool: pool.name,
-    repoFullName: job.repoFullName,
-    extraLabels: pool.extraLabels,
-  });
-  const pin = pinOf(job.labels);
-  const labels: string[] = [];
-  const seen = new Set<string>();
-  for (
-    const label of [
-      "self-hosted",
-      ...job.labels,
-      ...poolLabels,
-      ...(pin ? [`${PIN_LABEL_PREFIX}${pin}`] : []),
-    ]
-  ) {
-    const key = label.toLowerCase();
-    if (label.trim() === "" || seen.has(key)) continue;
-    seen.add(key);
-    labels.push(label);
-  }
-  return labels;
-}
-
 /** GitHub calls in flight at once while configuring a batch's runners. */
 const JIT_CONCURRENCY = 16;
 
 export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchResult> {
-  const { provider, launches, log, now } = deps;
+  const { provider, launches, store, log, now } = deps;
   const { binding, pool, token, clientToken } = batch;
-  // Where a slow batch spends its time: template and token, EC2, GitHub and the edge, libSQL.
+  // Where a slow batch spends its time: template and token, provider, GitHub and the edge, libSQL.
   const stamps = [performance.now()];
-  const pooled = poolSpecOf(binding.project, pool);
+  const pooled = poolSpecOf(binding.project, pool, provider.capabilities);
   // A re-run after a spot interruption goes on-demand (batches never mix the two).
   const spec = batch.jobs.some((job) => job.isForcedOnDemand)
     ? { ...pooled, isSpot: false }
     : pooled;
   const template = await provider.ensureTemplate(spec);
   if (template.hash !== spec.template?.hash || template.id !== spec.template?.id) {
-    await deps.launches.store.saveLaunchTemplate(pool.id, template);
+    await store.saveLaunchTemplate(pool.id, template);
   }
   const request = await launchRequestOf({
     binding,
@@ -151,21 +117,17 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
     return { job, machine, price: await provider.quote(machine) };
   }));
   // On the books before any runner is registered (a replay finds them as `known`).
-  await launches.recordInstances(priced.map(({ job, machine, price }) => ({
-    id: machine.id,
-    poolId: pool.id,
-    jobId: job.id,
-    runnerName: job.runnerName ?? runnerNameOf(job.id, job.launchAttempts),
-    runnerScope: runnerPlacementOf(binding.project, job.repoFullName).kind,
-    instanceType: machine.instanceType,
-    availabilityZone: machine.availabilityZone,
-    subnetId: machine.subnetId,
-    isSpot: machine.isSpot,
-    priceUsdPerHour: price,
-    state: "pending",
-    launchedAt,
-    clientToken,
-  })));
+  await launches.recordInstances(priced.map(({ job, machine, price }) =>
+    instanceRowOf(machine, {
+      poolId: pool.id,
+      jobId: job.id,
+      runnerName: job.runnerName ?? runnerNameOf(job.id, job.launchAttempts),
+      runnerScope: runnerPlacementOf(binding.project, job.repoFullName).kind,
+      priceUsdPerHour: price,
+      launchedAt,
+      clientToken,
+    })
+  ));
   stamps.push(performance.now());
 
   const { configured, refused, error } = await configureRunners(assigned, matched, batch, deps);
@@ -207,9 +169,7 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
     asked: token.count,
     launched: outcome.machines.length,
     started: started.size,
-    failures: outcome.failures.map((f) =>
-      `${f.instanceType ?? "*"}/${f.subnetId ?? "*"}: ${f.code}`
-    ),
+    failures: outcome.failures.map((f) => `${f.size ?? "*"}/${f.slot ?? "*"}: ${f.code}`),
     refused: refused.size,
     ms: { prepare, call, record, runners: runnersMs, settle },
   });
@@ -295,7 +255,7 @@ async function settleRefused(
   const jobs = batch.jobs.filter((job) => refused.has(job.id));
   const instanceIds = jobs.map((job) => machines.get(job.id)!.id);
   await deps.provider.terminate(instanceIds);
-  await deps.launches.store.markTerminated(instanceIds, "runner registration refused", deps.now());
+  await deps.store.markTerminated(instanceIds, "runner registration refused", deps.now());
   for (const job of jobs) {
     if (job.runnerName === null) continue;
     const placement = runnerPlacementOf(batch.binding.project, job.repoFullName);

@@ -14,23 +14,27 @@ import {
   clientTokenOf,
   exclusionOf,
   parseClientToken,
+  type Placement,
   retryDelayMs,
   type RetrySchedule,
 } from "../../shared/launch/batch.ts";
 import { MAX_UNKNOWN_RETRIES, planShortfall } from "../../shared/launch/shortfall.ts";
+import type { LaunchQueries } from "../db/launch_queries.ts";
 import type { Binding, JobRow, PoolRow, Store } from "../db/store.ts";
 import { correlationIdsOf } from "../log.ts";
 import { type LaunchFailure, PermanentError, UnknownProviderError } from "../providers/provider.ts";
 import type { BackgroundWork, LaunchHolds } from "./background_work.ts";
 import { batchKeyOfJob } from "./batch_gathering.ts";
 import { ClientTokenBackoff, JobBackoff, PlacementExclusions } from "./launch_backoff.ts";
-import { type Batch, type BatchDeps, launchBatch, runnerNameOf } from "./launch_batch.ts";
+import { type Batch, type BatchDeps, launchBatch } from "./launch_batch.ts";
 import { poolSpecOf } from "./pool_spec.ts";
+import { runnerNameOf } from "./runner_labels.ts";
 
 /** Shortest time a placement that had no capacity is left out of a key's launches. */
 const EXCLUSION_MS = 60_000;
 
 export interface LaunchCallsOptions extends BatchDeps {
+  launches: LaunchQueries;
   store: Store;
   /** This core (edge.core_id): only its own claims are replayed. */
   coreId: string;
@@ -63,7 +67,7 @@ export class LaunchCalls {
       await this.#fail(jobs.map((j) => ({ ...j, state: "claimed" })), "pool no longer exists");
       return;
     }
-    const all = this.options.provider.placementsOf(poolSpecOf(found.binding.project, found.pool));
+    const all = this.#placementsOf(found);
     const excluded = this.#exclusions.maskOf(key, { placements: all.length, at: now() });
     const issuedAt = now();
     const attempts = jobs.map((job) => ({ id: job.id, attempt: job.launchAttempts + 1 }));
@@ -215,7 +219,7 @@ export class LaunchCalls {
       });
       return;
     }
-    const all = this.options.provider.placementsOf(poolSpecOf(batch.binding.project, batch.pool));
+    const all = this.#placementsOf(batch);
     let longest = 0;
     for (const job of leftover) {
       const delay = this.#jobBackoff.failed(job.id, {
@@ -264,6 +268,11 @@ export class LaunchCalls {
     const binding = await this.options.store.bindingOf(job.repoFullName);
     const pool = binding?.pools.find((p) => p.id === job.poolId);
     return binding && pool ? { binding, pool } : null;
+  }
+
+  #placementsOf({ binding, pool }: { binding: Binding; pool: PoolRow }): Placement[] {
+    const { provider } = this.options;
+    return provider.placementsOf(poolSpecOf(binding.project, pool, provider.capabilities));
   }
 
   #random(): number {

@@ -65,6 +65,8 @@ export class Launcher {
     this.#gathering = new BatchGathering({
       ...options,
       ...shared,
+      // A provider that cannot launch many machines in one call gets one per call.
+      maxBatch: options.provider.capabilities.fleetBatching ? options.maxBatch : 1,
       launch: (key, jobs) => this.#calls.start(key, jobs),
     });
     this.#admission = new Admission({

@@ -2,16 +2,24 @@ import { cascadeTags, gantryTags } from "../../shared/tags.ts";
 import type { RoutablePool } from "../../shared/routing.ts";
 import type { PoolRow, ProjectRow } from "../db/store.ts";
 import { ec2SettingsOf } from "../providers/ec2/pool_settings.ts";
-import type { PoolSpec } from "../providers/provider.ts";
+import type { PoolSpec, ProviderCapabilities } from "../providers/provider.ts";
 
-/** The provider's view of a pool: its spec and the tags every launch carries. */
-export function poolSpecOf(project: ProjectRow, pool: PoolRow): PoolSpec {
+/**
+ * The provider's view of a pool: its spec and the tags every launch carries.
+ * A spot pool asks for spot only of a provider that has it; elsewhere its
+ * machines are on-demand.
+ */
+export function poolSpecOf(
+  project: ProjectRow,
+  pool: PoolRow,
+  capabilities: Pick<ProviderCapabilities, "spot">,
+): PoolSpec {
   return {
     id: pool.id,
     project: project.name,
     name: pool.name,
     runnerPath: pool.runnerPath,
-    isSpot: pool.isSpot,
+    isSpot: pool.isSpot && capabilities.spot,
     tags: {
       ...cascadeTags({ project: project.tags, pool: pool.tags }),
       ...gantryTags({ project: project.name, pool: pool.name }),

@@ -12,7 +12,6 @@
  * that EC2 still lists running is terminated again.
  */
 import { canTransition } from "../../shared/job_state.ts";
-import type { Store } from "../db/store.ts";
 import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
 import { ABSENCE_DEFAULTS, AbsenceBook, type AbsencePolicy } from "./absence.ts";
@@ -25,17 +24,12 @@ import {
   planTerminations,
   type Termination,
 } from "./reap_plan.ts";
-import {
-  pendingJobs,
-  type ReapableInstance,
-  reapableInstances,
-  terminatedInBooks,
-} from "../db/reap_queries.ts";
+import type { ReapableInstance, ReaperStore } from "../db/reap_queries.ts";
 import { markInterrupted } from "./spot_interruption.ts";
 import { runEvery } from "../sleep.ts";
 
 export interface ReaperOptions {
-  store: Store;
+  store: ReaperStore;
   provider: Provider;
   log: Logger;
   now: () => number;
@@ -74,9 +68,9 @@ export async function reapOnce(options: ReaperOptions): Promise<Termination[]> {
   const managed = await provider.listManaged();
   const managedIds = managed.map((m) => m.id);
   const known = await store.knownInstanceIds(managedIds);
-  const closedAt = await terminatedInBooks(store, managedIds);
+  const closedAt = await store.terminatedInBooks(managedIds);
   const live = await settleEnded(
-    await reapableInstances(store, options.maxRuntimeMinutes),
+    await store.reapableInstances(options.maxRuntimeMinutes),
     new Set(managedIds),
     options,
   );
@@ -126,7 +120,7 @@ export async function reapOnce(options: ReaperOptions): Promise<Termination[]> {
       }
     }
   }
-  for (const stuck of planStuckJobs(await pendingJobs(store), policy)) {
+  for (const stuck of planStuckJobs(await store.pendingJobs(), policy)) {
     const isFailed = await store.transitionJob(stuck.jobId, {
       from: stuck.from,
       to: "failed",
@@ -171,7 +165,8 @@ async function settleEnded(
   for (const machine of ended) {
     const instance = unlisted.find((i) => i.id === machine.id)!;
     const at = now();
-    const isReclaimed = machine.isSpotReclaimed;
+    // Only a provider with spot machines has them reclaimed (and its jobs re-run).
+    const isReclaimed = provider.capabilities.spot && machine.isSpotReclaimed;
     const reason = isReclaimed
       ? "spot interruption"
       : `ended outside Gantry (${machine.state}${

@@ -14,14 +14,14 @@
  */
 import type { JobFacts, WorkflowJobMessage } from "../../shared/schema/edge_core.ts";
 import { RERUN_WAIT_MS, rerunDecision, rerunTiming } from "../../shared/spot_retry.ts";
-import { SpotRetryQueries } from "../db/spot_retry_queries.ts";
-import type { JobRow, Store } from "../db/store.ts";
+import type { InterruptionStore, SpotRetryStore } from "../db/spot_retry_queries.ts";
+import type { JobRow } from "../db/store.ts";
 import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
 
 export interface SpotRetryDeps {
-  store: Store;
-  github: GitHub;
+  store: SpotRetryStore;
+  github: Pick<GitHub, "jobsOfRun" | "workflowRun" | "rerunJob" | "rerunFailedJobs">;
   log: Logger;
   now: () => number;
   /** Re-runs allowed per job line (scheduler.spot_retries). */
@@ -38,13 +38,12 @@ export interface SpotRetryDeps {
  * job marked, or null when it was already marked or is unknown.
  */
 export async function markInterrupted(
-  store: Pick<Store, "db" | "audit">,
+  store: InterruptionStore,
   event: { instanceId: string; fallbackJobId: string | null; at: number; source: string },
 ): Promise<string | null> {
-  const spot = new SpotRetryQueries(store);
-  const jobId = await spot.jobRunningOn(event.instanceId) ?? event.fallbackJobId;
+  const jobId = await store.jobRunningOn(event.instanceId) ?? event.fallbackJobId;
   if (!jobId) return null;
-  if (!await spot.markInterrupted(jobId, event.at)) return null;
+  if (!await store.markJobInterrupted(jobId, event.at)) return null;
   await store.audit({
     at: event.at,
     actor: "core",
@@ -62,7 +61,6 @@ export async function markInterrupted(
  */
 export async function retryInterrupted(deps: SpotRetryDeps, jobId: string): Promise<string | null> {
   const { store, github, log, now } = deps;
-  const spot = new SpotRetryQueries(store);
   const job = await store.job(jobId);
   if (!job) return null;
   const decision = rerunDecision(job, job.conclusion, deps.maxRetries);
@@ -72,7 +70,7 @@ export async function retryInterrupted(deps: SpotRetryDeps, jobId: string): Prom
     }
     return null;
   }
-  if (await spot.retryOf(jobId) || await spot.isSettled(jobId)) return null;
+  if (await store.retryOf(jobId) || await store.isRetrySettled(jobId)) return null;
   const repo = { repoFullName: job.repoFullName, installationId: job.installationId };
   const findNext = async () =>
     (await github.jobsOfRun(repo, job.runId)).find((candidate) =>
@@ -93,7 +91,7 @@ export async function retryInterrupted(deps: SpotRetryDeps, jobId: string): Prom
       return null;
     }
     if (timing.kind === "give_up") {
-      await spot.auditFinal({
+      await store.auditRetryOutcome({
         at: now(),
         jobId,
         outcome: "failed",
@@ -113,7 +111,7 @@ export async function retryInterrupted(deps: SpotRetryDeps, jobId: string): Prom
     }
   }
   const nextId = await adoptRetry(deps, job, next, decision.spotRetries);
-  await spot.auditFinal({
+  await store.auditRetryOutcome({
     at: now(),
     jobId,
     outcome: "ok",
@@ -152,7 +150,7 @@ export async function waitingRetriesOfRun(
 ): Promise<string[]> {
   // A job may run for days before its interruption (GitHub allows self-hosted jobs 5 days).
   const since = deps.now() - (deps.maxWaitMs ?? RERUN_WAIT_MS) - 6 * 24 * 3600_000;
-  return await new SpotRetryQueries(deps.store).waitingRetriesOfRun({ repoFullName, runId }, since);
+  return await deps.store.waitingRetriesOfRun({ repoFullName, runId }, since);
 }
 
 /** Records the new attempt as a forced on-demand re-run of `previous`, before it is launched. */
@@ -191,7 +189,7 @@ async function adoptRetry(
   );
   if (!isInserted) {
     // Its webhook got here first; mark it while it has not launched yet.
-    await new SpotRetryQueries(store).markRetry(id, marks);
+    await store.markRetry(id, marks);
   }
   return id;
 }

@@ -15,19 +15,19 @@
  */
 import { planWarmPool, warmClientTokenOf, warmSlotOf } from "../../shared/launch/warm_pool.ts";
 import { poolLabelSet } from "../../shared/labels.ts";
-import type { Binding, PoolRow, Store } from "../db/store.ts";
+import type { Binding, PoolRow } from "../db/store.ts";
 import type { RunnerVault } from "../edge_client/edge_client.ts";
 import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
-import { LaunchQueries } from "../db/launch_queries.ts";
-import { WarmPoolQueries, type WarmRunner } from "../db/warm_pool_queries.ts";
+import { instanceRowOf } from "../db/launch_queries.ts";
+import type { WarmPoolStore, WarmRunner } from "../db/warm_pool_queries.ts";
 import { poolSpecOf } from "./pool_spec.ts";
 import { launchRequestOf, registerRunner, type RunnerBoot } from "./runner_launch.ts";
 import type { PoolSpec, Provider } from "../providers/provider.ts";
 import { runEvery } from "../sleep.ts";
 
 export interface WarmPoolOptions {
-  store: Store;
+  store: WarmPoolStore;
   provider: Provider;
   github: Pick<GitHub, "generateJitConfig" | "removeRunner">;
   vault: RunnerVault;
@@ -49,12 +49,11 @@ const DEFAULT_SLOT_MS = 60_000;
 export async function warmPoolOnce(
   options: WarmPoolOptions,
 ): Promise<{ launched: string[]; expired: string[] }> {
-  const { store, log, now } = options;
-  const warm = new WarmPoolQueries(store);
-  const adopted = await warm.adoptFreedLaunches();
+  const { store, provider, log, now } = options;
+  const adopted = await store.adoptFreedLaunches();
   if (adopted.length > 0) log.info("machines freed by warm runners kept as warm", { adopted });
-  const runners = await warm.runners();
-  const plan = planWarmPool(await warm.targets(), runners, {
+  const runners = await store.warmRunners();
+  const plan = planWarmPool(await store.warmTargets(), runners, {
     now: now(),
     idleTimeoutMs: options.idleTimeoutMs,
   });
@@ -64,11 +63,11 @@ export async function warmPoolOnce(
     const binding = await store.bindingOf(want.repo);
     const pool = binding?.pools.find((p) => p.id === want.poolId);
     if (!binding || !pool) continue;
-    const seq = await warm.launchesSoFar(want.poolId, want.repo);
+    const seq = await store.warmLaunchesSoFar(want.poolId, want.repo);
     try {
       // Once per pool and tick: every launch (and a replay) then starts from the same version.
-      const spec = poolSpecOf(binding.project, pool);
-      const template = await options.provider.ensureTemplate(spec);
+      const spec = poolSpecOf(binding.project, pool, provider.capabilities);
+      const template = await provider.ensureTemplate(spec);
       if (template.hash !== spec.template?.hash || template.id !== spec.template?.id) {
         await store.saveLaunchTemplate(pool.id, template);
       }
@@ -139,7 +138,6 @@ async function launchWarm(
   options: WarmPoolOptions,
 ): Promise<string | null> {
   const { provider, store, vault, github, log, now, runners } = options;
-  const launches = new LaunchQueries(store);
   const issuedAt = warmSlotOf(now(), options.slotMs ?? DEFAULT_SLOT_MS);
   const clientToken = warmClientTokenOf({ poolId: pool.id, repo, seq, issuedAt });
   const outcome = await provider.launch(
@@ -159,12 +157,12 @@ async function launchWarm(
   if (!machine) {
     log.info("warm runner got no machine; the next tick retries", {
       pool: pool.name,
-      failures: outcome.failures.map((f) => `${f.instanceType ?? "*"}: ${f.code}`),
+      failures: outcome.failures.map((f) => `${f.size ?? "*"}: ${f.code}`),
     });
     return null;
   }
   // A replay (repeated tick, another core) finds it recorded: nothing more to do.
-  if ((await launches.instancesOfLaunch(clientToken)).has(machine.id)) return null;
+  if ((await store.instancesOfLaunch(clientToken)).has(machine.id)) return null;
 
   const labels = poolLabelSet({
     project: binding.project.name,
@@ -187,21 +185,15 @@ async function launchWarm(
     expiresAt: now() + runners.bootTimeoutSeconds * 1000,
   }]);
   const price = await provider.quote(machine);
-  await launches.recordInstances([{
-    id: machine.id,
+  await store.recordInstances([instanceRowOf(machine, {
     poolId: pool.id,
     jobId: null,
     runnerName,
-    instanceType: machine.instanceType,
-    availabilityZone: machine.availabilityZone,
-    subnetId: machine.subnetId,
-    isSpot: machine.isSpot,
     priceUsdPerHour: price,
-    state: "pending",
     launchedAt: now(),
     clientToken,
     warmRepoFullName: repo,
-  }]);
+  })]);
   return machine.id;
 }
 

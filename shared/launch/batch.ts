@@ -5,8 +5,8 @@
  * The client token is the batch's whole identity: it encodes when the batch
  * was formed, how many machines it asks for and which placements it left out,
  * so a core restarted mid-launch rebuilds the very same request from the token
- * recorded on the job rows, and EC2 answers it with the instances it already
- * launched instead of launching more.
+ * recorded on the job rows, and the provider answers it with the machines it
+ * already launched instead of launching more.
  *
  * @module
  */
@@ -26,22 +26,27 @@ export function batchKeyOf(input: BatchKeyInput): string {
   return `${input.poolId}|${input.repo}|${input.pin ?? ""}|${input.isForcedOnDemand ? "od" : ""}`;
 }
 
-/** One (instance type × subnet) a pool may launch into, best first. */
+/**
+ * One place a pool may launch a machine, best first: a machine `size` in a
+ * `slot`. Both are opaque to the scheduler; each provider says what they
+ * are in its own folder (a container size on a Docker host, a resource
+ * class in a Kubernetes node pool, …).
+ */
 export interface Placement {
-  instanceType: string;
-  subnetId: string;
+  /** How big a machine is, in the provider's own names. */
+  size: string;
+  /** Where in the provider it goes (a host, a zone, a network: the provider's own name). */
+  slot: string;
   /** 0 is the most preferred (for the `prioritized` strategy). */
   priority: number;
 }
 
-/** Every (type × subnet) of a pool, types in the operator's order of preference. */
+/** Every (size × slot) of a pool, sizes in the operator's order of preference. */
 export function placementsOf(
-  instanceTypes: readonly string[],
-  subnets: readonly string[],
+  sizes: readonly string[],
+  slots: readonly string[],
 ): Placement[] {
-  return instanceTypes.flatMap((instanceType, t) =>
-    subnets.map((subnetId) => ({ instanceType, subnetId, priority: t }))
-  );
+  return sizes.flatMap((size, t) => slots.map((slot) => ({ size, slot, priority: t })));
 }
 
 /** The placements left after `excluded` (bit i set: placement i left out). */
@@ -49,16 +54,19 @@ export function remainingPlacements(all: readonly Placement[], excluded: bigint)
   return all.filter((_, i) => (excluded & (1n << BigInt(i))) === 0n);
 }
 
-/** The exclusion mask for placements that failed (matched on type and subnet). */
+/**
+ * The exclusion mask for placements that failed, matched on size and slot;
+ * a failure that names neither excludes every placement.
+ */
 export function exclusionOf(
   all: readonly Placement[],
-  failed: readonly { instanceType?: string; subnetId?: string }[],
+  failed: readonly { size?: string; slot?: string }[],
 ): bigint {
   let mask = 0n;
   all.forEach((placement, i) => {
     const hit = failed.some((f) =>
-      (f.instanceType === undefined || f.instanceType === placement.instanceType) &&
-      (f.subnetId === undefined || f.subnetId === placement.subnetId)
+      (f.size === undefined || f.size === placement.size) &&
+      (f.slot === undefined || f.slot === placement.slot)
     );
     if (hit) mask |= 1n << BigInt(i);
   });

@@ -47,11 +47,9 @@ Deno.test("a batch's token depends on its jobs, not their order, and fits EC2's 
 Deno.test("failed placements are left out of the retry, until none would be left", () => {
   const all = placementsOf(["m5.large", "m5.xlarge"], ["subnet-a", "subnet-b"]);
   assert.equal(all.length, 4);
-  const mask = exclusionOf(all, [{ instanceType: "m5.large", subnetId: "subnet-a" }, {
-    instanceType: "m5.xlarge",
-  }]);
+  const mask = exclusionOf(all, [{ size: "m5.large", slot: "subnet-a" }, { size: "m5.xlarge" }]);
   assert.deepEqual(remainingPlacements(all, mask), [
-    { instanceType: "m5.large", subnetId: "subnet-b", priority: 0 },
+    { size: "m5.large", slot: "subnet-b", priority: 0 },
   ]);
   assert.equal(exclusionOf(all, [{}]), 0n, "everything failed: try everything again");
 });
@@ -115,10 +113,10 @@ Deno.test("only a whole token parses; a multi-digit exclusion mask round-trips",
   });
 });
 
-Deno.test("a placement failed on a subnet alone leaves that subnet out for every type", () => {
+Deno.test("a placement failed on a slot alone leaves that slot out for every size", () => {
   const all = placementsOf(["m5.large", "m5.xlarge"], ["subnet-a", "subnet-b"]);
-  assert.deepEqual(remainingPlacements(all, exclusionOf(all, [{ subnetId: "subnet-a" }])), [
-    { instanceType: "m5.large", subnetId: "subnet-b", priority: 0 },
-    { instanceType: "m5.xlarge", subnetId: "subnet-b", priority: 1 },
+  assert.deepEqual(remainingPlacements(all, exclusionOf(all, [{ slot: "subnet-a" }])), [
+    { size: "m5.large", slot: "subnet-b", priority: 0 },
+    { size: "m5.xlarge", slot: "subnet-b", priority: 1 },
   ]);
 });

@@ -4,7 +4,8 @@
  * call takes one subnet per zone: one with room for the whole batch when a
  * zone has several, else the roomiest. Among equals the client token picks,
  * so successive calls spread over a zone's subnets while a replay of one call
- * (same token, same facts) sends the very same overrides.
+ * (same token, same facts) sends the very same overrides. On EC2 a
+ * placement's slot is a subnet id and its size an instance type.
  *
  * @module
  */
@@ -28,7 +29,7 @@ export function fleetPlacements(
 ): Placement[] {
   const { subnets, count, clientToken } = options;
   const byZone = new Map<string, string[]>();
-  for (const { subnetId } of placements) {
+  for (const { slot: subnetId } of placements) {
     // A subnet the provider could not describe counts as its own zone: EC2 will say what it thinks.
     const zone = subnets.get(subnetId)?.availabilityZone ?? `?${subnetId}`;
     const inZone = byZone.get(zone) ?? [];
@@ -47,7 +48,7 @@ export function fleetPlacements(
       : ids;
     chosen.add(candidates[hashOf(`${clientToken}|${zone}`) % candidates.length]);
   }
-  return placements.filter((placement) => chosen.has(placement.subnetId));
+  return placements.filter((placement) => chosen.has(placement.slot));
 }
 
 /** FNV-1a, 32 bits: stable across processes, not a secret. */

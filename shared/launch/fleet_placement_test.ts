@@ -9,8 +9,8 @@ const facts = (entries: [string, string, number][]) =>
     ) => [id, { availabilityZone: zone, availableIpAddressCount: free }]),
   );
 
-const subnetsOf = (placements: { subnetId: string }[]) => [
-  ...new Set(placements.map((p) => p.subnetId)),
+const subnetsOf = (placements: { slot: string }[]) => [
+  ...new Set(placements.map((p) => p.slot)),
 ];
 
 interface PlacementCase {
@@ -76,7 +76,7 @@ for (const c of CASES) {
     assert.deepEqual(subnetsOf(chosen), c.want);
     // Every instance type stays, with its priority.
     assert.deepEqual(
-      [...new Set(chosen.map((p) => `${p.instanceType}:${p.priority}`))],
+      [...new Set(chosen.map((p) => `${p.size}:${p.priority}`))],
       ["m5.large:0", "c5.large:1"],
     );
   });
@@ -92,12 +92,12 @@ Deno.test("fleet placement: calls spread over a zone's equal subnets, a replay p
   const picks = Array.from(
     { length: 30 },
     (_, i) =>
-      fleetPlacements(placements, { subnets, count: 2, clientToken: `g${i}-2-0-abc` })[0].subnetId,
+      fleetPlacements(placements, { subnets, count: 2, clientToken: `g${i}-2-0-abc` })[0].slot,
   );
   assert.deepEqual(new Set(picks), new Set(["subnet-a1", "subnet-a2", "subnet-a3"]));
   for (let i = 0; i < 30; i++) {
     const again = fleetPlacements(placements, { subnets, count: 2, clientToken: `g${i}-2-0-abc` });
-    assert.equal(again[0].subnetId, picks[i]);
+    assert.equal(again[0].slot, picks[i]);
     assert.equal(again.length, 1);
   }
 });
@@ -126,7 +126,7 @@ Deno.test("fleet placement: the client token's pick among equals is pinned, what
   assert.deepEqual(pick(["m5.large"], zone(0, 1), 0), Array(4).fill("subnet-a2"));
   // After a failure left c5.large in subnet-a1 out, subnet-a2 still counts once.
   const placements = placementsOf(["m5.large", "c5.large"], ["subnet-a1", "subnet-a2"])
-    .filter((p) => !(p.instanceType === "c5.large" && p.subnetId === "subnet-a1"));
+    .filter((p) => !(p.size === "c5.large" && p.slot === "subnet-a1"));
   assert.deepEqual(
     ["t0", "t1", "t2", "t3", "t4", "t5"].map((clientToken) =>
       subnetsOf(fleetPlacements(placements, { subnets: zone(5, 5), count: 1, clientToken })).join()
@@ -153,7 +153,7 @@ Deno.test("fleet placement: picks among three equal subnets are pinned per token
   const placements = placementsOf(["m5.large"], ["subnet-a1", "subnet-a2", "subnet-a3"]);
   assert.deepEqual(
     ["t0", "t1", "t2", "t3", "t4", "t5"].map((clientToken) =>
-      fleetPlacements(placements, { subnets, count: 2, clientToken })[0].subnetId
+      fleetPlacements(placements, { subnets, count: 2, clientToken })[0].slot
     ),
     ["subnet-a1", "subnet-a3", "subnet-a3", "subnet-a2", "subnet-a2", "subnet-a2"],
   );

@@ -297,12 +297,12 @@ Deno.test("the boot script in bash against the edge in workerd", async (t) => {
         const request = await launchRequestOf({
           binding,
           pool,
-          spec: poolSpecOf(binding.project, pool),
+          spec: poolSpecOf(binding.project, pool, { spot: true }),
           repo: "octocat/baked",
           clientToken: "gboot-f",
           issuedAt: launchedAt,
           count: 1,
-          placements: [{ instanceType: "m7i.large", subnetId: "subnet-1", priority: 0 }],
+          placements: [{ size: "m7i.large", slot: "subnet-1", priority: 0 }],
           jobId: "806",
         }, {
           vault: core,

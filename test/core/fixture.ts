@@ -197,6 +197,7 @@ export function reconcilerOf(stack: CoreFixture, overrides: Partial<ReconcilerOp
     maxJobChecks: 50,
     minRateRemaining: 0,
     spotRetries: 2,
+    capabilities: stack.provider.capabilities,
     ...overrides,
   });
 }

@@ -61,7 +61,7 @@ Deno.test("a pool with two subnets in one zone launches: each fleet call carries
       const outcome = await launch("zones-1", 4);
       assert.deepEqual(outcome.failures, []);
       assert.equal(outcome.machines.length, 4);
-      assert.ok(outcome.machines.every((m) => m.subnetId !== "subnet-aaa111"), "the full subnet");
+      assert.ok(outcome.machines.every((m) => m.slot !== "subnet-aaa111"), "the full subnet");
 
       const fleets = emulator.calls.filter((call) => call.action === "CreateFleet");
       assert.equal(fleets.length, 1);

@@ -4,6 +4,7 @@
  * in one call (libSQL, the EC2 emulator, the GitHub fake).
  */
 import assert from "node:assert/strict";
+import type { Provider } from "../../core/providers/provider.ts";
 import { Launcher } from "../../core/scheduler/launcher.ts";
 import { assertNeverWithin } from "../support/never.ts";
 import { type CoreFixture, queuedJobRow, startCoreFixture, waitFor } from "./fixture.ts";
@@ -66,4 +67,40 @@ Deno.test("told more waits at the edge, the launcher gathers the burst's parts i
 
 Deno.test("told nothing more waits, a quiet window launches what it has", async () => {
   assert.deepEqual(await burstInTwoParts(false), ["1", "1"]);
+});
+
+/** The same provider, saying it cannot launch many machines in one call. */
+function withoutFleetCalls(provider: Provider): Provider {
+  return {
+    capabilities: { ...provider.capabilities, fleetBatching: false },
+    placementsOf: (pool) => provider.placementsOf(pool),
+    ensureTemplate: (pool) => provider.ensureTemplate(pool),
+    launch: (request) => provider.launch(request),
+    terminate: (ids) => provider.terminate(ids),
+    describe: (ids) => provider.describe(ids),
+    listManaged: () => provider.listManaged(),
+    quote: (machine) => provider.quote(machine),
+  };
+}
+
+Deno.test("a provider without fleet calls gets one machine per call", async () => {
+  const stack = await startCoreFixture();
+  const launcher = new Launcher({
+    ...stack.launcherOptions,
+    provider: withoutFleetCalls(stack.provider),
+    batchWindowMs: WINDOW_MS,
+  });
+  try {
+    await stack.store.insertJob(queuedJobRow(1), 1_000);
+    await stack.store.insertJob(queuedJobRow(2), 1_000);
+    launcher.poke();
+    await waitFor("both jobs to launch", async () => {
+      const states = await Promise.all(["1", "2"].map((id) => stack.store.job(id)));
+      return states.every((job) => job?.state === "starting") || undefined;
+    });
+    assert.deepEqual(fleetCapacities(stack), ["1", "1"]);
+  } finally {
+    await launcher.drain();
+    await stack.close();
+  }
 });

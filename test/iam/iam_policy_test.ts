@@ -123,12 +123,8 @@ async function recordCoreCalls(
         pool: { ...spec, template },
         clientToken: `iam-${spec.name}`,
         count: 2,
-        placements: spec.ec2.subnets.flatMap((subnetId) =>
-          spec.ec2.instanceTypes.map((instanceType, priority) => ({
-            instanceType,
-            subnetId,
-            priority,
-          }))
+        placements: spec.ec2.subnets.flatMap((slot) =>
+          spec.ec2.instanceTypes.map((size, priority) => ({ size, slot, priority }))
         ),
         userData: "#!/bin/bash\necho runner\n",
         tags: { ...spec.tags, "gantry:repo": "octo/app" },

@@ -22,6 +22,7 @@ import {
   PermanentError,
   type PoolSpec,
   type PoolTemplate,
+  type PricedMachine,
   type Provider,
   type ProviderCapabilities,
   type TerminateOutcome,
@@ -78,6 +79,7 @@ export class Ec2Provider implements Provider {
     this.#images = new ImageRootDevices(ec2);
   }
 
+  /** A placement's size is an instance type, its slot a subnet id. */
   placementsOf(pool: PoolSpec): Placement[] {
     return placementsOf(pool.ec2.instanceTypes, pool.ec2.subnets);
   }
@@ -218,8 +220,12 @@ export class Ec2Provider implements Provider {
     return machines;
   }
 
-  quote(machine: { instanceType: string; availabilityZone: string | null; isSpot: boolean }) {
-    return this.options.prices.quote(machine);
+  quote(machine: PricedMachine): Promise<number | null> {
+    return this.options.prices.quote({
+      instanceType: machine.size,
+      availabilityZone: machine.zone,
+      isSpot: machine.isSpot,
+    });
   }
 
   async #templateExists(id: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 /**
  * Launching a batch on EC2: one `CreateFleet` (type `instant`) over every
- * (instance type × subnet) placement, or `RunInstances` with MinCount =
- * MaxCount = n on the first placement. CreateFleet cannot take user data, so
+ * placement (its size an instance type, its slot a subnet), or
+ * `RunInstances` with MinCount = MaxCount = n on the first placement. CreateFleet cannot take user data, so
  * the batch's user data goes into a launch template version made for the
  * batch (from the pool's default version, same client token, so a replay
  * finds the same version) and deleted once the call has answered.
@@ -72,7 +72,7 @@ export class FleetLauncher {
       const first = request.placements[0];
       return {
         machines: [],
-        failures: [{ ...failure, instanceType: first?.instanceType, subnetId: first?.subnetId }],
+        failures: [{ ...failure, size: first?.size, slot: first?.slot }],
       };
     }
   }
@@ -85,10 +85,10 @@ export class FleetLauncher {
     const result = await this.ec2.send(
       new RunInstancesCommand({
         LaunchTemplate: { LaunchTemplateId: template.id, Version: String(template.version) },
-        InstanceType: first.instanceType as never,
+        InstanceType: first.size as never,
         MinCount: request.count,
         MaxCount: request.count,
-        SubnetId: first.subnetId,
+        SubnetId: first.slot,
         UserData: btoa(request.userData),
         ClientToken: request.clientToken,
         TagSpecifications: [
@@ -107,9 +107,9 @@ export class FleetLauncher {
     );
     const machines = (result.Instances ?? []).map((instance): LaunchedMachine => ({
       id: instance.InstanceId ?? "",
-      instanceType: String(instance.InstanceType ?? first.instanceType),
-      availabilityZone: instance.Placement?.AvailabilityZone ?? null,
-      subnetId: instance.SubnetId ?? first.subnetId,
+      size: String(instance.InstanceType ?? first.size),
+      zone: instance.Placement?.AvailabilityZone ?? null,
+      slot: instance.SubnetId ?? first.slot,
       isSpot: instance.InstanceLifecycle === "spot" || pool.isSpot,
     })).filter((machine) => machine.id !== "");
     return { machines, failures: [] };
@@ -134,8 +134,8 @@ export class FleetLauncher {
         LaunchTemplateConfigs: [{
           LaunchTemplateSpecification: { LaunchTemplateId: template.id, Version: String(version) },
           Overrides: placements.map((placement) => ({
-            InstanceType: placement.instanceType as never,
-            SubnetId: placement.subnetId,
+            InstanceType: placement.size as never,
+            SubnetId: placement.slot,
             ...(isPrioritized ? { Priority: placement.priority } : {}),
           })),
         }],
@@ -159,10 +159,10 @@ export class FleetLauncher {
     const launched = (result.Instances ?? []).flatMap((group) =>
       (group.InstanceIds ?? []).map((id) => ({
         id,
-        instanceType: String(
+        size: String(
           group.InstanceType ?? group.LaunchTemplateAndOverrides?.Overrides?.InstanceType,
         ),
-        subnetId: group.LaunchTemplateAndOverrides?.Overrides?.SubnetId ?? null,
+        slot: group.LaunchTemplateAndOverrides?.Overrides?.SubnetId ?? null,
         isSpot: group.Lifecycle === "spot" || pool.isSpot,
       }))
     );
@@ -170,8 +170,8 @@ export class FleetLauncher {
       const code = error.ErrorCode ?? "Unknown";
       const overrides = error.LaunchTemplateAndOverrides?.Overrides;
       return {
-        instanceType: overrides?.InstanceType,
-        subnetId: overrides?.SubnetId,
+        size: overrides?.InstanceType,
+        slot: overrides?.SubnetId,
         kind: classifyEc2Error(code),
         code,
         message: `${code}: ${error.ErrorMessage ?? ""}`.trim(),
@@ -181,7 +181,7 @@ export class FleetLauncher {
     return {
       machines: launched.map((machine) => ({
         ...machine,
-        availabilityZone: zones.get(machine.id) ?? null,
+        zone: zones.get(machine.id) ?? null,
       })),
       failures,
     };
