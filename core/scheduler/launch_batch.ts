@@ -295,7 +295,21 @@ async function settleRefused(
   const jobs = batch.jobs.filter((job) => refused.has(job.id));
   const instanceIds = jobs.map((job) => machines.get(job.id)!.id);
   await deps.provider.terminate(instanceIds);
-  await deps.launches.store.markTerminated(instanceIds, "runner registration refused", deps.now());
+  const terminatedAt = deps.now();
+  await deps.launches.store.markTerminated(
+    instanceIds,
+    "runner registration refused",
+    terminatedAt,
+  );
+  for (const job of jobs) {
+    await deps.launches.store.audit({
+      at: terminatedAt,
+      actor: "core",
+      action: "machine.terminate",
+      target: machines.get(job.id)!.id,
+      payload: { reason: "registration-refused", jobId: job.id },
+    });
+  }
   for (const job of jobs) {
     if (job.runnerName === null) continue;
     const placement = runnerPlacementOf(batch.binding.project, job.repoFullName);
