@@ -61,12 +61,12 @@ export function queryOf<T extends z.ZodType>(schema: T) {
 }
 
 /**
- * Reads a POST or PUT body as JSON once (hono caches it for the validator),
+ * Reads a POST, PUT or PATCH body as JSON once (hono caches it for the validator),
  * answering 400 `body is not valid JSON` or 415 before any schema runs:
  * hono's validator would read a body without a JSON content type as `{}`.
  */
 export const readJsonBody = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.req.method !== "POST" && c.req.method !== "PUT") return await next();
+  if (!["POST", "PUT", "PATCH"].includes(c.req.method)) return await next();
   const mediaType = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
   if (mediaType !== "application/json") {
     throw new GantryError("unsupported_media_type", "send the body as application/json");

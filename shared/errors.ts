@@ -52,6 +52,13 @@ export class ConflictError extends GantryError {
   }
 }
 
+/** The thing asked for existed and is used up for good, e.g. a used invitation (HTTP 410). */
+export class GoneError extends GantryError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("gone", message, options);
+  }
+}
+
 /** Valid input that refers to something missing, e.g. a pool's unknown project (HTTP 422). */
 export class UnprocessableError extends GantryError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -13,6 +13,8 @@ import { PoolsPage } from "./pages/PoolsPage.tsx";
 import { ProjectsPage } from "./pages/ProjectsPage.tsx";
 import { ReposPage } from "./pages/ReposPage.tsx";
 import { SignInPage } from "./pages/SignInPage.tsx";
+import { InvitePage } from "./pages/InvitePage.tsx";
+import { UsersPage } from "./pages/UsersPage.tsx";
 
 /** The console: the sign-in page until someone is signed in, then the page the URL names. */
 export function App(props: { console: Console }) {
@@ -33,7 +35,7 @@ function Pages() {
 
   // Keep the URL honest: signed out shows /signin?next=…, signed in never shows /signin.
   useEffect(() => {
-    if (status === "signed_out" && route.page !== "signin") {
+    if (status === "signed_out" && route.page !== "signin" && route.page !== "invite") {
       router.navigate(`/signin?next=${encodeURIComponent(router.href.value)}`, { replace: true });
     }
     if (status === "signed_in" && route.page === "signin") {
@@ -42,6 +44,8 @@ function Pages() {
   }, [status, route, router]);
 
   if (status === "loading") return <p class="splash muted">Loading…</p>;
+  // An invitee has no session yet: the link is all they have.
+  if (route.page === "invite") return <InvitePage />;
   if (status === "signed_out" || route.page === "signin") {
     return <SignInPage next={route.page === "signin" ? route.next : "/"} />;
   }
@@ -57,6 +61,7 @@ function Pages() {
       {route.page === "repos" && <ReposPage />}
       {route.page === "pools" && <PoolsPage />}
       {route.page === "backup" && <BackupPage />}
+      {route.page === "users" && <UsersPage />}
       {route.page === "not_found" && (
         <section>
           <h1>Not found</h1>

@@ -8,6 +8,9 @@ import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { type ApiClient, createApiClient } from "./api/client.ts";
 import { createOpsApi, type OpsApi } from "./api/ops_client.ts";
+import { createUsersApi, type UsersApi } from "./api/users_client.ts";
+import { createUsersModel, type UsersModel } from "./models/users_model.ts";
+import { type AccountModel, createAccountModel } from "./models/account_model.ts";
 import { type AuditModel, createAuditModel } from "./models/audit_model.ts";
 import { createDeadLettersModel, type DeadLettersModel } from "./models/dead_letters_model.ts";
 import { createMonthModel, type MonthModel } from "./models/month_model.ts";
@@ -37,18 +40,23 @@ export interface Console {
   /** Projects, repo bindings and pools. */
   config: ConfigModel;
   backup: BackupModel;
+  /** User management and the signed-in user's own account. */
+  usersApi: UsersApi;
+  users: UsersModel;
+  account: AccountModel;
 }
 
 /** Builds the console's models; `api` defaults to the edge this page came from. */
 export function createConsole(
   browser: BrowserLocation,
-  options: { api?: ApiClient; ops?: OpsApi } = {},
+  options: { api?: ApiClient; ops?: OpsApi; users?: UsersApi } = {},
 ): Console {
   // The client reports an ended session to the session model, which needs the client.
   const onUnauthorized = () => session.expire();
   const api = options.api ?? createApiClient({ onUnauthorized });
   const session = createSessionModel(api);
   const ops = options.ops ?? createOpsApi({ onUnauthorized });
+  const usersApi = options.users ?? createUsersApi({ onUnauthorized });
   return {
     api,
     router: createRouter(browser),
@@ -63,6 +71,9 @@ export function createConsole(
     deadLetters: createDeadLettersModel(ops),
     config: createConfigModel(api),
     backup: createBackupModel(api),
+    usersApi,
+    users: createUsersModel(usersApi),
+    account: createAccountModel(usersApi),
   };
 }
 

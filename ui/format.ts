@@ -11,25 +11,61 @@ export { formatUsd };
 
 const DASH = "—";
 
-/** `2026-11-23 14:05:09` in the viewer's time zone, or a dash. */
-export function formatTime(ms: number | null | undefined): string {
+/** Which clock times are written in: the viewer's own zone, or UTC. */
+export type TimeZoneMode = "local" | "utc";
+
+/** `2026-11-23 14:05:09` in the viewer's time zone (or UTC), or a dash. */
+export function formatTime(ms: number | null | undefined, zone: TimeZoneMode = "local"): string {
   if (ms === null || ms === undefined) return DASH;
-  const date = new Date(ms);
-  return `${date.getFullYear()}-${monthDay(date)} ${clock(date)}`;
+  const parts = partsOf(ms, zone);
+  return `${parts.year}-${parts.monthDay} ${parts.clock}`;
 }
 
 /** `11-23 14:05:09` for a time in this year (tables), else as {@link formatTime}. */
-export function formatTimeShort(ms: number | null | undefined, now = Date.now()): string {
+export function formatTimeShort(
+  ms: number | null | undefined,
+  now = Date.now(),
+  zone: TimeZoneMode = "local",
+): string {
   if (ms === null || ms === undefined) return DASH;
-  const date = new Date(ms);
-  if (date.getFullYear() !== new Date(now).getFullYear()) return formatTime(ms);
-  return `${monthDay(date)} ${clock(date)}`;
+  const parts = partsOf(ms, zone);
+  if (parts.year !== partsOf(now, zone).year) return formatTime(ms, zone);
+  return `${parts.monthDay} ${parts.clock}`;
+}
+
+/** `2026-11-23 14:05:09 UTC`: what a time's hover says, whichever zone it is shown in. */
+export function formatUtcTitle(ms: number): string {
+  return `${formatTime(ms, "utc")} UTC`;
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
-const monthDay = (date: Date) => `${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-const clock = (date: Date) =>
-  `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+
+function partsOf(ms: number, zone: TimeZoneMode) {
+  const date = new Date(ms);
+  const isUtc = zone === "utc";
+  const [year, month, day, hours, minutes, seconds] = isUtc
+    ? [
+      date.getUTCFullYear(),
+      date.getUTCMonth(),
+      date.getUTCDate(),
+      date.getUTCHours(),
+      date.getUTCMinutes(),
+      date.getUTCSeconds(),
+    ]
+    : [
+      date.getFullYear(),
+      date.getMonth(),
+      date.getDate(),
+      date.getHours(),
+      date.getMinutes(),
+      date.getSeconds(),
+    ];
+  return {
+    year,
+    monthDay: `${pad(month + 1)}-${pad(day)}`,
+    clock: `${pad(hours)}:${pad(minutes)}:${pad(seconds)}`,
+  };
+}
 
 /** `45s`, `3m 07s`, `2h 05m`, `3d 4h`; a dash for no duration. */
 export function formatDuration(ms: number | null): string {

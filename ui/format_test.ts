@@ -6,6 +6,7 @@ import {
   formatPricePerHour,
   formatTime,
   formatTimeShort,
+  formatUtcTitle,
   runDurationOf,
 } from "./format.ts";
 
@@ -48,4 +49,15 @@ Deno.test("times: full in detail, without the year in tables for this year", () 
   assert.equal(formatTimeShort(at, new Date(2026, 0, 1).getTime()), "11-23 09:05:07");
   assert.equal(formatTimeShort(at, new Date(2027, 0, 1).getTime()), "2026-11-23 09:05:07");
   assert.equal(formatTime(null), "—");
+});
+
+Deno.test("times in UTC read the same in every zone, with a UTC title for hover", () => {
+  const at = Date.parse("2026-05-20T10:29:00Z");
+  assert.equal(formatTime(at, "utc"), "2026-05-20 10:29:00");
+  assert.equal(formatTimeShort(at, Date.parse("2026-12-31T00:00:00Z"), "utc"), "05-20 10:29:00");
+  assert.equal(
+    formatTimeShort(at, Date.parse("2027-01-02T00:00:00Z"), "utc"),
+    "2026-05-20 10:29:00",
+  );
+  assert.equal(formatUtcTitle(at), "2026-05-20 10:29:00 UTC");
 });

@@ -19,6 +19,8 @@ export type Route =
   | { page: "repos" }
   | { page: "pools" }
   | { page: "backup" }
+  | { page: "users" }
+  | { page: "invite" }
   | { page: "signin"; next: string }
   | { page: "not_found"; path: string };
 
@@ -31,6 +33,9 @@ export function routeOf(pathname: string, search = ""): Route {
   if (path === "/stats") return { page: "stats", query };
   if (path === "/audit") return { page: "audit", query };
   if (path === "/dead-letters") return { page: "dead_letters" };
+  if (path === "/users") return { page: "users" };
+  // The token rides in the fragment, which the invitation page reads itself.
+  if (path === "/invite") return { page: "invite" };
   if (path === "/projects" || path === "/repos" || path === "/pools" || path === "/backup") {
     return { page: path.slice(1) as "projects" | "repos" | "pools" | "backup" };
   }

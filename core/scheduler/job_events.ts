@@ -122,7 +122,15 @@ export class JobEvents {
     if (event.kind !== "bootstrap-failed") return;
     const job = await store.job(event.jobId);
     await provider.terminate([event.instanceId]);
-    await store.markTerminated([event.instanceId], "bootstrap failed", now());
+    const terminatedAt = now();
+    await store.markTerminated([event.instanceId], "bootstrap failed", terminatedAt);
+    await store.audit({
+      at: terminatedAt,
+      actor: "core",
+      action: "machine.terminate",
+      target: event.instanceId,
+      payload: { reason: "bootstrap-failed", jobId: event.jobId },
+    });
     if (!job || !canTransition(job.state, "failed")) return;
     const reason = `runner bootstrap failed on ${event.instanceId}:\n${event.log ?? "(no log)"}`;
     await store.transitionJob(job.id, {
@@ -174,7 +182,15 @@ export class JobEvents {
     // Terminate first: if EC2 fails, the event is retried and the job is not yet marked done.
     if (ranOn && ranOn.terminatedAt === null) {
       await provider.terminate([ranOn.id]);
-      await store.markTerminated([ranOn.id], `job ${job.id} completed`, now());
+      const terminatedAt = now();
+      await store.markTerminated([ranOn.id], `job ${job.id} completed`, terminatedAt);
+      await store.audit({
+        at: terminatedAt,
+        actor: "core",
+        action: "machine.terminate",
+        target: ranOn.id,
+        payload: { reason: "job-completed", jobId: job.id, conclusion: facts.conclusion },
+      });
     }
     const at = now();
     const price = ranOn?.priceUsdPerHour ?? null;

@@ -27,7 +27,7 @@ export interface BatchDeps {
     "instancesOfLaunch" | "recordInstances" | "setInstanceRunners" | "transitionMany"
   >;
   /** Where a pool's new template and a refused runner's terminated instance are written. */
-  store: Pick<Store, "saveLaunchTemplate" | "markTerminated">;
+  store: Pick<Store, "saveLaunchTemplate" | "markTerminated" | "audit">;
   provider: Provider;
   github: Pick<GitHub, "generateJitConfig" | "removeRunner">;
   vault: RunnerVault;
@@ -255,7 +255,17 @@ async function settleRefused(
   const jobs = batch.jobs.filter((job) => refused.has(job.id));
   const instanceIds = jobs.map((job) => machines.get(job.id)!.id);
   await deps.provider.terminate(instanceIds);
-  await deps.store.markTerminated(instanceIds, "runner registration refused", deps.now());
+  const terminatedAt = deps.now();
+  await deps.store.markTerminated(instanceIds, "runner registration refused", terminatedAt);
+  for (const job of jobs) {
+    await deps.store.audit({
+      at: terminatedAt,
+      actor: "core",
+      action: "machine.terminate",
+      target: machines.get(job.id)!.id,
+      payload: { reason: "registration-refused", jobId: job.id },
+    });
+  }
   for (const job of jobs) {
     if (job.runnerName === null) continue;
     const placement = runnerPlacementOf(batch.binding.project, job.repoFullName);

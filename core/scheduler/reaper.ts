@@ -94,7 +94,7 @@ export async function reapOnce(options: ReaperOptions): Promise<Termination[]> {
     await store.audit({
       at,
       actor: "reaper",
-      action: "instance.terminate",
+      action: "machine.terminate",
       target: termination.instanceId,
       payload: { reason: termination.reason, detail: termination.detail, jobId: termination.jobId },
     });
@@ -176,7 +176,7 @@ async function settleEnded(
     await store.audit({
       at,
       actor: "reaper",
-      action: isReclaimed ? "instance.interrupted" : "instance.gone",
+      action: isReclaimed ? "machine.interrupted" : "machine.gone",
       target: machine.id,
       payload: { reason, state: machine.state, stateReason: machine.stateReason },
     });

@@ -120,7 +120,7 @@ async function retire(
     await store.audit({
       at,
       actor: "warm-pool",
-      action: "instance.terminate",
+      action: "machine.terminate",
       target: runner.instanceId,
       payload: { reason: "idle", detail, runner: runner.runnerName, removal },
     });

@@ -1,9 +1,10 @@
 /**
- * The audit log, newest first: filtered by action, outcome and time, paged
+ * The audit log, newest first: filtered by action, family, outcome and time, paged
  * by an (at, id) cursor, with the filtered total and failures for the tile.
  * Reads `audit_at_idx` or `audit_action_at_idx`.
  */
 import { and, asc, count, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
+import { AUDIT_FAMILY_PREFIXES, type AuditFamily } from "../../shared/audit_families.ts";
 import { auditEvents } from "../../shared/db/schema.ts";
 import type { AuditQuery, AuditResponse } from "../../shared/schema/audit.ts";
 import type { Database } from "./database.ts";
@@ -12,6 +13,7 @@ import type { Database } from "./database.ts";
 export async function listAudit(db: Database, query: AuditQuery): Promise<AuditResponse> {
   const filters: (SQL | undefined)[] = [
     query.action ? eq(auditEvents.action, query.action) : undefined,
+    query.family ? familyFilter(query.family) : undefined,
     query.outcome ? eq(auditEvents.outcome, query.outcome) : undefined,
     query.from !== undefined ? gte(auditEvents.at, query.from) : undefined,
     query.to !== undefined ? lt(auditEvents.at, query.to) : undefined,
@@ -48,4 +50,17 @@ export async function listAudit(db: Database, query: AuditQuery): Promise<AuditR
     total: tally?.total ?? 0,
     failures: tally?.failures ?? 0,
   };
+}
+
+/**
+ * Actions starting with one of the family's prefixes, as ranges (`>= 'job.'
+ * AND < 'job/'`, '/' sorting right after '.') so `audit_action_at_idx` serves
+ * them, which LIKE would not.
+ */
+function familyFilter(family: AuditFamily): SQL | undefined {
+  return or(
+    ...AUDIT_FAMILY_PREFIXES[family].map((prefix) =>
+      and(gte(auditEvents.action, prefix), lt(auditEvents.action, `${prefix.slice(0, -1)}/`))
+    ),
+  );
 }

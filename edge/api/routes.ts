@@ -7,24 +7,21 @@ import { Hono } from "hono";
 import { except } from "hono/combine";
 import { NotFoundError } from "../../shared/errors.ts";
 import { JobsListQuery } from "../../shared/schema/api.ts";
-import { CreateUserRequest, OverviewQuery } from "../../shared/schema/console.ts";
+import { OverviewQuery } from "../../shared/schema/console.ts";
 import { refuseCrossOrigin } from "../auth/cross_origin.ts";
 import { nowOf } from "../clock.ts";
 import { requireOperator } from "../auth/operator_session.ts";
-import { hashPassword } from "../auth/password.ts";
 import { authRoutes } from "../auth/routes.ts";
 import { userAdminRoutes } from "../auth/user_admin_routes.ts";
 import { configRoutes } from "../config/routes.ts";
 import type { AppEnv } from "../env.ts";
 import { queueOf } from "../queue/queue_of.ts";
-import { parseBody, parseQuery } from "../validation.ts";
-import { actorOf, recordAudit } from "./audit_log.ts";
+import { parseQuery } from "../validation.ts";
 import { databaseOf } from "./database.ts";
 import { jobDetail } from "./job_detail_query.ts";
 import { listJobs } from "./jobs_query.ts";
 import { overview } from "./overview_query.ts";
 import { statsRoutes } from "./stats_routes.ts";
-import { userStoreOf } from "./user_store.ts";
 
 export const apiRoutes = new Hono<AppEnv>()
   .use("/api/*", refuseCrossOrigin())
@@ -44,28 +41,6 @@ export const apiRoutes = new Hono<AppEnv>()
     const { windowHours } = parseQuery(c.req.url, OverviewQuery);
     const queue = await queueOf(c.env).stats();
     return c.json(await overview(databaseOf(c.env), { windowHours, now: nowOf(c.env), queue }));
-  })
-  .get("/api/v1/users", requireOperator("admin"), async (c) => {
-    return c.json({ users: await userStoreOf(databaseOf(c.env)).list() });
-  })
-  .post("/api/v1/users", requireOperator("admin"), async (c) => {
-    const request = await parseBody(c.req.raw, CreateUserRequest);
-    const db = databaseOf(c.env);
-    const operator = c.get("operator");
-    const user = await userStoreOf(db).create({
-      email: request.email,
-      name: request.name,
-      role: request.role,
-      passwordHash: await hashPassword(request.password),
-    }, Date.now());
-    await recordAudit(db, {
-      actor: actorOf(operator),
-      action: "user.create",
-      target: user.id,
-      outcome: "ok",
-      payload: { email: user.email, role: user.role },
-    });
-    return c.json({ user }, 201);
   })
   .route("/", userAdminRoutes)
   .route("/", statsRoutes)

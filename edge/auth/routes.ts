@@ -1,7 +1,7 @@
 /**
  * `/api/v1/auth/*`: sign-in options, local sign-in and sign-out, SSO
- * (oidc_routes.ts), the current session, and the one-time bootstrap of the
- * first admin.
+ * (oidc_routes.ts), invitations and password changes (account_routes.ts),
+ * the current session, and the one-time bootstrap of the first admin.
  */
 import { Hono } from "hono";
 import { ConflictError, NotFoundError, UnauthorizedError } from "../../shared/errors.ts";
@@ -16,6 +16,7 @@ import { databaseOf } from "../api/database.ts";
 import { userStoreOf } from "../api/user_store.ts";
 import type { AppEnv, Operator } from "../env.ts";
 import { parseBody } from "../validation.ts";
+import { accountRoutes } from "./account_routes.ts";
 import { authConfigOf } from "./auth_config.ts";
 import { isBootstrapToken } from "./bootstrap.ts";
 import { clientNetworkOf } from "./client_network.ts";
@@ -40,6 +41,7 @@ function sessionView(operator: Operator): SessionView {
 
 export const authRoutes = new Hono<AppEnv>()
   .route("/", oidcRoutes)
+  .route("/", accountRoutes)
   .get("/api/v1/auth/options", (c) => {
     const config = authConfigOf(c.env);
     const options: AuthOptions = config.isAuthDisabled

@@ -45,7 +45,9 @@ export async function currentStanding(
     throw new UnauthorizedError("this account is disabled; ask an administrator");
   }
   if (standing.sessionsNotBefore !== null && session.issuedAtMs < standing.sessionsNotBefore) {
-    throw new UnauthorizedError("an administrator ended this session; sign in again");
+    throw new UnauthorizedError(
+      "a password change or an administrator ended this session; sign in again",
+    );
   }
   return standing;
 }

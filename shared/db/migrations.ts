@@ -156,4 +156,12 @@ export const MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE `pools` ADD `runner_path` text;",
     ],
   },
+  {
+    "tag": "0015_user_invitations_job_audit",
+    "statements": [
+      "CREATE TABLE `user_invitations` (\n\t`token_hash` text PRIMARY KEY NOT NULL,\n\t`user_id` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`expires_at` integer NOT NULL,\n\t`used_at` integer,\n\tFOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade\n);",
+      "CREATE INDEX `user_invitations_user_idx` ON `user_invitations` (`user_id`);",
+      "-- Custom: every job state change is also an audit row (`job.state`, from/to), whichever writer moved the job.\nCREATE TRIGGER job_transitions_audit AFTER INSERT ON job_transitions BEGIN\n  INSERT INTO audit_events (at, actor, action, target, outcome, payload) VALUES (NEW.at, 'core', 'job.state', NEW.job_id, 'ok', json_object('from', NEW.from_state, 'to', NEW.to_state, 'reason', NEW.reason));\nEND;",
+    ],
+  },
 ];

@@ -214,6 +214,20 @@ export const users = sqliteTable("users", {
 }, (t) => [uniqueIndex("users_sso_identity_idx").on(t.ssoIssuer, t.ssoSubject)]);
 
 /**
+ * One-time links an admin hands to a new user, who sets their password
+ * through it. Only the SHA-256 of the token is stored, so a leaked
+ * database row cannot be used as a link.
+ */
+export const userInvitations = sqliteTable("user_invitations", {
+  tokenHash: text("token_hash").primaryKey(),
+  userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  /** Set when the invitee set their password: a second use is refused (410). */
+  usedAt: integer("used_at"),
+}, (t) => [index("user_invitations_user_idx").on(t.userId)]);
+
+/**
  * Daily roll-up of jobs for the console's stats and overview, kept exact by
  * SQLite triggers on `jobs` (drizzle/0006_job_rollup_hourly_triggers.sql): each job
  * adds to one row per kind (project, pool, repo, sender) and one per label,

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { AUDIT_FAMILIES } from "../audit_families.ts";
 
 const EpochMs = z.number().int().nonnegative();
 
@@ -14,6 +15,8 @@ export const AuditCursor = z.string().regex(/^\d+\.\d+$/, "not an audit cursor")
 /** Query of `GET /api/v1/audit`. */
 export const AuditQuery = z.object({
   action: z.string().trim().min(1).max(100).optional(),
+  /** user, config, job or machine: every action of that family (audit_families.ts). */
+  family: z.enum(AUDIT_FAMILIES).optional(),
   outcome: z.enum(["ok", "failed"]).optional(),
   from: z.coerce.number().int().nonnegative().optional(),
   to: z.coerce.number().int().nonnegative().optional(),

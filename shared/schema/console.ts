@@ -80,8 +80,16 @@ export const UpdateUserRequest = z.strictObject({
 /** A parsed update-user body. */
 export type UpdateUserRequest = z.infer<typeof UpdateUserRequest>;
 
-/** `GET /api/v1/users`. */
-export const UsersListResponse = z.object({ users: z.array(UserView) });
+/** An invitation not yet used: the user it is for, and until when the link works. */
+export const PendingInvitation = z.object({ userId: z.string(), expiresAt: EpochMs });
+/** A pending invitation. */
+export type PendingInvitation = z.infer<typeof PendingInvitation>;
+
+/** `GET /api/v1/users`: every user, and the invitations still waiting to be used. */
+export const UsersListResponse = z.object({
+  users: z.array(UserView),
+  pendingInvitations: z.array(PendingInvitation),
+});
 /** The users list. */
 export type UsersListResponse = z.infer<typeof UsersListResponse>;
 

@@ -287,7 +287,7 @@ Deno.test("an audit row whose write reached libSQL before the outage is not writ
     await r.store.audit({
       at: 1_000,
       actor: "reaper",
-      action: "instance.terminate",
+      action: "machine.terminate",
       target: "i-1",
     });
     assert.equal(r.buffered.isOffline, true);
@@ -298,7 +298,7 @@ Deno.test("an audit row whose write reached libSQL before the outage is not writ
     await r.direct.batch(decodeStatements(String(outbox.rows[0].statements)), "write");
     await until(() => !r.buffered.isOffline, "the buffer is replayed");
     const rows = await r.direct.execute(
-      "SELECT count(*) AS n FROM audit_events WHERE action = 'instance.terminate'",
+      "SELECT count(*) AS n FROM audit_events WHERE action = 'machine.terminate'",
     );
     assert.equal(Number(rows.rows[0].n), 1);
     assert.ok(!r.lines.some((l) => l.includes("refused a buffered write")), "ignored, not refused");

@@ -144,7 +144,7 @@ Deno.test("an instance EC2 has forgotten is gone after three misses over two min
     await pass(stack, clock, absences);
     assert.equal(await terminatedAt(stack, id), clock.now());
     const [gone] = await stack.db.select().from(auditEvents).where(
-      eq(auditEvents.action, "instance.gone"),
+      eq(auditEvents.action, "machine.gone"),
     );
     assert.equal(gone.target, id);
   });

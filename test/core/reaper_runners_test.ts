@@ -64,7 +64,7 @@ Deno.test("a reaped instance's runner is deleted from GitHub; a busy one is refu
     const byRunner = Object.fromEntries(deletions.map((a) => [a.target, a.outcome]));
     assert.deepEqual(byRunner, { [idle.runnerName!]: "ok", [busy.runnerName!]: "failed" });
     const terminations = await stack.db.select().from(auditEvents).where(
-      eq(auditEvents.action, "instance.terminate"),
+      eq(auditEvents.action, "machine.terminate"),
     );
     assert.equal(terminations.length, 2, "each termination audited with its reason");
   } finally {

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { and, desc, eq, ne } from "drizzle-orm";
 import { auditEvents } from "../../shared/db/schema.ts";
 import type { JobState } from "../../shared/job_state.ts";
 import { reapOnce } from "../../core/scheduler/reaper.ts";
@@ -92,13 +93,25 @@ Deno.test("the reaper terminates the overdue, the never-started and orphans, and
     // GitHub still holds the never-started job queued: it is launched again, not reaped.
     assert.equal((await stack.store.job("2"))?.state, "queued");
     assert.equal((await stack.store.job("3"))?.state, "running");
-    const audits = await stack.db.select().from(auditEvents);
+    const audits = await stack.db.select().from(auditEvents)
+      .where(ne(auditEvents.action, "job.state"));
+    // Every job state change is on the audit log too (migration 0015's trigger), with from/to.
+    const reapedStates = await stack.db.select().from(auditEvents)
+      .where(and(eq(auditEvents.action, "job.state"), eq(auditEvents.target, "1")))
+      .orderBy(desc(auditEvents.id)).limit(1);
+    assert.deepEqual(
+      reapedStates.map((a) => {
+        const { from, to } = a.payload as { from: string; to: string };
+        return [a.actor, from, to];
+      }),
+      [["core", "running", "reaped"]],
+    );
     assert.deepEqual(
       audits.map((a) => [a.action, a.target, (a.payload as { reason: string }).reason]).sort(),
       [
-        ["instance.terminate", neverStarted, "never-started"],
-        ["instance.terminate", orphan, "orphan"],
-        ["instance.terminate", overdue, "max-runtime"],
+        ["machine.terminate", neverStarted, "never-started"],
+        ["machine.terminate", orphan, "orphan"],
+        ["machine.terminate", overdue, "max-runtime"],
         ["job.relaunch", "2", `runner did not start within 600 s`],
       ].sort(),
     );

@@ -8,7 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { jobFactsOf } from "../../core/github/job_facts.ts";
-import { instances } from "../../shared/db/schema.ts";
+import { eq } from "drizzle-orm";
+import { auditEvents, instances } from "../../shared/db/schema.ts";
 import { type CoreFixture, LABELS, messageOf, REPO, startCoreFixture, waitFor } from "./fixture.ts";
 
 const jitCallsOf = (stack: CoreFixture) =>
@@ -69,6 +70,11 @@ Deno.test("a repository whose org policy disables self-hosted runners: the insta
     assert.equal(instance.jobId, job.id);
     assert.equal(instance.terminationReason, "runner registration refused");
     assert.notEqual(instance.terminatedAt, null);
+    const terminations = await stack.db.select().from(auditEvents)
+      .where(eq(auditEvents.action, "machine.terminate"));
+    assert.deepEqual(terminations.map((a) => [a.target, a.payload]), [
+      [instance.id, { reason: "registration-refused", jobId: job.id }],
+    ]);
     assert.ok(
       ["shutting-down", "terminated"].includes(stack.ec2Emulator.instances()[0].state),
       stack.ec2Emulator.instances()[0].state,

@@ -4,6 +4,8 @@
  * launch; a pinned job's runner carries its `gantry-run=<id>` label alone.
  */
 import assert from "node:assert/strict";
+import { and, eq } from "drizzle-orm";
+import { auditEvents } from "../../shared/db/schema.ts";
 import { costUsd, elapsedSeconds } from "../../shared/cost.ts";
 import { jobFactsOf } from "../../core/github/job_facts.ts";
 import { reapOnce } from "../../core/scheduler/reaper.ts";
@@ -204,6 +206,23 @@ Deno.test("job A cancelled before it ran leaves A's instance running job B; B en
     );
     assert.deepEqual(await reapAt(stack, Date.now() + 12 * 60_000), [], "nothing left to reap");
     assert.equal(terminateCallsFor(stack, launchedA.instanceId), 1, "terminated once");
+    // Ended with its job's completion: audited like any other termination.
+    const terminations = await stack.db.select().from(auditEvents).where(
+      and(
+        eq(auditEvents.action, "machine.terminate"),
+        eq(auditEvents.target, launchedA.instanceId!),
+      ),
+    );
+    assert.deepEqual(terminations.map((a) => [a.actor, a.payload]), [
+      ["core", { reason: "job-completed", jobId: String(b.id), conclusion: "success" }],
+    ]);
+    const statesOfB = await stack.db.select().from(auditEvents).where(
+      and(eq(auditEvents.action, "job.state"), eq(auditEvents.target, String(b.id))),
+    ).orderBy(auditEvents.id);
+    assert.deepEqual(
+      statesOfB.map((a) => (a.payload as { to: string }).to).slice(-2),
+      ["running", "completed"],
+    );
   } finally {
     await stack.close();
   }

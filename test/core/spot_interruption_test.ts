@@ -239,7 +239,7 @@ Deno.test("a spot reclaim whose notice never came is found by the reaper from EC
     await reapNow(stack);
     assert.ok((await stack.store.job(job.id))?.interruptedAt, "the job is marked interrupted");
     const audits = await stack.db.select().from(auditEvents);
-    const interrupted = audits.find((a) => a.action === "instance.interrupted");
+    const interrupted = audits.find((a) => a.action === "machine.interrupted");
     assert.equal(interrupted?.target, job.instanceId);
     assert.equal(
       (interrupted?.payload as { stateReason: string }).stateReason,

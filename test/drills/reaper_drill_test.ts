@@ -81,7 +81,7 @@ Deno.test("reaper drill: never booted, past max runtime and orphan instances are
     ]);
     const audited = async () => {
       const rows = (await stack.db.execute(
-        "SELECT target, payload FROM audit_events WHERE action = 'instance.terminate'",
+        "SELECT target, payload FROM audit_events WHERE action = 'machine.terminate'",
       )).rows;
       return new Map(rows.map((r) => [String(r.target), JSON.parse(String(r.payload)).reason]));
     };

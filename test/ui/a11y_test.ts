@@ -101,6 +101,19 @@ const SCREENS: Screen[] = [
     },
   },
   {
+    name: "users with an invitation link shown",
+    async open(page, url) {
+      await page.goto(url("/users"));
+      await page.locator('tr[data-user="admin@example.com"]').waitFor();
+      await page.getByRole("button", { name: "Invite user" }).click();
+      const form = page.getByRole("form", { name: "Invite user" });
+      await form.getByLabel("Email").fill("a11y.invitee@example.com");
+      await form.getByRole("button", { name: "Invite" }).click();
+      await page.getByTestId("invitation").waitFor();
+      await page.locator('tr[data-user="a11y.invitee@example.com"]').waitFor();
+    },
+  },
+  {
     name: "backup",
     async open(page, url) {
       await page.goto(url("/backup"));

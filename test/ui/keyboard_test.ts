@@ -176,6 +176,58 @@ Deno.test("an operator's task by keyboard alone, focus always visible", async (t
       },
     );
 
+    await t.step(
+      "pools: Escape closes the edit form and returns focus to its Edit button",
+      async () => {
+        await page.goto(url("/pools"));
+        await page.locator("tr[data-pool]").first().waitFor();
+        await tabTo(page, "Edit");
+        const opener = await page.evaluate(() =>
+          document.activeElement?.closest("tr")?.dataset.pool
+        );
+        await page.keyboard.press("Enter");
+        const form = page.getByRole("form", { name: "Pool" });
+        await form.waitFor();
+        await page.waitForFunction(
+          () => document.activeElement?.closest("form")?.getAttribute("aria-label") === "Pool",
+          undefined,
+          { timeout: 5_000 },
+        );
+        await page.keyboard.press("Escape");
+        await form.waitFor({ state: "detached" });
+        assert.deepEqual(await focused(page), { tag: "button", text: "Edit", hasRing: true });
+        assert.equal(
+          await page.evaluate(() => document.activeElement?.closest("tr")?.dataset.pool),
+          opener,
+          "focus is back on the Edit button that opened it",
+        );
+      },
+    );
+
+    await t.step(
+      "projects: Escape closes the new-project form and returns focus to its button",
+      async () => {
+        await page.goto(url("/projects"));
+        await page.locator("tr[data-project]").first().waitFor();
+        await tabTo(page, "New project");
+        await page.keyboard.press("Enter");
+        const form = page.getByRole("form", { name: "Project" });
+        await form.waitFor();
+        await page.waitForFunction(
+          () => document.activeElement?.closest("form")?.getAttribute("aria-label") === "Project",
+          undefined,
+          { timeout: 5_000 },
+        );
+        await page.keyboard.press("Escape");
+        await form.waitFor({ state: "detached" });
+        assert.deepEqual(await focused(page), {
+          tag: "button",
+          text: "New project",
+          hasRing: true,
+        });
+      },
+    );
+
     await t.step("sign out with the keyboard", async () => {
       await tabTo(page, "Sign out", { key: "Shift+Tab" });
       await page.keyboard.press("Enter");

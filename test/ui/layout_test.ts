@@ -89,6 +89,45 @@ Deno.test("the console at 390 px folds its sidebar and keeps status and job link
       );
       await browser.screenshot(page, "layout-390-jobs");
     });
+
+    await t.step("at 390 px the overview chart keeps its axis labels in view", async () => {
+      await page.goto(url("/"));
+      await page.locator("svg.bar-chart g[data-day]").first().waitFor();
+      const labels = await page.locator("svg.bar-chart").evaluate((svg) => {
+        const box = svg.getBoundingClientRect();
+        return [...svg.querySelectorAll("text")].map((text) => {
+          const r = text.getBoundingClientRect();
+          const style = getComputedStyle(text);
+          return {
+            text: text.textContent,
+            isInside: r.left >= box.left - 0.5 && r.right <= box.right + 0.5 &&
+              r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5 && r.right <= 390,
+            isShown: r.width > 0 && r.height >= 8 && style.visibility !== "hidden" &&
+              style.display !== "none",
+            left: r.left,
+            right: r.right,
+          };
+        });
+      });
+      const days = labels.slice(1);
+      const shownDays = (await page.locator("svg.bar-chart g[data-day]").evaluateAll((gs) =>
+        gs.map((g) =>
+          Number(g.getAttribute("data-day"))
+        )
+      )).filter((day) => day === 1 || day % 5 === 0).map(String);
+      assert.ok(shownDays.length >= 2, `${shownDays}`);
+      assert.deepEqual(days.map((l) => l.text), shownDays, "day 1 and every fifth day");
+      for (const label of labels) {
+        assert.ok(label.isInside && label.isShown, `label ${label.text}: ${JSON.stringify(label)}`);
+      }
+      for (let i = 1; i < days.length; i++) {
+        assert.ok(
+          days[i].left >= days[i - 1].right,
+          `labels ${days[i - 1].text} and ${days[i].text} overlap`,
+        );
+      }
+      await browser.screenshot(page, "layout-390-chart");
+    });
   } finally {
     await browser.close();
     await stack.close();

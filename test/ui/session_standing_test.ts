@@ -157,7 +157,7 @@ Deno.test("edge security: live operator standing, lockout, audit, body limits", 
           .where(eq(auditEvents.target, other.id));
         assert.deepEqual(
           audit.filter((row) => row.action.startsWith("user.")).map((row) => row.action),
-          ["user.create", "user.update", "user.update", "user.update", "user.end_sessions"],
+          ["user.create", "user.role", "user.disable", "user.enable", "user.end_sessions"],
         );
       },
     );

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { AuditFamily } from "../../shared/audit_families.ts";
 import { AuditResponse } from "../../shared/schema/audit.ts";
 import { DeadLettersResponse, RequeueResponse } from "../../shared/schema/dead_letters.ts";
 import {
@@ -26,6 +27,7 @@ export interface StatsRequest {
 
 /** An audit request: filters and page position. */
 export interface AuditRequest {
+  family?: AuditFamily;
   action?: string;
   outcome?: "ok" | "failed";
   from?: number;

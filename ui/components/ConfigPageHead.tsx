@@ -8,12 +8,13 @@ export function ConfigPageHead(props: {
   onAction: () => void;
 }) {
   const { title, actionLabel, isAdmin, isEditing, error, onAction } = props;
+  // The create button stays while its form is open, so Escape can give focus back to it.
   return (
     <>
       <header class="page-head">
         <h1>{title}</h1>
-        {isAdmin && !isEditing && (
-          <button type="button" class="button primary" onClick={onAction}>
+        {isAdmin && (
+          <button type="button" class="button primary" aria-expanded={isEditing} onClick={onAction}>
             {actionLabel}
           </button>
         )}

@@ -1,6 +1,7 @@
+import { Time } from "./Time.tsx";
 import { useEffect } from "preact/hooks";
 import { useConsole } from "../console.ts";
-import { formatTime, formatUsd } from "../format.ts";
+import { formatUsd } from "../format.ts";
 import { MonthChart } from "./MonthChart.tsx";
 
 /** The overview's month: the per-day chart and the spend card, each on its own refresh. */
@@ -48,7 +49,7 @@ export function MonthCards() {
               <h3 class="small muted">Top repos</h3>
               <Ranking rows={spend.repos} testId="spend-repos" />
               <div class="muted small">
-                updated {formatTime(month.spendUpdatedAt.value)} · every 60 s
+                updated <Time ms={month.spendUpdatedAt.value} /> · every 60 s
               </div>
             </>
           )

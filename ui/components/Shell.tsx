@@ -2,6 +2,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { useConsole } from "../console.ts";
 import { Link } from "./Link.tsx";
+import { TimeZoneToggle } from "./Time.tsx";
 
 const NAV = [
   { href: "/", label: "Overview", page: "overview" },
@@ -86,11 +87,22 @@ export function Shell(props: { children: ComponentChildren }) {
               {item.label}
             </Link>
           ))}
+          {!isAuthDisabled && (
+            // Admins manage users there; everyone changes their own password there.
+            <Link
+              href="/users"
+              class="nav-link"
+              aria-current={page === "users" ? "page" : undefined}
+            >
+              {user?.role === "admin" ? "Users" : "Your account"}
+            </Link>
+          )}
           <div class="sidebar-foot">
             <div class="who" data-testid="who">
               <span>{user?.email ?? user?.id}</span>
               <span class="role">{user?.role}</span>
             </div>
+            <TimeZoneToggle />
             {!isAuthDisabled && (
               <button
                 type="button"

@@ -1,11 +1,12 @@
 /**
- * The audit page: filters from the URL (action, outcome, a time range as
+ * The audit page: filters from the URL (action family, action, outcome, a time range as
  * UTC dates, page size), cursor paging, and the event opened in the side
  * panel.
  *
  * @module
  */
 import { computed, type ReadonlySignal, signal } from "@preact/signals";
+import { AUDIT_FAMILIES, type AuditFamily } from "../../shared/audit_families.ts";
 import type { AuditEventView, AuditResponse } from "../../shared/schema/audit.ts";
 import type { AuditRequest, OpsApi } from "../api/ops_client.ts";
 
@@ -15,6 +16,8 @@ export const AUDIT_PAGE_SIZES = [25, 50, 100, 200] as const;
 
 /** The audit filters as the URL writes them. */
 export interface AuditFilter {
+  /** user, config, job or machine actions only. */
+  family?: AuditFamily;
   action?: string;
   outcome?: "ok" | "failed";
   /** `YYYY-MM-DD` (UTC), inclusive. */
@@ -26,12 +29,16 @@ export interface AuditFilter {
 /** The filter a `/audit` query names. */
 export function auditFilterOf(query: URLSearchParams): AuditFilter {
   const outcome = query.get("outcome");
+  const family = query.get("family");
   const limit = Number(query.get("limit"));
   const date = (key: string) => {
     const value = query.get(key);
     return value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined;
   };
   return {
+    family: (AUDIT_FAMILIES as readonly string[]).includes(family ?? "")
+      ? family as AuditFamily
+      : undefined,
     action: query.get("action") || undefined,
     outcome: outcome === "ok" || outcome === "failed" ? outcome : undefined,
     fromDate: date("from"),
@@ -43,6 +50,7 @@ export function auditFilterOf(query: URLSearchParams): AuditFilter {
 /** The query string of a filter, or "" for the defaults. */
 export function auditSearchOf(filter: AuditFilter): string {
   const search = new URLSearchParams();
+  if (filter.family) search.set("family", filter.family);
   if (filter.action) search.set("action", filter.action);
   if (filter.outcome) search.set("outcome", filter.outcome);
   if (filter.fromDate) search.set("from", filter.fromDate);
@@ -55,6 +63,7 @@ export function auditSearchOf(filter: AuditFilter): string {
 /** The API request for a filter at `cursor`. */
 export function auditRequestOf(filter: AuditFilter, cursor?: string): AuditRequest {
   return {
+    family: filter.family,
     action: filter.action,
     outcome: filter.outcome,
     from: filter.fromDate ? Date.parse(`${filter.fromDate}T00:00:00Z`) : undefined,

@@ -5,9 +5,12 @@ import { auditFilterOf, auditRequestOf, auditSearchOf, createAuditModel } from "
 
 Deno.test("audit filters come from the URL and go back to it; dates are whole UTC days", () => {
   const filter = auditFilterOf(
-    new URLSearchParams("action=auth.login&outcome=failed&from=2026-11-01&to=2026-11-02&limit=25"),
+    new URLSearchParams(
+      "family=user&action=auth.login&outcome=failed&from=2026-11-01&to=2026-11-02&limit=25",
+    ),
   );
   assert.deepEqual(filter, {
+    family: "user",
     action: "auth.login",
     outcome: "failed",
     fromDate: "2026-11-01",
@@ -16,9 +19,10 @@ Deno.test("audit filters come from the URL and go back to it; dates are whole UT
   });
   assert.equal(
     auditSearchOf(filter),
-    "?action=auth.login&outcome=failed&from=2026-11-01&to=2026-11-02&limit=25",
+    "?family=user&action=auth.login&outcome=failed&from=2026-11-01&to=2026-11-02&limit=25",
   );
   assert.deepEqual(auditRequestOf(filter, "5.1"), {
+    family: "user",
     action: "auth.login",
     outcome: "failed",
     from: Date.UTC(2026, 10, 1),
@@ -26,7 +30,8 @@ Deno.test("audit filters come from the URL and go back to it; dates are whole UT
     limit: 25,
     cursor: "5.1",
   });
-  assert.deepEqual(auditFilterOf(new URLSearchParams("outcome=maybe&limit=7")), {
+  assert.deepEqual(auditFilterOf(new URLSearchParams("family=users&outcome=maybe&limit=7")), {
+    family: undefined,
     action: undefined,
     outcome: undefined,
     fromDate: undefined,

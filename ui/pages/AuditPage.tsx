@@ -1,8 +1,10 @@
+import { Time } from "../components/Time.tsx";
 import { selectOnKey } from "../components/keyboard.ts";
+import { AUDIT_FAMILIES, auditFamilyOf, currentActionName } from "../../shared/audit_families.ts";
 import { useEffect } from "preact/hooks";
 import { Link } from "../components/Link.tsx";
 import { useConsole } from "../console.ts";
-import { formatTime, formatTimeShort } from "../format.ts";
+
 import { AUDIT_PAGE_SIZES, auditFilterOf, auditSearchOf } from "../models/audit_model.ts";
 
 /** Every state-changing action and sign-in attempt, newest first, with the payload aside. */
@@ -43,10 +45,19 @@ export function AuditPage(props: { query: URLSearchParams }) {
       )}
       <form class="filters" onSubmit={onSubmit} aria-label="Filter audit" key={search}>
         <label>
+          Family
+          <select name="family" value={filter.family ?? ""}>
+            <option value="">all</option>
+            {AUDIT_FAMILIES.map((f) => <option key={f} value={f}>{f}</option>)}
+          </select>
+        </label>
+        <label>
           Action
           <select name="action" value={filter.action ?? ""}>
             <option value="">all</option>
-            {(page?.actions ?? []).map((a) => <option key={a} value={a}>{a}</option>)}
+            {(page?.actions ?? [])
+              .filter((a) => !filter.family || auditFamilyOf(a) === filter.family)
+              .map((a) => <option key={a} value={a}>{a}</option>)}
           </select>
         </label>
         <label>
@@ -98,8 +109,12 @@ export function AuditPage(props: { query: URLSearchParams }) {
                   onClick={() => audit.select(event)}
                   onKeyDown={selectOnKey(() => audit.select(event))}
                 >
-                  <td>{formatTimeShort(event.at)}</td>
-                  <td class="mono">{event.action}</td>
+                  <td>
+                    <Time ms={event.at} short />
+                  </td>
+                  <td class="mono" title={actionTitleOf(event.action)}>
+                    {currentActionName(event.action)}
+                  </td>
                   <td>{event.actor}</td>
                   <td class="mono" title={event.target ?? undefined}>{event.target ?? "—"}</td>
                   <td>
@@ -140,10 +155,14 @@ export function AuditPage(props: { query: URLSearchParams }) {
           {selected
             ? (
               <>
-                <h2>{selected.action}</h2>
+                <h2 title={actionTitleOf(selected.action)}>
+                  {currentActionName(selected.action)}
+                </h2>
                 <dl>
                   <dt>At</dt>
-                  <dd>{formatTime(selected.at)}</dd>
+                  <dd>
+                    <Time ms={selected.at} />
+                  </dd>
                   <dt>Actor</dt>
                   <dd>{selected.actor}</dd>
                   <dt>Target</dt>
@@ -163,4 +182,9 @@ export function AuditPage(props: { query: URLSearchParams }) {
       </div>
     </section>
   );
+}
+
+/** For a row written under an old name: what it was recorded as. */
+function actionTitleOf(action: string): string | undefined {
+  return currentActionName(action) === action ? undefined : `recorded as ${action}`;
 }

@@ -1,8 +1,8 @@
+import { Time } from "../components/Time.tsx";
 import { selectOnKey } from "../components/keyboard.ts";
 import { useEffect } from "preact/hooks";
 import type { DeadLetterView } from "../../shared/schema/dead_letters.ts";
 import { useConsole } from "../console.ts";
-import { formatTime, formatTimeShort } from "../format.ts";
 
 /** What a dead letter was about, in a few words. */
 function subjectOf(letter: DeadLetterView): { kind: string; job: string; detail: string } {
@@ -75,7 +75,9 @@ export function DeadLettersPage() {
                     <td>{subject.job}</td>
                     <td>{subject.detail}</td>
                     <td class="num">{letter.deliveries}</td>
-                    <td>{formatTimeShort(letter.deadAt)}</td>
+                    <td>
+                      <Time ms={letter.deadAt} short />
+                    </td>
                     <td>
                       {isAdmin && (
                         <button
@@ -107,7 +109,7 @@ export function DeadLettersPage() {
               <>
                 <h2>Event {selected.eventId}</h2>
                 <p class="muted small">
-                  queued {formatTime(selected.enqueuedAt)} · dead {formatTime(selected.deadAt)}
+                  queued <Time ms={selected.enqueuedAt} /> · dead <Time ms={selected.deadAt} />
                 </p>
                 <pre
                   data-testid="dead-letter-message"

@@ -1,16 +1,11 @@
+import { Time } from "../components/Time.tsx";
 import { instanceConsoleUrl, regionOfZone } from "../aws_console.ts";
 import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import { Link } from "../components/Link.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { useConsole } from "../console.ts";
-import {
-  formatCost,
-  formatDuration,
-  formatPricePerHour,
-  formatTime,
-  runDurationOf,
-} from "../format.ts";
+import { formatCost, formatDuration, formatPricePerHour, runDurationOf } from "../format.ts";
 
 /** Everything known about one job, and its timeline of transitions. */
 export function JobDetailPage(props: { id: string }) {
@@ -84,10 +79,18 @@ export function JobDetailPage(props: { id: string }) {
         <div class="card">
           <h2>Time and cost</h2>
           <dl>
-            <Field label="Queued">{formatTime(job.queuedAt)}</Field>
-            <Field label="Launched">{formatTime(job.launchedAt)}</Field>
-            <Field label="Started">{formatTime(job.startedAt)}</Field>
-            <Field label="Completed">{formatTime(job.completedAt)}</Field>
+            <Field label="Queued">
+              <Time ms={job.queuedAt} />
+            </Field>
+            <Field label="Launched">
+              <Time ms={job.launchedAt} />
+            </Field>
+            <Field label="Started">
+              <Time ms={job.startedAt} />
+            </Field>
+            <Field label="Completed">
+              <Time ms={job.completedAt} />
+            </Field>
             <Field label="Duration">{formatDuration(runDurationOf(job, Date.now()))}</Field>
             <Field label="Cost">
               <span data-testid="detail-cost">{formatCost(job.costUsd)}</span>
@@ -100,7 +103,9 @@ export function JobDetailPage(props: { id: string }) {
         <ol class="timeline" data-testid="timeline">
           {transitions.map((t, index) => (
             <li key={index} data-to={t.to}>
-              <span class="timeline-time">{formatTime(t.at)}</span>
+              <span class="timeline-time">
+                <Time ms={t.at} />
+              </span>
               <StatusBadge state={t.to} />
               {t.from && <span class="muted small">from {t.from}</span>}
               {t.reason && <span class="timeline-reason">{t.reason}</span>}

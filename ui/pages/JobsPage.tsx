@@ -1,9 +1,10 @@
+import { Time } from "../components/Time.tsx";
 import { useEffect } from "preact/hooks";
 import { JOB_STATES } from "../../shared/job_state.ts";
 import { Link } from "../components/Link.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { useConsole } from "../console.ts";
-import { formatCost, formatDuration, formatTimeShort, runDurationOf } from "../format.ts";
+import { formatCost, formatDuration, runDurationOf } from "../format.ts";
 import { filterOf, type JobsFilter, searchOf } from "../models/jobs_model.ts";
 
 /** Every job, newest first, filtered by the URL's query, paged by cursor. */
@@ -74,8 +75,12 @@ export function JobsPage(props: { query: URLSearchParams }) {
                 </td>
                 <td class="col-wide">{job.sender ?? "—"}</td>
                 <td class="mono col-wide">{job.instanceId ?? "—"}</td>
-                <td>{formatTimeShort(job.queuedAt, now)}</td>
-                <td class="col-wide">{formatTimeShort(job.launchedAt, now)}</td>
+                <td>
+                  <Time ms={job.queuedAt} short now={now} />
+                </td>
+                <td class="col-wide">
+                  <Time ms={job.launchedAt} short now={now} />
+                </td>
                 <td class="num">{formatDuration(runDurationOf(job, now))}</td>
                 <td class="num" data-cost>{formatCost(job.costUsd)}</td>
               </tr>

@@ -1,7 +1,7 @@
+import { Time } from "../components/Time.tsx";
 import { useEffect } from "preact/hooks";
 import { MonthCards } from "../components/MonthCards.tsx";
 import { useConsole } from "../console.ts";
-import { formatTime } from "../format.ts";
 
 /** Live tiles, refreshed every 5 s while the page is open. */
 export function OverviewPage() {
@@ -17,7 +17,13 @@ export function OverviewPage() {
       <header class="page-head">
         <h1>Overview</h1>
         <span class="muted" data-testid="updated-at">
-          {data ? `updated ${formatTime(data.generatedAt)} · every 5 s` : "loading…"}
+          {data
+            ? (
+              <>
+                updated <Time ms={data.generatedAt} /> · every 5 s
+              </>
+            )
+            : "loading…"}
         </span>
       </header>
       {error && <p class="banner banner-bad" role="alert">{error}</p>}

@@ -211,6 +211,8 @@ function PoolForm(props: { editing: Editing; onDone: () => void }) {
   const { config } = useConsole();
   const { id, draft } = props.editing;
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  // Escape closes the form and gives focus back to the button that opened it.
+  const dialog = useDialogFocus<HTMLFormElement>(props.onDone);
 
   const onSubmit = async (event: SubmitEvent) => {
     event.preventDefault();
@@ -229,7 +231,14 @@ function PoolForm(props: { editing: Editing; onDone: () => void }) {
   };
 
   return (
-    <form class="card edit-form" onSubmit={onSubmit} aria-label="Pool" noValidate>
+    <form
+      class="card edit-form"
+      onSubmit={onSubmit}
+      aria-label="Pool"
+      noValidate
+      ref={dialog.ref}
+      onKeyDown={dialog.onKeyDown}
+    >
       <h2>{id ? `Edit pool ${draft.project}/${draft.name}` : "New pool"}</h2>
       <FormMessage errors={errors} />
       <div class="form-grid">

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ProjectView } from "../../shared/schema/config_api.ts";
 import { Check, DeleteButton, Field, FormMessage, TagList } from "../components/FormField.tsx";
+import { useDialogFocus } from "../components/keyboard.ts";
 import { useConsole } from "../console.ts";
 import { type FormErrors, NO_ERRORS, numberOf, tagsOf, tagsText } from "../forms/form_errors.ts";
 import { ConfigPageHead } from "../components/ConfigPageHead.tsx";
@@ -110,6 +111,8 @@ export function ProjectsPage() {
 }
 
 function ProjectForm(props: { project: ProjectView | null; onDone: () => void }) {
+  // Escape closes the form and gives focus back to the button that opened it.
+  const dialog = useDialogFocus<HTMLFormElement>(props.onDone);
   const { config } = useConsole();
   const project = props.project;
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
@@ -153,7 +156,14 @@ function ProjectForm(props: { project: ProjectView | null; onDone: () => void })
   const groupError = errors.fields.runnerGroupId ??
     (isGroupError ? scopeError?.slice(RUNNER_GROUP_PREFIX.length) : undefined);
   return (
-    <form class="card edit-form" onSubmit={onSubmit} aria-label="Project" noValidate>
+    <form
+      class="card edit-form"
+      onSubmit={onSubmit}
+      aria-label="Project"
+      noValidate
+      ref={dialog.ref}
+      onKeyDown={dialog.onKeyDown}
+    >
       <h2>{project ? `Edit project ${project.name}` : "New project"}</h2>
       <FormMessage errors={errors} />
       <div class="form-grid">

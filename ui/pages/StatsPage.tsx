@@ -1,7 +1,8 @@
+import { Time } from "../components/Time.tsx";
 import { useEffect } from "preact/hooks";
 import { STATS_GROUPS } from "../../shared/schema/stats.ts";
 import { useConsole } from "../console.ts";
-import { formatDuration, formatTime, formatUsd } from "../format.ts";
+import { formatDuration, formatUsd } from "../format.ts";
 import { statsSearchOf, type StatsView, statsViewOf } from "../models/stats_model.ts";
 
 const WINDOWS = [
@@ -41,7 +42,13 @@ export function StatsPage(props: { query: URLSearchParams }) {
       <header class="page-head">
         <h1>Stats</h1>
         <span class="muted" data-testid="stats-window">
-          {data ? `${formatTime(data.window.from)} → ${formatTime(data.window.to)}` : "loading…"}
+          {data
+            ? (
+              <>
+                <Time ms={data.window.from} /> → <Time ms={data.window.to} />
+              </>
+            )
+            : "loading…"}
         </span>
       </header>
       <div class="filters" role="group" aria-label="Window">
