@@ -263,3 +263,13 @@ export async function answerCore(
 export async function heartbeats(db: Database) {
   return await db.select().from(coreHeartbeats).orderBy(coreHeartbeats.coreId);
 }
+
+/** Every core's last heartbeat, without its metrics (health views). */
+export async function coreBeats(db: Database) {
+  return await db.select({
+    coreId: coreHeartbeats.coreId,
+    version: coreHeartbeats.version,
+    seenAt: coreHeartbeats.seenAt,
+    leasedAt: coreHeartbeats.leasedAt,
+  }).from(coreHeartbeats).orderBy(coreHeartbeats.coreId);
+}

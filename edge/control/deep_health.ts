@@ -9,13 +9,13 @@ import { DatabaseUnavailableError } from "../api/database_guard.ts";
 import { databaseOf } from "../api/database.ts";
 import { nowOf } from "../clock.ts";
 import type { AppEnv } from "../env.ts";
-import { heartbeats } from "./control_store.ts";
+import { coreBeats } from "./control_store.ts";
 
 export async function deepHealth(c: Context<AppEnv>): Promise<Response> {
   const now = nowOf(c.env);
   let beats;
   try {
-    beats = await heartbeats(databaseOf(c.env));
+    beats = await coreBeats(databaseOf(c.env));
   } catch (error) {
     if (!(error instanceof DatabaseUnavailableError)) throw error;
     return c.json({ status: "unavailable", database: "unavailable", cores: [] }, 503);

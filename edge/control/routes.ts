@@ -27,7 +27,7 @@ import type { AppEnv } from "../env.ts";
 import { jsonBody, queryOf, readJsonBody } from "../validation.ts";
 import {
   actionOf,
-  heartbeats,
+  coreBeats,
   hold,
   holds,
   isPool,
@@ -260,7 +260,7 @@ export const controlRoutes = new Hono<AppEnv>()
   .get("/api/v1/control", async (c) => {
     const db = databaseOf(c.env);
     const now = nowOf(c.env);
-    const [held, beats] = await Promise.all([holds(db), heartbeats(db)]);
+    const [held, beats] = await Promise.all([holds(db), coreBeats(db)]);
     const paused = held.find((h) => h.scope === PAUSE_SCOPE);
     const state: ControlStateView = {
       paused: paused ? { heldBy: paused.heldBy, heldAt: paused.heldAt } : null,
