@@ -23,6 +23,7 @@ import { runReaper } from "./scheduler/reaper.ts";
 import { runWarmPool } from "./scheduler/warm_pool.ts";
 import { Reconciler, runReconciler } from "./reconcile/reconciler.ts";
 import { VERSION } from "./version.ts";
+import { sleep } from "./sleep.ts";
 import { LaunchGate } from "./control/launch_gate.ts";
 import { runControlLoop } from "./control/control_loop.ts";
 import { CoreMetrics, probeEventLoopLag } from "./metrics/core_metrics.ts";
@@ -201,7 +202,15 @@ async function run(config: ResolvedConfig): Promise<void> {
     runControlLoop({
       channel: queue,
       gate,
-      actions: { store, provider, github, log, now: Date.now, pokeLauncher: () => launcher.poke() },
+      actions: {
+        store,
+        provider,
+        github,
+        log,
+        now: Date.now,
+        pokeLauncher: () => launcher.poke(),
+        sleep: (ms) => sleep(ms, stop.signal),
+      },
       metrics: () => metrics.snapshot(),
       leaseAgeMs: () => lastLeaseAt === null ? null : Date.now() - lastLeaseAt,
       version: VERSION,

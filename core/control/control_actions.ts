@@ -23,7 +23,13 @@ export interface ControlActionDeps {
   now: () => number;
   /** Something to launch changed (a retried job): the launcher should look. */
   pokeLauncher: () => void;
+  /** Waits between tries of a machine the provider does not know yet. */
+  sleep: (ms: number) => Promise<void>;
 }
+
+/** Tries of a termination the provider answers "not found", and the wait between them. */
+const NOT_FOUND_TRIES = 4;
+const NOT_FOUND_RETRY_MS = 1_000;
 
 export async function carryOut(
   action: HandedAction,
@@ -79,14 +85,20 @@ async function terminate(action: HandedAction, deps: ControlActionDeps): Promise
         : `runner ${machine.runnerName} was not registered`,
     );
   }
-  const ended = await provider.terminate([machine.id]);
+  // A machine launched a moment ago may be unknown to the provider's API for a few
+  // seconds (EC2 is eventually consistent): asked again before it is given up as unknown.
+  for (let attempt = 1;; attempt++) {
+    const ended = await provider.terminate([machine.id]);
+    if (!ended.notFound.includes(machine.id)) break;
+    if (attempt >= NOT_FOUND_TRIES) {
+      said.push(`the provider does not know ${machine.id} (yet); ask again shortly`);
+      return { outcome: "failed", result: said.join("; ") };
+    }
+    await deps.sleep(NOT_FOUND_RETRY_MS);
+  }
   const reason = `terminated by ${action.requestedBy}${action.isForced ? " (forced)" : ""}`;
   await store.markTerminated([machine.id], reason, now());
-  said.push(
-    ended.notFound.includes(machine.id)
-      ? `${machine.id} was already gone`
-      : `${machine.id} terminating`,
-  );
+  said.push(`${machine.id} terminating`);
   return { outcome: "done", result: said.join("; ") };
 }
 
