@@ -23,6 +23,11 @@ import { runReaper } from "./scheduler/reaper.ts";
 import { runWarmPool } from "./scheduler/warm_pool.ts";
 import { Reconciler, runReconciler } from "./reconcile/reconciler.ts";
 import { VERSION } from "./version.ts";
+import { sleep } from "./sleep.ts";
+import { LaunchGate } from "./control/launch_gate.ts";
+import { runControlLoop } from "./control/control_loop.ts";
+import { CoreMetrics, probeEventLoopLag } from "./metrics/core_metrics.ts";
+import { countSdkCalls, type MiddlewareStackOf } from "./metrics/sdk_call_metrics.ts";
 
 const HELP = `gantry-core ${VERSION} — ephemeral EC2 runners for GitHub Actions
 
@@ -75,7 +80,17 @@ async function run(config: ResolvedConfig): Promise<void> {
     log.warn("could not copy libSQL into the local mirror", { error })
   );
 
+  // Filled in below once the launcher and GitHub exist; read only when the metrics are collected.
+  const gauges = { retriesWaiting: () => 0, githubRateRemaining: (): number | null => null };
+  const metrics = new CoreMetrics({
+    retriesWaiting: () => gauges.retriesWaiting(),
+    githubRateRemaining: () => gauges.githubRateRemaining(),
+    bufferDepth: () => client.pending(),
+    rss: () => Deno.memoryUsage().rss,
+  });
+  const gate = new LaunchGate();
   const { ec2, pricing } = awsClients(config);
+  countSdkCalls(ec2 as unknown as MiddlewareStackOf, metrics);
   const provider = new Ec2Provider({
     ec2,
     prices: new PriceQuoter({ region: config.aws.region, ec2, pricing, log }),
@@ -87,6 +102,7 @@ async function run(config: ResolvedConfig): Promise<void> {
     apiUrl: config.github.api_url,
     writesPerSecond: config.github.writes_per_second,
     log,
+    metrics,
   });
   const queue = new EdgeClient({
     url: config.edge.url,
@@ -129,7 +145,11 @@ async function run(config: ResolvedConfig): Promise<void> {
       jitter: config.scheduler.launch_retry_jitter,
     },
     sweepIntervalMs: config.scheduler.launch_sweep_interval_ms,
+    metrics,
+    gate,
   });
+  gauges.retriesWaiting = () => launcher.retriesWaiting();
+  gauges.githubRateRemaining = () => github.rateRemaining();
   const events = new JobEvents({
     store,
     provider,
@@ -155,6 +175,11 @@ async function run(config: ResolvedConfig): Promise<void> {
   };
   Deno.addSignalListener("SIGTERM", onSignal);
   Deno.addSignalListener("SIGINT", onSignal);
+  probeEventLoopLag((seconds) => metrics.loopLag(seconds), {
+    intervalMs: 1_000,
+    signal: stop.signal,
+  });
+  let lastLeaseAt: number | null = null;
   log.info("gantry-core started", {
     version: VERSION,
     edge: config.edge.url,
@@ -171,6 +196,26 @@ async function run(config: ResolvedConfig): Promise<void> {
       leaseMs: config.edge.lease_seconds * 1000,
       signal: stop.signal,
       hardStop: hardStop.signal,
+      onLeased: () => lastLeaseAt = Date.now(),
+    }),
+    // Operators' actions, holds on launching, metrics and liveness: the lease channel's sibling.
+    runControlLoop({
+      channel: queue,
+      gate,
+      actions: {
+        store,
+        provider,
+        github,
+        log,
+        now: Date.now,
+        pokeLauncher: () => launcher.poke(),
+        sleep: (ms) => sleep(ms, stop.signal),
+      },
+      metrics: () => metrics.snapshot(),
+      leaseAgeMs: () => lastLeaseAt === null ? null : Date.now() - lastLeaseAt,
+      version: VERSION,
+      log,
+      signal: stop.signal,
     }),
     // Stops with the lease loop, after finishing the launch calls in flight.
     launcher.run(stop.signal),
@@ -193,6 +238,7 @@ async function run(config: ResolvedConfig): Promise<void> {
       idleTimeoutMs: config.scheduler.idle_timeout_minutes * 60_000,
       intervalMs: config.scheduler.reap_interval_seconds * 1000,
       signal: stop.signal,
+      gate,
     }),
     // Missed webhooks: redeliver failed ones, adopt unseen queued jobs, close finished ones.
     config.reconcile.enabled

@@ -1,7 +1,7 @@
 /**
  * The edge Worker: Gantry's only public surface.
  *   POST /webhook       GitHub webhooks (HMAC-verified, durably queued)
- *   GET  /healthz       liveness, no internals
+ *   GET  /healthz       liveness, no internals; `?deep=1`: libSQL and the cores too
  *   /core/v1/*          the lease protocol and runner-config deposits (core EdDSA JWT)
  *   /runner/v1/*        runner instances: config fetch, lifecycle events (runner token)
  *   /api/v1/*           the console API (operator session)
@@ -14,6 +14,8 @@ import { errorResponse } from "./errors.ts";
 import { limitBody } from "./body_limit.ts";
 import { deadLetterRoutes } from "./queue/dead_letter_routes.ts";
 import { coreRoutes } from "./queue/routes.ts";
+import { coreControlRoutes } from "./control/core_routes.ts";
+import { deepHealth } from "./control/deep_health.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
 import { runnerRoutes } from "./runner/routes.ts";
 import { webhookRoutes } from "./webhook/route.ts";
@@ -25,7 +27,7 @@ export { RunnerVault } from "./runner/runner_vault.ts";
 export { SessionRevocations } from "./auth/session_revocations.ts";
 
 const app = new Hono<AppEnv>()
-  .get("/healthz", (c) => c.json({ status: "ok" }))
+  .get("/healthz", (c) => c.req.query("deep") === "1" ? deepHealth(c) : c.json({ status: "ok" }))
   .use("*", requireValidSettings())
   .use(
     "/api/*",
@@ -38,6 +40,7 @@ const app = new Hono<AppEnv>()
   .route("/", metricsRoutes)
   .route("/", deadLetterRoutes)
   .route("/", runnerRoutes)
+  .route("/", coreControlRoutes)
   .route("/", coreRoutes)
   .route("/", apiRoutes)
   .all("*", (c) => c.env.ASSETS ? c.env.ASSETS.fetch(c.req.raw) : c.notFound())

@@ -11,6 +11,7 @@ import {
   LeaseResponse,
   SettleResponse,
 } from "../../shared/schema/edge_core.ts";
+import { ControlAnswer, type ControlCall } from "../../shared/schema/control.ts";
 import { RUNNER_TOKEN_AUDIENCE, type RunnerConfigDeposit } from "../../shared/schema/runner.ts";
 
 /** The edge takes at most this many deposits per request. */
@@ -49,6 +50,11 @@ export class EdgeClient implements JobQueue, RunnerVault {
 
   async lease(request: LeaseRequest, signal?: AbortSignal): Promise<LeaseResponse> {
     return LeaseResponse.parse(await this.#post("/core/v1/lease", request, signal));
+  }
+
+  /** The control call: metrics and action results out, holds and actions in. */
+  async control(call: ControlCall, signal?: AbortSignal): Promise<ControlAnswer> {
+    return ControlAnswer.parse(await this.#post("/core/v1/control", call, signal));
   }
 
   async ack(leases: LeaseRef[]): Promise<number> {

@@ -8,6 +8,7 @@
  * one Octokit per installation; a token GitHub rejects early (revoked,
  * rotated key) is refreshed once and the call retried.
  */
+import type { CallMetrics } from "../metrics/core_metrics.ts";
 import { App } from "@octokit/app";
 import { Octokit } from "@octokit/core";
 import { paginateRest } from "@octokit/plugin-paginate-rest";
@@ -152,6 +153,7 @@ export class GitHubApp implements GitHub {
   #installations = new Map<number, Promise<HardenedOctokit>>();
   #installationOfRepo = new Map<string, number>();
   #rateRemaining = new Map<string, number>();
+  #metrics: CallMetrics | null;
 
   constructor(
     options: {
@@ -162,9 +164,13 @@ export class GitHubApp implements GitHub {
       retries?: number;
       /** Writes (POST, DELETE) per second; GitHub's secondary limit allows about 3 (900 points/min, 5 per write). */
       writesPerSecond?: number;
+      /** Counts calls and rate-limit hits. */
+      metrics?: CallMetrics;
     },
   ) {
     this.#log = options.log ?? null;
+    this.#metrics = options.metrics ?? null;
+    const metrics = this.#metrics;
     const log = this.#log;
     const onLimit = (kind: string) =>
     (
@@ -173,6 +179,7 @@ export class GitHubApp implements GitHub {
       _octokit: unknown,
       retryCount: number,
     ) => {
+      metrics?.call("github", "throttled");
       log?.warn(`GitHub ${kind} rate limit hit`, {
         method: request.method,
         url: request.url,
@@ -581,7 +588,12 @@ export class GitHubApp implements GitHub {
 
   /** Remembers the rate-limit headroom each Octokit's responses report. */
   #watchRate(octokit: HardenedOctokit, key: string): void {
+    octokit.hook.error("request", (error) => {
+      this.#metrics?.call("github", "error");
+      throw error;
+    });
     octokit.hook.after("request", (response) => {
+      this.#metrics?.call("github", "ok");
       const remaining = Number(response.headers["x-ratelimit-remaining"]);
       if (Number.isFinite(remaining)) this.#rateRemaining.set(key, remaining);
     });

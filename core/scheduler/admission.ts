@@ -12,6 +12,7 @@ import { correlationIdsOf, type Logger } from "../log.ts";
 import type { LaunchHolds } from "./background_work.ts";
 import { capGuardOf, type JobStep, type LaunchQueries } from "../db/launch_queries.ts";
 import { routableOf } from "./pool_spec.ts";
+import type { LaunchGateView } from "../control/launch_gate.ts";
 
 export interface AdmissionOptions {
   store: Store;
@@ -28,6 +29,8 @@ export interface AdmissionOptions {
   mayRetry: (jobId: string, at: number) => boolean;
   /** Hands a freshly claimed job to batch gathering. */
   gather: (job: JobRow) => void;
+  /** An operator's pause or drain: jobs of a held pool stay queued. */
+  gate?: LaunchGateView;
 }
 
 interface Routed {
@@ -46,7 +49,10 @@ export class Admission {
       !holds.jobs.has(job.id) && mayRetry(job.id, now())
     );
     if (queued.length === 0) return;
-    const routed = await this.#route(queued);
+    const gate = this.options.gate;
+    const routed = (await this.#route(queued)).filter(({ pool }) =>
+      gate?.mayLaunch(pool.id) ?? true
+    );
     if (routed.length === 0) return;
 
     const capsAndCounts = await this.#capsAndCounts(routed.map((r) => r.binding));

@@ -35,6 +35,13 @@ export class JobBackoff {
     return delay;
   }
 
+  /** Jobs still backing off at `at` (a metric). */
+  waitingAt(at: number): number {
+    let waiting = 0;
+    for (const job of this.#jobs.values()) if (job.until > at) waiting++;
+    return waiting;
+  }
+
   /** The job launched or failed for good: its count starts again. */
   forget(jobId: string): void {
     this.#jobs.delete(jobId);

@@ -22,13 +22,21 @@ import { MAX_UNKNOWN_RETRIES, planShortfall } from "../../shared/launch/shortfal
 import type { LaunchQueries } from "../db/launch_queries.ts";
 import type { Binding, JobRow, PoolRow, Store } from "../db/store.ts";
 import { correlationIdsOf } from "../log.ts";
-import { type LaunchFailure, PermanentError, UnknownProviderError } from "../providers/provider.ts";
+import {
+  type LaunchFailure,
+  PermanentError,
+  ProviderError,
+  UnknownProviderError,
+} from "../providers/provider.ts";
+import { GantryError } from "../../shared/errors.ts";
 import type { BackgroundWork, LaunchHolds } from "./background_work.ts";
 import { batchKeyOfJob } from "./batch_gathering.ts";
 import { ClientTokenBackoff, JobBackoff, PlacementExclusions } from "./launch_backoff.ts";
 import { type Batch, type BatchDeps, launchBatch } from "./launch_batch.ts";
 import { poolSpecOf } from "./pool_spec.ts";
 import { runnerNameOf } from "./runner_labels.ts";
+import type { LaunchMetrics } from "../metrics/core_metrics.ts";
+import type { LaunchGateView } from "../control/launch_gate.ts";
 
 /** Shortest time a placement that had no capacity is left out of a key's launches. */
 const EXCLUSION_MS = 60_000;
@@ -45,6 +53,10 @@ export interface LaunchCallsOptions extends BatchDeps {
   work: BackgroundWork;
   /** A backoff ran out: the launcher should look again. */
   onRetryDue: () => void;
+  /** Counts machines launched and jobs a launch failed, by code. */
+  metrics?: LaunchMetrics;
+  /** An operator's pause or drain that came while the batch gathered: it goes back to the queue. */
+  gate?: LaunchGateView;
 }
 
 export class LaunchCalls {
@@ -59,9 +71,27 @@ export class LaunchCalls {
     return this.#jobBackoff.mayRetry(jobId, at);
   }
 
+  /** Jobs backing off after a launch that gave them no machine (a metric). */
+  retriesWaiting(at: number): number {
+    return this.#jobBackoff.waitingAt(at);
+  }
+
   /** Records the attempt and token on every job of a gathered batch, then calls. */
   async start(key: string, jobs: JobRow[]): Promise<void> {
-    const { holds, launches, now } = this.options;
+    const { holds, launches, now, gate } = this.options;
+    if (gate && jobs[0].poolId && !gate.mayLaunch(jobs[0].poolId)) {
+      await launches.transitionMany(
+        jobs.map((job) => ({
+          id: job.id,
+          from: "claimed",
+          to: "queued",
+          reason: "launching held by an operator",
+        })),
+        now(),
+      );
+      for (const job of jobs) holds.jobs.delete(job.id);
+      return;
+    }
     const found = await this.#poolOf(jobs[0]);
     if (!found) {
       await this.#fail(jobs.map((j) => ({ ...j, state: "claimed" })), "pool no longer exists");
@@ -151,11 +181,14 @@ export class LaunchCalls {
     try {
       const result = await launchBatch(batch, this.options);
       isSettled = true;
+      this.options.metrics?.launched(batch.pool.name, result.started.length);
+      for (const failure of result.failures) this.options.metrics?.failed(failure.code, 1);
       for (const id of result.started) this.#jobBackoff.forget(id);
       if (result.leftover.length > 0) {
         await this.#afterShortfall(key, batch, result.leftover, result.failures);
       } else this.#exclusions.forget(key);
     } catch (error) {
+      this.options.metrics?.failed(codeOf(error), batch.jobs.length);
       const tries = this.#clientTokenBackoff.triesOf(batch.clientToken);
       // The pool's template itself was refused (bad AMI, bad group): no retry fixes that.
       // An unclassified code gets a few replays first.
@@ -278,4 +311,10 @@ export class LaunchCalls {
   #random(): number {
     return (this.options.random ?? Math.random)();
   }
+}
+
+/** A thrown launch error's code for the metrics: the provider's own, else Gantry's. */
+function codeOf(error: unknown): string {
+  if (error instanceof ProviderError) return error.providerCode;
+  return error instanceof GantryError ? error.code : "error";
 }

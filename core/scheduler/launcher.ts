@@ -20,6 +20,8 @@ import { BatchGathering } from "./batch_gathering.ts";
 import { LaunchCalls } from "./launch_calls.ts";
 import type { BatchDeps } from "./launch_batch.ts";
 import { LaunchQueries } from "../db/launch_queries.ts";
+import type { LaunchGateView } from "../control/launch_gate.ts";
+import type { LaunchMetrics } from "../metrics/core_metrics.ts";
 
 export interface LauncherOptions extends Omit<BatchDeps, "launches"> {
   store: Store;
@@ -40,6 +42,10 @@ export interface LauncherOptions extends Omit<BatchDeps, "launches"> {
   /** How often to look for work nobody poked about (freed slots, due retries). */
   sweepIntervalMs?: number;
   random?: () => number;
+  /** Counts machines launched and jobs a launch failed, by code. */
+  metrics?: LaunchMetrics;
+  /** Says whether a pool may launch now (an operator's pause or drain); default: always. */
+  gate?: LaunchGateView;
 }
 
 const DEFAULT_TAKEOVER_AFTER_MS = 600_000;
@@ -75,6 +81,11 @@ export class Launcher {
       mayRetry: (jobId, at) => this.#calls.mayRetry(jobId, at),
       gather: (job) => this.#gathering.gather(job),
     });
+  }
+
+  /** Jobs backing off after a launch that gave them no machine (a metric). */
+  retriesWaiting(): number {
+    return this.#calls.retriesWaiting(this.options.now());
   }
 
   /** Something changed (a job queued, a slot freed): sweep soon. */

@@ -40,6 +40,8 @@ export interface LeaseLoopOptions {
   hardStop?: AbortSignal;
   /** Jobs whose events are handled at once (default 16). */
   concurrency?: number;
+  /** Told after each answered lease (the core's liveness, reported on its control call). */
+  onLeased?: () => void;
 }
 
 const DEFAULT_CONCURRENCY = 16;
@@ -63,6 +65,7 @@ export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
       leased = lease.events;
       backlog = lease.backlog;
       backoffMs = 500;
+      options.onLeased?.();
     } catch (error) {
       if (signal.aborted) break;
       launcher.expectMore(false);

@@ -25,6 +25,7 @@ import { poolSpecOf } from "./pool_spec.ts";
 import { launchRequestOf, registerRunner, type RunnerBoot } from "./runner_launch.ts";
 import type { PoolSpec, Provider } from "../providers/provider.ts";
 import { runEvery } from "../sleep.ts";
+import type { LaunchGateView } from "../control/launch_gate.ts";
 
 export interface WarmPoolOptions {
   store: WarmPoolStore;
@@ -38,6 +39,8 @@ export interface WarmPoolOptions {
   idleTimeoutMs: number;
   /** Length of the time slot a warm client token is good for; default 60 s. */
   slotMs?: number;
+  /** An operator's pause or drain: no warm runner is launched for a held pool. */
+  gate?: LaunchGateView;
 }
 
 /** The job id a warm runner's deposit carries (it was launched for none). */
@@ -60,6 +63,7 @@ export async function warmPoolOnce(
   const expired = await retire(runners.filter((r) => plan.expired.includes(r.instanceId)), options);
   const launched: string[] = [];
   for (const want of plan.launch) {
+    if (options.gate && !options.gate.mayLaunch(want.poolId)) continue;
     const binding = await store.bindingOf(want.repo);
     const pool = binding?.pools.find((p) => p.id === want.poolId);
     if (!binding || !pool) continue;

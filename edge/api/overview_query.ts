@@ -10,6 +10,8 @@ import { isJobState, type JobState, TERMINAL_STATES } from "../../shared/job_sta
 import { JOB_STATES } from "../../shared/job_state.ts";
 import type { OverviewResponse } from "../../shared/schema/console.ts";
 import type { Database } from "./database.ts";
+import { coreHealthOf } from "../../shared/core_health.ts";
+import { coreBeats } from "../control/control_store.ts";
 
 const ACTIVE_STATES = JOB_STATES.filter((state) => !TERMINAL_STATES.includes(state));
 
@@ -42,6 +44,7 @@ export async function overview(
     inWindow: byState(inWindow),
     spendUsd: inWindow.reduce((sum, row) => sum + row.spend, 0),
     queue: options.queue,
+    cores: (await coreBeats(db)).map((beat) => coreHealthOf(beat, options.now)),
   };
 }
 

@@ -14,6 +14,7 @@ import { requireOperator } from "../auth/operator_session.ts";
 import { authRoutes } from "../auth/routes.ts";
 import { userAdminRoutes } from "../auth/user_admin_routes.ts";
 import { configRoutes } from "../config/routes.ts";
+import { controlRoutes } from "../control/routes.ts";
 import type { AppEnv } from "../env.ts";
 import { queueOf } from "../queue/queue_of.ts";
 import { parseQuery } from "../validation.ts";
@@ -44,6 +45,7 @@ export const apiRoutes = new Hono<AppEnv>()
   })
   .route("/", userAdminRoutes)
   .route("/", statsRoutes)
+  .route("/", controlRoutes)
   // Unknown API paths answer JSON here rather than falling through to the console's assets.
   .all("/api/*", () => {
     throw new NotFoundError("no such API route");

@@ -9,6 +9,12 @@ import { requireOperator } from "../auth/operator_session.ts";
 import type { AppEnv } from "../env.ts";
 import { queueOf } from "../queue/queue_of.ts";
 import { renderMetrics } from "./prometheus.ts";
+import { DatabaseUnavailableError } from "../api/database_guard.ts";
+import { databaseOf } from "../api/database.ts";
+import { nowOf } from "../clock.ts";
+import { renderCoreMetrics } from "../control/core_metrics.ts";
+import { heartbeats } from "../control/control_store.ts";
+import { edgeLog } from "../log.ts";
 
 async function isSameSecret(a: string, b: string): Promise<boolean> {
   // Compare digests so the comparison takes the same time whatever the input.
@@ -30,11 +36,26 @@ const requireScraperOrOperator = createMiddleware<AppEnv>(async (c, next) => {
   return await requireOperator("viewer")(c, next);
 });
 
+/** The cores' metrics; none while libSQL is down (the queue's still answer). */
+async function coreMetricsOf(env: AppEnv["Bindings"]): Promise<string> {
+  try {
+    return await renderCoreMetrics(await heartbeats(databaseOf(env)), nowOf(env));
+  } catch (error) {
+    if (!(error instanceof DatabaseUnavailableError)) throw error;
+    edgeLog.warn("core metrics left out of /metrics: libSQL is unreachable", { error });
+    return "";
+  }
+}
+
 export const metricsRoutes = new Hono<AppEnv>()
   .get("/metrics", requireScraperOrOperator, async (c) => {
     const queue = queueOf(c.env);
-    const [stats, counters] = await Promise.all([queue.stats(), queue.counters()]);
-    return c.text(renderMetrics(stats, counters), 200, {
+    const [stats, counters, cores] = await Promise.all([
+      queue.stats(),
+      queue.counters(),
+      coreMetricsOf(c.env),
+    ]);
+    return c.text(renderMetrics(stats, counters) + cores, 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",
     });
   });

@@ -164,4 +164,14 @@ export const MIGRATIONS: readonly Migration[] = [
       "-- Custom: every job state change is also an audit row (`job.state`, from/to), whichever writer moved the job.\nCREATE TRIGGER job_transitions_audit AFTER INSERT ON job_transitions BEGIN\n  INSERT INTO audit_events (at, actor, action, target, outcome, payload) VALUES (NEW.at, 'core', 'job.state', NEW.job_id, 'ok', json_object('from', NEW.from_state, 'to', NEW.to_state, 'reason', NEW.reason));\nEND;",
     ],
   },
+  {
+    "tag": "0016_control",
+    "statements": [
+      "CREATE TABLE `control_actions` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`kind` text NOT NULL,\n\t`target` text NOT NULL,\n\t`is_forced` integer DEFAULT false NOT NULL,\n\t`requested_by` text NOT NULL,\n\t`requested_at` integer NOT NULL,\n\t`state` text DEFAULT 'pending' NOT NULL,\n\t`claimed_by` text,\n\t`claimed_at` integer,\n\t`done_at` integer,\n\t`result` text\n);",
+      "CREATE INDEX `control_actions_state_idx` ON `control_actions` (`state`,`id`);",
+      "CREATE UNIQUE INDEX `control_actions_pending_idx` ON `control_actions` (`kind`,`target`) WHERE state = 'pending';",
+      "CREATE TABLE `core_heartbeats` (\n\t`core_id` text PRIMARY KEY NOT NULL,\n\t`version` text,\n\t`seen_at` integer NOT NULL,\n\t`leased_at` integer,\n\t`metrics` text\n);",
+      "CREATE TABLE `launch_holds` (\n\t`scope` text PRIMARY KEY NOT NULL,\n\t`held_by` text NOT NULL,\n\t`held_at` integer NOT NULL\n);",
+    ],
+  },
 ];

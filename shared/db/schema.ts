@@ -12,9 +12,11 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
 import { EBS_VOLUME_TYPES } from "../root_volume.ts";
 import { ALLOCATION_STRATEGIES, SPAWN_METHODS } from "../schema/vocabulary.ts";
 import { JOB_STATES } from "../job_state.ts";
+import type { MetricFamily } from "../schema/control.ts";
 
 const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
 
@@ -282,3 +284,51 @@ export const jobLatencyHourly = sqliteTable("job_latency_hourly", {
   bucket: integer("bucket").notNull(),
   jobs: integer("jobs").notNull().default(0),
 }, (t) => [primaryKey({ columns: [t.hour, t.poolKey, t.bucket] })]);
+
+/**
+ * Operator actions the core carries out (control API): terminate a machine,
+ * cancel a job, retry a failed launch. The edge records them; a core claims
+ * them on its control call, does them and reports back. At most one pending
+ * action per kind and target, so a repeated request finds the first.
+ */
+export const controlActions = sqliteTable("control_actions", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  kind: text("kind", { enum: ["terminate", "cancel", "retry"] }).notNull(),
+  /** An instance id (terminate) or a job id (cancel, retry). */
+  target: text("target").notNull(),
+  isForced: integer("is_forced", { mode: "boolean" }).notNull().default(false),
+  requestedBy: text("requested_by").notNull(),
+  requestedAt: integer("requested_at").notNull(),
+  state: text("state", { enum: ["pending", "done", "failed"] }).notNull().default("pending"),
+  /** The core that took it, and when: another core retakes it if no answer came in time. */
+  claimedBy: text("claimed_by"),
+  claimedAt: integer("claimed_at"),
+  doneAt: integer("done_at"),
+  /** What the core did, in words. */
+  result: text("result"),
+}, (t) => [
+  index("control_actions_state_idx").on(t.state, t.id),
+  uniqueIndex("control_actions_pending_idx").on(t.kind, t.target).where(sql`state = 'pending'`),
+]);
+
+/**
+ * Launching held by an operator: `scope` is `all` (pause) or a pool id
+ * (drain). Running jobs finish; no machine is launched under a hold.
+ */
+export const launchHolds = sqliteTable("launch_holds", {
+  scope: text("scope").primaryKey(),
+  heldBy: text("held_by").notNull(),
+  heldAt: integer("held_at").notNull(),
+});
+
+/**
+ * Each core's last control call: when it last leased (by its own account),
+ * when the edge last heard from it, and its metrics (prom-client JSON).
+ */
+export const coreHeartbeats = sqliteTable("core_heartbeats", {
+  coreId: text("core_id").primaryKey(),
+  version: text("version"),
+  seenAt: integer("seen_at").notNull(),
+  leasedAt: integer("leased_at"),
+  metrics: json<MetricFamily[]>("metrics"),
+});

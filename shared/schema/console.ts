@@ -6,6 +6,7 @@
  * @module
  */
 
+import { CoreHealthView } from "./control.ts";
 import { z } from "zod";
 import { JOB_STATES } from "../job_state.ts";
 import { JobView } from "./api.ts";
@@ -144,6 +145,8 @@ export const OverviewResponse = z.object({
     delayed: z.number().int().nonnegative(),
     dead: z.number().int().nonnegative(),
   }),
+  /** Every core that ever called in, and whether it is down (no lease for 60 s). */
+  cores: z.array(CoreHealthView),
 });
 /** The overview. */
 export type OverviewResponse = z.infer<typeof OverviewResponse>;

@@ -12,6 +12,7 @@ const OVERVIEW: OverviewResponse = {
   inWindow: { completed: 40, failed: 2, reaped: 1, cancelled: 7 },
   spendUsd: 0.0042,
   queue: { ready: 1, leased: 2, delayed: 0, dead: 1 },
+  cores: [],
 };
 
 Deno.test("tiles add up the states behind each one", () => {

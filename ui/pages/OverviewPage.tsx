@@ -2,6 +2,7 @@ import { Time } from "../components/Time.tsx";
 import { useEffect } from "preact/hooks";
 import { MonthCards } from "../components/MonthCards.tsx";
 import { useConsole } from "../console.ts";
+import { formatDuration } from "../format.ts";
 
 /** Live tiles, refreshed every 5 s while the page is open. */
 export function OverviewPage() {
@@ -27,6 +28,12 @@ export function OverviewPage() {
         </span>
       </header>
       {error && <p class="banner banner-bad" role="alert">{error}</p>}
+      {data?.cores.filter((core) => core.isDown).map((core) => (
+        <p key={core.coreId} class="banner banner-bad" role="alert" data-core-down={core.coreId}>
+          Core {core.coreId} is down: no lease for{" "}
+          {formatDuration((core.downForSeconds ?? 0) * 1000)}
+        </p>
+      ))}
       <div class="tiles">
         {overview.tiles.value.map((tile) => (
           <div key={tile.key} class={`tile tile-${tile.tone}`} data-tile={tile.key}>
