@@ -6,8 +6,16 @@
 import { Hono } from "hono";
 import { except } from "hono/combine";
 import { NotFoundError } from "../../shared/errors.ts";
-import { JobsListQuery } from "../../shared/schema/api.ts";
-import { CreateUserRequest, OverviewQuery } from "../../shared/schema/console.ts";
+import { JobsListQuery, JobsListResponse } from "../../shared/schema/api.ts";
+import {
+  CreateUserRequest,
+  JobDetailResponse,
+  OverviewQuery,
+  OverviewResponse,
+  QueueStatsResponse,
+  UserResponse,
+  UsersListResponse,
+} from "../../shared/schema/console.ts";
 import { refuseCrossOrigin } from "../auth/cross_origin.ts";
 import { nowOf } from "../clock.ts";
 import { requireOperator } from "../auth/operator_session.ts";
@@ -17,7 +25,8 @@ import { userAdminRoutes } from "../auth/user_admin_routes.ts";
 import { configRoutes } from "../config/routes.ts";
 import type { AppEnv } from "../env.ts";
 import { queueOf } from "../queue/queue_of.ts";
-import { parseBody, parseQuery } from "../validation.ts";
+import { describe } from "../openapi/describe.ts";
+import { jsonBody, queryOf, readJsonBody } from "../validation.ts";
 import { actorOf, recordAudit } from "./audit_log.ts";
 import { databaseOf } from "./database.ts";
 import { jobDetail } from "./job_detail_query.ts";
@@ -26,47 +35,90 @@ import { overview } from "./overview_query.ts";
 import { statsRoutes } from "./stats_routes.ts";
 import { userStoreOf } from "./user_store.ts";
 
+/** Each route's entry in the OpenAPI document. */
+const docs = {
+  jobs: describe({
+    summary: "Jobs, newest first, a page at a time",
+    access: "viewer",
+    responses: { 200: JobsListResponse },
+  }),
+  job: describe({
+    summary: "One job and its timeline",
+    access: "viewer",
+    responses: { 200: JobDetailResponse },
+    refusals: [404],
+  }),
+  queue: describe({
+    summary: "The queue's depth",
+    access: "viewer",
+    responses: { 200: QueueStatsResponse },
+  }),
+  overview: describe({
+    summary: "The overview's live tiles",
+    access: "viewer",
+    responses: { 200: OverviewResponse },
+  }),
+  users: describe({
+    summary: "Console users",
+    access: "admin",
+    responses: { 200: UsersListResponse },
+  }),
+  createUser: describe({
+    summary: "Create a user with a password (audited)",
+    access: "admin",
+    responses: { 201: UserResponse },
+    refusals: [409],
+  }),
+};
+
 export const apiRoutes = new Hono<AppEnv>()
   .use("/api/*", refuseCrossOrigin())
   .use("/api/*", except("/api/v1/auth/*", requireOperator("viewer")))
   .route("/", authRoutes)
   .route("/", configRoutes)
-  .get("/api/v1/jobs", async (c) => {
-    const query = parseQuery(c.req.url, JobsListQuery);
-    return c.json(await listJobs(databaseOf(c.env), query));
+  .get("/api/v1/jobs", docs.jobs, queryOf(JobsListQuery), async (c) => {
+    return c.json(await listJobs(databaseOf(c.env), c.req.valid("query")));
   })
   .get(
     "/api/v1/jobs/:id",
+    docs.job,
     async (c) => c.json(await jobDetail(databaseOf(c.env), c.req.param("id"))),
   )
-  .get("/api/v1/queue", async (c) => c.json(await queueOf(c.env).stats()))
-  .get("/api/v1/overview", async (c) => {
-    const { windowHours } = parseQuery(c.req.url, OverviewQuery);
+  .get("/api/v1/queue", docs.queue, async (c) => c.json(await queueOf(c.env).stats()))
+  .get("/api/v1/overview", docs.overview, queryOf(OverviewQuery), async (c) => {
+    const { windowHours } = c.req.valid("query");
     const queue = await queueOf(c.env).stats();
     return c.json(await overview(databaseOf(c.env), { windowHours, now: nowOf(c.env), queue }));
   })
-  .get("/api/v1/users", requireOperator("admin"), async (c) => {
+  .get("/api/v1/users", docs.users, requireOperator("admin"), async (c) => {
     return c.json({ users: await userStoreOf(databaseOf(c.env)).list() });
   })
-  .post("/api/v1/users", requireOperator("admin"), async (c) => {
-    const request = await parseBody(c.req.raw, CreateUserRequest);
-    const db = databaseOf(c.env);
-    const operator = c.get("operator");
-    const user = await userStoreOf(db).create({
-      email: request.email,
-      name: request.name,
-      role: request.role,
-      passwordHash: await hashPassword(request.password),
-    }, Date.now());
-    await recordAudit(db, {
-      actor: actorOf(operator),
-      action: "user.create",
-      target: user.id,
-      outcome: "ok",
-      payload: { email: user.email, role: user.role },
-    });
-    return c.json({ user }, 201);
-  })
+  .post(
+    "/api/v1/users",
+    docs.createUser,
+    requireOperator("admin"),
+    readJsonBody,
+    jsonBody(CreateUserRequest),
+    async (c) => {
+      const request = c.req.valid("json");
+      const db = databaseOf(c.env);
+      const operator = c.get("operator");
+      const user = await userStoreOf(db).create({
+        email: request.email,
+        name: request.name,
+        role: request.role,
+        passwordHash: await hashPassword(request.password),
+      }, Date.now());
+      await recordAudit(db, {
+        actor: actorOf(operator),
+        action: "user.create",
+        target: user.id,
+        outcome: "ok",
+        payload: { email: user.email, role: user.role },
+      });
+      return c.json({ user }, 201);
+    },
+  )
   .route("/", userAdminRoutes)
   .route("/", statsRoutes)
   // Unknown API paths answer JSON here rather than falling through to the console's assets.
