@@ -91,7 +91,7 @@ function escape(path: string): string {
 }
 
 /** Calls the API and checks the answer against the document; returns the parsed body. */
-async function callOf(stack: ConsoleStack, checker: AnswerChecker) {
+function callOf(stack: ConsoleStack, checker: AnswerChecker) {
   return async function call(
     method: string,
     template: string,
@@ -141,7 +141,7 @@ Deno.test("the API answers as its OpenAPI document says", async (t) => {
     const document = await served.json();
     assert.equal(document.openapi, "3.1.0");
     const checker = new AnswerChecker(document);
-    const call = await callOf(stack, checker);
+    const call = callOf(stack, checker);
 
     await t.step("the document describes itself, and needs a session", async () => {
       await call("GET", "/api/v1/openapi.json", 200, { bearer: viewer });
