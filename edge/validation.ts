@@ -44,8 +44,8 @@ export function parseQuery<T extends z.ZodType>(url: string, schema: T): z.infer
 
 /**
  * A route's JSON body, checked with `schema` before its handler runs: the
- * handler reads typed input from `c.req.valid("json")`, and `hc<AppType>`
- * types the console's call from the route. Mount {@link readJsonBody} in
+ * handler reads typed input from `c.req.valid("json")`, and the OpenAPI
+ * document lists `schema` as the route's body. Mount {@link readJsonBody} in
  * front, so a body that is not JSON is refused as {@link parseBody} refuses it.
  */
 export function jsonBody<T extends z.ZodType>(schema: T) {
