@@ -4,7 +4,8 @@
  *   GET  /healthz       liveness, no internals; `?deep=1`: libSQL and the cores too
  *   /core/v1/*          the lease protocol and runner-config deposits (core EdDSA JWT)
  *   /runner/v1/*        runner instances: config fetch, lifecycle events (runner token)
- *   /api/v1/*           the console API (operator session)
+ *   /api/v1/*           the console API (operator session); its OpenAPI 3.1
+ *                       description at /api/v1/openapi.json
  *   everything else     the console's static assets
  */
 import { Hono } from "hono";
@@ -17,6 +18,7 @@ import { coreRoutes } from "./queue/routes.ts";
 import { coreControlRoutes } from "./control/core_routes.ts";
 import { deepHealth } from "./control/deep_health.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
+import { openApiRoutes } from "./openapi/route.ts";
 import { runnerRoutes } from "./runner/routes.ts";
 import { webhookRoutes } from "./webhook/route.ts";
 import { API_MAX_BYTES, BACKUP_IMPORT_MAX_BYTES, requireValidSettings } from "./settings.ts";
@@ -42,9 +44,14 @@ const app = new Hono<AppEnv>()
   .route("/", runnerRoutes)
   .route("/", coreControlRoutes)
   .route("/", coreRoutes)
+  .route("/", openApiRoutes(rootApp))
   .route("/", apiRoutes)
   .all("*", (c) => c.env.ASSETS ? c.env.ASSETS.fetch(c.req.raw) : c.notFound())
   .onError((error, c) => errorResponse(c, error));
 
-export type AppType = typeof app;
+/** The finished app, for the OpenAPI document, which lists its routes at its first request. */
+function rootApp(): Hono<AppEnv> {
+  return app;
+}
+
 export default app;

@@ -1,5 +1,6 @@
 import { zValidator } from "@hono/zod-validator";
 import { createMiddleware } from "hono/factory";
+import { resolver, uniqueSymbol } from "hono-openapi";
 import type { z } from "zod";
 import { GantryError, InvalidError } from "../shared/errors.ts";
 import type { AppEnv } from "./env.ts";
@@ -43,21 +44,36 @@ export function parseQuery<T extends z.ZodType>(url: string, schema: T): z.infer
 
 /**
  * A route's JSON body, checked with `schema` before its handler runs: the
- * handler reads typed input from `c.req.valid("json")`, and `hc<AppType>`
- * types the console's call from the route. Mount {@link readJsonBody} in
+ * handler reads typed input from `c.req.valid("json")`, and the OpenAPI
+ * document lists `schema` as the route's body. Mount {@link readJsonBody} in
  * front, so a body that is not JSON is refused as {@link parseBody} refuses it.
  */
 export function jsonBody<T extends z.ZodType>(schema: T) {
-  return zValidator("json", schema, (result) => {
+  const validate = zValidator("json", schema, (result) => {
     if (!result.success) throw invalidFrom(result.error, "request body");
   });
+  return documented(validate, "json", schema);
 }
 
 /** A route's query, checked with `schema`; the handler reads `c.req.valid("query")`. */
 export function queryOf<T extends z.ZodType>(schema: T) {
-  return zValidator("query", schema, (result) => {
+  const validate = zValidator("query", schema, (result) => {
     if (!result.success) throw invalidFrom(result.error, "query");
   });
+  return documented(validate, "query", schema);
+}
+
+/**
+ * Marks a validator so the OpenAPI document (edge/openapi/) lists its schema
+ * as the route's body or query, as hono-openapi's own `validator` does: the
+ * document reads the schema that validates, so the two cannot drift.
+ */
+function documented<M extends object>(
+  middleware: M,
+  target: "json" | "query",
+  schema: z.ZodType,
+): M {
+  return Object.assign(middleware, { [uniqueSymbol]: { target, ...resolver(schema) } });
 }
 
 /**

@@ -4,28 +4,57 @@
  * which already requires a viewer session.
  */
 import { Hono } from "hono";
-import { AuditQuery } from "../../shared/schema/audit.ts";
-import { StatsQuery } from "../../shared/schema/stats.ts";
+import { AuditQuery, AuditResponse } from "../../shared/schema/audit.ts";
+import {
+  DailyOutcomesResponse,
+  SpendResponse,
+  StatsQuery,
+  StatsResponse,
+} from "../../shared/schema/stats.ts";
 import type { AppEnv } from "../env.ts";
-import { parseQuery } from "../validation.ts";
+import { describe } from "../openapi/describe.ts";
+import { parseQuery, queryOf } from "../validation.ts";
 import { listAudit } from "./audit_query.ts";
 import { databaseOf } from "./database.ts";
 import { nowOf } from "../clock.ts";
 import { dailyOutcomes, monthSpend } from "./month_query.ts";
 import { stats } from "./stats_query.ts";
 
+/** Each route's entry in the OpenAPI document. */
+const docs = {
+  stats: describe({
+    summary: "Jobs, runner time and estimated cost over a window, grouped",
+    access: "viewer",
+    responses: { 200: StatsResponse },
+  }),
+  daily: describe({
+    summary: "This month's completed and failed jobs by UTC day",
+    access: "viewer",
+    responses: { 200: DailyOutcomesResponse },
+  }),
+  spend: describe({
+    summary: "This month's estimated spend, top projects and repos",
+    access: "viewer",
+    responses: { 200: SpendResponse },
+  }),
+  audit: describe({
+    summary: "The audit log, newest first",
+    access: "viewer",
+    responses: { 200: AuditResponse },
+  }),
+};
+
 export const statsRoutes = new Hono<AppEnv>()
-  .get("/api/v1/stats", async (c) => {
-    const query = parseQuery(c.req.url, StatsQuery);
-    return c.json(await stats(databaseOf(c.env), query, nowOf(c.env)));
+  .get("/api/v1/stats", docs.stats, queryOf(StatsQuery), async (c) => {
+    return c.json(await stats(databaseOf(c.env), c.req.valid("query"), nowOf(c.env)));
   })
-  .get("/api/v1/overview/daily", async (c) => {
+  .get("/api/v1/overview/daily", docs.daily, async (c) => {
     return c.json(await dailyOutcomes(databaseOf(c.env), nowOf(c.env)));
   })
-  .get("/api/v1/overview/spend", async (c) => {
+  .get("/api/v1/overview/spend", docs.spend, async (c) => {
     return c.json(await monthSpend(databaseOf(c.env), nowOf(c.env)));
   })
-  .get("/api/v1/audit", async (c) => {
+  .get("/api/v1/audit", docs.audit, async (c) => {
     const query = parseQuery(c.req.url, AuditQuery);
     return c.json(await listAudit(databaseOf(c.env), query));
   });

@@ -7,7 +7,13 @@
  */
 import { Hono } from "hono";
 import { ConflictError, ForbiddenError, GoneError, NotFoundError } from "../../shared/errors.ts";
-import { AcceptInvitationRequest, ChangePasswordRequest } from "../../shared/schema/users.ts";
+import {
+  AcceptInvitationRequest,
+  AcceptInvitationResponse,
+  ChangePasswordRequest,
+  ChangePasswordResponse,
+} from "../../shared/schema/users.ts";
+import { describe } from "../openapi/describe.ts";
 import { actorOf, recordAudit } from "../api/audit_log.ts";
 import { databaseOf } from "../api/database.ts";
 import { invitationStoreOf } from "../api/invitation_store.ts";
@@ -21,9 +27,26 @@ import { requireOperator, startSession } from "./operator_session.ts";
 import { hashPassword, verifyPassword } from "./password.ts";
 import { forgetStanding } from "./user_standing.ts";
 
+/** Each route's entry in the OpenAPI document. */
+const docs = {
+  accept: describe({
+    summary: "Set a password through a one-time invitation link (audited)",
+    access: "public",
+    responses: { 200: AcceptInvitationResponse },
+    refusals: [404, 409, 410],
+  }),
+  password: describe({
+    summary: "Change your own password; the current one is required (audited)",
+    access: "viewer",
+    responses: { 200: ChangePasswordResponse },
+    refusals: [409],
+  }),
+};
+
 export const accountRoutes = new Hono<AppEnv>()
   .post(
     "/api/v1/auth/invitations/accept",
+    docs.accept,
     readJsonBody,
     jsonBody(AcceptInvitationRequest),
     async (c) => {
@@ -56,6 +79,7 @@ export const accountRoutes = new Hono<AppEnv>()
   )
   .post(
     "/api/v1/auth/password",
+    docs.password,
     requireOperator("viewer"),
     readJsonBody,
     jsonBody(ChangePasswordRequest),

@@ -24,6 +24,25 @@ import { ssoAccessOf } from "./sso_access.ts";
 import { recordSsoUser } from "./sso_user.ts";
 import { forgetStanding } from "./user_standing.ts";
 import { edgeLog } from "../log.ts";
+import { describe } from "../openapi/describe.ts";
+
+const SSO_LOGIN = describe({
+  summary: "Start an SSO sign-in: a redirect to the identity provider",
+  description: "A browser navigation; `next` is where to land after. A refusal redirects to " +
+    "`/signin?sso_error=…`.",
+  access: "public",
+  responses: { 302: "redirect" },
+  refusals: [404],
+});
+
+const SSO_CALLBACK = describe({
+  summary: "Finish an SSO sign-in: sets the session cookie and redirects to `next`",
+  description: "The identity provider sends the browser here. A refusal redirects to " +
+    "`/signin?sso_error=…` and is audited.",
+  access: "public",
+  responses: { 302: "redirect" },
+  refusals: [404],
+});
 
 export const OIDC_CALLBACK_PATH = "/api/v1/auth/oidc/callback";
 
@@ -46,7 +65,7 @@ function toSignIn(c: Context<AppEnv>, reason: string, next: string): Response {
 }
 
 export const oidcRoutes = new Hono<AppEnv>()
-  .get("/api/v1/auth/oidc/login", async (c) => {
+  .get("/api/v1/auth/oidc/login", SSO_LOGIN, async (c) => {
     const config = ssoConfigOf(c);
     const transaction = newTransaction(
       safeNextPath(c.req.query("next"), new URL(c.req.url).origin),
@@ -65,7 +84,7 @@ export const oidcRoutes = new Hono<AppEnv>()
     await saveTransaction(c, transaction);
     return c.redirect(url.href, 302);
   })
-  .get(OIDC_CALLBACK_PATH, async (c) => {
+  .get(OIDC_CALLBACK_PATH, SSO_CALLBACK, async (c) => {
     const config = ssoConfigOf(c);
     const db = databaseOf(c.env);
     const context = {

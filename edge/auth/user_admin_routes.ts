@@ -11,8 +11,18 @@
  */
 import { type Context, Hono } from "hono";
 import { ConflictError, NotFoundError } from "../../shared/errors.ts";
-import { CreateUserRequest, UpdateUserRequest } from "../../shared/schema/console.ts";
-import { InviteUserRequest } from "../../shared/schema/users.ts";
+import {
+  CreateUserRequest,
+  UpdateUserRequest,
+  UserResponse,
+  UsersListResponse,
+} from "../../shared/schema/console.ts";
+import {
+  EndSessionsResponse,
+  InviteUserRequest,
+  InviteUserResponse,
+} from "../../shared/schema/users.ts";
+import { describe } from "../openapi/describe.ts";
 import { actorOf, type AuditEntry, recordAudit } from "../api/audit_log.ts";
 import { databaseOf } from "../api/database.ts";
 import { invitationStoreOf } from "../api/invitation_store.ts";
@@ -35,8 +45,47 @@ const admin = requireOperator("admin");
 const LAST_ADMIN_MESSAGE =
   "this is the last enabled admin: make another user an admin first, so someone can still administer Gantry";
 
+/** Each route's entry in the OpenAPI document. */
+const docs = {
+  users: describe({
+    summary: "Console users and their pending invitations",
+    access: "admin",
+    responses: { 200: UsersListResponse },
+  }),
+  createUser: describe({
+    summary: "Create a user with a password (audited)",
+    access: "admin",
+    responses: { 201: UserResponse },
+    refusals: [409],
+  }),
+  invite: describe({
+    summary: "Invite a user: the answer carries a one-time link (audited)",
+    access: "admin",
+    responses: { 201: InviteUserResponse },
+    refusals: [409],
+  }),
+  update: describe({
+    summary: "Change a user's role, name or standing; the last enabled admin is kept (audited)",
+    access: "admin",
+    responses: { 200: UserResponse },
+    refusals: [404, 409],
+  }),
+  remove: describe({
+    summary: "Delete a user; the last enabled admin is kept (audited)",
+    access: "admin",
+    responses: { 200: UserResponse },
+    refusals: [404, 409],
+  }),
+  endSessions: describe({
+    summary: "End every session of a user (audited)",
+    access: "admin",
+    responses: { 200: EndSessionsResponse },
+    refusals: [404],
+  }),
+};
+
 export const userAdminRoutes = new Hono<AppEnv>()
-  .get("/api/v1/users", admin, async (c) => {
+  .get("/api/v1/users", docs.users, admin, async (c) => {
     const db = databaseOf(c.env);
     const [users, pendingInvitations] = await Promise.all([
       userStoreOf(db).list(),
@@ -44,42 +93,57 @@ export const userAdminRoutes = new Hono<AppEnv>()
     ]);
     return c.json({ users, pendingInvitations });
   })
-  .post("/api/v1/users", admin, readJsonBody, jsonBody(CreateUserRequest), async (c) => {
-    const request = c.req.valid("json");
-    const db = databaseOf(c.env);
-    const user = await userStoreOf(db).create({
-      email: request.email,
-      name: request.name,
-      role: request.role,
-      passwordHash: await hashPassword(request.password),
-    }, Date.now());
-    await audit(c, { action: "user.create", target: user.id, outcome: "ok" }, {
-      email: user.email,
-      role: user.role,
-    });
-    return c.json({ user }, 201);
-  })
-  .post("/api/v1/invitations", admin, readJsonBody, jsonBody(InviteUserRequest), async (c) => {
-    const request = c.req.valid("json");
-    const at = nowOf(c.env);
-    const token = newInvitationToken();
-    const expiresAt = at + INVITATION_TTL_MS;
-    const user = await invitationStoreOf(databaseOf(c.env)).invite(request, {
-      tokenHash: await invitationTokenHash(token),
-      at,
-      expiresAt,
-    });
-    // Never the token or link: the log must not hold a working invitation.
-    await audit(c, { action: "user.invite", target: user.id, outcome: "ok" }, {
-      email: user.email,
-      role: user.role,
-      expiresAt,
-    });
-    const url = invitationUrl(new URL(c.req.url).origin, token);
-    return c.json({ user, invitation: { url, expiresAt } }, 201);
-  })
+  .post(
+    "/api/v1/users",
+    docs.createUser,
+    admin,
+    readJsonBody,
+    jsonBody(CreateUserRequest),
+    async (c) => {
+      const request = c.req.valid("json");
+      const db = databaseOf(c.env);
+      const user = await userStoreOf(db).create({
+        email: request.email,
+        name: request.name,
+        role: request.role,
+        passwordHash: await hashPassword(request.password),
+      }, Date.now());
+      await audit(c, { action: "user.create", target: user.id, outcome: "ok" }, {
+        email: user.email,
+        role: user.role,
+      });
+      return c.json({ user }, 201);
+    },
+  )
+  .post(
+    "/api/v1/invitations",
+    docs.invite,
+    admin,
+    readJsonBody,
+    jsonBody(InviteUserRequest),
+    async (c) => {
+      const request = c.req.valid("json");
+      const at = nowOf(c.env);
+      const token = newInvitationToken();
+      const expiresAt = at + INVITATION_TTL_MS;
+      const user = await invitationStoreOf(databaseOf(c.env)).invite(request, {
+        tokenHash: await invitationTokenHash(token),
+        at,
+        expiresAt,
+      });
+      // Never the token or link: the log must not hold a working invitation.
+      await audit(c, { action: "user.invite", target: user.id, outcome: "ok" }, {
+        email: user.email,
+        role: user.role,
+        expiresAt,
+      });
+      const url = invitationUrl(new URL(c.req.url).origin, token);
+      return c.json({ user, invitation: { url, expiresAt } }, 201);
+    },
+  )
   .patch(
     "/api/v1/users/:id",
+    docs.update,
     admin,
     readJsonBody,
     jsonBody(UpdateUserRequest),
@@ -98,7 +162,7 @@ export const userAdminRoutes = new Hono<AppEnv>()
       return c.json({ user: { ...before, ...change } });
     },
   )
-  .delete("/api/v1/users/:id", admin, async (c) => {
+  .delete("/api/v1/users/:id", docs.remove, admin, async (c) => {
     const id = c.req.param("id");
     const actions: [string, Record<string, unknown>][] = [["user.delete", {}]];
     const result = await userStoreOf(databaseOf(c.env)).delete(id);
@@ -110,7 +174,7 @@ export const userAdminRoutes = new Hono<AppEnv>()
     });
     return c.json({ user: before });
   })
-  .post("/api/v1/users/:id/end-sessions", admin, async (c) => {
+  .post("/api/v1/users/:id/end-sessions", docs.endSessions, admin, async (c) => {
     const id = c.req.param("id");
     const at = Date.now();
     const db = databaseOf(c.env);

@@ -9,15 +9,18 @@ import { Hono } from "hono";
 import { ConflictError, NotFoundError } from "../../shared/errors.ts";
 import { coreHealthOf } from "../../shared/core_health.ts";
 import {
+  ActionResponse,
   type ActionView,
   type ControlActionKind,
-  type ControlOutcome,
-  type ControlStateView,
+  ControlOutcome,
+  ControlStateView,
   EmptyRequest,
   PAUSE_SCOPE,
   RunnersQuery,
+  RunnersResponse,
   TerminateRequest,
 } from "../../shared/schema/control.ts";
+import { describe } from "../openapi/describe.ts";
 import { actorOf } from "../api/audit_log.ts";
 import { auditedWrite } from "../api/audited_write.ts";
 import { type Database, databaseOf } from "../api/database.ts";
@@ -148,11 +151,71 @@ const auditOf = (target: string) => (outcome: ControlOutcome) => ({
   payload: { did: outcome.did, ...(outcome.action ? { actionId: outcome.action.id } : {}) },
 });
 
+/** Each route's entry in the OpenAPI document. */
+const docs = {
+  runners: describe({
+    summary: "Machines across providers: state, job, age and cost",
+    access: "viewer",
+    responses: { 200: RunnersResponse },
+  }),
+  terminate: describe({
+    summary: "Deregister a machine's runner, then terminate it (a core carries it out; audited)",
+    access: "admin",
+    responses: { 200: ControlOutcome, 202: ControlOutcome },
+    refusals: [404, 409],
+  }),
+  cancel: describe({
+    summary: "Cancel a job that has not started (audited)",
+    access: "admin",
+    responses: { 200: ControlOutcome, 202: ControlOutcome },
+    refusals: [404, 409],
+  }),
+  retry: describe({
+    summary: "Queue a failed launch again (audited)",
+    access: "admin",
+    responses: { 200: ControlOutcome, 202: ControlOutcome },
+    refusals: [404, 409],
+  }),
+  drain: describe({
+    summary: "Stop new launches for a pool; running jobs finish (audited)",
+    access: "admin",
+    responses: { 200: ControlOutcome },
+    refusals: [404],
+  }),
+  resumePool: describe({
+    summary: "Let a drained pool launch again (audited)",
+    access: "admin",
+    responses: { 200: ControlOutcome },
+    refusals: [404],
+  }),
+  pause: describe({
+    summary: "Pause all launching (audited)",
+    access: "admin",
+    responses: { 200: ControlOutcome },
+  }),
+  resume: describe({
+    summary: "Resume all launching (audited)",
+    access: "admin",
+    responses: { 200: ControlOutcome },
+  }),
+  state: describe({
+    summary: "The holds on launching and each core's health",
+    access: "viewer",
+    responses: { 200: ControlStateView },
+  }),
+  action: describe({
+    summary: "One control action and what the core did with it",
+    access: "viewer",
+    responses: { 200: ActionResponse },
+    refusals: [404],
+  }),
+};
+
 export const controlRoutes = new Hono<AppEnv>()
   .use("/api/v1/runners/*", readJsonBody)
   .use("/api/v1/control/*", readJsonBody)
   .use("/api/v1/jobs/*", readJsonBody)
-  .get("/api/v1/runners", queryOf(RunnersQuery), async (c) => {
+  .get("/api/v1/runners", docs.runners, queryOf(RunnersQuery), async (c) => {
     const query = c.req.valid("query");
     const machines = await listMachines(databaseOf(c.env), {
       isLiveOnly: query.state === "live",
@@ -161,21 +224,27 @@ export const controlRoutes = new Hono<AppEnv>()
     });
     return c.json({ machines });
   })
-  .post("/api/v1/runners/:id/terminate", admin, jsonBody(TerminateRequest), async (c) => {
-    const id = c.req.param("id");
-    const { force } = c.req.valid("json");
-    const by = actorOf(c.get("operator"));
-    const outcome = await auditedWrite(c, {
-      action: "machine.terminate",
-      write: (db) => terminate(db, { id, force, by }, nowOf(c.env)),
-      audit: (outcome) => ({
-        ...auditOf(id)(outcome),
-        payload: { ...auditOf(id)(outcome).payload, force },
-      }),
-    });
-    return c.json(outcome, statusOf(outcome));
-  })
-  .post("/api/v1/jobs/:id/cancel", admin, jsonBody(EmptyRequest), async (c) => {
+  .post(
+    "/api/v1/runners/:id/terminate",
+    docs.terminate,
+    admin,
+    jsonBody(TerminateRequest),
+    async (c) => {
+      const id = c.req.param("id");
+      const { force } = c.req.valid("json");
+      const by = actorOf(c.get("operator"));
+      const outcome = await auditedWrite(c, {
+        action: "machine.terminate",
+        write: (db) => terminate(db, { id, force, by }, nowOf(c.env)),
+        audit: (outcome) => ({
+          ...auditOf(id)(outcome),
+          payload: { ...auditOf(id)(outcome).payload, force },
+        }),
+      });
+      return c.json(outcome, statusOf(outcome));
+    },
+  )
+  .post("/api/v1/jobs/:id/cancel", docs.cancel, admin, jsonBody(EmptyRequest), async (c) => {
     const id = c.req.param("id");
     const by = actorOf(c.get("operator"));
     const outcome = await auditedWrite(c, {
@@ -185,7 +254,7 @@ export const controlRoutes = new Hono<AppEnv>()
     });
     return c.json(outcome, statusOf(outcome));
   })
-  .post("/api/v1/jobs/:id/retry", admin, jsonBody(EmptyRequest), async (c) => {
+  .post("/api/v1/jobs/:id/retry", docs.retry, admin, jsonBody(EmptyRequest), async (c) => {
     const id = c.req.param("id");
     const by = actorOf(c.get("operator"));
     const outcome = await auditedWrite(c, {
@@ -195,7 +264,7 @@ export const controlRoutes = new Hono<AppEnv>()
     });
     return c.json(outcome, statusOf(outcome));
   })
-  .post("/api/v1/pools/:id/drain", admin, jsonBody(EmptyRequest), async (c) => {
+  .post("/api/v1/pools/:id/drain", docs.drain, admin, jsonBody(EmptyRequest), async (c) => {
     const id = c.req.param("id");
     const by = actorOf(c.get("operator"));
     const outcome = await auditedWrite(c, {
@@ -212,7 +281,7 @@ export const controlRoutes = new Hono<AppEnv>()
     });
     return c.json(outcome);
   })
-  .post("/api/v1/pools/:id/resume", admin, jsonBody(EmptyRequest), async (c) => {
+  .post("/api/v1/pools/:id/resume", docs.resumePool, admin, jsonBody(EmptyRequest), async (c) => {
     const id = c.req.param("id");
     const by = actorOf(c.get("operator"));
     const outcome = await auditedWrite(c, {
@@ -229,7 +298,7 @@ export const controlRoutes = new Hono<AppEnv>()
     });
     return c.json(outcome);
   })
-  .post("/api/v1/control/pause", admin, jsonBody(EmptyRequest), async (c) => {
+  .post("/api/v1/control/pause", docs.pause, admin, jsonBody(EmptyRequest), async (c) => {
     const by = actorOf(c.get("operator"));
     const outcome = await auditedWrite(c, {
       action: "launching.pause",
@@ -243,7 +312,7 @@ export const controlRoutes = new Hono<AppEnv>()
     });
     return c.json(outcome);
   })
-  .post("/api/v1/control/resume", admin, jsonBody(EmptyRequest), async (c) => {
+  .post("/api/v1/control/resume", docs.resume, admin, jsonBody(EmptyRequest), async (c) => {
     const by = actorOf(c.get("operator"));
     const outcome = await auditedWrite(c, {
       action: "launching.resume",
@@ -257,7 +326,7 @@ export const controlRoutes = new Hono<AppEnv>()
     });
     return c.json(outcome);
   })
-  .get("/api/v1/control", async (c) => {
+  .get("/api/v1/control", docs.state, async (c) => {
     const db = databaseOf(c.env);
     const now = nowOf(c.env);
     const [held, beats] = await Promise.all([holds(db), coreBeats(db)]);
@@ -274,8 +343,10 @@ export const controlRoutes = new Hono<AppEnv>()
     };
     return c.json(state);
   })
-  .get("/api/v1/control/actions/:id{[0-9]+}", async (c) => {
-    const action = await actionOf(databaseOf(c.env), Number(c.req.param("id")));
+  .get("/api/v1/control/actions/:id", docs.action, async (c) => {
+    // Action ids are whole numbers; anything else names no action.
+    const id = /^[0-9]+$/.test(c.req.param("id")) ? Number(c.req.param("id")) : null;
+    const action = id === null ? null : await actionOf(databaseOf(c.env), id);
     if (!action) throw new NotFoundError(`no action ${c.req.param("id")}`);
     return c.json({ action });
   });

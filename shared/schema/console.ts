@@ -72,6 +72,11 @@ export const UserView = z.object({
 /** A console user. */
 export type UserView = z.infer<typeof UserView>;
 
+/** `POST /api/v1/users` and `POST /api/v1/auth/bootstrap`: the user created. */
+export const UserResponse = z.object({ user: UserView });
+/** A created user. */
+export type UserResponse = z.infer<typeof UserResponse>;
+
 /** `PATCH /api/v1/users/:id`: what an admin changes about a user. */
 export const UpdateUserRequest = z.strictObject({
   role: Role.optional(),
@@ -123,6 +128,16 @@ export const OverviewQuery = z.object({
 /** A parsed overview query. */
 export type OverviewQuery = z.infer<typeof OverviewQuery>;
 
+/** `GET /api/v1/queue`: events waiting in the edge's queue for a core. */
+export const QueueStatsResponse = z.object({
+  ready: z.number().int().nonnegative(),
+  leased: z.number().int().nonnegative(),
+  delayed: z.number().int().nonnegative(),
+  dead: z.number().int().nonnegative(),
+});
+/** The queue's depth. */
+export type QueueStatsResponse = z.infer<typeof QueueStatsResponse>;
+
 const StateCounts = z.partialRecord(z.enum(JOB_STATES), z.number().int().nonnegative());
 
 /** `GET /api/v1/overview`: the live tiles. */
@@ -139,12 +154,7 @@ export const OverviewResponse = z.object({
   /** Estimated spend of the jobs queued in the window (a floor: unquoted jobs add 0). */
   spendUsd: z.number().nonnegative(),
   /** Events waiting in the edge's queue for a core. */
-  queue: z.object({
-    ready: z.number().int().nonnegative(),
-    leased: z.number().int().nonnegative(),
-    delayed: z.number().int().nonnegative(),
-    dead: z.number().int().nonnegative(),
-  }),
+  queue: QueueStatsResponse,
   /** Every core that ever called in, and whether it is down (no lease for 60 s). */
   cores: z.array(CoreHealthView),
 });

@@ -91,6 +91,16 @@ export const CoreHealthView = z.object({
 });
 export type CoreHealthView = z.infer<typeof CoreHealthView>;
 
+/** `GET /api/v1/runners`. */
+export const RunnersResponse = z.object({ machines: z.array(MachineView) });
+/** The machines list. */
+export type RunnersResponse = z.infer<typeof RunnersResponse>;
+
+/** `GET /api/v1/control/actions/:id`. */
+export const ActionResponse = z.object({ action: ActionView });
+/** One action. */
+export type ActionResponse = z.infer<typeof ActionResponse>;
+
 /** `GET /api/v1/control`: the holds on launching, and the cores. */
 export const ControlStateView = z.object({
   paused: z.object({ heldBy: z.string(), heldAt: EpochMs }).nullable(),

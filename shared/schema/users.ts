@@ -56,7 +56,7 @@ export const ChangePasswordResponse = z.object({ sessionsNotBefore: EpochMs });
 /** What a password change ended. */
 export type ChangePasswordResponse = z.infer<typeof ChangePasswordResponse>;
 
-/** `PATCH /api/v1/users/:id`'s answer: the user as it is now. */
-export const UserResponse = z.object({ user: UserView });
-/** One user. */
-export type UserResponse = z.infer<typeof UserResponse>;
+/** An admin ended a user's sessions: those issued before this instant are refused. */
+export const EndSessionsResponse = z.object({ id: z.string(), sessionsNotBefore: EpochMs });
+/** The answer to ending a user's sessions. */
+export type EndSessionsResponse = z.infer<typeof EndSessionsResponse>;

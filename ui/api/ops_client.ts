@@ -6,35 +6,25 @@
  *
  * @module
  */
-import type { AuditFamily } from "../../shared/audit_families.ts";
-import { AuditResponse } from "../../shared/schema/audit.ts";
+import { type AuditQuery, AuditResponse } from "../../shared/schema/audit.ts";
 import { DeadLettersResponse, RequeueResponse } from "../../shared/schema/dead_letters.ts";
 import {
   DailyOutcomesResponse,
   SpendResponse,
-  type StatsGroup,
+  type StatsQuery,
   StatsResponse,
 } from "../../shared/schema/stats.ts";
 import { type ApiClientOptions, createJsonCaller, queryOf } from "./client.ts";
 
-/** A stats request: a preset window, or `custom` with `from`/`to`. */
-export interface StatsRequest {
-  window: "1d" | "7d" | "30d" | "90d" | "custom";
-  groupBy: StatsGroup;
-  from?: number;
-  to?: number;
-}
+/**
+ * A stats request: the edge's own query schema, parsed side (zod's input
+ * side types the coerced numbers as `unknown`). A preset window, or `custom`
+ * with `from`/`to`.
+ */
+export type StatsRequest = StatsQuery;
 
-/** An audit request: filters and page position. */
-export interface AuditRequest {
-  family?: AuditFamily;
-  action?: string;
-  outcome?: "ok" | "failed";
-  from?: number;
-  to?: number;
-  limit?: number;
-  cursor?: string;
-}
+/** An audit request: filters and page position, each optional as the edge's schema allows. */
+export type AuditRequest = Partial<AuditQuery>;
 
 /** What the stats, audit and dead-letter pages ask of the edge. */
 export interface OpsApi {

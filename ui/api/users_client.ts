@@ -6,19 +6,18 @@
  *
  * @module
  */
-import { z } from "zod";
 import {
   type Role,
+  UserResponse,
   UsersListResponse,
   type UserView,
-  UserView as UserViewSchema,
 } from "../../shared/schema/console.ts";
 import {
   AcceptInvitationResponse,
   ChangePasswordResponse,
+  EndSessionsResponse,
   type InviteUserRequest,
   InviteUserResponse,
-  UserResponse,
 } from "../../shared/schema/users.ts";
 import { type ApiClientOptions, createJsonCaller } from "./client.ts";
 
@@ -43,9 +42,6 @@ export interface UsersApi {
   changePassword(currentPassword: string, newPassword: string): Promise<void>;
 }
 
-const EndSessionsResponse = z.object({ id: z.string(), sessionsNotBefore: z.number() });
-const DeleteResponse = z.object({ user: UserViewSchema });
-
 /** A {@link UsersApi} over HTTP. */
 export function createUsersApi(options: ApiClientOptions = {}): UsersApi {
   const { call } = createJsonCaller(options);
@@ -56,7 +52,7 @@ export function createUsersApi(options: ApiClientOptions = {}): UsersApi {
       call(InviteUserResponse, "/api/v1/invitations", { method: "POST", body: request }),
     update: async (id, change) =>
       (await call(UserResponse, user(id), { method: "PATCH", body: change })).user,
-    remove: async (id) => (await call(DeleteResponse, user(id), { method: "DELETE" })).user,
+    remove: async (id) => (await call(UserResponse, user(id), { method: "DELETE" })).user,
     async endSessions(id) {
       await call(EndSessionsResponse, `${user(id)}/end-sessions`, { method: "POST" });
     },

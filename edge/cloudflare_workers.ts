@@ -1,8 +1,8 @@
 /**
  * Just enough of the Workers runtime's types for `deno check`: Deno cannot
  * resolve `cloudflare:workers`, so deno.json maps it here. workerd supplies
- * the real module at run time; only type-only names are imported from here
- * besides `DurableObject`.
+ * the real module at run time (wrangler never bundles this file); only
+ * type-only names are imported from here besides `DurableObject`.
  */
 export interface SqlStorageCursor<T> extends Iterable<T> {
   toArray(): T[];
@@ -41,8 +41,15 @@ export type DurableObjectStub<T> = Promisified<Omit<T, "ctx" | "env" | "alarm" |
 export interface Fetcher {
   fetch(request: Request): Promise<Response>;
 }
-export declare abstract class DurableObject<Env = unknown> {
+/**
+ * A stand-in with the real class's shape, so Deno can load the Worker's
+ * modules in-process (edge/openapi/openapi_test.ts lists the app's routes).
+ */
+export abstract class DurableObject<Env = unknown> {
   protected ctx: DurableObjectState;
   protected env: Env;
-  constructor(ctx: DurableObjectState, env: Env);
+  constructor(ctx: DurableObjectState, env: Env) {
+    this.ctx = ctx;
+    this.env = env;
+  }
 }
