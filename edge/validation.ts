@@ -34,14 +34,6 @@ export async function parseBody<T extends z.ZodType>(
   return parsed.data;
 }
 
-/** Parses query parameters with `schema`. */
-export function parseQuery<T extends z.ZodType>(url: string, schema: T): z.infer<T> {
-  const params = Object.fromEntries(new URL(url).searchParams);
-  const parsed = schema.safeParse(params);
-  if (!parsed.success) throw invalidFrom(parsed.error, "query");
-  return parsed.data;
-}
-
 /**
  * A route's JSON body, checked with `schema` before its handler runs: the
  * handler reads typed input from `c.req.valid("json")`, and the OpenAPI

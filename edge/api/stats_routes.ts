@@ -13,7 +13,7 @@ import {
 } from "../../shared/schema/stats.ts";
 import type { AppEnv } from "../env.ts";
 import { describe } from "../openapi/describe.ts";
-import { parseQuery, queryOf } from "../validation.ts";
+import { queryOf } from "../validation.ts";
 import { listAudit } from "./audit_query.ts";
 import { databaseOf } from "./database.ts";
 import { nowOf } from "../clock.ts";
@@ -54,7 +54,6 @@ export const statsRoutes = new Hono<AppEnv>()
   .get("/api/v1/overview/spend", docs.spend, async (c) => {
     return c.json(await monthSpend(databaseOf(c.env), nowOf(c.env)));
   })
-  .get("/api/v1/audit", docs.audit, async (c) => {
-    const query = parseQuery(c.req.url, AuditQuery);
-    return c.json(await listAudit(databaseOf(c.env), query));
+  .get("/api/v1/audit", docs.audit, queryOf(AuditQuery), async (c) => {
+    return c.json(await listAudit(databaseOf(c.env), c.req.valid("query")));
   });
