@@ -9,7 +9,7 @@ import { requireOperator } from "../auth/operator_session.ts";
 import type { AppEnv } from "../env.ts";
 import { queueOf } from "../queue/queue_of.ts";
 import { renderMetrics } from "./prometheus.ts";
-import { DatabaseUnavailableError } from "../api/database_guard.ts";
+import { databaseUnavailableIn } from "../api/database_guard.ts";
 import { databaseOf } from "../api/database.ts";
 import { nowOf } from "../clock.ts";
 import { renderCoreMetrics } from "../control/core_metrics.ts";
@@ -41,8 +41,12 @@ async function coreMetricsOf(env: AppEnv["Bindings"]): Promise<string> {
   try {
     return await renderCoreMetrics(await heartbeats(databaseOf(env)), nowOf(env));
   } catch (error) {
-    if (!(error instanceof DatabaseUnavailableError)) throw error;
-    edgeLog.warn("core metrics left out of /metrics: libSQL is unreachable", { error });
+    // Drizzle wraps the client's error ("Failed query: …"): look down the cause chain.
+    const unavailable = databaseUnavailableIn(error);
+    if (!unavailable) throw error;
+    edgeLog.warn("core metrics left out of /metrics: libSQL is unreachable", {
+      error: unavailable.message,
+    });
     return "";
   }
 }
