@@ -18,27 +18,11 @@ export function invalidFrom(
   return new InvalidError(`invalid ${what}: ${summary}`, { issues });
 }
 
-/** Parses a JSON request body with `schema`, or throws an InvalidError naming every problem. */
-export async function parseBody<T extends z.ZodType>(
-  request: Request,
-  schema: T,
-): Promise<z.infer<T>> {
-  let json: unknown;
-  try {
-    json = await request.json();
-  } catch (cause) {
-    throw new InvalidError("body is not valid JSON", { cause });
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) throw invalidFrom(parsed.error, "request body");
-  return parsed.data;
-}
-
 /**
  * A route's JSON body, checked with `schema` before its handler runs: the
  * handler reads typed input from `c.req.valid("json")`, and the OpenAPI
  * document lists `schema` as the route's body. Mount {@link readJsonBody} in
- * front, so a body that is not JSON is refused as {@link parseBody} refuses it.
+ * front, so a body that is not JSON, or not sent as JSON, is refused before the schema runs.
  */
 export function jsonBody<T extends z.ZodType>(schema: T) {
   const validate = zValidator("json", schema, (result) => {

@@ -25,13 +25,13 @@ import {
   RunnerEventRequest,
 } from "../../shared/schema/runner.ts";
 import { requireCore } from "../auth/core_token.ts";
-import type { AppEnv, Env } from "../env.ts";
+import type { Env } from "../env.ts";
 import { queueOf } from "../queue/queue_of.ts";
-import { parseBody } from "../validation.ts";
+import { jsonBody, readJsonBody } from "../validation.ts";
 import { open, seal } from "./config_cipher.ts";
 import { auditIdentityRefusal } from "./identity_audit.ts";
 import { checkInstanceIdentity, identityCertificatesOf } from "./instance_identity.ts";
-import { type BatchClaims, verifyBatchToken } from "./runner_token.ts";
+import { type BatchClaims, requireBatch, type RunnerEnv } from "./runner_token.ts";
 import type { RunnerVault } from "./runner_vault.ts";
 
 function vaultOf(env: Env): DurableObjectStub<RunnerVault> {
@@ -74,9 +74,14 @@ async function requireInstance(
     : new UnauthorizedError(refusal.message);
 }
 
-export const runnerRoutes = new Hono<AppEnv>()
-  .post("/core/v1/runner-configs", requireCore, async (c) => {
-    const { deposits } = await parseBody(c.req.raw, RunnerConfigDeposits);
+const configDeposit = [requireCore, readJsonBody, jsonBody(RunnerConfigDeposits)] as const;
+// The batch token is checked before the body is read: an unauthenticated caller learns nothing.
+const configRequest = [requireBatch, readJsonBody, jsonBody(RunnerConfigRequest)] as const;
+const eventRequest = [requireBatch, readJsonBody, jsonBody(RunnerEventRequest)] as const;
+
+export const runnerRoutes = new Hono<RunnerEnv>()
+  .post("/core/v1/runner-configs", ...configDeposit, async (c) => {
+    const { deposits } = c.req.valid("json");
     const sealed = await Promise.all(deposits.map(async (deposit) => ({
       instanceId: deposit.instanceId,
       batchId: deposit.batchId,
@@ -95,10 +100,10 @@ export const runnerRoutes = new Hono<AppEnv>()
     }
     return c.json({ status: "stored", stored: deposits.length }, 201);
   })
-  .post("/runner/v1/config", async (c) => {
-    const batch = await verifyBatchToken(c.req.header("authorization"), c.env.CORE_PUBLIC_KEYS);
+  .post("/runner/v1/config", ...configRequest, async (c) => {
+    const batch = c.get("batch");
     const { batchId } = batch;
-    const request = await parseBody(c.req.raw, RunnerConfigRequest);
+    const request = c.req.valid("json");
     const { instanceId } = request;
     await requireInstance(c.env, request, batch, "config");
     const result = await vaultOf(c.env).take({ batchId, instanceId });
@@ -123,10 +128,10 @@ export const runnerRoutes = new Hono<AppEnv>()
         throw new UnauthorizedError("this batch token belongs to another launch");
     }
   })
-  .post("/runner/v1/event", async (c) => {
-    const batch = await verifyBatchToken(c.req.header("authorization"), c.env.CORE_PUBLIC_KEYS);
+  .post("/runner/v1/event", ...eventRequest, async (c) => {
+    const batch = c.get("batch");
     const { batchId } = batch;
-    const event = await parseBody(c.req.raw, RunnerEventRequest);
+    const event = c.req.valid("json");
     await requireInstance(c.env, event, batch, "event");
     const runner = await vaultOf(c.env).runnerOf(event.instanceId, batchId);
     if (runner.status !== "ok") {

@@ -5,9 +5,11 @@
  * the batch id, and the instance adds its own id to each request.
  */
 import { errors, jwtVerify } from "jose";
+import { createMiddleware } from "hono/factory";
 import { UnauthorizedError } from "../../shared/errors.ts";
 import { BatchId, RUNNER_TOKEN_AUDIENCE } from "../../shared/schema/runner.ts";
 import { coreKeySet } from "../auth/core_token.ts";
+import type { AppEnv } from "../env.ts";
 
 export interface BatchClaims {
   batchId: string;
@@ -42,3 +44,12 @@ export async function verifyBatchToken(
   if (!batchId.success) throw new UnauthorizedError("batch token rejected (bad subject)");
   return { batchId: batchId.data, issuedAt, expiresAt };
 }
+
+/** The routes an instance calls: `batch` is set once its token verifies. */
+export type RunnerEnv = AppEnv & { Variables: { batch: BatchClaims } };
+
+/** Rejects a request without a valid batch token, before its body is read. */
+export const requireBatch = createMiddleware<RunnerEnv>(async (c, next) => {
+  c.set("batch", await verifyBatchToken(c.req.header("authorization"), c.env.CORE_PUBLIC_KEYS));
+  await next();
+});

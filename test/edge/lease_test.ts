@@ -220,6 +220,17 @@ Deno.test("lease protocol in workerd", async (t) => {
       const body = await response.json();
       assert.equal(body.error.issues[0].path, "max");
     });
+
+    await t.step("a lease body not sent as JSON is refused with 415", async () => {
+      const token = await coreToken(keys.privateKeyPem);
+      const response = await fetch(`${edge.url}/core/v1/lease`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "text/plain" },
+        body: JSON.stringify({ max: 1, waitMs: 0 }),
+      });
+      assert.equal(response.status, 415);
+      assert.equal((await response.json()).error.code, "unsupported_media_type");
+    });
   } finally {
     await edge.stop();
     await libsql.close();

@@ -124,6 +124,41 @@ Deno.test("runner configs and callbacks in workerd", async (t) => {
       await response.body?.cancel();
     });
 
+    await t.step("the batch token is checked before the body, then the media type", async () => {
+      const token = await batchToken(keys.privateKeyPem, { batchId: "gbatch-1-0-g" });
+      const send = (headers: Record<string, string>, body: string) =>
+        fetch(`${edge.url}/runner/v1/config`, { method: "POST", headers, body });
+      const cases: [string, Record<string, string>, string, number, string][] = [
+        ["no token, garbage body", {}, "not json", 401, "unauthorized"],
+        [
+          "token, text/plain",
+          { authorization: `Bearer ${token}` },
+          "{}",
+          415,
+          "unsupported_media_type",
+        ],
+        [
+          "token, JSON type, not JSON",
+          { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          "{",
+          400,
+          "invalid",
+        ],
+        [
+          "token, JSON, no instance id",
+          { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          "{}",
+          400,
+          "invalid",
+        ],
+      ];
+      for (const [what, headers, body, status, code] of cases) {
+        const response = await send(headers, body);
+        assert.equal(response.status, status, what);
+        assert.equal((await response.json()).error.code, code, what);
+      }
+    });
+
     await t.step(
       "lifecycle events become queue events for the instance's job; bootstrap logs included",
       async () => {
