@@ -11,6 +11,7 @@ import { PriceQuoter } from "./providers/ec2/pricing.ts";
 import { loadConfig, type ResolvedConfig } from "./config/load_config.ts";
 import { openBufferedDatabase } from "./db/database.ts";
 import { seedProjects } from "./db/seed.ts";
+import { LaunchQueries } from "./db/launch_queries.ts";
 import { Store } from "./db/store.ts";
 import { EdgeClient } from "./edge_client/edge_client.ts";
 import { GitHubApp } from "./github/github_app.ts";
@@ -137,6 +138,7 @@ async function run(config: ResolvedConfig): Promise<void> {
   };
   const launcher = new Launcher({
     ...launchDeps,
+    launches: new LaunchQueries(store),
     coreId: config.edge.core_id,
     batchWindowMs: config.scheduler.batch_window_ms,
     maxBatch: config.scheduler.max_batch,

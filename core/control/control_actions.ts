@@ -9,14 +9,13 @@
  * requeued comes back `done` with what was found.
  */
 import type { ActionResult, HandedAction } from "../../shared/schema/control.ts";
-import { ControlQueries } from "../db/control_queries.ts";
-import type { Store } from "../db/store.ts";
+import { ControlQueries, type ControlStore } from "../db/control_queries.ts";
 import type { GitHub } from "../github/github_app.ts";
 import type { Logger } from "../log.ts";
 import type { Provider } from "../providers/provider.ts";
 
 export interface ControlActionDeps {
-  store: Store;
+  store: ControlStore;
   provider: Pick<Provider, "terminate">;
   github: Pick<GitHub, "removeRunner">;
   log: Logger;

@@ -16,6 +16,11 @@ export interface MachineToEnd {
   installationId: number | null;
 }
 
+/** The named queries an operator's action asks, besides {@link ControlQueries}. */
+export type ControlStore =
+  & Pick<Store, "markTerminated" | "job">
+  & ConstructorParameters<typeof ControlQueries>[0];
+
 export class ControlQueries {
   constructor(private readonly store: Pick<Store, "client" | "transitionJob">) {}
 

@@ -92,6 +92,12 @@ export function instanceRowOf(
 /** States in which a job holds a concurrency slot. */
 export const SLOT_STATES: readonly JobState[] = ["claimed", "launching", "starting", "running"];
 
+/** The named queries the launcher asks besides {@link LaunchQueries}; the Store answers them. */
+export type LauncherStore = Pick<
+  Store,
+  "bindingOf" | "saveLaunchTemplate" | "markTerminated" | "audit"
+>;
+
 export class LaunchQueries {
   constructor(private readonly store: Pick<Store, "db" | "client">) {}
 

@@ -19,7 +19,11 @@ import type { Database } from "./database.ts";
 import { LaunchQueries } from "./launch_queries.ts";
 import { pendingJobs, reapableInstances, terminatedInBooks } from "./reap_queries.ts";
 import { ReconcileQueries } from "./reconcile_queries.ts";
-import { SpotRetryQueries } from "./spot_retry_queries.ts";
+import {
+  type InterruptionStore,
+  SpotRetryQueries,
+  type SpotRetryStore,
+} from "./spot_retry_queries.ts";
 import { WarmPoolQueries } from "./warm_pool_queries.ts";
 
 export type ProjectRow = typeof projects.$inferSelect;
@@ -250,3 +254,12 @@ export class Store {
       .onConflictDoNothing();
   }
 }
+
+/** The named queries the job-event handler asks (core/scheduler/job_events.ts). */
+export type JobEventsStore =
+  & Pick<
+    Store,
+    "job" | "insertJobs" | "transitionJob" | "instanceByRunnerName" | "markTerminated" | "audit"
+  >
+  & InterruptionStore
+  & SpotRetryStore;

@@ -15,7 +15,7 @@ import { routableOf } from "./pool_spec.ts";
 import type { LaunchGateView } from "../control/launch_gate.ts";
 
 export interface AdmissionOptions {
-  store: Store;
+  store: Pick<Store, "bindingOf">;
   launches: Pick<
     LaunchQueries,
     "auditDrops" | "jobsIn" | "repoCaps" | "slotCounts" | "transitionMany"

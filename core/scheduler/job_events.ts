@@ -14,7 +14,7 @@ import type {
   WorkflowJobMessage,
 } from "../../shared/schema/edge_core.ts";
 import { GroupCommit } from "../db/group_commit.ts";
-import type { NewJobRow, Store } from "../db/store.ts";
+import type { JobEventsStore, NewJobRow } from "../db/store.ts";
 import type { Logger } from "../log.ts";
 import type { Provider } from "../providers/provider.ts";
 import {
@@ -25,7 +25,7 @@ import {
 } from "./spot_interruption.ts";
 
 export interface JobEventDeps {
-  store: Store;
+  store: JobEventsStore;
   provider: Provider;
   /** What spot re-runs ask of GitHub. */
   github: SpotRetryDeps["github"];

@@ -19,8 +19,8 @@ import {
   type RetrySchedule,
 } from "../../shared/launch/batch.ts";
 import { MAX_UNKNOWN_RETRIES, planShortfall } from "../../shared/launch/shortfall.ts";
-import type { LaunchQueries } from "../db/launch_queries.ts";
-import type { Binding, JobRow, PoolRow, Store } from "../db/store.ts";
+import type { LauncherStore, LaunchQueries } from "../db/launch_queries.ts";
+import type { Binding, JobRow, PoolRow } from "../db/store.ts";
 import { correlationIdsOf } from "../log.ts";
 import {
   type LaunchFailure,
@@ -43,7 +43,7 @@ const EXCLUSION_MS = 60_000;
 
 export interface LaunchCallsOptions extends BatchDeps {
   launches: LaunchQueries;
-  store: Store;
+  store: LauncherStore;
   /** This core (edge.core_id): only its own claims are replayed. */
   coreId: string;
   /** Backoff after a launch met no capacity (or an unknown outcome). */

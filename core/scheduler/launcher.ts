@@ -11,7 +11,7 @@
  * calls (./launch_calls.ts: record, call, replay, back off).
  */
 import type { RetrySchedule } from "../../shared/launch/batch.ts";
-import type { JobRow, Store } from "../db/store.ts";
+import type { JobRow } from "../db/store.ts";
 import { correlationIdsOf } from "../log.ts";
 import { sleep } from "../sleep.ts";
 import { Admission } from "./admission.ts";
@@ -19,12 +19,13 @@ import { BackgroundWork, LaunchHolds } from "./background_work.ts";
 import { BatchGathering } from "./batch_gathering.ts";
 import { LaunchCalls } from "./launch_calls.ts";
 import type { BatchDeps } from "./launch_batch.ts";
-import { LaunchQueries } from "../db/launch_queries.ts";
+import type { LauncherStore, LaunchQueries } from "../db/launch_queries.ts";
 import type { LaunchGateView } from "../control/launch_gate.ts";
 import type { LaunchMetrics } from "../metrics/core_metrics.ts";
 
 export interface LauncherOptions extends Omit<BatchDeps, "launches"> {
-  store: Store;
+  store: LauncherStore;
+  launches: LaunchQueries;
   /** This core (edge.core_id): its claims are its own to launch and resume. */
   coreId: string;
   /**
@@ -64,7 +65,7 @@ export class Launcher {
   #isDirty = false;
 
   constructor(readonly options: LauncherOptions) {
-    const launches = new LaunchQueries(options.store);
+    const { launches } = options;
     this.#launches = launches;
     const shared = { launches, holds: this.#holds, work: this.#work };
     this.#calls = new LaunchCalls({ ...options, ...shared, onRetryDue: () => this.poke() });

@@ -8,6 +8,7 @@ import { ec2ProviderFor } from "../support/ec2_provider.ts";
 import { openDatabase } from "../../core/db/database.ts";
 import { migrate } from "../../core/db/migrate.ts";
 import { seedProjects } from "../../core/db/seed.ts";
+import { LaunchQueries } from "../../core/db/launch_queries.ts";
 import { type NewJobRow, Store } from "../../core/db/store.ts";
 import type { RunnerVault } from "../../core/edge_client/edge_client.ts";
 import { type GitHub, GitHubApp } from "../../core/github/github_app.ts";
@@ -91,6 +92,7 @@ export async function startCoreFixture(
   const launchGitHub = options.wrapGitHub?.(app) ?? app;
   const launcherOptions: LauncherOptions = {
     store,
+    launches: new LaunchQueries(store),
     provider,
     github: launchGitHub,
     vault,

@@ -8,6 +8,7 @@ import { ec2ProviderFor } from "./ec2_provider.ts";
 import { openDatabase } from "../../core/db/database.ts";
 import { migrate } from "../../core/db/migrate.ts";
 import { seedProjects } from "../../core/db/seed.ts";
+import { LaunchQueries } from "../../core/db/launch_queries.ts";
 import { Store } from "../../core/db/store.ts";
 import { EdgeClient } from "../../core/edge_client/edge_client.ts";
 import { GitHubApp } from "../../core/github/github_app.ts";
@@ -68,6 +69,7 @@ export async function startLaunchStack(options: { projects: unknown[]; maxAttemp
   const store = new Store(client, db);
   const launcher = new Launcher({
     store,
+    launches: new LaunchQueries(store),
     provider,
     github: app,
     vault,
