@@ -10,7 +10,7 @@
  */
 import type { ActionResult, HandedAction } from "../../shared/schema/control.ts";
 import { ControlQueries, type ControlStore } from "../db/control_queries.ts";
-import type { GitHub } from "../github/github_app.ts";
+import type { GitHub } from "../github/github.ts";
 import type { Logger } from "../log.ts";
 import type { Provider } from "../providers/provider.ts";
 

@@ -3,7 +3,7 @@
  * terminate with its runner's registration, a job cancelled before launch,
  * and a failed launch queued again.
  */
-import type { RunnerScope } from "../github/github_app.ts";
+import type { RunnerScope } from "../github/github.ts";
 import type { Store } from "./store.ts";
 
 /** A machine to terminate, with what removing its runner from GitHub needs. */

@@ -3,7 +3,7 @@
  * which failed deliveries to ask GitHub to send again, which queued jobs the
  * core has never seen, which jobs to ask GitHub about.
  */
-import type { HookDelivery } from "../github/github_app.ts";
+import type { HookDelivery } from "../github/github.ts";
 import type { JobFacts } from "../../shared/schema/edge_core.ts";
 
 /** A delivery GitHub made and the edge did not accept. Status 0: no answer at all (timeout). */

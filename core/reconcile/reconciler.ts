@@ -18,7 +18,7 @@
  */
 import type { WorkflowJobMessage } from "../../shared/schema/edge_core.ts";
 import type { ReconcilerStore } from "../db/reconcile_queries.ts";
-import type { GitHub } from "../github/github_app.ts";
+import type { GitHub } from "../github/github.ts";
 import type { Logger } from "../log.ts";
 import type { ProviderCapabilities } from "../providers/provider.ts";
 import { retryInterrupted, type SpotRetryDeps } from "../scheduler/spot_interruption.ts";

@@ -13,7 +13,7 @@ import { runnerPlacementOf } from "../../shared/runner_scope.ts";
 import type { RunnerConfigDeposit } from "../../shared/schema/runner.ts";
 import type { Binding, JobRow, PoolRow, Store } from "../db/store.ts";
 import type { RunnerVault } from "../edge_client/edge_client.ts";
-import { type GitHub, RunnerRefusedError, type RunnerScope } from "../github/github_app.ts";
+import { type GitHub, RunnerRefusedError, type RunnerScope } from "../github/github.ts";
 import { correlationIdsOf, type Logger } from "../log.ts";
 import { instanceRowOf, type LaunchQueries } from "../db/launch_queries.ts";
 import { poolSpecOf } from "./pool_spec.ts";

@@ -12,7 +12,7 @@
  * that EC2 still lists running is terminated again.
  */
 import { canTransition } from "../../shared/job_state.ts";
-import type { GitHub } from "../github/github_app.ts";
+import type { GitHub } from "../github/github.ts";
 import type { Logger } from "../log.ts";
 import { ABSENCE_DEFAULTS, AbsenceBook, type AbsencePolicy } from "./absence.ts";
 import type { MachineState, Provider } from "../providers/provider.ts";

@@ -8,7 +8,7 @@ import type { Placement } from "../../shared/launch/batch.ts";
 import { cascadeTags, gantryTags, type Tags } from "../../shared/tags.ts";
 import type { Binding, PoolRow } from "../db/store.ts";
 import type { RunnerVault } from "../edge_client/edge_client.ts";
-import type { GitHub, JitConfig, JitConfigRequest } from "../github/github_app.ts";
+import type { GitHub, JitConfig, JitConfigRequest } from "../github/github.ts";
 import {
   DEFAULT_RUNNER_RELEASE,
   runnerInstallOf,

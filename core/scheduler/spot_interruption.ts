@@ -16,7 +16,7 @@ import type { JobFacts, WorkflowJobMessage } from "../../shared/schema/edge_core
 import { RERUN_WAIT_MS, rerunDecision, rerunTiming } from "../../shared/spot_retry.ts";
 import type { InterruptionStore, SpotRetryStore } from "../db/spot_retry_queries.ts";
 import type { JobRow } from "../db/store.ts";
-import type { GitHub } from "../github/github_app.ts";
+import type { GitHub } from "../github/github.ts";
 import type { Logger } from "../log.ts";
 
 export interface SpotRetryDeps {

@@ -17,7 +17,7 @@ import { planWarmPool, warmClientTokenOf, warmSlotOf } from "../../shared/launch
 import { poolLabelSet } from "../../shared/labels.ts";
 import type { Binding, PoolRow } from "../db/store.ts";
 import type { RunnerVault } from "../edge_client/edge_client.ts";
-import type { GitHub } from "../github/github_app.ts";
+import type { GitHub } from "../github/github.ts";
 import type { Logger } from "../log.ts";
 import { instanceRowOf } from "../db/launch_queries.ts";
 import type { WarmPoolStore, WarmRunner } from "../db/warm_pool_queries.ts";
