@@ -5,7 +5,7 @@
  * audited, each idempotent: a repeat finds the first request's action or
  * hold and says so (`did`).
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { ConflictError, NotFoundError } from "../../shared/errors.ts";
 import { coreHealthOf } from "../../shared/core_health.ts";
 import {
@@ -211,6 +211,29 @@ const docs = {
   }),
 };
 
+/**
+ * Holds or releases launching for one pool (a drain) or for all of them
+ * (PAUSE_SCOPE), audited; a pool that does not exist is a 404.
+ */
+async function holdAudited(
+  c: Context<AppEnv>,
+  change: { action: string; scope: string; isHeld: boolean },
+) {
+  const { scope, isHeld } = change;
+  const by = actorOf(c.get("operator"));
+  const what = scope === PAUSE_SCOPE ? "all launching" : `pool ${scope}`;
+  return await auditedWrite(c, {
+    action: change.action,
+    write: async (db) => {
+      if (scope !== PAUSE_SCOPE && !await isPool(db, scope)) {
+        throw new NotFoundError(`no pool ${scope}`);
+      }
+      return await holdOrRelease(db, { scope, isHeld, by, what }, nowOf(c.env));
+    },
+    audit: auditOf(scope),
+  });
+}
+
 export const controlRoutes = new Hono<AppEnv>()
   .use("/api/v1/runners/*", readJsonBody)
   .use("/api/v1/control/*", readJsonBody)
@@ -266,65 +289,21 @@ export const controlRoutes = new Hono<AppEnv>()
   })
   .post("/api/v1/pools/:id/drain", docs.drain, admin, jsonBody(EmptyRequest), async (c) => {
     const id = c.req.param("id");
-    const by = actorOf(c.get("operator"));
-    const outcome = await auditedWrite(c, {
-      action: "pool.drain",
-      write: async (db) => {
-        if (!await isPool(db, id)) throw new NotFoundError(`no pool ${id}`);
-        return await holdOrRelease(
-          db,
-          { scope: id, isHeld: true, by, what: `pool ${id}` },
-          nowOf(c.env),
-        );
-      },
-      audit: auditOf(id),
-    });
-    return c.json(outcome);
+    return c.json(await holdAudited(c, { action: "pool.drain", scope: id, isHeld: true }));
   })
   .post("/api/v1/pools/:id/resume", docs.resumePool, admin, jsonBody(EmptyRequest), async (c) => {
     const id = c.req.param("id");
-    const by = actorOf(c.get("operator"));
-    const outcome = await auditedWrite(c, {
-      action: "pool.resume",
-      write: async (db) => {
-        if (!await isPool(db, id)) throw new NotFoundError(`no pool ${id}`);
-        return await holdOrRelease(
-          db,
-          { scope: id, isHeld: false, by, what: `pool ${id}` },
-          nowOf(c.env),
-        );
-      },
-      audit: auditOf(id),
-    });
-    return c.json(outcome);
+    return c.json(await holdAudited(c, { action: "pool.resume", scope: id, isHeld: false }));
   })
   .post("/api/v1/control/pause", docs.pause, admin, jsonBody(EmptyRequest), async (c) => {
-    const by = actorOf(c.get("operator"));
-    const outcome = await auditedWrite(c, {
-      action: "launching.pause",
-      write: (db) =>
-        holdOrRelease(
-          db,
-          { scope: PAUSE_SCOPE, isHeld: true, by, what: "all launching" },
-          nowOf(c.env),
-        ),
-      audit: auditOf(PAUSE_SCOPE),
-    });
-    return c.json(outcome);
+    return c.json(
+      await holdAudited(c, { action: "launching.pause", scope: PAUSE_SCOPE, isHeld: true }),
+    );
   })
   .post("/api/v1/control/resume", docs.resume, admin, jsonBody(EmptyRequest), async (c) => {
-    const by = actorOf(c.get("operator"));
-    const outcome = await auditedWrite(c, {
-      action: "launching.resume",
-      write: (db) =>
-        holdOrRelease(
-          db,
-          { scope: PAUSE_SCOPE, isHeld: false, by, what: "all launching" },
-          nowOf(c.env),
-        ),
-      audit: auditOf(PAUSE_SCOPE),
-    });
-    return c.json(outcome);
+    return c.json(
+      await holdAudited(c, { action: "launching.resume", scope: PAUSE_SCOPE, isHeld: false }),
+    );
   })
   .get("/api/v1/control", docs.state, async (c) => {
     const db = databaseOf(c.env);
