@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { parseClientToken, placementsOf } from "../../shared/launch/batch.ts";
-import { parseCoreConfig } from "../../shared/schema/config.ts";
+import { project, REPO } from "../../test/core/fixture.ts";
 import { startLibsqlServer } from "../../test/support/libsql/server.ts";
 import { openDatabase } from "../db/database.ts";
 import { LaunchQueries } from "../db/launch_queries.ts";
@@ -24,7 +24,6 @@ import { JobEvents } from "./job_events.ts";
 import { launchBatch } from "./launch_batch.ts";
 import { reapOnce } from "./reaper.ts";
 
-const REPO = "acme/web";
 const NO_SPOT: ProviderCapabilities = { spot: false, fleetBatching: false, stopStart: false };
 const WITH_SPOT: ProviderCapabilities = { spot: true, fleetBatching: true, stopStart: false };
 
@@ -52,25 +51,7 @@ async function spotPoolStore() {
   const server = await startLibsqlServer();
   const { client, db } = await openDatabase(server.url);
   await migrate(client);
-  const parsed = parseCoreConfig({
-    edge: { url: "http://127.0.0.1:1", private_key: "-----BEGIN PRIVATE KEY-----" },
-    database: { url: "file:unused.db" },
-    github: { app_id: 1, private_key: "-----BEGIN PRIVATE KEY-----" },
-    projects: [{
-      name: "my-app",
-      repos: [{ full_name: REPO }],
-      pools: [{
-        name: "small",
-        default: true,
-        spot: true,
-        ami: "ami-0abcdef1234567890",
-        instance_types: ["t3.small"],
-        subnets: ["subnet-aaa111"],
-      }],
-    }],
-  });
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-  await seedProjects(db, parsed.config.projects, 1_000);
+  await seedProjects(db, project({ spot: true }), 1_000);
   const store = new Store(client, db);
   const binding = (await store.bindingOf(REPO))!;
   return {

@@ -29,7 +29,7 @@ export const REPO = "acme/web";
 export const LABELS = ["self-hosted", "my-app", "small"];
 
 /** A project bound to acme/web with one on-demand pool and one spot pool. */
-function project(options: { spot: boolean }) {
+export function project(options: { spot: boolean }) {
   const parsed = parseCoreConfig({
     edge: { url: "http://127.0.0.1:1", private_key: "-----BEGIN PRIVATE KEY-----" },
     database: { url: "file:unused.db" },
