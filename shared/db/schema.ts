@@ -229,17 +229,12 @@ export const userInvitations = sqliteTable("user_invitations", {
   usedAt: integer("used_at"),
 }, (t) => [index("user_invitations_user_idx").on(t.userId)]);
 
-/**
- * Daily roll-up of jobs for the console's stats and overview, kept exact by
- * SQLite triggers on `jobs` (drizzle/0006_job_rollup_hourly_triggers.sql): each job
- * adds to one row per kind (project, pool, repo, sender) and one per label,
- * for the UTC day it was queued. Keys are ids ('' when unset); costs are
- * integer micro-dollars so repeated add/subtract never drifts.
- */
-export const jobRollupsDaily = sqliteTable("job_rollups_daily", {
-  kind: text("kind", { enum: ["project", "pool", "repo", "sender", "label"] }).notNull(),
-  /** Start of the UTC day the jobs were queued on (epoch ms). */
-  day: integer("day").notNull(),
+/** What a roll-up row is keyed by besides its day or hour. */
+const rollupKind = () =>
+  text("kind", { enum: ["project", "pool", "repo", "sender", "label"] }).notNull();
+
+/** A roll-up row's sums, the same by day and by hour. */
+const rollupCounts = {
   key: text("key").notNull(),
   jobs: integer("jobs").notNull().default(0),
   completed: integer("completed").notNull().default(0),
@@ -249,14 +244,33 @@ export const jobRollupsDaily = sqliteTable("job_rollups_daily", {
   costMicroUsd: integer("cost_micro_usd").notNull().default(0),
   /** Finished jobs that had a runner but no cost: no price was quoted. */
   unquoted: integer("unquoted").notNull().default(0),
+};
+
+/** A latency histogram row's bucket and count, the same by day and by hour. */
+const latencyCounts = {
+  poolKey: text("pool_key").notNull(),
+  bucket: integer("bucket").notNull(),
+  jobs: integer("jobs").notNull().default(0),
+};
+
+/**
+ * Daily roll-up of jobs for the console's stats and overview, kept exact by
+ * SQLite triggers on `jobs` (drizzle/0006_job_rollup_hourly_triggers.sql): each job
+ * adds to one row per kind (project, pool, repo, sender) and one per label,
+ * for the UTC day it was queued. Keys are ids ('' when unset); costs are
+ * integer micro-dollars so repeated add/subtract never drifts.
+ */
+export const jobRollupsDaily = sqliteTable("job_rollups_daily", {
+  kind: rollupKind(),
+  /** Start of the UTC day the jobs were queued on (epoch ms). */
+  day: integer("day").notNull(),
+  ...rollupCounts,
 }, (t) => [primaryKey({ columns: [t.kind, t.day, t.key] })]);
 
 /** Queue-to-start latency histogram per pool and UTC day (buckets in shared/stats/latency.ts). */
 export const jobLatencyDaily = sqliteTable("job_latency_daily", {
   day: integer("day").notNull(),
-  poolKey: text("pool_key").notNull(),
-  bucket: integer("bucket").notNull(),
-  jobs: integer("jobs").notNull().default(0),
+  ...latencyCounts,
 }, (t) => [primaryKey({ columns: [t.day, t.poolKey, t.bucket] })]);
 
 /**
@@ -265,24 +279,16 @@ export const jobLatencyDaily = sqliteTable("job_latency_daily", {
  * end is read from `jobs`. Kept by the same triggers (0006).
  */
 export const jobRollupsHourly = sqliteTable("job_rollups_hourly", {
-  kind: text("kind", { enum: ["project", "pool", "repo", "sender", "label"] }).notNull(),
+  kind: rollupKind(),
   /** Start of the UTC hour the jobs were queued in (epoch ms). */
   hour: integer("hour").notNull(),
-  key: text("key").notNull(),
-  jobs: integer("jobs").notNull().default(0),
-  completed: integer("completed").notNull().default(0),
-  failed: integer("failed").notNull().default(0),
-  runtimeMs: integer("runtime_ms").notNull().default(0),
-  costMicroUsd: integer("cost_micro_usd").notNull().default(0),
-  unquoted: integer("unquoted").notNull().default(0),
+  ...rollupCounts,
 }, (t) => [primaryKey({ columns: [t.kind, t.hour, t.key] })]);
 
 /** Queue-to-start latency histogram per pool and UTC hour. */
 export const jobLatencyHourly = sqliteTable("job_latency_hourly", {
   hour: integer("hour").notNull(),
-  poolKey: text("pool_key").notNull(),
-  bucket: integer("bucket").notNull(),
-  jobs: integer("jobs").notNull().default(0),
+  ...latencyCounts,
 }, (t) => [primaryKey({ columns: [t.hour, t.poolKey, t.bucket] })]);
 
 /**
