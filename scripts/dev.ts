@@ -91,6 +91,8 @@ Gantry is running. AWS and GitHub are SIMULATED locally (the console says so).
   core log    ${STATE}/core.log
 Jobs as the console API sees them:
   curl -s -H 'Authorization: Bearer ${token}' ${edge.url}/api/v1/jobs | head -c 2000
+Metrics, the edge's and the core's (gantry_core_*):
+  curl -s -H 'Authorization: Bearer ${token}' ${edge.url}/metrics | grep '^gantry_core'
 Workload: a day of CI every ${DAY_MINUTES} min (seed ${SEED}; replay with GANTRY_DEV_SEED=${SEED}).
 Instances: ${bootLine}
 Ctrl-C stops everything. Started in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.

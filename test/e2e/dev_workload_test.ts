@@ -6,13 +6,31 @@
  * downloaded and verified, was handed the JIT config the GitHub fake issued.
  */
 import assert from "node:assert/strict";
+import { createClient } from "@libsql/client/web";
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { INSTALLATION_ID, startLocalStack } from "../../scripts/workload/local_stack.ts";
 import { startScriptPlayer } from "../../scripts/workload/script_player.ts";
 import { startWorkload } from "../../scripts/workload/simulator.ts";
+import { operatorToken, seedTestOperators } from "../support/operator.ts";
 
 const WEBHOOK_SECRET = "dev-workload-webhook-secret";
 const REPO = "octocat/hello-world";
 const FIRST_JOB_WITHIN_MS = 120_000;
+const SESSION_SECRET = "dev-workload-session-secret-0123456789";
+
+/** The core's launches as the edge's `/metrics` serves them, by core id and pool. */
+async function coreLaunches(edgeUrl: string): Promise<Record<string, string>[]> {
+  const response = await fetch(`${edgeUrl}/metrics`, {
+    headers: { authorization: `Bearer ${await operatorToken(SESSION_SECRET)}` },
+  });
+  assert.equal(response.status, 200);
+  const families = parsePrometheusTextFormat(await response.text()) as {
+    name: string;
+    metrics: { labels?: Record<string, string>; value: string }[];
+  }[];
+  const launches = families.find((family) => family.name === "gantry_core_launches_total");
+  return (launches?.metrics ?? []).map((metric) => ({ ...metric.labels, value: metric.value }));
+}
 
 Deno.test("the dev workload's first job runs on a runner its instance's boot script started", async () => {
   const stateDir = await Deno.makeTempDir({ prefix: "gantry-dev-workload-" });
@@ -21,7 +39,7 @@ Deno.test("the dev workload's first job runs on a runner its instance's boot scr
     repos: [REPO],
     pools: [{ name: "small", instance_types: ["t3.small"], default: true }],
     webhookSecret: WEBHOOK_SECRET,
-    sessionSecret: "dev-workload-session-secret-0123456789",
+    sessionSecret: SESSION_SECRET,
   });
   const player = await startScriptPlayer({ edgeUrl: stack.edge.url, holdSeconds: 300 });
   const lines: string[] = [];
@@ -69,6 +87,21 @@ Deno.test("the dev workload's first job runs on a runner its instance's boot scr
       [],
       "no boot script failed",
     );
+
+    // What an operator of `npm run dev` sees at /metrics: the core's own series, under its id.
+    const client = createClient({ url: stack.libsql.url });
+    await seedTestOperators(client);
+    client.close();
+    let launches = await coreLaunches(stack.edge.url);
+    // The core sends its registry on its control call, every 2 s: wait for one after the launch.
+    for (let tries = 0; tries < 50 && launches.length === 0; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      launches = await coreLaunches(stack.edge.url);
+    }
+    assert.equal(launches.length, 1, JSON.stringify(launches));
+    assert.equal(launches[0].core_id, "core-local");
+    assert.equal(launches[0].pool, "small");
+    assert.ok(Number(launches[0].value) >= completed.length, JSON.stringify(launches));
   } finally {
     clearTimeout(timer);
     await workload.stop();
