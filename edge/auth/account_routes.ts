@@ -23,6 +23,7 @@ import type { AppEnv } from "../env.ts";
 import { jsonBody, readJsonBody } from "../validation.ts";
 import { authConfigOf } from "./auth_config.ts";
 import { invitationTokenHash } from "./invitation_token.ts";
+import { loginThrottleOf } from "./login_throttle.ts";
 import { requireOperator, startSession } from "./operator_session.ts";
 import { hashPassword, verifyPassword } from "./password.ts";
 import { forgetStanding } from "./user_standing.ts";
@@ -39,7 +40,7 @@ const docs = {
     summary: "Change your own password; the current one is required (audited)",
     access: "viewer",
     responses: { 200: ChangePasswordResponse },
-    refusals: [409],
+    refusals: [409, 429],
   }),
 };
 
@@ -94,6 +95,31 @@ export const accountRoutes = new Hono<AppEnv>()
       if (!user.passwordHash) {
         throw new ConflictError("this account signs in with SSO; it has no password to change");
       }
+      const config = authConfigOf(c.env);
+      const throttle = loginThrottleOf(c.env);
+      const throttleKey = `password:${user.id}`;
+      const admission = await throttle.admit(
+        [{ key: throttleKey, limit: config.maxFailuresPerAccount }],
+        config.windowMs,
+      );
+      if (!admission.isAdmitted) {
+        await recordAudit(db, {
+          ...attempt,
+          outcome: "failed",
+          payload: { reason: "rate_limited" },
+        });
+        const wait = admission.retryAfterSeconds;
+        return c.json(
+          {
+            error: {
+              code: "rate_limited",
+              message: `too many wrong current passwords; try again in ${wait} s`,
+            },
+          },
+          429,
+          { "retry-after": String(wait) },
+        );
+      }
       if (!await verifyPassword(currentPassword, user.passwordHash)) {
         await recordAudit(db, {
           ...attempt,
@@ -102,6 +128,7 @@ export const accountRoutes = new Hono<AppEnv>()
         });
         throw new ForbiddenError("the current password is wrong; your password was not changed");
       }
+      await throttle.succeeded(admission.attemptId, throttleKey);
       const at = Date.now();
       await users.setPassword(user.id, {
         passwordHash: await hashPassword(newPassword),
@@ -109,7 +136,7 @@ export const accountRoutes = new Hono<AppEnv>()
       });
       forgetStanding(user.id);
       // Every other session ends; this one goes on with a fresh cookie issued after `at`.
-      await startSession(c, user, { ttlSeconds: authConfigOf(c.env).sessionTtlSeconds });
+      await startSession(c, user, { ttlSeconds: config.sessionTtlSeconds });
       await recordAudit(db, { ...attempt, outcome: "ok", payload: { sessionsNotBefore: at } });
       return c.json({ sessionsNotBefore: at });
     },

@@ -8,6 +8,9 @@
  * - `account:<email>@<network>` — progressive: past its limit each further
  *   attempt waits longer (lockout_delay.ts). Failures from one network never
  *   slow the same account down from another, so nobody can lock its owner out.
+ * - `password:<user id>` — a signed-in user's wrong current passwords
+ *   (account_routes.ts): a hard limit, so a stolen session cannot guess the
+ *   password it would need to take the account over.
  *
  * Invariants the object owns:
  * - an attempt is admitted only while every one of its keys allows it, and it
@@ -26,6 +29,11 @@ import type { DurableObjectState } from "cloudflare:workers";
 import { nowOf } from "../clock.ts";
 import type { Env } from "../env.ts";
 import { lockoutDelayMs } from "./lockout_delay.ts";
+
+/** The sign-in throttle: one object for the deployment. */
+export function loginThrottleOf(env: Env) {
+  return env.LOGIN_THROTTLE.get(env.LOGIN_THROTTLE.idFromName("sign-in"));
+}
 
 /** One counter an attempt is charged to, and how many failures it allows. */
 export interface ThrottleKey {

@@ -27,11 +27,7 @@ import { oidcRoutes } from "./oidc_routes.ts";
 import { endSession, requireOperator, startSession } from "./operator_session.ts";
 import { hashPassword } from "./password.ts";
 import { signIn } from "./sign_in.ts";
-
-/** The sign-in throttle: one object for the deployment. */
-function throttleOf(env: AppEnv["Bindings"]) {
-  return env.LOGIN_THROTTLE.get(env.LOGIN_THROTTLE.idFromName("sign-in"));
-}
+import { loginThrottleOf } from "./login_throttle.ts";
 
 function sessionView(operator: Operator): SessionView {
   return {
@@ -70,7 +66,7 @@ const requireBootstrapToken = createMiddleware<AppEnv>(async (c, next) => {
   if (!await isBootstrapToken(c.req.header("authorization"), secret)) {
     // One row per network per window: guessing must not fill the audit log.
     const ip = c.req.header("cf-connecting-ip") ?? "unknown";
-    const slot = await throttleOf(c.env).auditSlot(
+    const slot = await loginThrottleOf(c.env).auditSlot(
       `audit:bootstrap@${clientNetworkOf(ip)}`,
       authConfigOf(c.env).windowMs,
     );
@@ -124,7 +120,7 @@ export const authRoutes = new Hono<AppEnv>()
     const db = databaseOf(c.env);
     const result = await signIn(credentials, {
       users: userStoreOf(db),
-      throttle: throttleOf(c.env),
+      throttle: loginThrottleOf(c.env),
       audit: (entry) => recordAudit(db, entry),
       config,
       ip: c.req.header("cf-connecting-ip") ?? "unknown",

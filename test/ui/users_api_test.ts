@@ -318,6 +318,47 @@ Deno.test("user management: invite, disable, role, delete, last admin, own passw
     );
 
     await t.step(
+      "five wrong current passwords are judged; the sixth try waits out the window, right or not",
+      async () => {
+        const gail = { email: "gail@example.com", password: "gail's own password 1" };
+        const created = await call(stack, "/api/v1/users", {
+          method: "POST",
+          auth: admin,
+          body: { ...gail, role: "viewer" },
+        });
+        assert.equal(created.status, 201);
+        const gailId = (created.body?.user as { id: string }).id;
+        const session = sessionCookieOf(await login(stack.url, gail));
+        const change = (currentPassword: string) =>
+          call(stack, "/api/v1/auth/password", {
+            method: "POST",
+            auth: session,
+            body: { currentPassword, newPassword: "gail's new password 22" },
+          });
+        // LOGIN_MAX_FAILURES_PER_ACCOUNT is 5 by default; the edge's clock stands still.
+        for (let i = 1; i <= 5; i++) {
+          assert.equal((await change(`guess number ${i}`)).status, 403, `guess ${i}`);
+        }
+        const limited = await change(gail.password);
+        assert.deepEqual([limited.status, limited.body], [429, {
+          error: {
+            code: "rate_limited",
+            message: "too many wrong current passwords; try again in 900 s",
+          },
+        }]);
+        assert.equal(limited.response.headers.get("retry-after"), "900");
+        assert.equal((await login(stack.url, gail)).status, 200, "signing in is another counter");
+        const audit = await stack.db.select().from(auditEvents).where(
+          and(eq(auditEvents.target, gailId), eq(auditEvents.action, "user.password_change")),
+        ).orderBy(auditEvents.id);
+        assert.deepEqual(
+          audit.map((row) => (row.payload as { reason: string }).reason),
+          [...Array(5).fill("bad_password"), "rate_limited"],
+        );
+      },
+    );
+
+    await t.step(
       "the audit log filters by action family; old instance.* rows are machine",
       async () => {
         await stack.db.insert(auditEvents).values([
