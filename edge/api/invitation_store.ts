@@ -1,13 +1,15 @@
 /**
  * One-time invitation links in libSQL: the invited user is created at once,
  * without a password (so they cannot sign in), beside the hash of the
- * link's token; the link sets the password once.
+ * link's token; the link sets the password once. Until it has, the user can
+ * be invited again (a lost or expired link): the new link replaces the old.
  */
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import { userInvitations, users } from "../../shared/db/schema.ts";
 import { ConflictError } from "../../shared/errors.ts";
 import type { PendingInvitation, Role, UserView } from "../../shared/schema/console.ts";
 import type { Database } from "./database.ts";
+import { toView } from "./user_store.ts";
 
 /** Who to invite; `email` already lower-cased. */
 export interface Invitee {
@@ -26,14 +28,17 @@ export type AcceptOutcome =
 /** The invitations table, by the questions the edge asks of it. */
 export interface InvitationStore {
   /**
-   * Creates the user, without a password, and their invitation.
+   * Creates the user, without a password, and their invitation; for a user
+   * invited before who has not set a password, a new invitation in place of
+   * the unused ones (the user's role and name stay as they are).
    *
-   * @throws {ConflictError} when the email is taken.
+   * @throws {ConflictError} when the email belongs to a user who can sign in
+   *   (a password, SSO) or who is disabled.
    */
   invite(
     invitee: Invitee,
     invitation: { tokenHash: string; at: number; expiresAt: number },
-  ): Promise<UserView>;
+  ): Promise<{ user: UserView; isReissue: boolean }>;
   /**
    * Uses the invitation `tokenHash` at `at`: sets the user's password, once.
    * Of two uses at once, exactly one is accepted.
@@ -48,7 +53,14 @@ export function invitationStoreOf(db: Database): InvitationStore {
   return {
     async invite(invitee, invitation) {
       const id = crypto.randomUUID();
-      const [created] = await db.batch([
+      // Who may get a link: the new user, or one invited before who never set a password.
+      const invitable = and(
+        eq(users.email, invitee.email),
+        isNull(users.passwordHash),
+        isNull(users.ssoIssuer),
+        eq(users.isDisabled, false),
+      );
+      const [, , issued] = await db.batch([
         db.insert(users).values({
           id,
           email: invitee.email,
@@ -57,6 +69,10 @@ export function invitationStoreOf(db: Database): InvitationStore {
           passwordHash: null,
           createdAt: invitation.at,
         }).onConflictDoNothing({ target: users.email }),
+        db.delete(userInvitations).where(and(
+          isNull(userInvitations.usedAt),
+          inArray(userInvitations.userId, db.select({ id: users.id }).from(users).where(invitable)),
+        )),
         db.insert(userInvitations).select(
           db.select({
             tokenHash: sql`${invitation.tokenHash}`.as("token_hash"),
@@ -64,24 +80,16 @@ export function invitationStoreOf(db: Database): InvitationStore {
             createdAt: sql`${invitation.at}`.as("created_at"),
             expiresAt: sql`${invitation.expiresAt}`.as("expires_at"),
             usedAt: sql`NULL`.as("used_at"),
-          }).from(users).where(and(eq(users.id, id), sql`changes() = 1`)),
+          }).from(users).where(invitable),
         ),
       ]);
-      if (created.rowsAffected === 0) {
-        throw new ConflictError(`a user with email ${invitee.email} exists`);
+      if (issued.rowsAffected === 0) {
+        throw new ConflictError(
+          `a user with email ${invitee.email} exists and can sign in, or is disabled`,
+        );
       }
-      return {
-        id,
-        email: invitee.email,
-        name: invitee.name ?? null,
-        role: invitee.role,
-        createdAt: invitation.at,
-        lastLoginAt: null,
-        isDisabled: false,
-        sessionsNotBefore: null,
-        ssoIssuer: null,
-        allowsSsoLink: false,
-      };
+      const [row] = await db.select().from(users).where(eq(users.email, invitee.email));
+      return { user: toView(row), isReissue: row.id !== id };
     },
     async accept(tokenHash, change) {
       // The password is set only by the statement that marked the invitation used.

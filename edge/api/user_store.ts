@@ -220,7 +220,7 @@ const NEW_USER_STANDING = {
   allowsSsoLink: false,
 } as const;
 
-function toView(row: typeof users.$inferSelect): UserView {
+export function toView(row: typeof users.$inferSelect): UserView {
   return {
     id: row.id,
     email: row.email,

@@ -59,7 +59,8 @@ const docs = {
     refusals: [409],
   }),
   invite: describe({
-    summary: "Invite a user: the answer carries a one-time link (audited)",
+    summary:
+      "Invite a user: the answer carries a one-time link; again for one who has not set a password (audited)",
     access: "admin",
     responses: { 201: InviteUserResponse },
     refusals: [409],
@@ -126,7 +127,7 @@ export const userAdminRoutes = new Hono<AppEnv>()
       const at = nowOf(c.env);
       const token = newInvitationToken();
       const expiresAt = at + INVITATION_TTL_MS;
-      const user = await invitationStoreOf(databaseOf(c.env)).invite(request, {
+      const { user, isReissue } = await invitationStoreOf(databaseOf(c.env)).invite(request, {
         tokenHash: await invitationTokenHash(token),
         at,
         expiresAt,
@@ -136,6 +137,7 @@ export const userAdminRoutes = new Hono<AppEnv>()
         email: user.email,
         role: user.role,
         expiresAt,
+        ...(isReissue ? { isReissue } : {}),
       });
       const url = invitationUrl(new URL(c.req.url).origin, token);
       return c.json({ user, invitation: { url, expiresAt } }, 201);

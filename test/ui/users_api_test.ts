@@ -148,7 +148,10 @@ Deno.test("user management: invite, disable, role, delete, last admin, own passw
         body: { email: "dana@example.com", role: "viewer" },
       });
       assert.deepEqual([taken.status, taken.body], [409, {
-        error: { code: "conflict", message: "a user with email dana@example.com exists" },
+        error: {
+          code: "conflict",
+          message: "a user with email dana@example.com exists and can sign in, or is disabled",
+        },
       }]);
       const extra = await call(stack, "/api/v1/invitations", {
         method: "POST",
@@ -165,6 +168,40 @@ Deno.test("user management: invite, disable, role, delete, last admin, own passw
       assert.deepEqual([asViewer.status, asViewer.body], [403, {
         error: { code: "forbidden", message: "this action needs the admin role" },
       }]);
+    });
+
+    await t.step("inviting again someone who never set a password sends a new link", async () => {
+      const invite = () =>
+        call(stack, "/api/v1/invitations", {
+          method: "POST",
+          auth: admin,
+          body: { email: "hal@example.com", role: "viewer" },
+        });
+      const first = await invite();
+      assert.equal(first.status, 201);
+      const second = await invite();
+      assert.equal(second.status, 201, JSON.stringify(second.body));
+      const userOf = (answer: typeof first) => answer.body?.user as { id: string; role: string };
+      assert.equal(userOf(second).id, userOf(first).id, "the same user, not a second one");
+      const tokenOf = (answer: typeof first) =>
+        (answer.body as { invitation: { url: string } }).invitation.url.split("#token=")[1];
+      const accept = (token: string) =>
+        call(stack, "/api/v1/auth/invitations/accept", {
+          method: "POST",
+          body: { token, password: "hal's own password 12" },
+        });
+      const stale = await accept(tokenOf(first));
+      assert.equal(stale.status, 404, "the first link was replaced");
+      assert.equal((await accept(tokenOf(second))).status, 200);
+      const third = await invite();
+      assert.equal(third.status, 409, "with a password set, no more links");
+      const audit = await stack.db.select().from(auditEvents).where(
+        and(eq(auditEvents.target, userOf(first).id), eq(auditEvents.action, "user.invite")),
+      ).orderBy(auditEvents.id);
+      assert.deepEqual(
+        audit.map((row) => (row.payload as { isReissue?: boolean }).isReissue ?? false),
+        [false, true],
+      );
     });
 
     await t.step("disable, enable, role change and delete: each answered and audited", async () => {
