@@ -67,6 +67,13 @@ function partsOf(ms: number, zone: TimeZoneMode) {
   };
 }
 
+/** A wait's length: milliseconds under a second, tenths of a second under a minute. */
+export function formatWait(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return formatDuration(ms);
+}
+
 /** `45s`, `3m 07s`, `2h 05m`, `3d 4h`; a dash for no duration. */
 export function formatDuration(ms: number | null): string {
   if (ms === null || ms < 0) return DASH;

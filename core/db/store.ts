@@ -19,6 +19,7 @@ import type { Database } from "./database.ts";
 import { LaunchQueries } from "./launch_queries.ts";
 import { pendingJobs, reapableInstances, terminatedInBooks } from "./reap_queries.ts";
 import { ReconcileQueries } from "./reconcile_queries.ts";
+import { StageQueries } from "./stage_queries.ts";
 import {
   type InterruptionStore,
   SpotRetryQueries,
@@ -66,6 +67,7 @@ export class Store {
   readonly #warm = new WarmPoolQueries(this);
   readonly #spot = new SpotRetryQueries(this);
   readonly #reconcile = new ReconcileQueries(this);
+  readonly #stages = new StageQueries(this);
 
   constructor(readonly client: Client, readonly db: Database, options: StoreOptions = {}) {
     this.isOffline = options.isOffline ?? (() => false);
@@ -80,6 +82,11 @@ export class Store {
   // The warm pool's queries (warm_pool_queries.ts, launch_queries.ts).
   readonly adoptFreedLaunches = () => this.#warm.adoptFreedLaunches();
   readonly warmTargets = () => this.#warm.targets();
+  // A job's stages and waits (stage_queries.ts).
+  readonly recordStages: StageQueries["recordStages"] = (jobId, stages) =>
+    this.#stages.recordStages(jobId, stages);
+  readonly recordWait: StageQueries["recordWait"] = (jobIds, reason, at) =>
+    this.#stages.recordWait(jobIds, reason, at);
   readonly warmRunners = () => this.#warm.runners();
   readonly warmLaunchesSoFar = (poolId: string, repo: string) =>
     this.#warm.launchesSoFar(poolId, repo);
@@ -259,7 +266,13 @@ export class Store {
 export type JobEventsStore =
   & Pick<
     Store,
-    "job" | "insertJobs" | "transitionJob" | "instanceByRunnerName" | "markTerminated" | "audit"
+    | "job"
+    | "insertJobs"
+    | "transitionJob"
+    | "instanceByRunnerName"
+    | "markTerminated"
+    | "audit"
+    | "recordStages"
   >
   & InterruptionStore
   & SpotRetryStore;

@@ -1,15 +1,30 @@
 /** One job with its instance and its timeline of transitions, for the detail view. */
 import { asc, eq } from "drizzle-orm";
-import { instances, jobs, jobTransitions, pools, projects } from "../../shared/db/schema.ts";
+import {
+  instances,
+  jobs,
+  jobStages,
+  jobTransitions,
+  jobWaits,
+  pools,
+  projects,
+} from "../../shared/db/schema.ts";
 import { NotFoundError } from "../../shared/errors.ts";
 import { isJobState } from "../../shared/job_state.ts";
+import {
+  JOB_STAGES,
+  type JobStage,
+  type JobWait,
+  WAIT_REASONS,
+  waterfallOf,
+} from "../../shared/job_stages.ts";
 import type { JobDetailResponse, TransitionView } from "../../shared/schema/console.ts";
 import type { Database } from "./database.ts";
 import { jobViewOf } from "./jobs_query.ts";
 
 /** @throws {NotFoundError} when no job has `id`. */
 export async function jobDetail(db: Database, id: string): Promise<JobDetailResponse> {
-  const [[row], transitions] = await db.batch([
+  const [[row], transitions, stageRows, waitRows] = await db.batch([
     db.select({ job: jobs, project: projects.name, pool: pools.name, instance: instances })
       .from(jobs)
       .leftJoin(projects, eq(projects.id, jobs.projectId))
@@ -20,6 +35,8 @@ export async function jobDetail(db: Database, id: string): Promise<JobDetailResp
     db.select().from(jobTransitions)
       .where(eq(jobTransitions.jobId, id))
       .orderBy(asc(jobTransitions.at), asc(jobTransitions.id)),
+    db.select().from(jobStages).where(eq(jobStages.jobId, id)),
+    db.select().from(jobWaits).where(eq(jobWaits.jobId, id)),
   ]);
   if (!row) throw new NotFoundError(`no job with id ${id}`);
   const { job, instance } = row;
@@ -46,5 +63,26 @@ export async function jobDetail(db: Database, id: string): Promise<JobDetailResp
         }]
         : []
     ),
+    waterfall: waterfallOf(stagesOf(job, stageRows), knownWaits(waitRows)),
   };
+}
+
+/** The stages the jobs row holds, and those recorded beside it (names this build knows). */
+function stagesOf(
+  job: typeof jobs.$inferSelect,
+  rows: readonly { stage: string; at: number }[],
+): Partial<Record<JobStage, number>> {
+  const stages: Partial<Record<JobStage, number>> = { github_created: job.queuedAt };
+  if (job.claimedAt !== null) stages.claimed = job.claimedAt;
+  if (job.startedAt !== null) stages.in_progress = job.startedAt;
+  for (const row of rows) {
+    if ((JOB_STAGES as readonly string[]).includes(row.stage)) {
+      stages[row.stage as JobStage] = row.at;
+    }
+  }
+  return stages;
+}
+
+function knownWaits(rows: readonly (JobWait & { reason: string })[]): JobWait[] {
+  return rows.filter((row) => (WAIT_REASONS as readonly string[]).includes(row.reason));
 }

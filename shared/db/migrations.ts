@@ -174,4 +174,12 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE TABLE `launch_holds` (\n\t`scope` text PRIMARY KEY NOT NULL,\n\t`held_by` text NOT NULL,\n\t`held_at` integer NOT NULL\n);",
     ],
   },
+  {
+    "tag": "0017_job_stages",
+    "statements": [
+      "CREATE TABLE `job_stages` (\n\t`job_id` text NOT NULL,\n\t`stage` text NOT NULL,\n\t`at` integer NOT NULL,\n\tPRIMARY KEY(`job_id`, `stage`)\n);",
+      "CREATE TABLE `job_waits` (\n\t`job_id` text NOT NULL,\n\t`reason` text NOT NULL,\n\t`first_at` integer NOT NULL,\n\t`last_at` integer NOT NULL,\n\t`count` integer DEFAULT 1 NOT NULL,\n\tPRIMARY KEY(`job_id`, `reason`)\n);",
+      "CREATE INDEX `job_waits_first_idx` ON `job_waits` (`first_at`);",
+    ],
+  },
 ];

@@ -16,6 +16,7 @@ import { sql } from "drizzle-orm";
 import { EBS_VOLUME_TYPES } from "../root_volume.ts";
 import { ALLOCATION_STRATEGIES, SPAWN_METHODS } from "../schema/vocabulary.ts";
 import { JOB_STATES } from "../job_state.ts";
+import { JOB_STAGES, WAIT_REASONS } from "../job_stages.ts";
 import type { MetricFamily } from "../schema/control.ts";
 
 const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
@@ -138,6 +139,31 @@ export const jobs = sqliteTable("jobs", {
   // The reaper and warm pools ask which job is (or was) on an instance.
   index("jobs_instance_idx").on(t.instanceId),
 ]);
+
+/**
+ * When a job passed each stage the core sees (shared/job_stages.ts): the
+ * first sighting wins, so a redelivered event does not move it. Stages the
+ * jobs row already holds (GitHub's queued time, claim, start) are read from
+ * there.
+ */
+export const jobStages = sqliteTable("job_stages", {
+  jobId: text("job_id").notNull(),
+  stage: text("stage", { enum: JOB_STAGES }).notNull(),
+  at: integer("at").notNull(),
+}, (t) => [primaryKey({ columns: [t.jobId, t.stage] })]);
+
+/** Why a job waited, once per reason: first and last seen, and how often. */
+export const jobWaits = sqliteTable(
+  "job_waits",
+  {
+    jobId: text("job_id").notNull(),
+    reason: text("reason", { enum: WAIT_REASONS }).notNull(),
+    firstAt: integer("first_at").notNull(),
+    lastAt: integer("last_at").notNull(),
+    count: integer("count").notNull().default(1),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.reason] }), index("job_waits_first_idx").on(t.firstAt)],
+);
 
 export const jobTransitions = sqliteTable("job_transitions", {
   id: integer("id").primaryKey({ autoIncrement: true }),

@@ -9,6 +9,7 @@
 import { CoreHealthView } from "./control.ts";
 import { z } from "zod";
 import { JOB_STATES } from "../job_state.ts";
+import { JOB_STAGES, PARTIES, WAIT_REASONS } from "../job_stages.ts";
 import { JobView } from "./api.ts";
 
 const EpochMs = z.number().int().nonnegative();
@@ -186,9 +187,21 @@ export const JobDetail = JobView.extend({
 export type JobDetail = z.infer<typeof JobDetail>;
 
 /** `GET /api/v1/jobs/:id`: the job and its timeline, oldest transition first. */
+/** One gap of a job's wait, from one stage to the next (shared/job_stages.ts). */
+export const StageSegmentView = z.object({
+  from: z.enum(JOB_STAGES),
+  to: z.enum(JOB_STAGES),
+  startAt: EpochMs,
+  durationMs: z.number().int().nonnegative(),
+  party: z.enum(PARTIES),
+  reasons: z.array(z.enum(WAIT_REASONS)),
+});
+
 export const JobDetailResponse = z.object({
   job: JobDetail,
   transitions: z.array(TransitionView),
+  /** Where the job's wait went, stage by stage; empty before two stages are known. */
+  waterfall: z.array(StageSegmentView),
 });
-/** A job and its timeline. */
+/** A job, its timeline and its waterfall. */
 export type JobDetailResponse = z.infer<typeof JobDetailResponse>;

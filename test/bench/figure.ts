@@ -1,4 +1,5 @@
 /** What every benchmark module hands back to `main.ts`, and the statistics they share. */
+import { percentileOf } from "../../shared/stats/percentile.ts";
 
 /** One measured number, printed as a table row and written to `dist/bench.json` under `key`. */
 export interface Figure {
@@ -23,10 +24,7 @@ export interface BenchmarkModule {
 
 /** The `p`-th percentile (0–100) of `samples`, by nearest rank. */
 export function percentile(samples: readonly number[], p: number): number {
-  if (samples.length === 0) return NaN;
-  const sorted = [...samples].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+  return percentileOf(samples, p) ?? NaN;
 }
 
 /** Rounds for display and storage: latencies to 0.01 ms, rates to whole units. */

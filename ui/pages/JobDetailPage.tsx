@@ -4,6 +4,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import { Link } from "../components/Link.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
+import { Waterfall } from "../components/Waterfall.tsx";
 import { useConsole } from "../console.ts";
 import { formatCost, formatDuration, formatPricePerHour, runDurationOf } from "../format.ts";
 
@@ -24,7 +25,7 @@ export function JobDetailPage(props: { id: string }) {
     );
   }
   if (!detail) return <p class="muted">Loading…</p>;
-  const { job, transitions } = detail;
+  const { job, transitions, waterfall } = detail;
   return (
     <section class="job-detail">
       <header class="page-head">
@@ -97,6 +98,10 @@ export function JobDetailPage(props: { id: string }) {
             </Field>
           </dl>
         </div>
+      </div>
+      <div class="card">
+        <h2>Where the wait went</h2>
+        <Waterfall segments={waterfall} />
       </div>
       <div class="card">
         <h2>Timeline</h2>

@@ -1,0 +1,73 @@
+/**
+ * The core records a job's stages as events arrive (libSQL, the fixture's
+ * store): the webhook's arrival and the lease from a `queued` event, the
+ * boot and the runner from the instance's reports. A redelivered event does
+ * not move a stage; a wait counts each sighting.
+ */
+import assert from "node:assert/strict";
+import { asc, eq } from "drizzle-orm";
+import { JobEvents } from "../../core/scheduler/job_events.ts";
+import { jobStages, jobWaits } from "../../shared/db/schema.ts";
+import type { RunnerEventMessage } from "../../shared/schema/edge_core.ts";
+import { messageOf, REPO, startCoreFixture } from "./fixture.ts";
+import { jobFactsOf } from "../../core/github/job_facts.ts";
+
+const T = Date.parse("2026-05-20T10:30:00Z");
+
+Deno.test("stages keep their first sighting; waits count every one", async () => {
+  const stack = await startCoreFixture();
+  let now = T;
+  const events = new JobEvents({
+    store: stack.store,
+    provider: stack.provider,
+    github: stack.app,
+    log: stack.log,
+    now: () => now,
+    spotRetries: 2,
+    pokeLauncher: () => {},
+  });
+  try {
+    const job = stack.github.addJob({ repo: REPO, labels: ["self-hosted", "my-app"] });
+    const queued = messageOf(
+      "queued",
+      jobFactsOf(job, { repoFullName: REPO, installationId: 1001 }),
+    );
+    await events.handle({ ...queued, receivedAt: T - 300 });
+    now = T + 6_000;
+    await events.handle({ ...queued, deliveryId: "redelivered", receivedAt: T + 5_000 });
+    const report = (kind: RunnerEventMessage["kind"], receivedAt: number): RunnerEventMessage => ({
+      type: "runner_event",
+      deliveryId: `${kind}-${receivedAt}`,
+      receivedAt,
+      jobId: String(job.id),
+      runnerName: `gantry-${job.id}-1`,
+      instanceId: "i-0123456789abcdef0",
+      kind,
+    });
+    await events.handle(report("booted", T + 20_000));
+    await events.handle(report("runner-started", T + 24_000));
+    await events.handle(report("booted", T + 29_000));
+    const stages = await stack.db.select({ stage: jobStages.stage, at: jobStages.at })
+      .from(jobStages).where(eq(jobStages.jobId, String(job.id))).orderBy(asc(jobStages.at));
+    assert.deepEqual(stages.map((s) => [s.stage, s.at - T]), [
+      ["webhook_received", -300],
+      ["leased", 0],
+      ["booted", 20_000],
+      ["runner_online", 24_000],
+    ]);
+
+    await stack.store.recordWait([String(job.id), "other"], "cap", T + 100);
+    await stack.store.recordWait([String(job.id)], "cap", T + 50);
+    await stack.store.recordWait([String(job.id)], "cap", T + 900);
+    const waits = await stack.db.select().from(jobWaits).orderBy(asc(jobWaits.jobId));
+    assert.deepEqual(
+      waits.map((w) => [w.jobId, w.reason, w.firstAt - T, w.lastAt - T, w.count]),
+      [
+        [String(job.id), "cap", 50, 900, 3],
+        ["other", "cap", 100, 100, 1],
+      ],
+    );
+  } finally {
+    await stack.close();
+  }
+});
