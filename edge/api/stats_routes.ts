@@ -19,6 +19,8 @@ import { databaseOf } from "./database.ts";
 import { nowOf } from "../clock.ts";
 import { dailyOutcomes, monthSpend } from "./month_query.ts";
 import { stats } from "./stats_query.ts";
+import { stageStats } from "./stage_stats_query.ts";
+import { StageStatsResponse } from "../../shared/schema/stage_stats.ts";
 
 /** Each route's entry in the OpenAPI document. */
 const docs = {
@@ -26,6 +28,12 @@ const docs = {
     summary: "Jobs, runner time and estimated cost over a window, grouped",
     access: "viewer",
     responses: { 200: StatsResponse },
+  }),
+  stages: describe({
+    summary: "Where jobs' waits went over a window: each stage's p50 and p95 per pool, " +
+      "and the top reasons for waiting (groupBy does not apply)",
+    access: "viewer",
+    responses: { 200: StageStatsResponse },
   }),
   daily: describe({
     summary: "This month's completed and failed jobs by UTC day",
@@ -47,6 +55,9 @@ const docs = {
 export const statsRoutes = new Hono<AppEnv>()
   .get("/api/v1/stats", docs.stats, queryOf(StatsQuery), async (c) => {
     return c.json(await stats(databaseOf(c.env), c.req.valid("query"), nowOf(c.env)));
+  })
+  .get("/api/v1/stats/stages", docs.stages, queryOf(StatsQuery), async (c) => {
+    return c.json(await stageStats(databaseOf(c.env), c.req.valid("query"), nowOf(c.env)));
   })
   .get("/api/v1/overview/daily", docs.daily, async (c) => {
     return c.json(await dailyOutcomes(databaseOf(c.env), nowOf(c.env)));

@@ -177,6 +177,8 @@ Deno.test("the API answers as its OpenAPI document says", async (t) => {
         bearer: viewer,
         query: "window=custom&from=0&to=1000&groupBy=label",
       });
+      const stages = await call("GET", "/api/v1/stats/stages", 200, { bearer: viewer });
+      assert.equal(stages.isSampled, false);
       await call("GET", "/api/v1/overview/daily", 200, { bearer: viewer });
       await call("GET", "/api/v1/overview/spend", 200, { bearer: viewer });
       await call("GET", "/api/v1/audit", 200, { bearer: viewer });

@@ -14,6 +14,7 @@ import {
   type StatsQuery,
   StatsResponse,
 } from "../../shared/schema/stats.ts";
+import { StageStatsResponse } from "../../shared/schema/stage_stats.ts";
 import { type ApiClientOptions, createJsonCaller, queryOf } from "./client.ts";
 
 /**
@@ -29,6 +30,7 @@ export type AuditRequest = Partial<AuditQuery>;
 /** What the stats, audit and dead-letter pages ask of the edge. */
 export interface OpsApi {
   stats(request: StatsRequest): Promise<StatsResponse>;
+  stageStats(request: StatsRequest): Promise<StageStatsResponse>;
   dailyOutcomes(): Promise<DailyOutcomesResponse>;
   spend(): Promise<SpendResponse>;
   audit(request: AuditRequest): Promise<AuditResponse>;
@@ -43,6 +45,8 @@ export function createOpsApi(options: ApiClientOptions = {}): OpsApi {
 
   return {
     stats: (request) => call(StatsResponse, `/api/v1/stats${queryOf({ ...request })}`),
+    stageStats: (request) =>
+      call(StageStatsResponse, `/api/v1/stats/stages${queryOf({ ...request })}`),
     dailyOutcomes: () => call(DailyOutcomesResponse, "/api/v1/overview/daily"),
     spend: () => call(SpendResponse, "/api/v1/overview/spend"),
     audit: (request) => call(AuditResponse, `/api/v1/audit${queryOf({ ...request })}`),

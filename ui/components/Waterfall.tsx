@@ -2,7 +2,8 @@ import { gantryShareMs, type Party, STAGE_LABELS, WAIT_LABELS } from "../../shar
 import type { JobDetailResponse } from "../../shared/schema/console.ts";
 import { formatWait } from "../format.ts";
 
-const PARTY_LABELS: Record<Party, string> = {
+/** Whose time a gap was, as the console says it. */
+export const PARTY_LABELS: Record<Party, string> = {
   github: "GitHub",
   gantry: "Gantry",
   provider: "provider",

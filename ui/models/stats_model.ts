@@ -7,6 +7,7 @@
  */
 import { type ReadonlySignal, signal } from "@preact/signals";
 import { STATS_GROUPS, type StatsGroup, type StatsResponse } from "../../shared/schema/stats.ts";
+import type { StageStatsResponse } from "../../shared/schema/stage_stats.ts";
 import type { OpsApi, StatsRequest } from "../api/ops_client.ts";
 
 const DAY_MS = 86_400_000;
@@ -72,6 +73,8 @@ function dateOr(value: string | null): string | undefined {
 export interface StatsModel {
   readonly view: ReadonlySignal<StatsView>;
   readonly stats: ReadonlySignal<StatsResponse | null>;
+  /** Where the window's jobs waited, per pool and stage. */
+  readonly stages: ReadonlySignal<StageStatsResponse | null>;
   readonly isLoading: ReadonlySignal<boolean>;
   readonly error: ReadonlySignal<string | null>;
   load(view: StatsView): Promise<void>;
@@ -81,12 +84,14 @@ export interface StatsModel {
 export function createStatsModel(ops: OpsApi): StatsModel {
   const view = signal<StatsView>({ window: "7d", groupBy: "project" });
   const stats = signal<StatsResponse | null>(null);
+  const stages = signal<StageStatsResponse | null>(null);
   const isLoading = signal(false);
   const error = signal<string | null>(null);
   let latest = 0;
   return {
     view,
     stats,
+    stages,
     isLoading,
     error,
     async load(next) {
@@ -94,9 +99,11 @@ export function createStatsModel(ops: OpsApi): StatsModel {
       view.value = next;
       isLoading.value = true;
       try {
-        const answer = await ops.stats(statsRequestOf(next));
+        const asked = statsRequestOf(next);
+        const [answer, stageAnswer] = await Promise.all([ops.stats(asked), ops.stageStats(asked)]);
         if (request !== latest) return;
         stats.value = answer;
+        stages.value = stageAnswer;
         error.value = null;
       } catch (reason) {
         if (request !== latest) return;

@@ -52,6 +52,7 @@ Deno.test("a slower answer to an older view never replaces a newer one", async (
       requests.push(request);
       return new Promise((resolve) => resolvers.push(resolve));
     },
+    stageStats: (request: StatsRequest) => Promise.resolve({ stagesOf: request.window }),
   } as unknown as OpsApi;
   const model = createStatsModel(ops);
   const first = model.load({ window: "1d", groupBy: "project" });
@@ -61,5 +62,6 @@ Deno.test("a slower answer to an older view never replaces a newer one", async (
   resolvers[0]({ marker: "old" });
   await first;
   assert.deepEqual(model.stats.value, { marker: "new" });
+  assert.deepEqual(model.stages.value, { stagesOf: "90d" });
   assert.deepEqual(requests.map((r) => r.window), ["1d", "90d"]);
 });

@@ -1,6 +1,7 @@
 import { Time } from "../components/Time.tsx";
 import { useEffect } from "preact/hooks";
 import { STATS_GROUPS } from "../../shared/schema/stats.ts";
+import { StageStatsCard } from "../components/StageStatsCard.tsx";
 import { useConsole } from "../console.ts";
 import { formatDuration, formatUsd } from "../format.ts";
 import { statsSearchOf, type StatsView, statsViewOf } from "../models/stats_model.ts";
@@ -24,6 +25,7 @@ export function StatsPage(props: { query: URLSearchParams }) {
   }, [stats, search]);
   const view = stats.view.value;
   const data = stats.stats.value;
+  const stages = stats.stages.value;
   const go = (next: StatsView) => router.navigate(`/stats${statsSearchOf(next)}`);
   const today = new Date().toISOString().slice(0, 10);
   const onCustom = (event: SubmitEvent) => {
@@ -187,6 +189,7 @@ export function StatsPage(props: { query: URLSearchParams }) {
               <p class="muted small">From histogram buckets about 1.5× apart.</p>
             </section>
           </div>
+          {stages && <StageStatsCard data={stages} />}
         </>
       )}
     </section>
