@@ -95,7 +95,7 @@ export const SLOT_STATES: readonly JobState[] = ["claimed", "launching", "starti
 /** The named queries the launcher asks besides {@link LaunchQueries}; the Store answers them. */
 export type LauncherStore = Pick<
   Store,
-  "bindingOf" | "saveLaunchTemplate" | "markTerminated" | "audit"
+  "bindingOf" | "saveLaunchTemplate" | "markTerminated" | "audit" | "recordStages" | "recordWait"
 >;
 
 export class LaunchQueries {

@@ -9,16 +9,21 @@ import type { Store } from "./store.ts";
 export class StageQueries {
   constructor(private readonly store: Pick<Store, "client">) {}
 
-  /** Records when `jobId` passed `stages`; a stage seen before keeps its time. */
-  async recordStages(jobId: string, stages: Partial<Record<JobStage, number>>): Promise<void> {
+  /** Records when each of `jobIds` passed `stages`; a stage seen before keeps its time. */
+  async recordStages(
+    jobIds: readonly string[],
+    stages: Partial<Record<JobStage, number>>,
+  ): Promise<void> {
     const entries = Object.entries(stages) as [JobStage, number][];
-    if (entries.length === 0) return;
+    if (entries.length === 0 || jobIds.length === 0) return;
     await this.store.client.batch(
-      entries.map(([stage, at]) => ({
-        sql: `INSERT INTO job_stages (job_id, stage, at) VALUES (?, ?, ?)
-              ON CONFLICT (job_id, stage) DO NOTHING`,
-        args: [jobId, stage, at],
-      })),
+      jobIds.flatMap((jobId) =>
+        entries.map(([stage, at]) => ({
+          sql: `INSERT INTO job_stages (job_id, stage, at) VALUES (?, ?, ?)
+                ON CONFLICT (job_id, stage) DO NOTHING`,
+          args: [jobId, stage, at],
+        }))
+      ),
       "write",
     );
   }

@@ -83,8 +83,8 @@ export class Store {
   readonly adoptFreedLaunches = () => this.#warm.adoptFreedLaunches();
   readonly warmTargets = () => this.#warm.targets();
   // A job's stages and waits (stage_queries.ts).
-  readonly recordStages: StageQueries["recordStages"] = (jobId, stages) =>
-    this.#stages.recordStages(jobId, stages);
+  readonly recordStages: StageQueries["recordStages"] = (jobIds, stages) =>
+    this.#stages.recordStages(jobIds, stages);
   readonly recordWait: StageQueries["recordWait"] = (jobIds, reason, at) =>
     this.#stages.recordWait(jobIds, reason, at);
   readonly warmRunners = () => this.#warm.runners();

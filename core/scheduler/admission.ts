@@ -15,7 +15,7 @@ import { routableOf } from "./pool_spec.ts";
 import type { LaunchGateView } from "../control/launch_gate.ts";
 
 export interface AdmissionOptions {
-  store: Pick<Store, "bindingOf">;
+  store: Pick<Store, "bindingOf" | "recordWait">;
   launches: Pick<
     LaunchQueries,
     "auditDrops" | "jobsIn" | "repoCaps" | "slotCounts" | "transitionMany"
@@ -40,6 +40,9 @@ interface Routed {
 }
 
 export class Admission {
+  /** Jobs seen waiting on a cap since they last were not: each wait is recorded once. */
+  readonly #waitingOnCap = new Set<string>();
+
   constructor(readonly options: AdmissionOptions) {}
 
   /** Routes, caps and claims the queued jobs nobody is handling. */
@@ -48,6 +51,9 @@ export class Admission {
     const queued = (await launches.jobsIn(["queued"])).filter((job) =>
       !holds.jobs.has(job.id) && mayRetry(job.id, now())
     );
+    // Bounded by the queue: a job no longer queued (claimed, cancelled) is forgotten.
+    const queuedIds = new Set(queued.map((job) => job.id));
+    for (const id of this.#waitingOnCap) if (!queuedIds.has(id)) this.#waitingOnCap.delete(id);
     if (queued.length === 0) return;
     const gate = this.options.gate;
     const routed = (await this.#route(queued)).filter(({ pool }) =>
@@ -101,6 +107,14 @@ export class Admission {
         poolId: pool.id,
         claimedBy: this.options.coreId,
       });
+    }
+    for (const id of admission.admitted) this.#waitingOnCap.delete(id);
+    const newlyWaiting = admission.waiting.map((w) => w.id).filter((id) =>
+      !this.#waitingOnCap.has(id)
+    );
+    if (newlyWaiting.length > 0) {
+      for (const id of newlyWaiting) this.#waitingOnCap.add(id);
+      await this.options.store.recordWait(newlyWaiting, "cap", at);
     }
     if (admission.waiting.length > 0) {
       this.options.log.debug("jobs wait for a slot", { waiting: admission.waiting.length });

@@ -97,7 +97,7 @@ export class JobEvents {
         updatedAt: at,
       },
     });
-    await this.#deps.store.recordStages(id, { webhook_received: message.receivedAt, leased: at });
+    await this.#deps.store.recordStages([id], { webhook_received: message.receivedAt, leased: at });
   }
 
   /** Lifecycle reports from instances; a failed bootstrap fails the job with its log. */
@@ -111,10 +111,10 @@ export class JobEvents {
     });
     // When the instance called the edge: the instance's own progress, not the lease's delay.
     if (event.kind === "booted") {
-      await store.recordStages(event.jobId, { booted: event.receivedAt });
+      await store.recordStages([event.jobId], { booted: event.receivedAt });
     }
     if (event.kind === "runner-started") {
-      await store.recordStages(event.jobId, { runner_online: event.receivedAt });
+      await store.recordStages([event.jobId], { runner_online: event.receivedAt });
     }
     if (event.kind === "spot-interruption-notice") {
       // A provider without spot machines has none to reclaim: its jobs are never re-run for it.

@@ -27,7 +27,7 @@ export interface BatchDeps {
     "instancesOfLaunch" | "recordInstances" | "setInstanceRunners" | "transitionMany"
   >;
   /** Where a pool's new template and a refused runner's terminated instance are written. */
-  store: Pick<Store, "saveLaunchTemplate" | "markTerminated" | "audit">;
+  store: Pick<Store, "saveLaunchTemplate" | "markTerminated" | "audit" | "recordStages">;
   provider: Provider;
   github: Pick<GitHub, "generateJitConfig" | "removeRunner">;
   vault: RunnerVault;
@@ -83,7 +83,12 @@ export async function launchBatch(batch: Batch, deps: BatchDeps): Promise<BatchR
     jobId: token.count === 1 ? batch.jobs[0].id : undefined,
   }, deps);
   stamps.push(performance.now());
+  const sentAt = now();
   const outcome = await provider.launch(request);
+  await store.recordStages(batch.jobs.map((job) => job.id), {
+    launch_sent: sentAt,
+    launch_answered: now(),
+  });
 
   stamps.push(performance.now());
   // A replay may find instances a previous run already matched to jobs.

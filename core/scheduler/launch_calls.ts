@@ -26,6 +26,7 @@ import {
   type LaunchFailure,
   PermanentError,
   ProviderError,
+  ThrottledError,
   UnknownProviderError,
 } from "../providers/provider.ts";
 import { GantryError } from "../../shared/errors.ts";
@@ -174,7 +175,7 @@ export class LaunchCalls {
   }
 
   async #call(batch: Batch, key: string): Promise<void> {
-    const { holds, log, retry } = this.options;
+    const { holds, log, now, retry } = this.options;
     holds.calls.add(batch.clientToken);
     for (const job of batch.jobs) holds.jobs.add(job.id);
     let isSettled = false;
@@ -189,6 +190,9 @@ export class LaunchCalls {
       } else this.#exclusions.forget(key);
     } catch (error) {
       this.options.metrics?.failed(codeOf(error), batch.jobs.length);
+      if (error instanceof ThrottledError) {
+        await this.options.store.recordWait(batch.jobs.map((j) => j.id), "ec2_throttle", now());
+      }
       const tries = this.#clientTokenBackoff.triesOf(batch.clientToken);
       // The pool's template itself was refused (bad AMI, bad group): no retry fixes that.
       // An unclassified code gets a few replays first.
@@ -239,6 +243,9 @@ export class LaunchCalls {
   ): Promise<void> {
     const { log, now, retry } = this.options;
     const capacity = failures.filter((f) => f.kind === "capacity");
+    if (capacity.length > 0) {
+      await this.options.store.recordWait(leftover.map((j) => j.id), "capacity", now());
+    }
     const plan = planShortfall(failures, {
       unknownRetries: this.#jobBackoff.unknownRetriesOf(leftover.map((job) => job.id)),
     });

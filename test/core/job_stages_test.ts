@@ -6,10 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { asc, eq } from "drizzle-orm";
+import { type Provider, ThrottledError } from "../../core/providers/provider.ts";
 import { JobEvents } from "../../core/scheduler/job_events.ts";
+import { Launcher } from "../../core/scheduler/launcher.ts";
 import { jobStages, jobWaits } from "../../shared/db/schema.ts";
 import type { RunnerEventMessage } from "../../shared/schema/edge_core.ts";
-import { messageOf, REPO, startCoreFixture } from "./fixture.ts";
+import { messageOf, queuedJobRow, REPO, startCoreFixture, waitFor } from "./fixture.ts";
 import { jobFactsOf } from "../../core/github/job_facts.ts";
 
 const T = Date.parse("2026-05-20T10:30:00Z");
@@ -68,6 +70,49 @@ Deno.test("stages keep their first sighting; waits count every one", async () =>
       ],
     );
   } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("a launch call EC2 throttles is a wait for the throttle; the replay is stamped", async () => {
+  const stack = await startCoreFixture();
+  let throttles = 1;
+  const real = stack.provider;
+  // The fixture's provider, but its first launch call is throttled.
+  const provider: Provider = {
+    capabilities: real.capabilities,
+    placementsOf: (pool) => real.placementsOf(pool),
+    ensureTemplate: (pool) => real.ensureTemplate(pool),
+    terminate: (ids) => real.terminate(ids),
+    describe: (ids) => real.describe(ids),
+    listManaged: () => real.listManaged(),
+    quote: (machine) => real.quote(machine),
+    launch: (request) => {
+      if (throttles-- > 0) {
+        return Promise.reject(
+          new ThrottledError("Request limit exceeded.", { providerCode: "RequestLimitExceeded" }),
+        );
+      }
+      return real.launch(request);
+    },
+  };
+  const launcher = new Launcher({ ...stack.launcherOptions, provider });
+  try {
+    await stack.store.insertJob(queuedJobRow(1), 1_000);
+    launcher.poke();
+    const job = await waitFor("the replay to launch", async () => {
+      const row = await stack.store.job("1");
+      return row?.state === "starting" ? row : undefined;
+    });
+    const waits = await stack.db.select().from(jobWaits).where(eq(jobWaits.jobId, job.id));
+    assert.deepEqual(waits.map((w) => [w.reason, w.count]), [["ec2_throttle", 1]]);
+    const stages = await stack.db.select().from(jobStages).where(eq(jobStages.jobId, job.id))
+      .orderBy(asc(jobStages.stage));
+    assert.deepEqual(stages.map((s) => s.stage), ["launch_answered", "launch_sent"]);
+    // The throttle came before the call that went through.
+    assert.ok(waits[0].firstAt <= stages[1].at, JSON.stringify({ waits, stages }));
+  } finally {
+    await launcher.drain();
     await stack.close();
   }
 });

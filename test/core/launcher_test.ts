@@ -4,8 +4,28 @@
  * retries and permanent errors.
  */
 import assert from "node:assert/strict";
+import { asc, eq, inArray } from "drizzle-orm";
+import type { JobStage } from "../../shared/job_stages.ts";
+import { jobStages, jobWaits } from "../../shared/db/schema.ts";
 import { assertNeverWithin } from "../support/never.ts";
 import { eventually, startLaunchStack } from "../support/launch_stack.ts";
+
+type LaunchStack = Awaited<ReturnType<typeof startLaunchStack>>;
+
+/** The waits recorded for `ids`: [job, reason, count]. */
+async function waitsOf(stack: LaunchStack, ids: string[]) {
+  const rows = await stack.db.select().from(jobWaits).where(inArray(jobWaits.jobId, ids))
+    .orderBy(asc(jobWaits.jobId), asc(jobWaits.reason));
+  return rows.map((row) => [row.jobId, row.reason, row.count]);
+}
+
+/** The stages recorded for `id`, by name. */
+async function stagesOf(stack: LaunchStack, id: string) {
+  const rows = await stack.db.select().from(jobStages).where(eq(jobStages.jobId, id));
+  return Object.fromEntries(rows.map((row) => [row.stage, row.at])) as Partial<
+    Record<JobStage, number>
+  >;
+}
 
 const pool = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
@@ -116,6 +136,19 @@ Deno.test("the launch path", async (t) => {
         "the last one launches",
         async () => (await stack.states([ids[3]]))[ids[3]] === "starting",
       );
+      // Where their wait went: the two over the cap waited for it, once each; every launch call
+      // was stamped as sent and answered.
+      assert.deepEqual(await waitsOf(stack, ids), [
+        [ids[2], "cap", 1],
+        [ids[3], "cap", 1],
+      ]);
+      for (const id of ids) {
+        const stages = await stagesOf(stack, id);
+        assert.ok(
+          stages.launch_sent !== undefined && stages.launch_answered! >= stages.launch_sent,
+          `${id}: ${JSON.stringify(stages)}`,
+        );
+      }
     });
 
     await t.step("no capacity: back off and retry in another subnet (RunInstances)", async () => {
@@ -144,6 +177,7 @@ Deno.test("the launch path", async (t) => {
       assert.ok(
         transitions.some((tr) => tr.toState === "queued" && /no capacity/.test(tr.reason ?? "")),
       );
+      assert.deepEqual(await waitsOf(stack, [id]), [[id, "capacity", 1]]);
       stack.ec2Emulator.faults.clear();
     });
 
