@@ -20,7 +20,10 @@ import { createFleet } from "./fleet.ts";
 import {
   createTags,
   describeInstances,
+  modifyInstanceAttribute,
   runInstances,
+  startInstances,
+  stopInstances,
   terminateInstances,
 } from "./instance_actions.ts";
 import { type Consistency, type EmulatedInstance, InstanceStore } from "./instances.ts";
@@ -77,6 +80,10 @@ export interface Ec2EmulatorOptions {
   pendingMs?: number;
   /** Milliseconds an instance stays shutting-down; 0 (default) means terminated from the next request on. */
   shutdownMs?: number;
+  /** Milliseconds an instance stays stopping; 0 (default) means stopped from the next request on. */
+  stopMs?: number;
+  /** Milliseconds a started instance stays pending; 0 (default) means running from the next request on. */
+  startMs?: number;
   /**
    * Versions one launch template may hold at once; AWS's quota is 10,000
    * (EC2 user guide, "Launch template restrictions"). A test sets it low to
@@ -94,6 +101,9 @@ const ACTIONS: Record<string, ActionHandler> = {
   CreateFleet: createFleet,
   DescribeInstances: describeInstances,
   TerminateInstances: terminateInstances,
+  StopInstances: stopInstances,
+  StartInstances: startInstances,
+  ModifyInstanceAttribute: modifyInstanceAttribute,
   CreateTags: createTags,
   CreateLaunchTemplate: createLaunchTemplate,
   CreateLaunchTemplateVersion: createLaunchTemplateVersion,
@@ -113,6 +123,8 @@ export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2E
   const instances = new InstanceStore({
     pendingMs: options.pendingMs ?? 0,
     shutdownMs: options.shutdownMs ?? 0,
+    stopMs: options.stopMs ?? 0,
+    startMs: options.startMs ?? 0,
   });
   instances.setConsistency(options.consistency ?? {});
   const state: Omit<Ec2Context, "now"> = {

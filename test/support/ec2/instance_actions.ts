@@ -1,6 +1,7 @@
 /**
- * The instance actions: RunInstances, DescribeInstances, TerminateInstances
- * and CreateTags, with the XML shapes the SDK's EC2 deserializer reads.
+ * The instance actions: RunInstances, DescribeInstances, TerminateInstances,
+ * StopInstances, StartInstances, ModifyInstanceAttribute (instance type) and
+ * CreateTags, with the XML shapes the SDK's EC2 deserializer reads.
  *
  * @module
  */
@@ -185,6 +186,13 @@ export const MAX_TERMINATE_IDS = 1000;
  * call and terminates none (TerminateInstances API reference).
  */
 export const terminateInstances: ActionHandler = (params, context) => {
+  const ids = instanceIdsOf(params, "TerminateInstances");
+  const changes = context.instances.terminate(ids, context.now);
+  return { instancesSet: changes.map(stateChangeXml) };
+};
+
+/** The ids of a Stop/Start/Terminate call: at least one, at most {@link MAX_TERMINATE_IDS}. */
+function instanceIdsOf(params: Params, action: string): string[] {
   const ids = listValues(params, "InstanceId");
   if (ids.length === 0) {
     throw new Ec2ApiError("MissingParameter", "The request must contain the parameter InstanceId");
@@ -192,11 +200,42 @@ export const terminateInstances: ActionHandler = (params, context) => {
   if (ids.length > MAX_TERMINATE_IDS) {
     throw new Ec2ApiError(
       "InvalidParameterValue",
-      `${ids.length} instance IDs given; TerminateInstances takes up to ${MAX_TERMINATE_IDS}.`,
+      `${ids.length} instance IDs given; ${action} takes up to ${MAX_TERMINATE_IDS}.`,
     );
   }
-  const changes = context.instances.terminate(ids, context.now);
+  return ids;
+}
+
+/** StopInstances: running → stopping → stopped; repeating it is harmless. */
+export const stopInstances: ActionHandler = (params, context) => {
+  const changes = context.instances.stop(instanceIdsOf(params, "StopInstances"), context.now);
   return { instancesSet: changes.map(stateChangeXml) };
+};
+
+/** StartInstances: stopped → pending → running; repeating it is harmless. */
+export const startInstances: ActionHandler = (params, context) => {
+  const changes = context.instances.start(instanceIdsOf(params, "StartInstances"), context.now);
+  return { instancesSet: changes.map(stateChangeXml) };
+};
+
+/**
+ * ModifyInstanceAttribute, for the one attribute Gantry changes: the
+ * instance type of a stopped instance (`InstanceType.Value`).
+ */
+export const modifyInstanceAttribute: ActionHandler = (params, context) => {
+  const instanceId = params["InstanceId"];
+  if (!instanceId) {
+    throw new Ec2ApiError("MissingParameter", "The request must contain the parameter InstanceId");
+  }
+  const instanceType = params["InstanceType.Value"];
+  if (!instanceType) {
+    throw new Ec2ApiError(
+      "InvalidParameterCombination",
+      "The emulator changes only the instance type (InstanceType.Value)",
+    );
+  }
+  context.instances.changeType(instanceId, instanceType, context.now);
+  return { return: true };
 };
 
 function stateChangeXml(change: StateChange): XmlValue {

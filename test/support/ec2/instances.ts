@@ -1,7 +1,8 @@
 /**
  * The emulated fleet of instances and their lifecycle: pending → running on
- * the first request after `pendingMs`, shutting-down → terminated on the
- * first request after `shutdownMs`. No timers run; every request advances the
+ * the first request after `pendingMs` (`startMs` when started from stopped),
+ * stopping → stopped after `stopMs`, shutting-down → terminated on the first
+ * request after `shutdownMs`. No timers run; every request advances the
  * clock, so an idle emulator holds no resources.
  *
  * What the API shows may lag behind the truth, as EC2's does ("Eventual
@@ -19,7 +20,13 @@ import { privateIpFor } from "./placement.ts";
 import { Ec2ApiError, randomHex } from "./protocol.ts";
 
 /** The states an emulated instance moves through. */
-export type InstanceStateName = "pending" | "running" | "shutting-down" | "terminated";
+export type InstanceStateName =
+  | "pending"
+  | "running"
+  | "shutting-down"
+  | "terminated"
+  | "stopping"
+  | "stopped";
 
 /** The numeric state codes EC2 reports beside each state name. */
 export const STATE_CODES: Readonly<Record<InstanceStateName, number>> = {
@@ -27,6 +34,8 @@ export const STATE_CODES: Readonly<Record<InstanceStateName, number>> = {
   "running": 16,
   "shutting-down": 32,
   "terminated": 48,
+  "stopping": 64,
+  "stopped": 80,
 };
 
 /** What a launch asks for, after the launch template and request are merged. */
@@ -57,7 +66,7 @@ export interface EmulatedInstance extends LaunchSpec {
   spotInstanceRequestId?: string;
 }
 
-/** One row of a TerminateInstances answer. */
+/** One row of a TerminateInstances, StopInstances or StartInstances answer. */
 export interface StateChange {
   instanceId: string;
   previous: InstanceStateName;
@@ -68,6 +77,10 @@ export interface StateChange {
 export interface InstanceTiming {
   pendingMs: number;
   shutdownMs: number;
+  /** stopping → stopped. */
+  stopMs: number;
+  /** pending → running when started from stopped (EC2: seconds, where a launch takes ~16 s). */
+  startMs: number;
 }
 
 /**
@@ -104,7 +117,7 @@ interface StateEntry {
 }
 
 interface InstanceRecord extends EmulatedInstance {
-  /** When the current transitional state (pending, shutting-down) ends. */
+  /** When the current transitional state (pending, stopping, shutting-down) ends. */
   transitionAt: number;
   /** Every state it has been in, oldest first, for the lagging view. */
   history: StateEntry[];
@@ -162,6 +175,12 @@ export class InstanceStore {
         record.transitionAt = Infinity;
       } else if (record.state === "shutting-down") {
         moveTo(record, "terminated", record.transitionAt);
+        record.transitionAt = Infinity;
+      } else if (record.state === "stopping") {
+        moveTo(record, "stopped", record.transitionAt, {
+          code: "Client.UserInitiatedShutdown",
+          message: "Client.UserInitiatedShutdown: User initiated shutdown",
+        });
         record.transitionAt = Infinity;
       }
     }
@@ -226,7 +245,7 @@ export class InstanceStore {
     return instanceIds.map((instanceId) => {
       const record = this.#records.get(instanceId)!;
       const previous = record.state;
-      if (previous === "pending" || previous === "running") {
+      if (previous !== "shutting-down" && previous !== "terminated") {
         moveTo(record, "shutting-down", now, {
           code: "Client.UserInitiatedShutdown",
           message: "Client.UserInitiatedShutdown: User initiated shutdown",
@@ -235,6 +254,85 @@ export class InstanceStore {
       }
       return { instanceId, previous, current: record.state };
     });
+  }
+
+  /**
+   * Starts stopping running instances; a stopping or stopped one is left as
+   * it is. The whole call fails, stopping none, when one id is a one-time
+   * spot instance (UnsupportedOperation) or is pending, shutting down or
+   * terminated (IncorrectInstanceState), as StopInstances answers.
+   */
+  stop(instanceIds: string[], now: number): StateChange[] {
+    const instances = this.getVisible(instanceIds, now);
+    for (const instance of instances) {
+      const record = this.#records.get(instance.instanceId)!;
+      if (record.lifecycle === "spot") {
+        throw new Ec2ApiError(
+          "UnsupportedOperation",
+          `You can't stop the Spot Instance '${record.instanceId}' because it is associated ` +
+            "with a one-time Spot Instance request. You can only stop Spot Instances associated " +
+            "with persistent Spot Instance requests.",
+        );
+      }
+      if (!["running", "stopping", "stopped"].includes(record.state)) {
+        throw new Ec2ApiError(
+          "IncorrectInstanceState",
+          `The instance '${record.instanceId}' is not in a state from which it can be stopped.`,
+        );
+      }
+    }
+    return instanceIds.map((instanceId) => {
+      const record = this.#records.get(instanceId)!;
+      const previous = record.state;
+      if (previous === "running") {
+        moveTo(record, "stopping", now);
+        record.transitionAt = now + this.#timing.stopMs;
+      }
+      return { instanceId, previous, current: record.state };
+    });
+  }
+
+  /**
+   * Starts stopped instances (pending, then running after `startMs`); a
+   * pending or running one is left as it is. A stopping, shutting-down or
+   * terminated id fails the whole call (IncorrectInstanceState).
+   */
+  start(instanceIds: string[], now: number): StateChange[] {
+    this.getVisible(instanceIds, now);
+    for (const instanceId of instanceIds) {
+      const record = this.#records.get(instanceId)!;
+      if (!["stopped", "pending", "running"].includes(record.state)) {
+        throw new Ec2ApiError(
+          "IncorrectInstanceState",
+          `The instance '${instanceId}' is not in a state from which it can be started.`,
+        );
+      }
+    }
+    return instanceIds.map((instanceId) => {
+      const record = this.#records.get(instanceId)!;
+      const previous = record.state;
+      if (previous === "stopped") {
+        moveTo(record, "pending", now);
+        // A started instance has no state reason any more (its stop's is history).
+        record.stateReason = undefined;
+        record.history[record.history.length - 1].stateReason = undefined;
+        record.transitionAt = now + this.#timing.startMs;
+      }
+      return { instanceId, previous, current: record.state };
+    });
+  }
+
+  /** Changes a stopped instance's type (ModifyInstanceAttribute); any other state is refused. */
+  changeType(instanceId: string, instanceType: string, now: number): void {
+    this.getVisible([instanceId], now);
+    const record = this.#records.get(instanceId)!;
+    if (record.state !== "stopped") {
+      throw new Ec2ApiError(
+        "IncorrectInstanceState",
+        `The instance '${instanceId}' is not in the 'stopped' state.`,
+      );
+    }
+    record.instanceType = instanceType;
   }
 
   /** Reclaims a spot instance the way EC2 does when capacity is needed back. */
