@@ -53,7 +53,10 @@ export interface ProviderCapabilities {
    * Without it the launcher sends one machine per call.
    */
   fleetBatching: boolean;
-  /** Machines can be stopped and started again (stopped warm pools; nothing uses it yet). */
+  /**
+   * Machines can be stopped and started again, and resized while stopped
+   * ({@link Provider.stopStart}; for stopped warm pools, not scheduled yet).
+   */
   stopStart: boolean;
 }
 
@@ -245,4 +248,19 @@ export interface Provider {
   listManaged(): Promise<{ id: string; launchedAt: number }[]>;
   /** USD per hour, or null when no quote can be had (the job stays unquoted). */
   quote(machine: PricedMachine): Promise<number | null>;
+  /** Present exactly when `capabilities.stopStart` is. */
+  readonly stopStart?: StopStartControl;
+}
+
+/**
+ * Stopping and starting machines, each call safe to repeat: a machine
+ * already where it is asked to go is left as it is.
+ */
+export interface StopStartControl {
+  /** Stops running machines (their disks stay; they cost only storage). */
+  stop(ids: readonly string[]): Promise<void>;
+  /** Starts stopped machines. */
+  start(ids: readonly string[]): Promise<void>;
+  /** Changes a stopped machine's size, so one stopped pool serves several sizes. */
+  resize(id: string, size: string): Promise<void>;
 }

@@ -87,6 +87,7 @@ Deno.test("a launch call EC2 throttles is a wait for the throttle; the replay is
     describe: (ids) => real.describe(ids),
     listManaged: () => real.listManaged(),
     quote: (machine) => real.quote(machine),
+    stopStart: real.stopStart,
     launch: (request) => {
       if (throttles-- > 0) {
         return Promise.reject(

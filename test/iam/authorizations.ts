@@ -67,7 +67,10 @@ export const AUTHORIZATIONS: Record<string, CallAuthorizer> = {
   DeleteLaunchTemplateVersions: onTemplate("ec2:DeleteLaunchTemplateVersions"),
   RunInstances: runInstances,
   CreateFleet: createFleet,
-  TerminateInstances: terminateInstances,
+  TerminateInstances: onInstances("ec2:TerminateInstances"),
+  StopInstances: onInstances("ec2:StopInstances"),
+  StartInstances: onInstances("ec2:StartInstances"),
+  ModifyInstanceAttribute: onInstances("ec2:ModifyInstanceAttribute"),
 };
 
 /** An action without resource-level permissions: IAM sees `*`. */
@@ -138,12 +141,17 @@ function createFleet(params: Params, world: CallWorld): Authorization[] {
   ];
 }
 
-function terminateInstances(params: Params, world: CallWorld): Authorization[] {
-  return listValues(params, "InstanceId").map((id) => ({
-    action: "ec2:TerminateInstances",
-    resource: arnOf(world, `instance/${id}`),
-    context: resourceTags(world.instanceTags(id)),
-  }));
+/** An action on existing instances (`InstanceId.N`, or one `InstanceId`): one request per instance. */
+function onInstances(action: string): CallAuthorizer {
+  return (params, world) => {
+    const listed = listValues(params, "InstanceId");
+    const ids = listed.length > 0 ? listed : [params["InstanceId"]].filter(Boolean);
+    return ids.map((id) => ({
+      action,
+      resource: arnOf(world, `instance/${id}`),
+      context: resourceTags(world.instanceTags(id)),
+    }));
+  };
 }
 
 /**

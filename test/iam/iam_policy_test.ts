@@ -135,6 +135,11 @@ async function recordCoreCalls(
     }
     await provider.describe(launched);
     await provider.listManaged();
+    // A stopped pool's cycle, on the first pool's (on-demand) machine.
+    const [onDemand] = launched;
+    await provider.stopStart!.stop([onDemand]);
+    await provider.stopStart!.resize(onDemand, "m5.xlarge");
+    await provider.stopStart!.start([onDemand]);
     await provider.terminate(launched);
     await body?.(emulator);
     return { calls: [...emulator.calls], world: worldOf(emulator) };
@@ -210,6 +215,9 @@ Deno.test("the provider run reaches every kind of call it makes", () => {
     "ModifyLaunchTemplate",
     "RunInstances",
     "TerminateInstances",
+    "StopInstances",
+    "StartInstances",
+    "ModifyInstanceAttribute",
   ];
   assert.deepEqual(expected.filter((action) => !recordedActions.has(action)), []);
   assert.deepEqual(recorded.calls.filter((call) => call.error !== undefined), []);
@@ -278,13 +286,23 @@ Deno.test("every condition key in the policy exists for its action and resource"
   );
 });
 
-Deno.test("terminating an instance without gantry:managed is refused", async () => {
+Deno.test("terminating, stopping, starting or resizing an instance without gantry:managed is refused", async () => {
   const foreign = { ...recorded.world, instanceTags: () => ({ team: "web" }) };
   const untrue = { ...recorded.world, instanceTags: () => ({ "gantry:managed": "false" }) };
-  const params = { Action: "TerminateInstances", "InstanceId.1": "i-0f0e0d0c0b0a09080" };
+  const id = "i-0f0e0d0c0b0a09080";
+  const calls: { action: string; params: Params }[] = [
+    { action: "TerminateInstances", params: { "InstanceId.1": id } },
+    { action: "StopInstances", params: { "InstanceId.1": id } },
+    { action: "StartInstances", params: { "InstanceId.1": id } },
+    {
+      action: "ModifyInstanceAttribute",
+      params: { InstanceId: id, "InstanceType.Value": "m5.xlarge" },
+    },
+  ];
   for (const world of [foreign, untrue]) {
-    const [only] = await verdictsOf([{ action: "TerminateInstances", params }], world);
-    expectDenied(only.verdict.result);
+    const verdicts = await verdictsOf(calls, world);
+    assert.equal(verdicts.length, 4);
+    for (const { verdict } of verdicts) expectDenied(verdict.result);
   }
 });
 
@@ -347,7 +365,7 @@ Deno.test("the policy refuses what Gantry does not own", async () => {
 });
 
 Deno.test("summary: the IAM simulation's numbers", () => {
-  assert.equal(deniedAsExpected, 10);
+  assert.equal(deniedAsExpected, 16);
   console.log(
     `IAM simulation: ${verdicts.length} requests from ${allCalls.length} calls allowed, ` +
       `${deniedAsExpected} refusals denied as expected`,

@@ -6,7 +6,14 @@
  * A code not listed here is `unknown`: retried a bounded number of times,
  * then the jobs fail with it, instead of being taken for capacity forever.
  */
-import { type LaunchErrorKind, type ProviderError, providerErrorOf } from "../provider.ts";
+import { NotFoundError } from "../../../shared/errors.ts";
+import {
+  type LaunchErrorKind,
+  PermanentError,
+  type ProviderError,
+  providerErrorOf,
+  TransientError,
+} from "../provider.ts";
 
 /** Documented as "not enough capacity (or quota) there now": wait, or try another type or zone. */
 const CAPACITY = [
@@ -98,4 +105,25 @@ export function providerErrorOfEc2(action: string, cause: unknown): ProviderErro
     `EC2 ${action}: ${code}: ${(cause as Error).message}`,
     { providerCode: code, cause },
   );
+}
+
+/**
+ * Sends a command, translating EC2's answer into the provider contract's
+ * typed errors; an error EC2 never answered becomes a TransientError, whose
+ * outcome is unknown.
+ */
+export async function sendEc2<T>(action: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (cause) {
+    const typed = providerErrorOfEc2(action, cause);
+    if (typed) throw typed;
+    const name = (cause as { name?: string }).name ?? "Error";
+    const message = `EC2 ${action}: ${name}: ${(cause as Error).message}`;
+    // An AMI without a root device: the pool's config is wrong, no retry fixes it.
+    if (cause instanceof NotFoundError) {
+      throw new PermanentError(message, { providerCode: "ImageRootDevice.NotFound", cause });
+    }
+    throw new TransientError(message, { providerCode: name, cause });
+  }
 }

@@ -12,23 +12,22 @@ import {
   type RequestLaunchTemplateData,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { InvalidError, NotFoundError } from "../../../shared/errors.ts";
+import { InvalidError } from "../../../shared/errors.ts";
 import { type Placement, placementsOf } from "../../../shared/launch/batch.ts";
 import type { Logger } from "../../log.ts";
 import {
   type LaunchOutcome,
   type LaunchRequest,
   type MachineState,
-  PermanentError,
   type PoolSpec,
   type PoolTemplate,
   type PricedMachine,
   type Provider,
   type ProviderCapabilities,
   type TerminateOutcome,
-  TransientError,
 } from "../provider.ts";
-import { providerErrorOfEc2 } from "./ec2_errors.ts";
+import { sendEc2 } from "./ec2_errors.ts";
+import { Ec2StopStart } from "./stop_start.ts";
 import { FleetLauncher } from "./fleet_launch.ts";
 import { ImageRootDevices } from "./image_root_device.ts";
 import { DESCRIBE_PAGE, describeInstanceStates } from "./instance_states.ts";
@@ -56,12 +55,13 @@ export interface Ec2ProviderOptions {
 }
 
 export class Ec2Provider implements Provider {
-  /** Spot and fleet calls; stopping and starting instances is not built yet. */
+  /** Spot, fleet calls, and stopping and starting on-demand instances. */
   readonly capabilities: ProviderCapabilities = {
     spot: true,
     fleetBatching: true,
-    stopStart: false,
+    stopStart: true,
   };
+  readonly stopStart: Ec2StopStart;
   /** Per-batch template versions: deleted after each call, swept hourly; counters for operators. */
   readonly versions: TemplateVersions;
   readonly #fleets: FleetLauncher;
@@ -71,6 +71,7 @@ export class Ec2Provider implements Provider {
     const { ec2, log } = options;
     const now = options.now ?? Date.now;
     this.versions = new TemplateVersions({ ec2, log, now });
+    this.stopStart = new Ec2StopStart(ec2);
     this.#fleets = new FleetLauncher({
       ec2,
       subnets: new SubnetDirectory({ ec2, now }),
@@ -85,7 +86,7 @@ export class Ec2Provider implements Provider {
   }
 
   async ensureTemplate(pool: PoolSpec): Promise<PoolTemplate> {
-    const rootDevice = await this.#send(
+    const rootDevice = await sendEc2(
       "DescribeImages",
       () => this.#images.rootDeviceOf(pool.ec2.ami),
     );
@@ -96,7 +97,7 @@ export class Ec2Provider implements Provider {
       : await this.#findOrCreate(pool, data, hash);
     await this.versions.sweepIfDue(known.id);
     if (known.hash === hash) return known;
-    const { LaunchTemplateVersion } = await this.#send(
+    const { LaunchTemplateVersion } = await sendEc2(
       "CreateLaunchTemplateVersion",
       () =>
         this.options.ec2.send(
@@ -111,7 +112,7 @@ export class Ec2Provider implements Provider {
         ),
     );
     const version = Number(LaunchTemplateVersion?.VersionNumber);
-    await this.#send(
+    await sendEc2(
       "ModifyLaunchTemplate",
       () =>
         this.options.ec2.send(
@@ -130,7 +131,7 @@ export class Ec2Provider implements Provider {
       throw new InvalidError(`pool ${pool.project}/${pool.name} has no launch template`);
     }
     const action = pool.ec2.spawn === "run_instances" ? "RunInstances" : "CreateFleet";
-    return await this.#send(action, () => this.#fleets.launch(request));
+    return await sendEc2(action, () => this.#fleets.launch(request));
   }
 
   /**
@@ -171,7 +172,7 @@ export class Ec2Provider implements Provider {
   /** One TerminateInstances: null when it took, else the ids its NotFound message names. */
   async #sendTerminate(ids: string[]): Promise<Set<string> | null> {
     try {
-      await this.#send(
+      await sendEc2(
         "TerminateInstances",
         () => this.options.ec2.send(new TerminateInstancesCommand({ InstanceIds: ids })),
       );
@@ -192,7 +193,7 @@ export class Ec2Provider implements Provider {
     const machines: { id: string; launchedAt: number }[] = [];
     let NextToken: string | undefined;
     do {
-      const page = await this.#send("DescribeInstances", () =>
+      const page = await sendEc2("DescribeInstances", () =>
         this.options.ec2.send(
           new DescribeInstancesCommand({
             Filters: [
@@ -230,7 +231,7 @@ export class Ec2Provider implements Provider {
 
   async #templateExists(id: string): Promise<boolean> {
     try {
-      const { LaunchTemplates = [] } = await this.#send(
+      const { LaunchTemplates = [] } = await sendEc2(
         "DescribeLaunchTemplates",
         () =>
           this.options.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] })),
@@ -257,7 +258,7 @@ export class Ec2Provider implements Provider {
     // Named by pool id, not pool name, so renames keep the template.
     const name = `gantry-pool-${pool.id}`;
     try {
-      const { LaunchTemplate } = await this.#send(
+      const { LaunchTemplate } = await sendEc2(
         "CreateLaunchTemplate",
         () =>
           this.options.ec2.send(
@@ -280,7 +281,7 @@ export class Ec2Provider implements Provider {
       ) {
         throw error;
       }
-      const { LaunchTemplates = [] } = await this.#send(
+      const { LaunchTemplates = [] } = await sendEc2(
         "DescribeLaunchTemplates",
         () =>
           this.options.ec2.send(
@@ -294,27 +295,6 @@ export class Ec2Provider implements Provider {
         version: Number(found?.DefaultVersionNumber),
         hash: "",
       };
-    }
-  }
-
-  /**
-   * Sends a command, translating EC2's answer into the provider contract's
-   * typed errors (ec2_errors.ts); an error EC2 never answered becomes a
-   * TransientError, whose outcome is unknown.
-   */
-  async #send<T>(action: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (cause) {
-      const typed = providerErrorOfEc2(action, cause);
-      if (typed) throw typed;
-      const name = (cause as { name?: string }).name ?? "Error";
-      const message = `EC2 ${action}: ${name}: ${(cause as Error).message}`;
-      // An AMI without a root device: the pool's config is wrong, no retry fixes it.
-      if (cause instanceof NotFoundError) {
-        throw new PermanentError(message, { providerCode: "ImageRootDevice.NotFound", cause });
-      }
-      throw new TransientError(message, { providerCode: name, cause });
     }
   }
 }

@@ -1,0 +1,53 @@
+/**
+ * Stopping, starting and resizing EC2 instances (StopInstances,
+ * StartInstances, ModifyInstanceAttribute), each at most 1,000 ids a call.
+ * EC2 answers a repeated stop or start with the instance's state as it is,
+ * so every call is safe to repeat; a one-time spot instance cannot be
+ * stopped (UnsupportedOperation), which is why stopped pools are on-demand.
+ */
+import {
+  type EC2Client,
+  ModifyInstanceAttributeCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import type { StopStartControl } from "../provider.ts";
+import { sendEc2 } from "./ec2_errors.ts";
+
+/** The most ids one StopInstances or StartInstances takes. */
+const MAX_IDS = 1000;
+
+export class Ec2StopStart implements StopStartControl {
+  constructor(private readonly ec2: EC2Client) {}
+
+  async stop(ids: readonly string[]): Promise<void> {
+    for (const chunk of chunksOf(ids)) {
+      await sendEc2(
+        "StopInstances",
+        () => this.ec2.send(new StopInstancesCommand({ InstanceIds: chunk })),
+      );
+    }
+  }
+
+  async start(ids: readonly string[]): Promise<void> {
+    for (const chunk of chunksOf(ids)) {
+      await sendEc2(
+        "StartInstances",
+        () => this.ec2.send(new StartInstancesCommand({ InstanceIds: chunk })),
+      );
+    }
+  }
+
+  async resize(id: string, size: string): Promise<void> {
+    await sendEc2("ModifyInstanceAttribute", () =>
+      this.ec2.send(
+        new ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: size } }),
+      ));
+  }
+}
+
+function chunksOf(ids: readonly string[]): string[][] {
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += MAX_IDS) chunks.push(ids.slice(i, i + MAX_IDS));
+  return chunks;
+}
