@@ -45,7 +45,7 @@ Deno.test("envKeysOf looks through optional, nullable, default, prefault and pip
     a: z.number().optional(),
     b: z.number().nullable(),
     c: z.boolean().default(false),
-    d: z.object({ e: z.int() }).prefault({}),
+    d: z.object({ e: z.int().default(1) }).prefault({}),
     f: z.preprocess((v) => v, z.boolean()),
     g: z.string().transform((v) => v.length),
     h: z.array(z.number()),
