@@ -159,6 +159,8 @@ Deno.test("a cursor's text is pinned: base64url of its JSON, without padding", (
     [{ queuedAt: 1, id: "x" }, "eyJxdWV1ZWRBdCI6MSwiaWQiOiJ4In0"],
     [{ queuedAt: 0, id: "ü/ß+?=" }, "eyJxdWV1ZWRBdCI6MCwiaWQiOiLDvC_Dnys_PSJ9"],
     [{ queuedAt: 1, id: "~~~?>" }, "eyJxdWV1ZWRBdCI6MSwiaWQiOiJ-fn4_PiJ9"],
+    // 25 bytes of JSON: two padding characters dropped.
+    [{ queuedAt: 1, id: "xyz" }, "eyJxdWV1ZWRBdCI6MSwiaWQiOiJ4eXoifQ"],
   ];
   for (const [cursor, text] of cases) {
     assert.equal(encodeCursor(cursor), text);
@@ -188,5 +190,19 @@ Deno.test("a cursor is at most 512 characters, with an id of 1 to 256", () => {
       assert.deepEqual(error.issues, [{ path: "cursor", message: "not a cursor this API issued" }]);
       return true;
     }, text.slice(0, 40));
+  }
+});
+
+Deno.test("a cursor that is not base64 JSON keeps the parse error as its cause", () => {
+  const cases: [string, new (...args: never[]) => Error][] = [
+    [base64url("not json"), SyntaxError],
+    [base64url('{"queuedAt":1,"id":"\xff"}'), TypeError],
+  ];
+  for (const [text, type] of cases) {
+    assert.throws(() => decodeCursor(text), (error: unknown) => {
+      assert.ok(error instanceof InvalidError);
+      assert.ok(error.cause instanceof type, String(error.cause));
+      return true;
+    });
   }
 });
