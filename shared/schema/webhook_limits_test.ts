@@ -186,6 +186,14 @@ Deno.test("a job link is at most 2,000 characters, on the server's https origin,
     ),
     [],
   );
+  // A server on plain http still gets no http links: the console renders only https ones.
+  assert.deepEqual(
+    issuesOfEvent(
+      { ...event, workflow_job: { ...job, html_url: "http://ghe.example/o/r" } },
+      "http://ghe.example",
+    ),
+    [{ path: "workflow_job.html_url", message: "must be an https URL on http://ghe.example" }],
+  );
 });
 
 Deno.test("a ping parses to the fields Gantry reads, or names its problems", () => {
