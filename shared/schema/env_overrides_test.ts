@@ -62,7 +62,9 @@ Deno.test("envKeysOf looks through optional, nullable, default, prefault and pip
 });
 
 Deno.test("a number or boolean variable converts only when it reads as one", () => {
-  const keys = envKeysOf(z.object({ n: z.number(), b: z.boolean() }), { prefix: "" });
+  const keys = envKeysOf(z.object({ n: z.number(), b: z.boolean(), s: z.string() }), {
+    prefix: "",
+  });
   const cases: [string, string, unknown][] = [
     ["N", "8080", 8080],
     ["N", " 42 ", 42],
@@ -90,6 +92,9 @@ Deno.test("a number or boolean variable converts only when it reads as one", () 
     ["B", "ayes", "ayes"],
     ["B", "nope", "nope"],
     ["B", "xoff", "xoff"],
+    // A string key takes the text as it is.
+    ["S", "yes", "yes"],
+    ["S", "12", "12"],
   ];
   for (const [env, value, expected] of cases) {
     const overlaid = overlayEnv({}, { env: { [env]: value }, keys }) as Record<string, unknown>;
