@@ -467,27 +467,29 @@ Deno.test("projects: unique runner labels and one project per repository, named 
   const raw = withValue("projects", [
     { name: "MyApp", repos: [{ full_name: "o/one" }] },
     { name: "!!!" },
+    { name: "--" },
     { name: 5 },
     { name: "other", repos: [{ full_name: "o/two" }, { full_name: "O/One" }] },
     { name: "my-app", repos: [{ full_name: "o/one" }] },
     { name: "my app" },
   ]);
+  const letter = "must contain a letter or digit (it becomes a runner label)";
+  const elsewhere = "a repository belongs to one project; already listed in projects.0";
+  // Two names that sanitize to nothing fail once each, not as a clash with each other.
   assert.deepEqual(issuesOf(raw), [
-    {
-      path: "projects.1.name",
-      message: "must contain a letter or digit (it becomes a runner label)",
-    },
-    { path: "projects.2.name", message: "expected string, received number" },
-    {
-      path: "projects.3.repos.1.full_name",
-      message: "a repository belongs to one project; already listed in projects.0",
-    },
-    { path: "projects.4.name", message: 'same runner label "my-app" as projects.0.name' },
-    {
-      path: "projects.4.repos.0.full_name",
-      message: "a repository belongs to one project; already listed in projects.0",
-    },
+    { path: "projects.1.name", message: letter },
+    { path: "projects.2.name", message: letter },
+    { path: "projects.3.name", message: "expected string, received number" },
+    { path: "projects.4.repos.1.full_name", message: elsewhere },
     { path: "projects.5.name", message: 'same runner label "my-app" as projects.0.name' },
+    { path: "projects.5.repos.0.full_name", message: elsewhere },
+    { path: "projects.6.name", message: 'same runner label "my-app" as projects.0.name' },
+  ]);
+});
+
+Deno.test("a project without repos or pools gets empty lists", () => {
+  assert.deepEqual(valueAt(withValue("projects", [{ name: "a" }]), "projects"), [
+    { name: "a", cap: 0, tags: {}, disabled: false, repos: [], pools: [] },
   ]);
 });
 
