@@ -7,9 +7,12 @@ import assert from "node:assert/strict";
 import {
   AckRequest,
   CORE_TOKEN_AUDIENCE,
+  LeasedEvent,
   LeaseRequest,
   LeaseResponse,
   NackRequest,
+  QueueMessage,
+  SettleResponse,
   WorkflowJobMessage,
 } from "./edge_core.ts";
 import { WorkflowJobAction } from "./vocabulary.ts";
@@ -107,4 +110,63 @@ Deno.test("workflow job messages: the four actions, correlation ids up to 128", 
   assert.equal(ok(WorkflowJobMessage, message("c".repeat(129))), false);
   assert.equal(ok(WorkflowJobMessage, { ...message(), type: "" }), false);
   assert.equal(CORE_TOKEN_AUDIENCE, "gantry-edge/core");
+});
+
+const facts = {
+  githubJobId: 1,
+  runId: 2,
+  runAttempt: 1,
+  name: "build",
+  labels: ["self-hosted"],
+  repoFullName: "o/r",
+  installationId: 99,
+  sender: "octocat",
+  headBranch: "main",
+  headSha: "abc",
+  workflowName: "CI",
+  htmlUrl: "https://github.com/o/r/actions/runs/2/job/1",
+  status: "completed",
+  conclusion: "success",
+  runnerName: "gantry-1",
+  createdAt: "2026-01-01T00:00:00Z",
+  startedAt: "2026-01-01T00:00:10Z",
+  completedAt: "2026-01-01T00:01:00Z",
+};
+
+Deno.test("both kinds of queue message parse as sent, extra fields stripped", () => {
+  const job = {
+    type: "workflow_job",
+    action: "completed",
+    deliveryId: "d-1",
+    correlationId: "job-1",
+    receivedAt: 5,
+    job: facts,
+  };
+  assert.deepEqual(QueueMessage.parse({ ...job, x: 1, job: { ...facts, x: 1 } }), job);
+  const runner = {
+    type: "runner_event",
+    deliveryId: "r-1",
+    correlationId: "job-1",
+    receivedAt: 5,
+    jobId: "1",
+    runnerName: "gantry-1",
+    instanceId: "i-1",
+    kind: "bootstrap-failed",
+    log: "tail",
+  };
+  assert.deepEqual(QueueMessage.parse({ ...runner, x: 1 }), runner);
+  assert.equal(ok(QueueMessage, { ...runner, correlationId: "c".repeat(128) }), true);
+  assert.equal(ok(QueueMessage, { ...runner, correlationId: "c".repeat(129) }), false);
+  assert.equal(ok(QueueMessage, { ...runner, kind: "rebooted" }), false);
+  for (const id of ["githubJobId", "runId", "runAttempt"]) {
+    assert.equal(ok(QueueMessage, { ...job, job: { ...facts, [id]: 0 } }), false, id);
+    assert.equal(ok(QueueMessage, { ...job, job: { ...facts, [id]: 1.5 } }), false, id);
+  }
+  assert.equal(ok(QueueMessage, { ...job, job: { ...facts, installationId: 1.5 } }), false);
+  const leased = { eventId: 3, leaseId: "l-1", deliveries: 1, enqueuedAt: 4, message: runner };
+  assert.deepEqual(LeasedEvent.parse({ ...leased, x: 1 }), leased);
+  assert.equal(ok(LeasedEvent, { ...leased, deliveries: 0 }), false);
+  assert.equal(ok(LeasedEvent, { ...leased, eventId: 1.5 }), false);
+  assert.deepEqual(SettleResponse.parse({ settled: 2, x: 1 }), { settled: 2 });
+  assert.equal(ok(SettleResponse, { settled: 1.5 }), false);
 });
