@@ -211,6 +211,44 @@ Deno.test("POST /webhook in workerd, check by check", async (t) => {
       assert.deepEqual((await stored()).map(jobActionOf), ["14:queued"]);
     });
 
+    await t.step("each refusal says what to fix", async () => {
+      const messageOf = async (sent: Sent) => {
+        const response = await fetch(`${edge.url}/webhook`, {
+          method: "POST",
+          body: sent.body,
+          headers: Object.fromEntries(
+            Object.entries({
+              "content-type": "application/json",
+              "x-github-event": "workflow_job",
+              "x-github-delivery": crypto.randomUUID(),
+              "x-hub-signature-256": await signBody(sent.body ?? "", SECRET),
+              ...sent.headers,
+            }).filter(([, value]) => value !== null),
+          ) as Record<string, string>,
+        });
+        return [response.status, (await response.json()).error.message];
+      };
+      const body = await queuedBody(18);
+      assert.deepEqual(await messageOf({ body: "x".repeat(MAX_BYTES + 1) }), [
+        413,
+        `webhook body exceeds ${MAX_BYTES} bytes`,
+      ]);
+      assert.deepEqual(await messageOf({ body, headers: { "x-hub-signature-256": null } }), [
+        401,
+        "missing or invalid X-Hub-Signature-256",
+      ]);
+      assert.deepEqual(await messageOf({ body, headers: { "content-type": "text/plain" } }), [
+        415,
+        "set the webhook's content type to application/json",
+      ]);
+      assert.deepEqual(await messageOf({ body, headers: { "x-github-delivery": null } }), [
+        400,
+        "missing or invalid X-GitHub-Delivery header",
+      ]);
+      assert.deepEqual(await messageOf({ body: "{not json" }), [400, "body is not valid JSON"]);
+      assert.deepEqual(await stored(), []);
+    });
+
     await t.step("job links must be on github.com by default", async () => {
       const ghes = "https://ghe.example.com/octo/app/actions/runs/150/job/15";
       assert.deepEqual(await send({ body: await queuedBody(15, { html_url: ghes }) }), [

@@ -13,6 +13,10 @@
  * replaced. scripts/mutate.ts ends them all; test/support/watchdog.sh ends
  * them if scripts/mutate.ts dies first.
  *
+ * A mutant in code that runs only while the Worker's modules load (a
+ * top-level constant, the route table) cannot be switched at run time: the
+ * switch says so, and that run gets a fresh edge with the mutant set as a var.
+ *
  * Tests that need a fresh isolate (module state such as the refusal counter
  * in edge/webhook/rejection_counter.ts, or a restart) use `startEdge`.
  *
@@ -102,7 +106,18 @@ export async function edgeForRun(
     }),
   });
   if (response.status !== 200) throw new Error(`mutation switch: ${response.status}`);
-  await response.body?.cancel();
+  const { isStatic } = await response.json() as { isStatic: boolean };
+  if (isStatic) {
+    // A mutant of code that runs once, as the modules load: only a fresh edge started with the
+    // mutant set (startEdge passes __STRYKER_ACTIVE_MUTANT__ on as a var) runs it.
+    const keys = await coreKeyPair();
+    const edge = await startEdge({
+      LIBSQL_URL: libsqlUrl ?? "http://127.0.0.1:9",
+      ...secrets,
+      CORE_PUBLIC_KEYS: keys.jwks,
+    });
+    return { url: edge.url, keys, libsqlUrl, isShared: false, stop: () => edge.stop() };
+  }
   return {
     url: state.url,
     keys: state.keys,

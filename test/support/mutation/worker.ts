@@ -14,7 +14,9 @@
  * `wrangler dev` per test file per mutant. Durable Objects run in the
  * Worker's isolate under `wrangler dev`, so they see the switch too. Each
  * run gets its own Durable Objects (every name is prefixed with the run
- * id), so no event, lease or counter of an earlier mutant is visible.
+ * id), so no event, lease or counter of an earlier mutant is visible. A
+ * mutant in code that only runs while the modules load is reported as
+ * static (see `mutantsAtLoad`).
  *
  * @module
  */
@@ -26,10 +28,25 @@ import { MUTATION_HOOK_VAR, MUTATION_RUN_PATH } from "./run_path.ts";
 
 export { JobQueue, LoginThrottle, RunnerVault, SessionRevocations } from "../../../edge/index.ts";
 
-/** What Stryker's instrumented code reads (`globalThis.__stryker__.activeMutant`). */
+/** What Stryker's instrumented code reads (`activeMutant`) and writes (`mutantCoverage`). */
 interface StrykerNamespace {
   activeMutant?: string;
+  mutantCoverage?: { static?: Record<string, number> };
 }
+
+/**
+ * Mutants the edge's modules reached while they were evaluated (imports run
+ * before this line): top-level constants, the Hono route chain, middleware
+ * built once. Switching one of those at run time changes nothing, so the
+ * switch answers `isStatic` and the harness runs that mutant in a fresh edge
+ * with the mutant set from the start.
+ */
+const mutantsAtLoad = new Set(
+  Object.keys(
+    (globalThis as { __stryker__?: StrykerNamespace }).__stryker__?.mutantCoverage
+      ?.static ?? {},
+  ),
+);
 
 /** The run the next requests belong to: prefixes every Durable Object name. */
 let runId = "";
@@ -58,7 +75,7 @@ export default {
       global.__stryker__ ??= {};
       global.__stryker__.activeMutant = mutant ?? undefined;
       runId = `${run}:`;
-      return Response.json({ mutant, run });
+      return Response.json({ mutant, run, isStatic: mutant !== null && mutantsAtLoad.has(mutant) });
     }
     return await app.fetch(request, runId === "" ? env : envOfRun(env), ctx);
   },
