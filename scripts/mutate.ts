@@ -5,9 +5,14 @@
  * `deno test`), one mutant at a time. Scores per file are merged into
  * dist/mutation.json, so a run over some files keeps the others' results.
  * Slow (minutes per file, far more for the workerd-backed edge files): not
- * part of CI. In workerd the mutant is switched on through a Worker var:
- * test/support/edge.ts passes `__STRYKER_ACTIVE_MUTANT__` on to `wrangler dev`.
+ * part of CI. In workerd, tests that use test/support/shared_edge.ts share
+ * one long-lived `wrangler dev` per set of vars for a whole Stryker run,
+ * switched to each mutant at run time (test/support/mutation/worker.ts);
+ * tests that start their own edge pass `__STRYKER_ACTIVE_MUTANT__` to it
+ * as a var (test/support/edge.ts).
  */
+import { startLibsqlServer } from "../test/support/libsql/server.ts";
+import { prepareLibsql } from "../test/support/shared_edge.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 // `--report=dist/other.json`: a second run beside a running one writes its own report.
 const REPORT = `${ROOT}${
@@ -25,18 +30,43 @@ export function groupsOf(files: string[]): Map<string, string[]> {
   return groups;
 }
 
-const WORKERD_WEBHOOK = ["test/edge/webhook_boundaries_test.ts", "test/edge/webhook_test.ts"];
-const WORKERD_QUEUE = [
-  "test/edge/webhook_boundaries_test.ts",
-  "test/edge/lease_test.ts",
-  "test/edge/sharded_queue_test.ts",
-];
+/**
+ * The workerd-backed files and the tests that pin each. Most use the shared
+ * mutation edge (a few seconds a mutant); those marked "fresh" start their own
+ * `wrangler dev` per run, because what they pin lives in an isolate's module
+ * state (the refusal counter) or needs a restart.
+ */
+const WORKERD_TESTS: Record<string, string[]> = {
+  "edge/webhook/route.ts": [
+    "test/edge/webhook_checks_test.ts",
+    "test/edge/webhook_refusals_test.ts", // fresh
+  ],
+  "edge/webhook/github_server.ts": ["edge/webhook/github_server_test.ts"],
+  "edge/webhook/rejection_counter.ts": ["test/edge/webhook_refusals_test.ts"], // fresh
+  "edge/queue/job_queue.ts": ["test/edge/queue_object_test.ts", "test/edge/sharded_lease_test.ts"],
+  "edge/queue/sharded_queue.ts": [
+    "test/edge/sharded_lease_test.ts",
+    "test/edge/queue_object_test.ts",
+  ],
+  "edge/queue/queue_of.ts": [
+    "test/edge/queue_object_test.ts",
+    "test/edge/sharded_lease_test.ts",
+    "test/edge/queue_shards_test.ts", // fresh
+  ],
+  "edge/queue/dead_letter_routes.ts": [
+    "test/edge/queue_object_test.ts",
+    "test/edge/dead_letter_routes_test.ts",
+  ],
+  "edge/queue/routes.ts": ["test/edge/queue_object_test.ts", "test/edge/sharded_lease_test.ts"],
+};
 
 // `--own`: each shared/ file against only its own tests (`name_test.ts`, `name_*_test.ts`):
 // faster, and a floor for the score the folder's tests give.
 const isOwnOnly = Deno.args.includes("--own");
 
-function testsOf(file: string, ownOnly = isOwnOnly): string[] {
+function testsOf(target: string, ownOnly = isOwnOnly): string[] {
+  // `file.ts:120-195` (Stryker's line range) is pinned by the file's tests.
+  const file = target.replace(/:\d+-\d+$/, "");
   if (file === "core/scheduler/reap_plan.ts") {
     return ["core/scheduler/reap_plan_test.ts", "core/scheduler/reap_plan_boundary_test.ts"];
   }
@@ -44,8 +74,8 @@ function testsOf(file: string, ownOnly = isOwnOnly): string[] {
   if (file === "edge/webhook/signature.ts" || file === "edge/webhook/to_message.ts") {
     return [file.replace(/\.ts$/, "_test.ts")];
   }
-  if (file.startsWith("edge/webhook/")) return WORKERD_WEBHOOK;
-  if (file.startsWith("edge/queue/")) return WORKERD_QUEUE;
+  if (file in WORKERD_TESTS) return WORKERD_TESTS[file];
+  if (file.startsWith("edge/")) throw new Error(`no tests are listed for ${file} in WORKERD_TESTS`);
   // shared/: the unit tests of the file's own folder.
   const dir = file.slice(0, file.lastIndexOf("/"));
   const base = file.slice(dir.length + 1, -".ts".length);
@@ -129,7 +159,8 @@ async function runGroup(
     mutate: files,
     concurrency,
     commandRunner: {
-      command: `node node_modules/deno/bin.cjs test -A --no-check --quiet ${tests}`,
+      // --fail-fast: a mutant the first (fast) test file kills skips the slower ones.
+      command: `node node_modules/deno/bin.cjs test -A --no-check --quiet --fail-fast ${tests}`,
     },
     jsonReporter: { fileName: `${dir}/report.json` },
   };
@@ -137,6 +168,8 @@ async function runGroup(
   delete config._comment;
   await Deno.writeTextFile(`${dir}/stryker.config.json`, JSON.stringify(config, null, 2));
   console.log(`mutate: ${files.join(", ")}\n  tests: ${tests}`);
+  const edges = tests.includes("test/edge/") ? await mutationEdges(dir) : undefined;
+  const started = Date.now();
   const status = await new Deno.Command("node", {
     args: [
       `${ROOT}node_modules/@stryker-mutator/core/bin/stryker.js`,
@@ -144,9 +177,11 @@ async function runGroup(
       `${dir}/stryker.config.json`,
     ],
     cwd: ROOT,
+    env: edges?.env ?? {},
     stdout: "inherit",
     stderr: "inherit",
-  }).spawn().status;
+  }).spawn().status.finally(() => edges?.stop());
+  console.log(`  took ${Math.round((Date.now() - started) / 1000)} s`);
   if (!status.success) {
     throw new Error(`stryker exited with ${status.code} for ${files.join(", ")}`);
   }
@@ -156,6 +191,38 @@ async function runGroup(
   return Object.fromEntries(
     Object.entries(report.files).map(([path, file]) => [path, scoreOf(file.mutants)]),
   );
+}
+
+/**
+ * What test/support/shared_edge.ts needs to share one edge per set of vars
+ * over a Stryker run: a directory for their state, this process's pid (their
+ * watchdog ends them if it dies) and one libSQL with the test operators.
+ * `stop` ends the edges and the libSQL.
+ */
+async function mutationEdges(dir: string) {
+  const edgesDir = `${dir}/edges`;
+  await Deno.mkdir(edgesDir);
+  const libsql = await startLibsqlServer();
+  await prepareLibsql(libsql.url);
+  return {
+    env: {
+      GANTRY_MUTATION_EDGES: edgesDir,
+      GANTRY_MUTATION_OWNER: String(Deno.pid),
+      GANTRY_MUTATION_LIBSQL: libsql.url,
+    },
+    async stop() {
+      for await (const entry of Deno.readDir(edgesDir)) {
+        if (!entry.name.endsWith(".json")) continue;
+        const { group } = JSON.parse(await Deno.readTextFile(`${edgesDir}/${entry.name}`));
+        try {
+          Deno.kill(-group, "SIGTERM");
+        } catch (error) {
+          if (!(error instanceof Deno.errors.NotFound)) throw error;
+        }
+      }
+      await libsql.close();
+    },
+  };
 }
 
 async function readReport(): Promise<Record<string, FileScore>> {

@@ -122,45 +122,51 @@ export async function startEdge(secrets: EdgeSecrets, options: EdgeOptions = {})
   }
 }
 
-async function startEdgeOnce(secrets: EdgeSecrets, options: EdgeOptions): Promise<Edge> {
-  await ensureUiBuilt();
-  const port = options.port ?? freePort();
-  const stateDir = options.stateDir ?? await Deno.makeTempDir({ prefix: "gantry-edge-" });
-  const withDefaults = {
+/** The vars a test edge runs with: `secrets` over the harness's defaults. */
+export function edgeVars(secrets: EdgeSecrets): Record<string, string> {
+  const withDefaults: Record<string, string | undefined> = {
     RUNNER_CONFIG_KEY: randomKey(),
     INSTANCE_IDENTITY_CERTIFICATES: "off",
     ...secrets,
   };
-  // Under `deno task mutate`, the mutant Stryker switched on for this run: the Worker's
-  // instrumented code reads it from process.env, which workerd fills from its vars.
-  const mutant = Deno.env.get("__STRYKER_ACTIVE_MUTANT__");
-  if (mutant !== undefined) Object.assign(withDefaults, { __STRYKER_ACTIVE_MUTANT__: mutant });
-  const vars = Object.entries(withDefaults)
-    .filter(([, value]) => value !== undefined)
-    .flatMap(([key, value]) => ["--var", `${key}:${value}`]);
+  return Object.fromEntries(
+    Object.entries(withDefaults).flatMap(([key, value]) =>
+      value === undefined ? [] : [[key, value]]
+    ),
+  );
+}
+
+/**
+ * `wrangler dev` for a test edge, hermetic: its variables are the config's
+ * `[vars]` and `vars`, nothing else (not the checkout's `.dev.vars`, not the
+ * runner's environment).
+ */
+export async function wranglerDevCommand(
+  vars: Record<string, string>,
+  options: { port: number; stateDir: string; config?: string; hermetic?: boolean },
+): Promise<{ command: string; args: string[]; env: Record<string, string> }> {
   const config = options.config ? ["--config", options.config] : [];
-  const child = spawn("node", [
-    `${ROOT}node_modules/wrangler/bin/wrangler.js`,
-    "dev",
-    ...config,
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--inspector-port",
-    String(freePort()),
-    "--persist-to",
-    stateDir,
-    "--log-level",
-    "warn",
-    // Hermetic: the Worker's variables are wrangler.toml's [vars] and `vars`, nothing else.
-    // Naming an env file stops wrangler reading the checkout's .dev.vars and .env.
-    ...(options.hermetic === false ? [] : ["--env-file", await emptyEnvFile()]),
-    ...vars,
-  ], {
-    cwd: ROOT,
+  return {
+    command: "node",
+    args: [
+      `${ROOT}node_modules/wrangler/bin/wrangler.js`,
+      "dev",
+      ...config,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(options.port),
+      "--inspector-port",
+      String(freePort()),
+      "--persist-to",
+      options.stateDir,
+      "--log-level",
+      "warn",
+      // Naming an env file stops wrangler reading the checkout's .dev.vars and .env.
+      ...(options.hermetic === false ? [] : ["--env-file", await emptyEnvFile()]),
+      ...Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+    ],
     // Nor the runner's environment (CLOUDFLARE_INCLUDE_PROCESS_ENV would pass all of it on).
-    clearEnv: true,
     env: {
       WRANGLER_SEND_METRICS: "false",
       WRANGLER_SEND_ERROR_REPORTS: "false",
@@ -168,6 +174,23 @@ async function startEdgeOnce(secrets: EdgeSecrets, options: EdgeOptions): Promis
       CLOUDFLARE_INCLUDE_PROCESS_ENV: "false",
       CI: "true",
     },
+  };
+}
+
+async function startEdgeOnce(secrets: EdgeSecrets, options: EdgeOptions): Promise<Edge> {
+  await ensureUiBuilt();
+  const port = options.port ?? freePort();
+  const stateDir = options.stateDir ?? await Deno.makeTempDir({ prefix: "gantry-edge-" });
+  const vars = edgeVars(secrets);
+  // Under `deno task mutate`, the mutant Stryker switched on for this run: the Worker's
+  // instrumented code reads it from process.env, which workerd fills from its vars.
+  const mutant = Deno.env.get("__STRYKER_ACTIVE_MUTANT__");
+  if (mutant !== undefined) vars.__STRYKER_ACTIVE_MUTANT__ = mutant;
+  const wrangler = await wranglerDevCommand(vars, { ...options, port, stateDir });
+  const child = spawn(wrangler.command, wrangler.args, {
+    cwd: ROOT,
+    clearEnv: true,
+    env: wrangler.env,
   });
   const url = `http://127.0.0.1:${port}`;
   try {
