@@ -29,7 +29,8 @@ interface Gathering {
   /** The burst these jobs came in has ended and been admitted whole: they launch at once. */
   isBurstInHand: boolean;
   timer?: ReturnType<typeof setTimeout>;
-  isLaunching: boolean;
+  /** Launch calls of this key in flight. */
+  callsInFlight: number;
 }
 
 export interface BatchGatheringOptions {
@@ -78,7 +79,7 @@ export class BatchGathering {
         lastAt: now(),
         isLone: false,
         isBurstInHand: false,
-        isLaunching: false,
+        callsInFlight: 0,
       };
       this.#gatherings.set(key, gathering);
     }
@@ -153,11 +154,19 @@ export class BatchGathering {
     return waiting;
   }
 
-  /** Sets when a gathering launches (see `launchAtOf`); one in a launch call waits for it to end. */
+  /**
+   * Whether the gathering may go to a call now: a lone job does not wait for
+   * its key's call in flight; jobs of a burst do (they join the next call).
+   */
+  #mayCall(gathering: Gathering): boolean {
+    return gathering.jobs.size > 0 && (gathering.callsInFlight === 0 || gathering.isLone);
+  }
+
+  /** Sets when a gathering launches (see `launchAtOf`). */
   #arm(key: string): void {
     const { batchWindowMs, now } = this.options;
     const gathering = this.#gatherings.get(key);
-    if (!gathering || gathering.isLaunching || gathering.jobs.size === 0) return;
+    if (!gathering || !this.#mayCall(gathering)) return;
     clearTimeout(gathering.timer);
     const at = launchAtOf(gathering, {
       windowMs: batchWindowMs,
@@ -170,10 +179,12 @@ export class BatchGathering {
   #flush(key: string): void {
     const { holds, work } = this.options;
     const gathering = this.#gatherings.get(key);
-    if (!gathering || gathering.isLaunching || gathering.jobs.size === 0 || work.isStopped) return;
+    if (!gathering || !this.#mayCall(gathering) || work.isStopped) return;
     const jobs = [...gathering.jobs.values()].slice(0, this.options.maxBatch ?? DEFAULT_MAX_BATCH);
     for (const job of jobs) gathering.jobs.delete(job.id);
-    gathering.isLaunching = true;
+    gathering.callsInFlight++;
+    // Past the batch limit: a lone gathering's rest goes to a call of its own at once.
+    this.#arm(key);
     const run = this.options.launch(key, jobs).catch((error) => {
       this.options.log.warn("batch could not start; its jobs are retried", {
         correlationIds: correlationIdsOf(jobs.map((j) => j.id)),
@@ -181,9 +192,9 @@ export class BatchGathering {
       });
       for (const job of jobs) holds.jobs.delete(job.id);
     }).finally(() => {
-      gathering.isLaunching = false;
-      // Jobs that came during the call have waited for it: they launch now, unless
-      // more of a burst is on its way (then they wait for it, up to their cap).
+      gathering.callsInFlight--;
+      // Jobs of a burst that came during the call have waited for it: they launch now,
+      // unless more of the burst is on its way (then they wait for it, up to their cap).
       if (this.#isMoreExpected) this.#arm(key);
       else this.#flush(key);
     });

@@ -93,6 +93,30 @@ Deno.test("jobs claimed in one sweep, with nothing else waiting, launch together
   }
 });
 
+Deno.test("a lone job does not wait for its key's launch call in flight", async () => {
+  const stack = await startCoreFixture();
+  const launcher = new Launcher({ ...stack.launcherOptions, batchWindowMs: LONG_WINDOW_MS });
+  try {
+    // EC2 acts on launch calls at once but answers only 10 s later: the first job's call is
+    // in flight all the while.
+    stack.ec2Emulator.faults.stallLaunches({ ms: 10_000, forMs: 60_000 });
+    await stack.store.insertJob(queuedJobRow(1), 1_000);
+    launcher.poke();
+    await waitFor("the first job's call", () => Promise.resolve(fleetCapacities(stack).length > 0));
+    await stack.store.insertJob(queuedJobRow(2), 1_000);
+    launcher.poke();
+    await waitFor(
+      "the second job's call",
+      () => Promise.resolve(fleetCapacities(stack).length > 1),
+    );
+    assert.equal((await stack.store.job("1"))?.state, "launching", "the first call is unanswered");
+    assert.deepEqual(fleetCapacities(stack), ["1", "1"]);
+  } finally {
+    await launcher.drain();
+    await stack.close();
+  }
+});
+
 /** The same provider, saying it cannot launch many machines in one call. */
 function withoutFleetCalls(provider: Provider): Provider {
   return {
