@@ -1,33 +1,40 @@
 /**
  * Batch gathering: claimed jobs gather per batch key (pool, repo, pin,
- * forced on-demand) until the key has been quiet for the batch window, or
- * has gathered for ten windows (a steady stream still launches), then go to
- * one launch call. While the edge says more events wait, only the ten
- * windows count, so a burst leased in parts launches in few calls.
+ * forced on-demand) until the decision in `shared/launch/gathering.ts` says
+ * they go to one launch call. A job that arrives while nothing else waits
+ * (no backlog at the edge, nothing of its pool gathering) launches at once.
+ * While the edge says more events wait, jobs gather for up to ten windows,
+ * so a burst leased in parts launches in few calls; once the burst ends,
+ * they launch after the sweep that admits its last part (the launcher says
+ * when), or after a quiet window should that sweep not come.
  */
 import { batchKeyOf } from "../../shared/launch/batch.ts";
+import { isLoneArrival, launchAtOf } from "../../shared/launch/gathering.ts";
 import { pinOf } from "../../shared/labels.ts";
 import type { JobRow } from "../db/store.ts";
 import { correlationIdsOf, type Logger } from "../log.ts";
 import type { BackgroundWork, LaunchHolds } from "./background_work.ts";
 
-/** A gathering launches after at most this many windows, however busy its key. */
-const MAX_GATHER_WINDOWS = 10;
-
 /** Most machines per launch call unless configured. */
 const DEFAULT_MAX_BATCH = 500;
 
 interface Gathering {
+  poolId: string;
   jobs: Map<string, JobRow>;
   /** When the first and the latest of `jobs` arrived. */
   firstAt: number;
   lastAt: number;
+  /** The first of `jobs` came while nothing else waited: they launch at once. */
+  isLone: boolean;
+  /** The burst these jobs came in has ended and been admitted whole: they launch at once. */
+  isBurstInHand: boolean;
   timer?: ReturnType<typeof setTimeout>;
-  isLaunching: boolean;
+  /** Launch calls of this key in flight. */
+  callsInFlight: number;
 }
 
 export interface BatchGatheringOptions {
-  /** Jobs of one batch key queued within this window of each other launch together. */
+  /** In a burst, jobs of one batch key queued within this window of each other launch together. */
   batchWindowMs: number;
   /** Most machines per launch call. */
   maxBatch?: number;
@@ -53,6 +60,8 @@ export class BatchGathering {
   readonly #gatherings = new Map<string, Gathering>();
   /** The edge said more events wait (a burst being leased): gather to the cap. */
   #isMoreExpected = false;
+  /** When the edge last said a burst is over, until a sweep that started after it has run. */
+  #burstEndedAt?: number;
 
   constructor(readonly options: BatchGatheringOptions) {}
 
@@ -63,26 +72,66 @@ export class BatchGathering {
     this.options.holds.jobs.add(job.id);
     let gathering = this.#gatherings.get(key);
     if (!gathering) {
-      gathering = { jobs: new Map(), firstAt: now(), lastAt: now(), isLaunching: false };
+      gathering = {
+        poolId: job.poolId ?? "",
+        jobs: new Map(),
+        firstAt: now(),
+        lastAt: now(),
+        isLone: false,
+        isBurstInHand: false,
+        callsInFlight: 0,
+      };
       this.#gatherings.set(key, gathering);
     }
-    if (gathering.jobs.size === 0) gathering.firstAt = now();
+    if (gathering.jobs.size === 0) {
+      gathering.firstAt = now();
+      gathering.isLone = isLoneArrival({
+        isMoreExpected: this.#isMoreExpected,
+        gatheringInPool: this.#gatheringIn(gathering.poolId),
+      });
+      gathering.isBurstInHand = false;
+    }
     gathering.lastAt = now();
     gathering.jobs.set(job.id, job);
     this.#arm(key);
   }
 
   /**
-   * Whether the edge holds more events than the lease in hand: while it does,
-   * gatherings wait for them (up to their cap) instead of launching on a
-   * quiet window, so a burst leased in parts still launches in few calls.
+   * Whether the edge holds more events than are recorded: while it does,
+   * gatherings wait for them (up to their cap), so a burst leased in parts
+   * still launches in few calls. Returns true when this ends a burst: the
+   * next sweep admits its last part, and {@link swept} then launches it.
    */
-  expectMore(isMore: boolean): void {
-    if (isMore === this.#isMoreExpected) return;
+  expectMore(isMore: boolean): boolean {
+    if (isMore === this.#isMoreExpected) return false;
     this.#isMoreExpected = isMore;
+    this.#burstEndedAt = isMore ? undefined : this.options.now();
     for (const [key, gathering] of this.#gatherings) {
-      // The last part is still being recorded: a quiet window from now lets it join.
-      if (!isMore) gathering.lastAt = this.options.now();
+      if (isMore) {
+        // Part of a burst now, not alone any more.
+        gathering.isLone = false;
+        gathering.isBurstInHand = false;
+      } else {
+        // The fallback, should no sweep come: a quiet window from now lets the last part join.
+        gathering.lastAt = this.options.now();
+      }
+      this.#arm(key);
+    }
+    return !isMore;
+  }
+
+  /**
+   * A sweep that started at `startedAt` has admitted every queued job it
+   * could: if it started after the burst ended, the burst is in hand and
+   * what gathered for it launches now.
+   */
+  swept(startedAt: number): void {
+    const endedAt = this.#burstEndedAt;
+    if (endedAt === undefined || this.#isMoreExpected || startedAt < endedAt) return;
+    this.#burstEndedAt = undefined;
+    for (const [key, gathering] of this.#gatherings) {
+      if (gathering.jobs.size === 0) continue;
+      gathering.isBurstInHand = true;
       this.#arm(key);
     }
   }
@@ -93,26 +142,49 @@ export class BatchGathering {
   }
 
   /**
-   * Sets when a gathering launches: quiet for a window (unless the edge holds
-   * more), or gathered for ten windows. One in a launch call waits for it to end.
+   * Jobs of `poolId` waiting in a gathering for more to come: not those in a
+   * launch call, nor those about to launch at once (claimed in the same sweep).
    */
+  #gatheringIn(poolId: string): number {
+    let waiting = 0;
+    for (const gathering of this.#gatherings.values()) {
+      if (gathering.poolId !== poolId || gathering.isLone || gathering.isBurstInHand) continue;
+      waiting += gathering.jobs.size;
+    }
+    return waiting;
+  }
+
+  /**
+   * Whether the gathering may go to a call now: a lone job does not wait for
+   * its key's call in flight; jobs of a burst do (they join the next call).
+   */
+  #mayCall(gathering: Gathering): boolean {
+    return gathering.jobs.size > 0 && (gathering.callsInFlight === 0 || gathering.isLone);
+  }
+
+  /** Sets when a gathering launches (see `launchAtOf`). */
   #arm(key: string): void {
     const { batchWindowMs, now } = this.options;
     const gathering = this.#gatherings.get(key);
-    if (!gathering || gathering.isLaunching || gathering.jobs.size === 0) return;
+    if (!gathering || !this.#mayCall(gathering)) return;
     clearTimeout(gathering.timer);
-    const cap = gathering.firstAt + MAX_GATHER_WINDOWS * batchWindowMs;
-    const due = this.#isMoreExpected ? cap : Math.min(gathering.lastAt + batchWindowMs, cap);
-    gathering.timer = setTimeout(() => this.#flush(key), Math.max(0, due - now()));
+    const at = launchAtOf(gathering, {
+      windowMs: batchWindowMs,
+      isMoreExpected: this.#isMoreExpected,
+    });
+    // Even "at once" is a timer: the rest of the sweep that claimed this job joins it.
+    gathering.timer = setTimeout(() => this.#flush(key), Math.max(0, at - now()));
   }
 
   #flush(key: string): void {
     const { holds, work } = this.options;
     const gathering = this.#gatherings.get(key);
-    if (!gathering || gathering.isLaunching || gathering.jobs.size === 0 || work.isStopped) return;
+    if (!gathering || !this.#mayCall(gathering) || work.isStopped) return;
     const jobs = [...gathering.jobs.values()].slice(0, this.options.maxBatch ?? DEFAULT_MAX_BATCH);
     for (const job of jobs) gathering.jobs.delete(job.id);
-    gathering.isLaunching = true;
+    gathering.callsInFlight++;
+    // Past the batch limit: a lone gathering's rest goes to a call of its own at once.
+    this.#arm(key);
     const run = this.options.launch(key, jobs).catch((error) => {
       this.options.log.warn("batch could not start; its jobs are retried", {
         correlationIds: correlationIdsOf(jobs.map((j) => j.id)),
@@ -120,9 +192,9 @@ export class BatchGathering {
       });
       for (const job of jobs) holds.jobs.delete(job.id);
     }).finally(() => {
-      gathering.isLaunching = false;
-      // Jobs that came during the call have waited for it: they launch now, unless
-      // more of a burst is on its way (then they wait for it, up to their cap).
+      gathering.callsInFlight--;
+      // Jobs of a burst that came during the call have waited for it: they launch now,
+      // unless more of the burst is on its way (then they wait for it, up to their cap).
       if (this.#isMoreExpected) this.#arm(key);
       else this.#flush(key);
     });

@@ -34,7 +34,10 @@ export interface LauncherOptions extends Omit<BatchDeps, "launches"> {
    * backoff, so a live core's pending replay is never raced. Default 10 min.
    */
   takeoverAfterMs?: number;
-  /** Jobs of one batch key queued within this window of each other launch together. */
+  /**
+   * In a burst, jobs of one batch key queued within this window of each other
+   * launch together (a lone job launches at once; see shared/launch/gathering.ts).
+   */
   batchWindowMs: number;
   /** Most machines per launch call. */
   maxBatch?: number;
@@ -108,9 +111,10 @@ export class Launcher {
     });
   }
 
-  /** Whether the edge holds more events than the lease in hand (see {@link BatchGathering.expectMore}). */
+  /** Whether the edge holds more events than are recorded (see {@link BatchGathering.expectMore}). */
   expectMore(isMore: boolean): void {
-    this.#gathering.expectMore(isMore);
+    // A burst just ended: a sweep admits its last part, and then it launches.
+    if (this.#gathering.expectMore(isMore)) this.poke();
   }
 
   /** Sweeps now and then until `signal` aborts, then lets launches in flight finish. */
@@ -148,12 +152,14 @@ export class Launcher {
   }
 
   async #sweep(): Promise<void> {
+    const startedAt = this.options.now();
     try {
       await this.#calls.resume(
         await this.#ownedOrTaken(await this.#launches.jobsIn(["launching"])),
       );
       await this.#gatherClaimed();
       await this.#admission.admitQueued();
+      this.#gathering.swept(startedAt);
     } catch (error) {
       this.options.log.warn("launcher sweep failed; next sweep retries", { error });
     }

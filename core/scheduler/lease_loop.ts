@@ -2,8 +2,9 @@
  * The core's main loop: long-poll the edge for events, handle them (one job's
  * events in order, different jobs concurrently), ack what was handled, nack
  * the rest with a growing delay. While the edge says more events wait behind
- * a lease, the launcher holds its batches until the last part is recorded, so
- * a burst leased in parts still launches in few calls.
+ * a lease (or a lease of several is being recorded), the launcher holds its
+ * batches until the last part is recorded, so a burst leased in parts still
+ * launches in few calls; a lone event's job launches at once.
  *
  * Shutdown (`signal` aborts): no new lease is asked for; a lease request
  * already out is let finish (it may hand us events) unless `hardStop` aborts
@@ -124,9 +125,10 @@ export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
         return false;
       }
     };
-    // More of a burst at the edge: the launcher gathers rather than launch a part. Told
-    // the burst is over only once its last part is recorded, so that part joins too.
-    if (backlog > 0) launcher.expectMore(true);
+    // More of a burst at the edge, or several events in hand still to record: the launcher
+    // gathers rather than launch a part. Told the burst is over only once its last part is
+    // recorded, so that part joins too. A lone event launches at once.
+    if (backlog > 0 || leased.length > 1) launcher.expectMore(true);
     await runLimited(groupByJob(leased), options.concurrency ?? DEFAULT_CONCURRENCY, handleInOrder);
     if (backlog === 0) launcher.expectMore(false);
     if (handled.length > 0) {

@@ -1,13 +1,16 @@
 /**
  * Burst: 1,000 jobs queued at once over 4 pools, through the edge (workerd),
- * the real core process, libSQL, the GitHub fake and the EC2 emulator
- * enforcing a launch-rate token bucket (2 launch calls/s, burst 5: stricter
- * than EC2's own RunInstances bucket).
+ * the real core process, libSQL, the GitHub fake and the EC2 emulator with
+ * EC2's documented rate limits (1,000 instances at once, then 2/s; CreateFleet
+ * 50 calls, then 5/s) plus a harsher launch-call bucket on top (2 launch
+ * calls/s, burst 5: RunInstances' own request bucket, ten times CreateFleet's).
  *
  * "At once": the core is paused (SIGSTOP) while the webhooks are posted, then
  * resumed, so it finds all 1,000 queued at the edge, as after a fan-out that
  * outran it. A second wave of 1,000 then arrives while the core runs, as fast
- * as this machine's edge accepts them, so jobs trickle in over seconds.
+ * as this machine's edge accepts them, so jobs trickle in over seconds. The
+ * first wave empties EC2's instance bucket, which takes 8 minutes to refill
+ * at 2/s; the bench refills it between the waves instead of waiting.
  * Figures per wave: launch calls, seconds until every job has an instance,
  * duplicates and lost (correctness, must be 0); and the core's RSS idle and
  * peak (VmRSS / VmHWM from /proc).
@@ -88,7 +91,8 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
     }
     const atOnce = await follow(first, performance.now(), 0);
 
-    // Wave 2: the same again, arriving while the core runs.
+    // Wave 2: the same again, arriving while the core runs, on refilled EC2 buckets.
+    stack.ec2.setRateLimits("aws");
     const second = Array.from({ length: n }, (_, i) => 9_000_001 + i);
     const callsBefore = stack.ec2.calls.length;
     const secondStarted = performance.now();
@@ -108,7 +112,7 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
     return [
       {
         key: "burst.launch_calls",
-        label: `EC2 launch calls, ${n} jobs over 4 pools queued at once`,
+        label: `EC2 launch calls, ${n} jobs over 4 pools queued at once (goal ≤ 15)`,
         value: atOnce.calls,
         unit: "calls",
       },
@@ -120,7 +124,7 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
       },
       {
         key: "burst.launch_calls_throttled",
-        label: "launch calls refused by the token bucket (retried by the SDK)",
+        label: "launch calls refused by EC2's rate limits (retried by the SDK)",
         value: atOnce.throttled + trickle.throttled,
         unit: "calls",
       },

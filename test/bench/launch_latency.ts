@@ -12,9 +12,13 @@
  * and measure a queue; the fake has no such limit, so the bench lifts the
  * pacing to measure the orchestration itself.
  *
- * The core batches launches: a job waits up to the batch window (200 ms,
- * set below) for others to share its launch call, so that window is part of
- * the figure by design.
+ * A job that arrives while nothing else waits launches at once; the batch
+ * window (200 ms, set below) only applies while a burst is being leased.
+ *
+ * EC2's own rate limits are off here, as GitHub's pacing is: one launch call
+ * per job at 10/s is past what EC2 documents for CreateFleet (50 calls, then
+ * 5/s), and the bench measures Gantry, not the limit. The burst bench runs
+ * with the limits on.
  */
 import { createClient } from "@libsql/client/web";
 import { INSTALLATION_ID, startLocalStack } from "../../scripts/workload/local_stack.ts";
@@ -44,6 +48,7 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
     scheduler: { batch_window_ms: BATCH_WINDOW_MS },
     github: { writes_per_second: 1000 },
   });
+  stack.ec2.setRateLimits("off");
   const db = createClient({ url: stack.libsql.url });
   try {
     const payloads = await Promise.all(
@@ -86,7 +91,7 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
       const at = instanceId ? launchedAt.get(instanceId) : undefined;
       if (at !== undefined) latencies.push(at - accepted);
     }
-    const window = `batch window ${BATCH_WINDOW_MS} ms, GitHub writes unpaced`;
+    const window = `burst window ${BATCH_WINDOW_MS} ms, GitHub writes and EC2 limits off`;
     return [
       {
         key: "launch.count",

@@ -1,7 +1,8 @@
 /**
- * A burst leased in parts: while the edge says more events wait, the
- * launcher gathers instead of launching on a quiet window, so the parts go
- * in one call (libSQL, the EC2 emulator, the GitHub fake).
+ * Launch at once, gather only in bursts: a job that comes while nothing else
+ * waits launches without waiting for the batch window; a burst leased in
+ * parts (the edge says more events wait) gathers, so the parts go in one
+ * call (libSQL, the EC2 emulator, the GitHub fake).
  */
 import assert from "node:assert/strict";
 import type { Provider } from "../../core/providers/provider.ts";
@@ -16,57 +17,104 @@ import { type CoreFixture, queuedJobRow, startCoreFixture, waitFor } from "./fix
  */
 const WINDOW_MS = 500;
 
+/**
+ * A window no test waits out: a job that launches within `waitFor`'s 15 s
+ * did not wait for it (nor for its cap of ten windows).
+ */
+const LONG_WINDOW_MS = 60_000;
+
 /** Fleet calls so far, by the capacity each asked for. */
 const fleetCapacities = (stack: CoreFixture) =>
   stack.ec2Emulator.calls.filter((c) => c.action === "CreateFleet").map((c) =>
     c.params["TargetCapacitySpecification.TotalTargetCapacity"]
   );
 
-async function burstInTwoParts(isMoreSaid: boolean): Promise<string[]> {
+Deno.test("told more waits at the edge, the launcher gathers the burst's parts into one call", async () => {
   const stack = await startCoreFixture();
-  const launcher = new Launcher({
-    ...stack.launcherOptions,
-    batchWindowMs: WINDOW_MS,
-  });
+  const launcher = new Launcher({ ...stack.launcherOptions, batchWindowMs: WINDOW_MS });
   try {
     // The first part of the burst, and the edge's word on what is left.
     await stack.store.insertJob(queuedJobRow(1), 1_000);
-    launcher.expectMore(isMoreSaid);
+    launcher.expectMore(true);
     launcher.poke();
-    if (isMoreSaid) {
-      // The first part must not launch alone: watched past the quiet window (well short of
-      // the cap of ten windows), then judged on the emulator's call log.
-      await assertNeverWithin("the first part launched alone", 1.5 * WINDOW_MS, () => {
-        const calls = fleetCapacities(stack);
-        return calls.length === 0 ? null : `fleet calls ${JSON.stringify(calls)}`;
-      });
-    } else {
-      // A quiet window launches the first part: wait for its call, however slow the machine.
-      await waitFor(
-        "the first part to launch",
-        () => Promise.resolve(fleetCapacities(stack).length > 0 || undefined),
-      );
-    }
+    // The first part must not launch alone: watched past the quiet window (well short of
+    // the cap of ten windows), then judged on the emulator's call log.
+    await assertNeverWithin("the first part launched alone", 1.5 * WINDOW_MS, () => {
+      const calls = fleetCapacities(stack);
+      return calls.length === 0 ? null : `fleet calls ${JSON.stringify(calls)}`;
+    });
+    // The last part is recorded, then the edge says the burst is over: no poke needed,
+    // the launcher sweeps for the last part itself and launches the whole burst.
     await stack.store.insertJob(queuedJobRow(2), 1_000);
     launcher.expectMore(false);
-    launcher.poke();
     await waitFor("both jobs to launch", async () => {
       const states = await Promise.all(["1", "2"].map((id) => stack.store.job(id)));
       return states.every((job) => job?.state === "starting") || undefined;
     });
-    return fleetCapacities(stack);
+    assert.deepEqual(fleetCapacities(stack), ["2"]);
   } finally {
     await launcher.drain();
     await stack.close();
   }
-}
-
-Deno.test("told more waits at the edge, the launcher gathers the burst's parts into one call", async () => {
-  assert.deepEqual(await burstInTwoParts(true), ["2"]);
 });
 
-Deno.test("told nothing more waits, a quiet window launches what it has", async () => {
-  assert.deepEqual(await burstInTwoParts(false), ["1", "1"]);
+Deno.test("a lone job launches at once, without waiting for the batch window", async () => {
+  const stack = await startCoreFixture();
+  const launcher = new Launcher({ ...stack.launcherOptions, batchWindowMs: LONG_WINDOW_MS });
+  try {
+    for (const id of [1, 2]) {
+      await stack.store.insertJob(queuedJobRow(id), 1_000);
+      launcher.poke();
+      await waitFor(`job ${id} to launch`, async () => {
+        return (await stack.store.job(String(id)))?.state === "starting" || undefined;
+      });
+    }
+    assert.deepEqual(fleetCapacities(stack), ["1", "1"]);
+  } finally {
+    await launcher.drain();
+    await stack.close();
+  }
+});
+
+Deno.test("jobs claimed in one sweep, with nothing else waiting, launch together at once", async () => {
+  const stack = await startCoreFixture();
+  const launcher = new Launcher({ ...stack.launcherOptions, batchWindowMs: LONG_WINDOW_MS });
+  try {
+    for (const id of [1, 2, 3]) await stack.store.insertJob(queuedJobRow(id), 1_000);
+    launcher.poke();
+    await waitFor("the three jobs to launch", async () => {
+      const states = await Promise.all(["1", "2", "3"].map((id) => stack.store.job(id)));
+      return states.every((job) => job?.state === "starting") || undefined;
+    });
+    assert.deepEqual(fleetCapacities(stack), ["3"]);
+  } finally {
+    await launcher.drain();
+    await stack.close();
+  }
+});
+
+Deno.test("a lone job does not wait for its key's launch call in flight", async () => {
+  const stack = await startCoreFixture();
+  const launcher = new Launcher({ ...stack.launcherOptions, batchWindowMs: LONG_WINDOW_MS });
+  try {
+    // EC2 acts on launch calls at once but answers only 10 s later: the first job's call is
+    // in flight all the while.
+    stack.ec2Emulator.faults.stallLaunches({ ms: 10_000, forMs: 60_000 });
+    await stack.store.insertJob(queuedJobRow(1), 1_000);
+    launcher.poke();
+    await waitFor("the first job's call", () => Promise.resolve(fleetCapacities(stack).length > 0));
+    await stack.store.insertJob(queuedJobRow(2), 1_000);
+    launcher.poke();
+    await waitFor(
+      "the second job's call",
+      () => Promise.resolve(fleetCapacities(stack).length > 1),
+    );
+    assert.equal((await stack.store.job("1"))?.state, "launching", "the first call is unanswered");
+    assert.deepEqual(fleetCapacities(stack), ["1", "1"]);
+  } finally {
+    await launcher.drain();
+    await stack.close();
+  }
 });
 
 /** The same provider, saying it cannot launch many machines in one call. */

@@ -17,7 +17,10 @@
  * - `POST /_emulator/consistency` with `{ "newIdMs": 2000, "staleStateMs": 1500,
  *   "terminatedVisibleMs": 60000 }` (any subset; `null` for "forever") → how far
  *   the API lags behind the truth (see instances.ts)
- * - `POST /_emulator/reset` → forgets instances, templates, calls and faults
+ * - `POST /_emulator/rate-limits` with `{ "mode": "aws" }` (EC2's documented API
+ *   rate limits, the default) or `{ "mode": "off" }`; either refills every bucket
+ * - `POST /_emulator/reset` → forgets instances, templates, calls and faults, and refills
+ *   every rate-limit bucket
  *
  * @module
  */
@@ -26,6 +29,7 @@ import { z } from "zod";
 import type { FaultControl } from "./faults.ts";
 import type { Consistency, EmulatedInstance } from "./instances.ts";
 import type { EmulatedLaunchTemplate } from "./launch_templates.ts";
+import type { RateLimitMode } from "./rate_limits.ts";
 import { Ec2ApiError } from "./protocol.ts";
 
 /** One request the emulator answered (EC2 or Pricing), in arrival order. */
@@ -47,8 +51,11 @@ export interface ControlTarget {
   launchTemplates(): EmulatedLaunchTemplate[];
   faults: FaultControl;
   setConsistency(consistency: Partial<Consistency>): void;
+  setRateLimits(mode: RateLimitMode): void;
   reset(): void;
 }
+
+const RateLimitsRequest = z.object({ mode: z.enum(["aws", "off"]) }).strict();
 
 const ConsistencyRequest = z.object({
   newIdMs: z.number().nonnegative().optional(),
@@ -113,6 +120,12 @@ export async function handleControl(request: Request, target: ControlTarget): Pr
           ? {}
           : { terminatedVisibleMs: terminatedVisibleMs ?? Infinity }),
       });
+      return Response.json({ ok: true });
+    }
+    case "POST /_emulator/rate-limits": {
+      const parsed = RateLimitsRequest.safeParse(await readJson(request));
+      if (!parsed.success) return problem(400, "InvalidRateLimits", z.prettifyError(parsed.error));
+      target.setRateLimits(parsed.data.mode);
       return Response.json({ ok: true });
     }
     case "POST /_emulator/reset":

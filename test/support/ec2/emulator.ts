@@ -40,6 +40,7 @@ import { type EmulatedLaunchTemplate, LaunchTemplateStore } from "./launch_templ
 import { describeImages } from "./images.ts";
 import { PRICING_OPERATIONS, PricingApiError, pricingParams } from "./pricing.ts";
 import { Ec2ApiError, parseForm, xmlError, xmlResponse } from "./protocol.ts";
+import { type RateLimitMode, RateLimits } from "./rate_limits.ts";
 import { describeSpotPriceHistory } from "./spot_prices.ts";
 import { describeSubnets } from "./subnets.ts";
 
@@ -47,6 +48,7 @@ export type { RecordedCall } from "./control.ts";
 export type { CapacityShortage, FaultControl, FaultStart, TokenBucket } from "./faults.ts";
 export type { Consistency, EmulatedInstance, InstanceStateName } from "./instances.ts";
 export { CONSISTENT, LAGGING } from "./instances.ts";
+export type { RateLimitMode } from "./rate_limits.ts";
 export type { EmulatedLaunchTemplate, EmulatedTemplateVersion } from "./launch_templates.ts";
 
 /** A running emulator. */
@@ -60,8 +62,13 @@ export interface Ec2Emulator {
   instances(): EmulatedInstance[];
   /** A snapshot of every launch template with its versions. */
   launchTemplates(): EmulatedLaunchTemplate[];
-  /** Injected failures. */
+  /** Injected failures (`faults.tokenBucket` and `faults.throttle` make the limits harsher). */
   faults: FaultControl;
+  /**
+   * AWS's documented API rate limits ("aws", the default: see rate_limits.ts)
+   * or none ("off"); either way every bucket starts full again.
+   */
+  setRateLimits(mode: RateLimitMode): void;
   /** Changes how far the API lags behind the truth (see instances.ts). */
   setConsistency(consistency: Partial<Consistency>): void;
   /** Forgets instances, templates, recorded calls and faults. */
@@ -94,6 +101,12 @@ export interface Ec2EmulatorOptions {
   consistency?: Partial<Consistency>;
   /** The emulator's clock (epoch ms); default `Date.now`. Lets a test step through lag without sleeping. */
   clock?: () => number;
+  /**
+   * "aws" (the default): EC2's documented request and resource token buckets
+   * (RunInstances 5 calls at 2/s and 1,000 instances at 2/s, Describe* 100 at
+   * 20/s, …). "off": none, for a measurement of the caller alone.
+   */
+  rateLimits?: RateLimitMode;
 }
 
 const ACTIONS: Record<string, ActionHandler> = {
@@ -133,11 +146,13 @@ export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2E
     faults: new Faults(instances, clock),
     tokens: new Map(),
   };
+  const limits = new RateLimits(options.rateLimits ?? "aws");
   const calls: RecordedCall[] = [];
   const emulatorState = {
     calls,
     faults: state.faults as FaultControl,
     setConsistency: (consistency: Partial<Consistency>) => instances.setConsistency(consistency),
+    setRateLimits: (mode: RateLimitMode) => limits.setMode(mode),
     instances: () => {
       instances.advance(clock());
       return instances.list();
@@ -149,6 +164,7 @@ export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2E
       state.templates.clear();
       state.faults.clear();
       state.tokens.clear();
+      limits.reset();
     },
   };
 
@@ -173,7 +189,7 @@ export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2E
     const body = request.method === "POST" ? await request.text() : "";
     const params = { ...Object.fromEntries(url.searchParams), ...parseForm(body) };
     const now = clock();
-    const response = handleEc2(params, { ...state, now }, calls);
+    const response = handleEc2(params, { ...state, now }, { calls, limits });
     // A stalled launch has already happened; only its answer is late. Closing the emulator
     // lets held answers go (their clients may be long dead), rather than wait them out.
     const stallMs = state.faults.stallMs(params.Action ?? "", now);
@@ -203,7 +219,7 @@ export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2E
 function handleEc2(
   params: Record<string, string>,
   context: Ec2Context,
-  calls: RecordedCall[],
+  { calls, limits }: { calls: RecordedCall[]; limits: RateLimits },
 ): Response {
   const action = params.Action ?? "";
   const requestId = crypto.randomUUID();
@@ -219,6 +235,9 @@ function handleEc2(
         `The action ${action} is not valid for this web service.`,
       );
     }
+    const isReplay = params.ClientToken !== undefined &&
+      context.tokens.has(`${action}:${params.ClientToken}`);
+    limits.admit(action, params, { now: context.now, isReplay });
     if (params.DryRun === "true") {
       throw new Ec2ApiError(
         "DryRunOperation",

@@ -10,6 +10,7 @@
 
 import type { InstanceStore } from "./instances.ts";
 import { Ec2ApiError } from "./protocol.ts";
+import { Bucket, requestLimitExceeded } from "./rate_limits.ts";
 
 /**
  * When a fault's window opens: at once, or at the next launch call
@@ -29,7 +30,10 @@ export interface CapacityShortage {
   from?: FaultStart;
 }
 
-/** A launch-rate limit: `burst` launch calls at once, refilled at `ratePerSecond`. */
+/**
+ * A launch-rate limit harsher than EC2's own (rate_limits.ts, always on top
+ * of this): `burst` launch calls at once, refilled at `ratePerSecond`.
+ */
 export interface TokenBucket {
   ratePerSecond: number;
   burst: number;
@@ -58,7 +62,10 @@ export interface FaultControl {
   unsupported(shortage: CapacityShortage): void;
   /** RunInstances and CreateFleet act at once but answer only after `ms` more, for `forMs`. */
   stallLaunches(options: { ms: number; forMs: number }): void;
-  /** Limits RunInstances and CreateFleet to a token bucket; null removes the limit. */
+  /**
+   * Limits RunInstances and CreateFleet together to a token bucket of calls,
+   * on top of EC2's documented limits; null removes this extra limit.
+   */
   tokenBucket(bucket: TokenBucket | null): void;
   /** Reclaims a spot instance: shutting-down with Server.SpotInstanceTermination, then terminated. */
   interruptSpot(instanceId: string): void;
@@ -85,7 +92,7 @@ export class Faults implements FaultControl {
   #throttledUntil = 0;
   #shortages: Shortage[] = [];
   #stall = { ms: 0, until: 0 };
-  #bucket?: TokenBucket & { tokens: number; refilledAt: number };
+  #bucket?: Bucket;
   #subnetAddresses = new Map<string, number>();
   #failing: { action: string; error: Ec2ApiError; until: number }[] = [];
   #instances: InstanceStore;
@@ -175,7 +182,7 @@ export class Faults implements FaultControl {
 
   tokenBucket(bucket: TokenBucket | null): void {
     this.#bucket = bucket
-      ? { ...bucket, tokens: bucket.burst, refilledAt: this.#now() }
+      ? new Bucket({ capacity: bucket.burst, refillPerSecond: bucket.ratePerSecond }, this.#now())
       : undefined;
   }
 
@@ -203,8 +210,9 @@ export class Faults implements FaultControl {
     }
     const failing = this.#failing.find((fault) => fault.action === action && fault.until > now);
     if (failing) throw failing.error;
-    if (now < this.#throttledUntil || (LAUNCH_ACTIONS.has(action) && !this.#takeToken(now))) {
-      throw new Ec2ApiError("RequestLimitExceeded", "Request limit exceeded.", 503);
+    if (now < this.#throttledUntil) throw requestLimitExceeded();
+    if (LAUNCH_ACTIONS.has(action) && this.#bucket && !this.#bucket.take(1, now)) {
+      throw requestLimitExceeded();
     }
   }
 
@@ -260,16 +268,5 @@ export class Faults implements FaultControl {
         `${instanceType} capacity by not specifying an Availability Zone in your request or choosing a different one.`,
       500,
     );
-  }
-
-  #takeToken(now: number): boolean {
-    const bucket = this.#bucket;
-    if (!bucket) return true;
-    const refill = ((now - bucket.refilledAt) / 1000) * bucket.ratePerSecond;
-    bucket.tokens = Math.min(bucket.burst, bucket.tokens + refill);
-    bucket.refilledAt = now;
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
   }
 }
