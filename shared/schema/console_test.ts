@@ -233,6 +233,14 @@ Deno.test("a job's detail parses as sent, with its timeline", () => {
       { from: null, to: "queued", at: 0, reason: null },
       { from: "queued", to: "failed", at: 9, reason: "boot timeout" },
     ],
+    waterfall: [{
+      from: "github_created" as const,
+      to: "webhook_received" as const,
+      startAt: 0,
+      durationMs: 500,
+      party: "github" as const,
+      reasons: [],
+    }],
   };
   assert.deepEqual(
     JobDetailResponse.parse({

@@ -17,7 +17,12 @@ async function withProvider(
   ) => Promise<void>,
   clock?: () => number,
 ) {
-  const emulator = await startEc2Emulator({ clock, consistency: { newIdMs: 60_000 } });
+  const emulator = await startEc2Emulator({
+    clock,
+    consistency: { newIdMs: 60_000 },
+    // 1,001 instances at once: the id and page limits, not AWS's call rate.
+    rateLimits: "off",
+  });
   const aws = ec2ProviderFor(emulator, createLogger({ level: "error", format: "json" }, () => {}));
   try {
     await body(emulator, aws);
