@@ -400,3 +400,43 @@ Deno.test("the pool's launch template is tagged gantry:managed at creation (IAM 
     await stack.close();
   }
 });
+
+Deno.test("a throttled launch replayed after the pool's template moved on launches from its own version", async () => {
+  const stack = await providerStack();
+  try {
+    const first = await stack.provider.ensureTemplate(specOf());
+    stack.emulator.faults.failAction({
+      action: "CreateFleet",
+      code: "RequestLimitExceeded",
+      status: 503,
+      ms: 60_000,
+    });
+    await assert.rejects(stack.launchBatch({ ...specOf(), template: first }, "replayed-1"));
+    stack.emulator.faults.clear();
+    // Another batch (or an operator's edit) makes a new default version before the replay.
+    const moved = await stack.provider.ensureTemplate({
+      ...specOf({ rootVolumeGb: 50 }),
+      template: first,
+    });
+    assert.notEqual(moved.version, first.version);
+    const replay = await stack.launchBatch(
+      { ...specOf({ rootVolumeGb: 50 }), template: moved },
+      "replayed-1",
+    );
+    assert.deepEqual([replay.failures, replay.machines.length], [[], 1]);
+    const versionCalls = stack.emulator.calls.filter((c) =>
+      c.action === "CreateLaunchTemplateVersion" && c.params.ClientToken === "replayed-1"
+    );
+    assert.deepEqual(versionCalls.map((c) => c.error), [undefined, "IdempotentParameterMismatch"]);
+    const launched = stack.emulator.calls.filter((c) =>
+      c.action === "CreateFleet" && c.params.ClientToken === "replayed-1" && c.error === undefined
+    );
+    // The first call's batch version: the template's first version plus one.
+    assert.deepEqual(
+      launched.map((c) => c.params["LaunchTemplateConfigs.1.LaunchTemplateSpecification.Version"]),
+      [String(first.version + 1)],
+    );
+  } finally {
+    await stack.close();
+  }
+});

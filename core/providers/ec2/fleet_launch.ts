@@ -21,7 +21,7 @@ import { fleetPlacements } from "../../../shared/launch/fleet_placement.ts";
 import { classifyEc2Error, ec2CodeOf } from "./ec2_errors.ts";
 import { toTagList } from "./launch_template_data.ts";
 import type { SubnetDirectory } from "./subnets.ts";
-import type { TemplateVersions } from "./template_versions.ts";
+import { batchVersionDescription, type TemplateVersions } from "./template_versions.ts";
 
 /** On-demand fleets know two strategies; spot fleets name the prioritized one differently. */
 function strategies(request: LaunchRequest) {
@@ -187,19 +187,33 @@ export class FleetLauncher {
     };
   }
 
-  /** A template version holding the batch's user data (idempotent by client token). */
+  /**
+   * A template version holding the batch's user data (idempotent by client
+   * token). A replay after the pool's default version moved on (another
+   * batch's ensureTemplate, an operator's edit) sends other parameters under
+   * the same token, which EC2 refuses: the replay launches from the version
+   * the token made, as the first call did.
+   */
   async #batchVersion(request: LaunchRequest): Promise<number> {
     const template = request.pool.template!;
-    const { LaunchTemplateVersion } = await this.ec2.send(
-      new CreateLaunchTemplateVersionCommand({
-        LaunchTemplateId: template.id,
-        SourceVersion: String(template.version),
-        ClientToken: request.clientToken,
-        VersionDescription: `gantry batch ${request.clientToken}`,
-        LaunchTemplateData: { UserData: btoa(request.userData) },
-      }),
-    );
-    const version = Number(LaunchTemplateVersion?.VersionNumber);
+    let made;
+    try {
+      made = await this.ec2.send(
+        new CreateLaunchTemplateVersionCommand({
+          LaunchTemplateId: template.id,
+          SourceVersion: String(template.version),
+          ClientToken: request.clientToken,
+          VersionDescription: batchVersionDescription(request.clientToken),
+          LaunchTemplateData: { UserData: btoa(request.userData) },
+        }),
+      );
+    } catch (error) {
+      if (ec2CodeOf(error) !== "IdempotentParameterMismatch") throw error;
+      const earlier = await this.deps.versions.batchVersionOf(template.id, request.clientToken);
+      if (earlier === null) throw error;
+      return earlier;
+    }
+    const version = Number(made.LaunchTemplateVersion?.VersionNumber);
     if (!Number.isInteger(version)) throw new Error("CreateLaunchTemplateVersion gave no version");
     return version;
   }

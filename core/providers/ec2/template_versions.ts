@@ -10,6 +10,7 @@ import {
   DeleteLaunchTemplateVersionsCommand,
   DescribeLaunchTemplateVersionsCommand,
   type EC2Client,
+  type LaunchTemplateVersion,
 } from "@aws-sdk/client-ec2";
 import type { Logger } from "../../log.ts";
 import { ec2CodeOf } from "./ec2_errors.ts";
@@ -26,6 +27,11 @@ export interface TemplateVersionCounters {
   deleted: number;
   deleteFailures: number;
   swept: number;
+}
+
+/** How a batch's version is described: the one way to find it again by its client token. */
+export function batchVersionDescription(clientToken: string): string {
+  return `gantry batch ${clientToken}`;
 }
 
 export class TemplateVersions {
@@ -59,26 +65,15 @@ export class TemplateVersions {
   async sweep(templateId: string): Promise<number> {
     const before = this.options.now() - VERSION_MAX_AGE_MS;
     const old: number[] = [];
-    let NextToken: string | undefined;
-    do {
-      const page = await this.options.ec2.send(
-        new DescribeLaunchTemplateVersionsCommand({
-          LaunchTemplateId: templateId,
-          MaxResults: 200,
-          NextToken,
-        }),
-      );
-      for (const version of page.LaunchTemplateVersions ?? []) {
-        const created = version.CreateTime?.getTime();
-        if (
-          !version.DefaultVersion && version.VersionNumber !== undefined &&
-          created !== undefined && created < before
-        ) {
-          old.push(version.VersionNumber);
-        }
+    for await (const version of this.#versions(templateId)) {
+      const created = version.CreateTime?.getTime();
+      if (
+        !version.DefaultVersion && version.VersionNumber !== undefined &&
+        created !== undefined && created < before
+      ) {
+        old.push(version.VersionNumber);
       }
-      NextToken = page.NextToken;
-    } while (NextToken);
+    }
     let deleted = 0;
     for (let i = 0; i < old.length; i += DELETE_CHUNK) {
       deleted += await this.#delete(templateId, old.slice(i, i + DELETE_CHUNK), "sweep");
@@ -88,6 +83,32 @@ export class TemplateVersions {
       this.options.log.info("swept leftover launch template versions", { templateId, deleted });
     }
     return deleted;
+  }
+
+  /** The version a batch with `clientToken` created, by its description; null when none is left. */
+  async batchVersionOf(templateId: string, clientToken: string): Promise<number | null> {
+    for await (const version of this.#versions(templateId)) {
+      if (version.VersionDescription === batchVersionDescription(clientToken)) {
+        return version.VersionNumber ?? null;
+      }
+    }
+    return null;
+  }
+
+  /** Every version of `templateId`, page by page. */
+  async *#versions(templateId: string): AsyncGenerator<LaunchTemplateVersion> {
+    let NextToken: string | undefined;
+    do {
+      const page = await this.options.ec2.send(
+        new DescribeLaunchTemplateVersionsCommand({
+          LaunchTemplateId: templateId,
+          MaxResults: 200,
+          NextToken,
+        }),
+      );
+      yield* page.LaunchTemplateVersions ?? [];
+      NextToken = page.NextToken;
+    } while (NextToken);
   }
 
   async #delete(templateId: string, versions: number[], why: "batch" | "sweep"): Promise<number> {
