@@ -3,8 +3,24 @@
  * repeat: a stage keeps its first sighting, and a wait counts each sighting
  * once it is recorded, keeping the first and the latest time.
  */
+import type { InStatement } from "@libsql/client";
 import type { JobStage, WaitReason } from "../../shared/job_stages.ts";
 import type { Store } from "./store.ts";
+
+/** The statements that record `stages` for `jobIds` (first sighting wins), for any batch. */
+export function stageStatements(
+  jobIds: readonly string[],
+  stages: Partial<Record<JobStage, number>>,
+): InStatement[] {
+  const entries = Object.entries(stages) as [JobStage, number][];
+  return jobIds.flatMap((jobId) =>
+    entries.map(([stage, at]) => ({
+      sql: `INSERT INTO job_stages (job_id, stage, at) VALUES (?, ?, ?)
+            ON CONFLICT (job_id, stage) DO NOTHING`,
+      args: [jobId, stage, at],
+    }))
+  );
+}
 
 export class StageQueries {
   constructor(private readonly store: Pick<Store, "client">) {}
@@ -14,18 +30,8 @@ export class StageQueries {
     jobIds: readonly string[],
     stages: Partial<Record<JobStage, number>>,
   ): Promise<void> {
-    const entries = Object.entries(stages) as [JobStage, number][];
-    if (entries.length === 0 || jobIds.length === 0) return;
-    await this.store.client.batch(
-      jobIds.flatMap((jobId) =>
-        entries.map(([stage, at]) => ({
-          sql: `INSERT INTO job_stages (job_id, stage, at) VALUES (?, ?, ?)
-                ON CONFLICT (job_id, stage) DO NOTHING`,
-          args: [jobId, stage, at],
-        }))
-      ),
-      "write",
-    );
+    const statements = stageStatements(jobIds, stages);
+    if (statements.length > 0) await this.store.client.batch(statements, "write");
   }
 
   /** Records that each of `jobIds` waited for `reason` at `at`. */

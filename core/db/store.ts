@@ -15,11 +15,12 @@ import {
   repos,
 } from "../../shared/db/schema.ts";
 import { type JobState, transition } from "../../shared/job_state.ts";
+import type { JobStage } from "../../shared/job_stages.ts";
 import type { Database } from "./database.ts";
 import { LaunchQueries } from "./launch_queries.ts";
 import { pendingJobs, reapableInstances, terminatedInBooks } from "./reap_queries.ts";
 import { ReconcileQueries } from "./reconcile_queries.ts";
-import { StageQueries } from "./stage_queries.ts";
+import { StageQueries, stageStatements } from "./stage_queries.ts";
 import {
   type InterruptionStore,
   SpotRetryQueries,
@@ -162,26 +163,38 @@ export class Store {
     return isInserted;
   }
 
-  /** Inserts jobs in one transaction; per job, whether it was new. */
+  /**
+   * Inserts jobs in one transaction, each with the stages it has passed
+   * (stage_queries.ts); per job, whether it was new.
+   */
   async insertJobs(
-    entries: readonly { row: NewJobRow; at: number; reason?: string }[],
+    entries: readonly {
+      row: NewJobRow;
+      at: number;
+      reason?: string;
+      stages?: Partial<Record<JobStage, number>>;
+    }[],
   ): Promise<boolean[]> {
     if (entries.length === 0) return [];
-    const results = await this.client.batch(
-      entries.flatMap(({ row, at, reason }) => {
-        const insert = this.db.insert(jobs).values(row).onConflictDoNothing().toSQL();
-        return [
-          { sql: insert.sql, args: insert.params as never },
-          {
-            sql: `INSERT INTO job_transitions (job_id, from_state, to_state, at, reason)
-                  SELECT ?, NULL, ?, ?, ? WHERE changes() = 1`,
-            args: [row.id, row.state, at, reason ?? null],
-          },
-        ];
-      }),
-      "write",
-    );
-    return entries.map((_, i) => results[2 * i].rowsAffected === 1);
+    const insertAt: number[] = [];
+    let statementCount = 0;
+    const statements = entries.flatMap(({ row, at, reason, stages }) => {
+      const insert = this.db.insert(jobs).values(row).onConflictDoNothing().toSQL();
+      insertAt.push(statementCount);
+      const mine = [
+        { sql: insert.sql, args: insert.params as never },
+        {
+          sql: `INSERT INTO job_transitions (job_id, from_state, to_state, at, reason)
+                SELECT ?, NULL, ?, ?, ? WHERE changes() = 1`,
+          args: [row.id, row.state, at, reason ?? null],
+        },
+        ...stageStatements([row.id], stages ?? {}),
+      ];
+      statementCount += mine.length;
+      return mine;
+    });
+    const results = await this.client.batch(statements, "write");
+    return insertAt.map((index) => results[index].rowsAffected === 1);
   }
 
   /**

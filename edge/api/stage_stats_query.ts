@@ -22,7 +22,7 @@ import {
 import type { StatsQuery } from "../../shared/schema/stats.ts";
 import { percentileOf } from "../../shared/stats/percentile.ts";
 import type { Database } from "./database.ts";
-import { keyNames, windowOf } from "./stats_query.ts";
+import { namerOf, namesQueries, windowOf } from "./stats_query.ts";
 
 export async function stageStats(
   db: Database,
@@ -34,7 +34,9 @@ export async function stageStats(
   // One more than the cap tells whether the window held more.
   const newest = db.select({ id: jobs.id }).from(jobs).where(inWindow)
     .orderBy(desc(jobs.queuedAt)).limit(STAGE_STATS_MAX_JOBS + 1);
-  const [jobRows, stageRows, waitRows] = await db.batch([
+  // One round trip: the names, the jobs, their stages and their waits.
+  const [projectRows, poolRows, jobRows, stageRows, waitRows] = await db.batch([
+    ...namesQueries(db),
     db.select({
       id: jobs.id,
       poolId: jobs.poolId,
@@ -81,7 +83,7 @@ export async function stageStats(
       reasonJobs.set(reason, (reasonJobs.get(reason) ?? 0) + 1);
     }
   }
-  const nameOf = await keyNames(db);
+  const nameOf = namerOf(projectRows, poolRows);
   const stages: StageLatency[] = [...durations.values()].map((entry) => ({
     poolKey: entry.poolKey,
     pool: nameOf("pool", entry.poolKey),

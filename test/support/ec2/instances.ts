@@ -274,13 +274,8 @@ export class InstanceStore {
             "with persistent Spot Instance requests.",
         );
       }
-      if (!["running", "stopping", "stopped"].includes(record.state)) {
-        throw new Ec2ApiError(
-          "IncorrectInstanceState",
-          `The instance '${record.instanceId}' is not in a state from which it can be stopped.`,
-        );
-      }
     }
+    this.#requireStates(instanceIds, ["running", "stopping", "stopped"], "stopped");
     return instanceIds.map((instanceId) => {
       const record = this.#records.get(instanceId)!;
       const previous = record.state;
@@ -299,15 +294,7 @@ export class InstanceStore {
    */
   start(instanceIds: string[], now: number): StateChange[] {
     this.getVisible(instanceIds, now);
-    for (const instanceId of instanceIds) {
-      const record = this.#records.get(instanceId)!;
-      if (!["stopped", "pending", "running"].includes(record.state)) {
-        throw new Ec2ApiError(
-          "IncorrectInstanceState",
-          `The instance '${instanceId}' is not in a state from which it can be started.`,
-        );
-      }
-    }
+    this.#requireStates(instanceIds, ["stopped", "pending", "running"], "started");
     return instanceIds.map((instanceId) => {
       const record = this.#records.get(instanceId)!;
       const previous = record.state;
@@ -320,6 +307,20 @@ export class InstanceStore {
       }
       return { instanceId, previous, current: record.state };
     });
+  }
+
+  /** Refuses the whole call (IncorrectInstanceState) when one instance is in none of `states`. */
+  #requireStates(
+    instanceIds: string[],
+    states: InstanceStateName[],
+    verb: "stopped" | "started",
+  ): void {
+    const refused = instanceIds.find((id) => !states.includes(this.#records.get(id)!.state));
+    if (refused === undefined) return;
+    throw new Ec2ApiError(
+      "IncorrectInstanceState",
+      `The instance '${refused}' is not in a state from which it can be ${verb}.`,
+    );
   }
 
   /** Changes a stopped instance's type (ModifyInstanceAttribute); any other state is refused. */
