@@ -21,6 +21,8 @@ export interface JitConfigRequest extends RepoRef {
   scope?: RunnerScope;
   /** The runner group (org scope only); default 1, GitHub's Default group. */
   runnerGroupId?: number;
+  /** Told each time GitHub rate-limits this call (it is retried after the window). */
+  onRateLimited?: () => void;
 }
 
 export interface JitConfig {

@@ -54,6 +54,8 @@ export class GitHubApp implements GitHub {
       name: request.runnerName,
       labels: [...request.labels],
       work_folder: "_work",
+      // Not sent: the throttle hook finds it here and tells the caller (Installations).
+      request: { onRateLimited: request.onRateLimited },
     };
     try {
       return await this.#installations.asInstallation(request, async (octokit) => {

@@ -37,6 +37,11 @@ export interface InstallationsOptions {
   metrics?: CallMetrics;
 }
 
+/** A request whose caller asked to hear of its rate limits (`JitConfigRequest.onRateLimited`). */
+interface RateLimitedRequest {
+  request?: { onRateLimited?: () => void };
+}
+
 export class Installations {
   #app: App;
   #log: Logger | null;
@@ -58,6 +63,7 @@ export class Installations {
       retryCount: number,
     ) => {
       metrics?.call("github", "throttled");
+      (request as RateLimitedRequest).request?.onRateLimited?.();
       log?.warn(`GitHub ${kind} rate limit hit`, {
         method: request.method,
         url: request.url,

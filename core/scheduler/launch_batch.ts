@@ -27,7 +27,10 @@ export interface BatchDeps {
     "instancesOfLaunch" | "recordInstances" | "setInstanceRunners" | "transitionMany"
   >;
   /** Where a pool's new template and a refused runner's terminated instance are written. */
-  store: Pick<Store, "saveLaunchTemplate" | "markTerminated" | "audit" | "recordStages">;
+  store: Pick<
+    Store,
+    "saveLaunchTemplate" | "markTerminated" | "audit" | "recordStages" | "recordWait"
+  >;
   provider: Provider;
   github: Pick<GitHub, "generateJitConfig" | "removeRunner">;
   vault: RunnerVault;
@@ -210,6 +213,8 @@ async function configureRunners(
   const refused = new Map<string, string>();
   let error: unknown;
   const deposits: RunnerConfigDeposit[] = [];
+  // When GitHub first rate-limited each job's registration: its wait, in the waterfall.
+  const rateLimited = new Map<string, number>();
   const expiresAt = deps.now() + deps.runners.bootTimeoutSeconds * 1000;
   const queue = [...jobs];
   const worker = async () => {
@@ -224,6 +229,9 @@ async function configureRunners(
           labels,
           scope: placement.kind,
           runnerGroupId: placement.kind === "org" ? placement.runnerGroupId : undefined,
+          onRateLimited: () => {
+            if (!rateLimited.has(job.id)) rateLimited.set(job.id, deps.now());
+          },
         }, deps.now);
         configured.set(job.id, { name: runnerName, scope: jit.scope });
         deposits.push({
@@ -242,6 +250,9 @@ async function configureRunners(
   };
   await Promise.all(Array.from({ length: Math.min(JIT_CONCURRENCY, jobs.length) }, worker));
   if (deposits.length > 0) await deps.vault.deposit(deposits);
+  for (const [jobId, at] of rateLimited) {
+    await deps.store.recordWait([jobId], "github_rate_limit", at);
+  }
   return { configured, refused, error };
 }
 

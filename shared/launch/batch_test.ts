@@ -88,6 +88,14 @@ Deno.test("batch keys, tokens and the retry schedule, as literal values", () => 
   });
 });
 
+Deno.test("a batch hash keeps its leading zeros: both halves are 8 hex digits", () => {
+  // FNV-1a of "1:1,29:1" is 0x0350afa3 and 0x00a764af: unpadded it would be 14 digits.
+  assert.equal(
+    clientTokenOf([{ id: "29", attempt: 1 }, { id: "1", attempt: 1 }], { issuedAt: 1 }),
+    "g1-2-0-0350afa300a764af",
+  );
+});
+
 Deno.test("a client token is at most 64 characters: at the limit made, one over refused", () => {
   // "g1-1-0-" + id + "-1" is 9 characters around the id.
   const at = clientTokenOf([{ id: "9".repeat(55), attempt: 1 }], { issuedAt: 1 });

@@ -117,3 +117,39 @@ Deno.test("a launch call EC2 throttles is a wait for the throttle; the replay is
     await stack.close();
   }
 });
+
+Deno.test("a registration GitHub rate-limits is a wait for the GitHub rate limit", async () => {
+  const stack = await startCoreFixture();
+  const launcher = new Launcher(stack.launcherOptions);
+  try {
+    // The installation's token is fetched first, so the refusal falls on the JIT call.
+    await stack.app.generateJitConfig({
+      repoFullName: REPO,
+      installationId: 1001,
+      runnerName: "token-warmer",
+      labels: ["self-hosted"],
+    });
+    await stack.store.insertJob(queuedJobRow(1), 1_000);
+    await stack.store.insertJob(queuedJobRow(2), 1_000);
+    stack.github.calls.length = 0;
+    stack.github.rateLimit({ kind: "secondary", count: 1, resetInSeconds: 1 });
+    launcher.poke();
+    for (const id of ["1", "2"]) {
+      await waitFor(`job ${id} to launch`, async () => {
+        const row = await stack.store.job(id);
+        return row?.state === "starting" ? row : undefined;
+      });
+    }
+    const jitCalls = stack.github.calls.filter((c) => c.path.endsWith("/generate-jitconfig"));
+    assert.deepEqual(jitCalls.map((c) => c.status).sort(), [201, 201, 403]);
+    const waits = await stack.db.select().from(jobWaits).orderBy(asc(jobWaits.jobId));
+    // One of the two registrations was refused once; only its job waited for the limit.
+    assert.equal(waits.length, 1, JSON.stringify(waits));
+    assert.equal(waits[0].reason, "github_rate_limit");
+    assert.equal(waits[0].count, 1);
+    assert.ok(["1", "2"].includes(waits[0].jobId));
+  } finally {
+    await launcher.drain();
+    await stack.close();
+  }
+});
