@@ -160,6 +160,7 @@ async function run(config: ResolvedConfig): Promise<void> {
     now: Date.now,
     spotRetries: config.scheduler.spot_retries,
     pokeLauncher: () => launcher.poke(),
+    stageMetrics: metrics,
   });
 
   // First signal: stop leasing, finish the launch in hand, release the rest.

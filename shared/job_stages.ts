@@ -93,6 +93,42 @@ export interface StageSegment {
   reasons: WaitReason[];
 }
 
+/** The times a jobs row holds itself. */
+export interface JobTimes {
+  queuedAt: number;
+  claimedAt: number | null;
+  startedAt: number | null;
+}
+
+/**
+ * A job's stages: those its jobs row holds (GitHub's created_at, the claim,
+ * the start) and those recorded beside it, skipping names this build does not
+ * know (a newer core may record more).
+ */
+export function stagesOfJob(
+  job: JobTimes,
+  rows: readonly { stage: string; at: number }[],
+): Partial<Record<JobStage, number>> {
+  const stages: Partial<Record<JobStage, number>> = { github_created: job.queuedAt };
+  if (job.claimedAt !== null) stages.claimed = job.claimedAt;
+  if (job.startedAt !== null) stages.in_progress = job.startedAt;
+  for (const row of rows) {
+    if ((JOB_STAGES as readonly string[]).includes(row.stage)) {
+      stages[row.stage as JobStage] = row.at;
+    }
+  }
+  return stages;
+}
+
+/** The recorded waits whose reason this build knows. */
+export function knownWaits<T extends { reason: string }>(
+  rows: readonly T[],
+): (T & { reason: WaitReason })[] {
+  return rows.filter((row): row is T & { reason: WaitReason } =>
+    (WAIT_REASONS as readonly string[]).includes(row.reason)
+  );
+}
+
 /**
  * The waterfall of a job from the stages seen (any may be missing: a warm
  * runner has no launch call) and its waits. A stage seen earlier than the

@@ -66,6 +66,16 @@ const CASES: Case[] = [
     problems: ["throughput: gp3 throughput is 125–2000 MiB/s"],
   },
   {
+    name: "gp3 throughput at its 2,000 MiB/s maximum",
+    volume: { sizeGb: 200, iops: 16_000, throughput: 2000 },
+    problems: [],
+  },
+  {
+    name: "gp3 throughput over its maximum, with IOPS enough for the ratio",
+    volume: { sizeGb: 200, iops: 16_000, throughput: 2001 },
+    problems: ["throughput: gp3 throughput is 125–2000 MiB/s"],
+  },
+  {
     name: "gp2 takes neither IOPS nor throughput",
     volume: { type: "gp2", iops: 3000, throughput: 250 },
     problems: [
@@ -121,6 +131,34 @@ const CASES: Case[] = [
     name: "io2 below 100 IOPS",
     volume: { type: "io2", iops: 99 },
     problems: ["iops: io2 IOPS are 100–256000"],
+  },
+  {
+    name: "io2 needs provisioned IOPS",
+    volume: { type: "io2", sizeGb: 100 },
+    problems: ["iops: io2 volumes need provisioned IOPS"],
+  },
+  {
+    name: "io2 at its 4 GiB floor",
+    volume: { type: "io2", sizeGb: 4, iops: 100 },
+    problems: [],
+  },
+  {
+    name: "io2 under 4 GiB",
+    volume: { type: "io2", sizeGb: 3, iops: 100 },
+    problems: ["sizeGb: io2 volumes are 4–65536 GiB"],
+  },
+  {
+    name: "io2 over 65,536 GiB",
+    volume: { type: "io2", sizeGb: 65_537, iops: 100 },
+    problems: ["sizeGb: io2 volumes are 4–65536 GiB"],
+  },
+  {
+    name: "st1 cannot boot, and 124 GiB is under its 125 GiB floor",
+    volume: { type: "st1", sizeGb: 124 },
+    problems: [
+      "type: st1 cannot be a root volume (EBS does not boot from HDD volumes)",
+      "sizeGb: st1 volumes are 125–16384 GiB",
+    ],
   },
   {
     name: "st1 cannot boot",

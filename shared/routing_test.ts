@@ -177,6 +177,12 @@ const droppedCases: DroppedCase[] = [
     wantReason: 'no enabled pool of project "my-app" has labels [gpu]',
   },
   {
+    name: "two labels no pool offers are both named, comma-separated",
+    labels: ["self-hosted", "gpu", "tpu"],
+    pools: [small, large],
+    wantReason: 'no enabled pool of project "my-app" has labels [gpu, tpu]',
+  },
+  {
     name: "labels offered only by different pools are reported together",
     labels: ["large", "cuda"],
     pools: [small, large, gpu],

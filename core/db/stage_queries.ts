@@ -4,7 +4,13 @@
  * once it is recorded, keeping the first and the latest time.
  */
 import type { InStatement } from "@libsql/client";
-import type { JobStage, WaitReason } from "../../shared/job_stages.ts";
+import {
+  type JobStage,
+  type JobTimes,
+  type JobWait,
+  knownWaits,
+  type WaitReason,
+} from "../../shared/job_stages.ts";
 import type { Store } from "./store.ts";
 
 /** The statements that record `stages` for `jobIds` (first sighting wins), for any batch. */
@@ -20,6 +26,14 @@ export function stageStatements(
       args: [jobId, stage, at],
     }))
   );
+}
+
+/** What a job's waterfall is drawn from, and the pool it ran in (null: never routed). */
+export interface StageRecord {
+  pool: string | null;
+  job: JobTimes;
+  stages: { stage: string; at: number }[];
+  waits: JobWait[];
 }
 
 export class StageQueries {
@@ -47,5 +61,39 @@ export class StageQueries {
       })),
       "write",
     );
+  }
+
+  /** A job's times, stages, waits and pool name, in one round trip; null for no such job. */
+  async recordOf(jobId: string): Promise<StageRecord | null> {
+    const [jobRows, stageRows, waitRows] = await this.store.client.batch([
+      {
+        sql: `SELECT j.queued_at, j.claimed_at, j.started_at, p.name AS pool
+              FROM jobs j LEFT JOIN pools p ON p.id = j.pool_id WHERE j.id = ?`,
+        args: [jobId],
+      },
+      { sql: "SELECT stage, at FROM job_stages WHERE job_id = ?", args: [jobId] },
+      {
+        sql: "SELECT reason, first_at, last_at, count FROM job_waits WHERE job_id = ?",
+        args: [jobId],
+      },
+    ], "read");
+    const job = jobRows.rows[0];
+    if (!job) return null;
+    const orNull = (value: unknown) => value === null ? null : Number(value);
+    return {
+      pool: job.pool === null ? null : String(job.pool),
+      job: {
+        queuedAt: Number(job.queued_at),
+        claimedAt: orNull(job.claimed_at),
+        startedAt: orNull(job.started_at),
+      },
+      stages: stageRows.rows.map((row) => ({ stage: String(row.stage), at: Number(row.at) })),
+      waits: knownWaits(waitRows.rows.map((row) => ({
+        reason: String(row.reason),
+        firstAt: Number(row.first_at),
+        lastAt: Number(row.last_at),
+        count: Number(row.count),
+      }))),
+    };
   }
 }

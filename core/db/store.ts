@@ -88,6 +88,7 @@ export class Store {
     this.#stages.recordStages(jobIds, stages);
   readonly recordWait: StageQueries["recordWait"] = (jobIds, reason, at) =>
     this.#stages.recordWait(jobIds, reason, at);
+  readonly stageRecordOf = (jobId: string) => this.#stages.recordOf(jobId);
   readonly warmRunners = () => this.#warm.runners();
   readonly warmLaunchesSoFar = (poolId: string, repo: string) =>
     this.#warm.launchesSoFar(poolId, repo);
@@ -286,6 +287,7 @@ export type JobEventsStore =
     | "markTerminated"
     | "audit"
     | "recordStages"
+    | "stageRecordOf"
   >
   & InterruptionStore
   & SpotRetryStore;

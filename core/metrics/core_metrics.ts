@@ -2,10 +2,12 @@
  * The core's own metrics, in a prom-client registry: launches and their
  * failures by code, capacity retries waiting, EC2 and GitHub calls and
  * throttles, GitHub's rate-limit remaining, the write buffer's depth, event
- * loop lag and RSS. The core sends them (as JSON) on its control call; the
+ * loop lag and RSS; and, per pool, how long each stage of a started job took
+ * and why it waited (shared/job_stages.ts). The core sends them (as JSON) on its control call; the
  * edge labels them with the core's id and serves them on `/metrics`.
  */
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { StageSegment } from "../../shared/job_stages.ts";
 import { MetricFamily } from "../../shared/schema/control.ts";
 
 /** Where the gauges read their values when the registry is collected. */
@@ -31,12 +33,22 @@ export interface CallMetrics {
   call(service: "ec2" | "github", outcome: "ok" | "throttled" | "error"): void;
 }
 
-export class CoreMetrics implements LaunchMetrics, CallMetrics {
+/** What the job-event handler reports when a job starts: where its wait went. */
+export interface StageMetrics {
+  jobStarted(pool: string, segments: readonly StageSegment[]): void;
+}
+
+/** Stage buckets, seconds: a lease takes milliseconds, a cold boot tens of seconds. */
+const STAGE_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 300];
+
+export class CoreMetrics implements LaunchMetrics, CallMetrics, StageMetrics {
   readonly registry = new Registry();
   readonly #launches: Counter<"pool">;
   readonly #failures: Counter<"code">;
   readonly #calls: Counter<"service" | "outcome">;
   readonly #loopLag: Gauge;
+  readonly #stages: Histogram<"pool" | "stage" | "party">;
+  readonly #waits: Counter<"pool" | "reason">;
 
   constructor(sources: CoreGaugeSources) {
     const registers = [this.registry];
@@ -66,6 +78,20 @@ export class CoreMetrics implements LaunchMetrics, CallMetrics {
         const remaining = sources.githubRateRemaining();
         if (remaining !== null) this.set(remaining);
       },
+    });
+    this.#stages = new Histogram({
+      name: "gantry_core_job_stage_seconds",
+      help: "Started jobs: the time from the stage before to this one, by pool, stage and " +
+        "whose time it was (github, gantry, provider, runner).",
+      labelNames: ["pool", "stage", "party"],
+      buckets: STAGE_BUCKETS,
+      registers,
+    });
+    this.#waits = new Counter({
+      name: "gantry_core_job_waits_total",
+      help: "Started jobs that waited, by pool and reason (a job counts once per reason).",
+      labelNames: ["pool", "reason"],
+      registers,
     });
     this.#loopLag = new Gauge({
       name: "gantry_core_event_loop_lag_seconds",
@@ -108,6 +134,18 @@ export class CoreMetrics implements LaunchMetrics, CallMetrics {
 
   call(service: "ec2" | "github", outcome: "ok" | "throttled" | "error"): void {
     this.#calls.inc({ service, outcome });
+  }
+
+  jobStarted(pool: string, segments: readonly StageSegment[]): void {
+    for (const segment of segments) {
+      this.#stages.observe(
+        { pool, stage: segment.to, party: segment.party },
+        segment.durationMs / 1000,
+      );
+    }
+    for (const reason of new Set(segments.flatMap((segment) => segment.reasons))) {
+      this.#waits.inc({ pool, reason });
+    }
   }
 
   /** The event loop's lag, as a probe measured it (see {@link probeEventLoopLag}). */

@@ -15,7 +15,8 @@ import type {
 } from "../../shared/schema/edge_core.ts";
 import { GroupCommit } from "../db/group_commit.ts";
 import type { JobEventsStore, NewJobRow } from "../db/store.ts";
-import type { JobStage } from "../../shared/job_stages.ts";
+import { type JobStage, stagesOfJob, waterfallOf } from "../../shared/job_stages.ts";
+import type { StageMetrics } from "../metrics/core_metrics.ts";
 import type { Logger } from "../log.ts";
 import type { Provider } from "../providers/provider.ts";
 import {
@@ -36,6 +37,8 @@ export interface JobEventDeps {
   spotRetries?: number;
   /** Tells the launcher to look again: a job queued, a slot freed. */
   pokeLauncher: () => void;
+  /** Where each started job's wait went, for the metrics. */
+  stageMetrics?: StageMetrics;
 }
 
 function epochOf(iso: string | null, fallback: number): number {
@@ -171,6 +174,17 @@ export class JobEvents {
       instanceId: facts.runnerName ? ranOn?.id ?? null : job.instanceId,
       priceUsdPerHour: ranOn?.priceUsdPerHour ?? job.priceUsdPerHour,
     });
+    await this.#observeStages(job.id);
+  }
+
+  /** The started job's waterfall into the stage histograms, once (only the transition reaches it). */
+  async #observeStages(jobId: string): Promise<void> {
+    const metrics = this.#deps.stageMetrics;
+    if (!metrics) return;
+    const record = await this.#deps.store.stageRecordOf(jobId);
+    if (!record) return;
+    const segments = waterfallOf(stagesOfJob(record.job, record.stages), record.waits);
+    metrics.jobStarted(record.pool ?? "(none)", segments);
   }
 
   async completed(facts: JobFacts): Promise<void> {

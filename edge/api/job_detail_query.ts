@@ -11,13 +11,7 @@ import {
 } from "../../shared/db/schema.ts";
 import { NotFoundError } from "../../shared/errors.ts";
 import { isJobState } from "../../shared/job_state.ts";
-import {
-  JOB_STAGES,
-  type JobStage,
-  type JobWait,
-  WAIT_REASONS,
-  waterfallOf,
-} from "../../shared/job_stages.ts";
+import { knownWaits, stagesOfJob, waterfallOf } from "../../shared/job_stages.ts";
 import type { JobDetailResponse, TransitionView } from "../../shared/schema/console.ts";
 import type { Database } from "./database.ts";
 import { jobViewOf } from "./jobs_query.ts";
@@ -63,26 +57,6 @@ export async function jobDetail(db: Database, id: string): Promise<JobDetailResp
         }]
         : []
     ),
-    waterfall: waterfallOf(stagesOf(job, stageRows), knownWaits(waitRows)),
+    waterfall: waterfallOf(stagesOfJob(job, stageRows), knownWaits(waitRows)),
   };
-}
-
-/** The stages the jobs row holds, and those recorded beside it (names this build knows). */
-function stagesOf(
-  job: typeof jobs.$inferSelect,
-  rows: readonly { stage: string; at: number }[],
-): Partial<Record<JobStage, number>> {
-  const stages: Partial<Record<JobStage, number>> = { github_created: job.queuedAt };
-  if (job.claimedAt !== null) stages.claimed = job.claimedAt;
-  if (job.startedAt !== null) stages.in_progress = job.startedAt;
-  for (const row of rows) {
-    if ((JOB_STAGES as readonly string[]).includes(row.stage)) {
-      stages[row.stage as JobStage] = row.at;
-    }
-  }
-  return stages;
-}
-
-function knownWaits(rows: readonly (JobWait & { reason: string })[]): JobWait[] {
-  return rows.filter((row) => (WAIT_REASONS as readonly string[]).includes(row.reason));
 }

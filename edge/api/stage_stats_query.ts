@@ -10,7 +10,9 @@ import {
   JOB_STAGES,
   type JobStage,
   type JobWait,
+  knownWaits,
   type Party,
+  stagesOfJob,
   type WaitReason,
   waterfallOf,
 } from "../../shared/job_stages.ts";
@@ -49,20 +51,14 @@ export async function stageStats(
   ]);
   const isSampled = jobRows.length > STAGE_STATS_MAX_JOBS;
   const read = jobRows.slice(0, STAGE_STATS_MAX_JOBS);
-  const stagesOf = new Map<string, Partial<Record<JobStage, number>>>();
-  for (const job of read) {
-    stagesOf.set(job.id, {
-      github_created: job.queuedAt,
-      ...(job.claimedAt !== null ? { claimed: job.claimedAt } : {}),
-      ...(job.startedAt !== null ? { in_progress: job.startedAt } : {}),
-    });
-  }
+  const stageRowsOf = new Map<string, (typeof stageRows)[number][]>();
   for (const row of stageRows) {
-    const stages = stagesOf.get(row.jobId);
-    if (stages && (JOB_STAGES as readonly string[]).includes(row.stage)) stages[row.stage] = row.at;
+    stageRowsOf.set(row.jobId, [...stageRowsOf.get(row.jobId) ?? [], row]);
   }
   const waitsOf = new Map<string, JobWait[]>();
-  for (const row of waitRows) waitsOf.set(row.jobId, [...waitsOf.get(row.jobId) ?? [], row]);
+  for (const row of knownWaits(waitRows)) {
+    waitsOf.set(row.jobId, [...waitsOf.get(row.jobId) ?? [], row]);
+  }
 
   const durations = new Map<
     string,
@@ -71,7 +67,8 @@ export async function stageStats(
   const reasonJobs = new Map<WaitReason, number>();
   for (const job of read) {
     const poolKey = job.poolId ?? "";
-    const segments = waterfallOf(stagesOf.get(job.id)!, waitsOf.get(job.id) ?? []);
+    const stages = stagesOfJob(job, stageRowsOf.get(job.id) ?? []);
+    const segments = waterfallOf(stages, waitsOf.get(job.id) ?? []);
     for (const segment of segments) {
       const key = `${poolKey}\u0000${segment.to}`;
       const entry = durations.get(key) ??

@@ -122,6 +122,12 @@ export const ActionResult = z.object({
 });
 export type ActionResult = z.infer<typeof ActionResult>;
 
+/**
+ * Values one family may carry: the stage histogram has 13 per pool and stage
+ * (10 buckets, +Inf, sum and count), 104 per pool; room for about 90 pools.
+ */
+export const MAX_METRIC_VALUES = 10_000;
+
 /** One metric family as prom-client's `getMetricsAsJSON()` gives it. */
 export const MetricFamily = z.object({
   name: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).max(200),
@@ -132,7 +138,7 @@ export const MetricFamily = z.object({
     value: z.number(),
     labels: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
     metricName: z.string().max(200).optional(),
-  })).max(2000),
+  })).max(MAX_METRIC_VALUES),
 });
 export type MetricFamily = z.infer<typeof MetricFamily>;
 

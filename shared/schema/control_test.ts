@@ -232,10 +232,10 @@ Deno.test("a control call names each metric and result over its limit", () => {
         message: 'expected one of "sum"|"first"|"min"|"max"|"average"|"omit"',
       },
     ]],
-    [{ metrics: [{ ...family, values: values(2000) }] }, []],
-    [{ metrics: [{ ...family, values: values(2001) }] }, [{
+    [{ metrics: [{ ...family, values: values(10_000) }] }, []],
+    [{ metrics: [{ ...family, values: values(10_001) }] }, [{
       path: "metrics.0.values",
-      message: "expected array to have <=2000 items",
+      message: "expected array to have <=10000 items",
     }]],
     [{ metrics: [{ ...family, values: [{ value: 1, metricName: "m".repeat(200) }] }] }, []],
     [{ metrics: [{ ...family, values: [{ value: 1, metricName: "m".repeat(201) }] }] }, [{

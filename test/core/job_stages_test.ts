@@ -13,6 +13,7 @@ import { jobStages, jobWaits } from "../../shared/db/schema.ts";
 import type { RunnerEventMessage } from "../../shared/schema/edge_core.ts";
 import { messageOf, queuedJobRow, REPO, startCoreFixture, waitFor } from "./fixture.ts";
 import { jobFactsOf } from "../../core/github/job_facts.ts";
+import { CoreMetrics } from "../../core/metrics/core_metrics.ts";
 
 const T = Date.parse("2026-05-20T10:30:00Z");
 
@@ -150,6 +151,87 @@ Deno.test("a registration GitHub rate-limits is a wait for the GitHub rate limit
     assert.ok(["1", "2"].includes(waits[0].jobId));
   } finally {
     await launcher.drain();
+    await stack.close();
+  }
+});
+
+Deno.test("a started job's stages go into the stage histograms once, its waits into the counter", async () => {
+  const stack = await startCoreFixture();
+  let now = T;
+  const metrics = new CoreMetrics({
+    retriesWaiting: () => 0,
+    bufferDepth: () => Promise.resolve(0),
+    rss: () => 0,
+    githubRateRemaining: () => null,
+  });
+  const events = new JobEvents({
+    store: stack.store,
+    provider: stack.provider,
+    github: stack.app,
+    log: stack.log,
+    now: () => now,
+    pokeLauncher: () => {},
+    stageMetrics: metrics,
+  });
+  try {
+    const job = stack.github.addJob({ repo: REPO, labels: ["self-hosted", "nothing-offers-this"] });
+    const facts = {
+      ...jobFactsOf(job, { repoFullName: REPO, installationId: 1001 }),
+      createdAt: new Date(T - 2_000).toISOString(),
+    };
+    await events.handle({ ...messageOf("queued", facts), receivedAt: T - 300 });
+    const report = (kind: RunnerEventMessage["kind"], receivedAt: number): RunnerEventMessage => ({
+      type: "runner_event",
+      deliveryId: `${kind}-${receivedAt}`,
+      receivedAt,
+      jobId: String(job.id),
+      runnerName: `gantry-${job.id}-1`,
+      instanceId: "i-0123456789abcdef0",
+      kind,
+    });
+    await events.handle(report("booted", T + 20_000));
+    await events.handle(report("runner-started", T + 24_000));
+    await stack.store.recordWait([String(job.id)], "cap", T + 100);
+    now = T + 31_000;
+    const started = messageOf("in_progress", {
+      ...facts,
+      startedAt: new Date(T + 30_000).toISOString(),
+    });
+    await events.handle(started);
+    await events.handle({ ...started, deliveryId: "redelivered" });
+
+    const families = await metrics.registry.getMetricsAsJSON();
+    const values = (name: string) =>
+      families.find((f) => f.name === name)!.values as unknown as {
+        value: number;
+        labels: Record<string, string>;
+        metricName?: string;
+      }[];
+    const sums = values("gantry_core_job_stage_seconds")
+      .filter((v) => v.metricName === "gantry_core_job_stage_seconds_sum")
+      .map((v) => [v.labels.pool, v.labels.stage, v.labels.party, v.value]);
+    assert.deepEqual(sums, [
+      ["(none)", "webhook_received", "github", 1.7],
+      ["(none)", "leased", "gantry", 0.3],
+      ["(none)", "booted", "provider", 20],
+      ["(none)", "runner_online", "runner", 4],
+      ["(none)", "in_progress", "github", 6],
+    ]);
+    const counts = values("gantry_core_job_stage_seconds")
+      .filter((v) => v.metricName === "gantry_core_job_stage_seconds_count")
+      .map((v) => v.value);
+    assert.deepEqual(counts, [1, 1, 1, 1, 1], "the redelivered event observed nothing");
+    // 0.3 s falls in the 0.5 s bucket, not the 0.1 s one.
+    const leasedBuckets = values("gantry_core_job_stage_seconds")
+      .filter((v) => v.metricName === "gantry_core_job_stage_seconds_bucket")
+      .filter((v) => v.labels.stage === "leased" && ["0.1", "0.5"].includes(String(v.labels.le)))
+      .map((v) => [String(v.labels.le), v.value]);
+    assert.deepEqual(leasedBuckets, [["0.1", 0], ["0.5", 1]]);
+    assert.deepEqual(
+      values("gantry_core_job_waits_total").map((v) => [v.labels.pool, v.labels.reason, v.value]),
+      [["(none)", "cap", 1]],
+    );
+  } finally {
     await stack.close();
   }
 });
