@@ -51,8 +51,11 @@ export interface StartKind {
   pool: Record<string, unknown>;
   /** Issue 12's goal for queued → started p50, simulated seconds. */
   goalP50S: number;
-  /** What the pool must hold before the first job (a hot pool's warm runners online in GitHub). */
-  readyWhen?: { idleRunners: number };
+  /**
+   * What the pool must hold before the first job: a hot pool's runners idle
+   * in GitHub, a stopped pool's instances stopped in EC2.
+   */
+  readyWhen?: { idleRunners?: number; stoppedInstances?: number };
 }
 
 const HOT_IDLE = 10;
@@ -176,10 +179,13 @@ export async function measureKind(kind: StartKind, options: StartRunOptions): Pr
     for (let i = 0; i < (options.warmUpJobs ?? WARM_UP_JOBS); i++) runners.queue(REPO, labels);
     await until("the warm-up jobs started", isStarted, 120_000);
     const warmUp = new Set(runners.jobs().map((job) => job.jobId));
-    const idleWanted = kind.readyWhen?.idleRunners ?? 0;
+    const { idleRunners = 0, stoppedInstances = 0 } = kind.readyWhen ?? {};
     await until(
-      `${idleWanted} idle runners`,
-      () => runners.actions.stats().idleRunners >= idleWanted,
+      `${idleRunners} idle runners and ${stoppedInstances} stopped instances`,
+      () =>
+        runners.actions.stats().idleRunners >= idleRunners &&
+        (stoppedInstances === 0 ||
+          stack.ec2.instances().filter((i) => i.state === "stopped").length >= stoppedInstances),
       120_000,
     );
     const firstAt = performance.now();
