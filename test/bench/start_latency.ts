@@ -41,7 +41,7 @@ import {
   type StartTimingsConfig,
 } from "../support/ec2/timings.ts";
 import { type RunnerBoot, SimulatedRunners } from "../support/simulated_runners.ts";
-import { type BenchOptions, type Figure, round } from "./figure.ts";
+import { type BenchOptions, type Figure, percentile, round } from "./figure.ts";
 import { gantryShareMs, splitWait, summarize } from "./start_accounting.ts";
 
 /** One kind of pool the bench starts jobs on. */
@@ -112,7 +112,23 @@ export interface MeasuredJob {
   gantryShareMs: number;
   /** Whether the runner that took it was launched (or started) for it after it was queued. */
   hadOwnRunner: boolean;
+  /**
+   * Where Gantry's share went, real ms from the step before (queued, for the
+   * first): the edge took the webhook, the core leased it, claimed it, sent
+   * its launch call; then the vault's hand-out. A step not seen is absent.
+   */
+  gantrySteps: Partial<Record<GantryStep, number>>;
 }
+
+/** The steps of Gantry's share, in order. */
+export const GANTRY_STEPS = [
+  "webhook_received",
+  "leased",
+  "claimed",
+  "launch_sent",
+  "vault",
+] as const;
+export type GantryStep = typeof GANTRY_STEPS[number];
 
 export interface KindResult {
   kind: string;
@@ -196,15 +212,22 @@ export async function measureKind(kind: StartKind, options: StartRunOptions): Pr
     await until("every job started", isStarted, options.drainMs ?? 60_000).catch(() => {});
 
     const jobs = runners.jobs().filter((job) => !warmUp.has(job.jobId));
-    const launches = await db.execute(
-      `SELECT job_id, at FROM job_stages WHERE stage = 'launch_sent'`,
+    const stageRows = await db.execute(
+      `SELECT job_id, stage, at FROM job_stages
+        WHERE stage IN ('webhook_received', 'leased', 'launch_sent')
+       UNION ALL SELECT id, 'claimed', claimed_at FROM jobs WHERE claimed_at IS NOT NULL`,
     );
-    const launchSentAt = new Map(launches.rows.map((row) => [Number(row.job_id), Number(row.at)]));
+    const stagesOf = new Map<number, Partial<Record<GantryStep, number>>>();
+    for (const row of stageRows.rows) {
+      const id = Number(row.job_id);
+      stagesOf.set(id, { ...stagesOf.get(id), [String(row.stage)]: Number(row.at) });
+    }
     const bootOf = new Map(runners.boots.map((boot) => [boot.runnerName, boot]));
     const measured: MeasuredJob[] = [];
     for (const job of jobs) {
       if (job.startedAt === undefined) continue;
       const boot = bootOf.get(job.runnerName);
+      const stages = stagesOf.get(job.jobId) ?? {};
       const spans = [...(boot?.spans ?? []), ...(job.assignment ? [job.assignment] : [])];
       const { modelledMs, unmodelledMs } = splitWait({
         queuedAt: job.queuedAt,
@@ -218,10 +241,11 @@ export async function measureKind(kind: StartKind, options: StartRunOptions): Pr
         unmodelledMs,
         gantryShareMs: gantryShareMs({
           queuedAt: job.queuedAt,
-          launchSentAt: launchSentAt.get(job.jobId),
+          launchSentAt: stages.launch_sent,
           vaultMs: boot?.vaultMs,
         }),
         hadOwnRunner: boot !== undefined && boot.spans[0].from >= job.queuedAt,
+        gantrySteps: stepsOf(job.queuedAt, stages, boot?.vaultMs),
       });
     }
     return {
@@ -239,6 +263,34 @@ export async function measureKind(kind: StartKind, options: StartRunOptions): Pr
     db.close();
     await stack.close();
   }
+}
+
+/** Each step's real ms from the step seen before it (the job's queueing, for the first). */
+function stepsOf(
+  queuedAt: number,
+  stages: Partial<Record<GantryStep, number>>,
+  vaultMs: number | undefined,
+): Partial<Record<GantryStep, number>> {
+  const steps: Partial<Record<GantryStep, number>> = {};
+  let previous = queuedAt;
+  for (const step of GANTRY_STEPS) {
+    const at = stages[step];
+    if (step === "vault" || at === undefined) continue;
+    steps[step] = at - previous;
+    previous = at;
+  }
+  if (vaultMs !== undefined) steps.vault = vaultMs;
+  return steps;
+}
+
+/** One line per kind: each step of Gantry's share, p50 / p99, for the reader of a slow figure. */
+function describeSteps(result: KindResult): string {
+  const parts = GANTRY_STEPS.map((step) => {
+    const samples = result.jobs.flatMap((job) => job.gantrySteps[step] ?? []);
+    if (samples.length === 0) return `${step} –`;
+    return `${step} ${round(percentile(samples, 50), 0)} / ${round(percentile(samples, 99), 0)}`;
+  });
+  return `bench: start: ${result.kind}: Gantry's share by step, p50 / p99 ms: ${parts.join(", ")}`;
 }
 
 /** The figures of one kind, labelled with issue 12's goals. */
@@ -268,6 +320,12 @@ function figuresOf(kind: StartKind, result: KindResult): Figure[] {
       unit: "ms",
     },
     {
+      key: `${key}.gantry_share_p50_ms`,
+      label: `start: ${kind.name} pool, Gantry's share p50`,
+      value: round(percentile(result.jobs.map((job) => job.gantryShareMs), 50)),
+      unit: "ms",
+    },
+    {
       key: `${key}.lost`,
       label: `start: ${kind.name} pool, jobs never started (of ${
         result.jobs.length + result.lost
@@ -290,6 +348,7 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
   for (const kind of KINDS) {
     console.error(`bench: start: ${runOptions.jobs} jobs on a ${kind.name} pool …`);
     const result = await measureKind(kind, runOptions);
+    console.error(describeSteps(result));
     figures.push(...figuresOf(kind, result));
     shares.push(...result.jobs.map((job) => job.gantryShareMs));
   }
