@@ -25,6 +25,14 @@ export interface ActionsOptions {
   log: (line: string) => void;
   /** Called when a job completes (any conclusion); `runnerName` is null if it never ran. */
   onCompleted?: (jobId: number, conclusion: string, runnerName: string | null) => void;
+  /** Called when a runner takes a job (it is in progress from now on). */
+  onStarted?: (jobId: number, runnerName: string) => void;
+  /**
+   * How long GitHub takes to hand `jobId` to the idle runner it matched, ms
+   * (the start bench's model); default 0: at once. Meanwhile neither takes
+   * another match.
+   */
+  assignmentDelayMs?: (jobId: number, runnerName: string) => number;
 }
 
 /** What an online runner is told. */
@@ -65,6 +73,11 @@ export class SimulatedActions {
     { jobId: number; hooks: RunnerHooks; timer: ReturnType<typeof setTimeout> }
   >();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Jobs matched to a runner, waiting for GitHub's assignment delay. */
+  readonly #assigning = new Map<
+    number,
+    { runnerName: string; timer: ReturnType<typeof setTimeout> }
+  >();
   readonly #stats = { completed: 0, cancelled: 0, failed: 0, droppedWebhooks: 0, lostRunners: 0 };
   #isStopped = false;
 
@@ -135,6 +148,12 @@ export class SimulatedActions {
    */
   runnerLost(runnerName: string): void {
     this.#idle.delete(runnerName);
+    for (const [jobId, assigning] of this.#assigning) {
+      if (assigning.runnerName !== runnerName) continue;
+      clearTimeout(assigning.timer);
+      this.#assigning.delete(jobId);
+      this.dispatch();
+    }
     const busy = this.#busy.get(runnerName);
     if (!busy) return;
     this.#stats.lostRunners++;
@@ -163,8 +182,30 @@ export class SimulatedActions {
       if (!job) continue;
       queued.splice(queued.indexOf(job), 1);
       this.#idle.delete(name);
-      this.#start(job.id, runner, hooks);
+      const delayMs = this.#options.assignmentDelayMs?.(job.id, runner.name) ?? 0;
+      if (delayMs <= 0) this.#start(job.id, runner, hooks);
+      else this.#assignLater(job.id, { runner, hooks }, delayMs);
     }
+  }
+
+  /** GitHub's assignment delay: the pair is reserved, then the job starts unless it went away. */
+  #assignLater(
+    jobId: number,
+    idle: { runner: RegisteredRunner; hooks: RunnerHooks },
+    delayMs: number,
+  ): void {
+    const timer = setTimeout(() => {
+      this.#assigning.delete(jobId);
+      if (this.#isStopped) return;
+      if (this.#options.github.jobs.get(jobId)?.status === "queued") {
+        this.#start(jobId, idle.runner, idle.hooks);
+        return;
+      }
+      // Cancelled meanwhile: the runner is idle again.
+      this.#idle.set(idle.runner.name, idle);
+      this.dispatch();
+    }, delayMs);
+    this.#assigning.set(jobId, { runnerName: idle.runner.name, timer });
   }
 
   stats(): ActionsStats {
@@ -182,13 +223,14 @@ export class SimulatedActions {
     this.#isStopped = true;
     for (const timer of this.#timers) clearTimeout(timer);
     for (const { timer } of this.#busy.values()) clearTimeout(timer);
+    for (const { timer } of this.#assigning.values()) clearTimeout(timer);
     await Promise.allSettled([...this.#sending.values()]);
   }
 
   #queuedJobs(): QueuedJob[] {
     const queued: QueuedJob[] = [];
     for (const job of this.#options.github.jobs.values()) {
-      if (job.status !== "queued") continue;
+      if (job.status !== "queued" || this.#assigning.has(job.id)) continue;
       queued.push({
         id: job.id,
         repo: this.#repoOfJob(job),
@@ -210,6 +252,7 @@ export class SimulatedActions {
       runner_group_name: "Default",
     });
     github.updateRunner(runner.id, { status: "online", busy: true });
+    this.#options.onStarted?.(jobId, runner.name);
     this.#announce(job, "in_progress");
     const script = this.#scripts.get(jobId);
     const timer = setTimeout(

@@ -4,6 +4,7 @@
  *
  *   deno task bench                     every benchmark
  *   deno task bench --only ingest,lease  some of them
+ *   deno task bench --only start         start latency with EC2 modelled (issue 12.3)
  *   deno task bench --quick             smaller runs, a smoke check
  *
  * Exits 1 when a correctness figure (duplicates, lost) is not 0 or a benchmark
@@ -19,6 +20,7 @@ const BENCHMARKS: { name: string; load: () => Promise<BenchmarkModule> }[] = [
   { name: "console", load: () => import("./console_queries.ts") },
   { name: "launch", load: () => import("./launch_latency.ts") },
   { name: "burst", load: () => import("./core_burst.ts") },
+  { name: "start", load: () => import("./start_latency.ts") },
 ];
 
 const OUTPUT = new URL("../../dist/bench.json", import.meta.url);

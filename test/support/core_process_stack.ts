@@ -5,7 +5,7 @@
  */
 import { stringify as toYaml } from "yaml";
 import { openDatabase } from "../../core/db/database.ts";
-import { type Ec2Emulator, startEc2Emulator } from "./ec2/emulator.ts";
+import { type Ec2Emulator, type Ec2EmulatorOptions, startEc2Emulator } from "./ec2/emulator.ts";
 import { coreConfigOf, startCoreWorld } from "./core_world.ts";
 import type { Edge } from "./edge.ts";
 import type { GithubFake } from "./github/fake.ts";
@@ -22,6 +22,8 @@ export interface CoreProcessStack {
   ec2: Ec2Emulator;
   github: GithubFake;
   edge: Edge;
+  /** The secret the edge checks webhooks' signatures with. */
+  webhookSecret: string;
   /** Starts (or restarts) the core; resolves once it is leasing. */
   startCore(): Promise<ChildProcess>;
   core(): ChildProcess | undefined;
@@ -38,9 +40,11 @@ export async function startCoreProcessStack(options: {
   aws?: Record<string, unknown>;
   edge?: Record<string, unknown>;
   logLevel?: string;
+  /** The EC2 emulator's options (the start bench's timing model). */
+  emulator?: Ec2EmulatorOptions;
 }): Promise<CoreProcessStack> {
   const libsql = await startLibsqlServer({});
-  const ec2 = await startEc2Emulator();
+  const ec2 = await startEc2Emulator(options.emulator);
   const dir = await Deno.makeTempDir({ prefix: "gantry-stack-" });
   const world = await startCoreWorld({
     dir,
@@ -74,6 +78,7 @@ export async function startCoreProcessStack(options: {
     ec2,
     github,
     edge,
+    webhookSecret: WEBHOOK_SECRET,
     async startCore() {
       core = spawn(Deno.execPath(), ["run", "-A", "core/main.ts", "--config", configPath], {
         cwd: ROOT,

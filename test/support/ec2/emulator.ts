@@ -26,7 +26,13 @@ import {
   stopInstances,
   terminateInstances,
 } from "./instance_actions.ts";
-import { type Consistency, type EmulatedInstance, InstanceStore } from "./instances.ts";
+import {
+  type Consistency,
+  type EmulatedInstance,
+  type InstanceDurations,
+  InstanceStore,
+  type PendingEvent,
+} from "./instances.ts";
 import {
   createLaunchTemplate,
   createLaunchTemplateVersion,
@@ -46,7 +52,13 @@ import { describeSubnets } from "./subnets.ts";
 
 export type { RecordedCall } from "./control.ts";
 export type { CapacityShortage, FaultControl, FaultStart, TokenBucket } from "./faults.ts";
-export type { Consistency, EmulatedInstance, InstanceStateName } from "./instances.ts";
+export type {
+  Consistency,
+  EmulatedInstance,
+  InstanceDurations,
+  InstanceStateName,
+  PendingEvent,
+} from "./instances.ts";
 export { CONSISTENT, LAGGING } from "./instances.ts";
 export type { RateLimitMode } from "./rate_limits.ts";
 export type { EmulatedLaunchTemplate, EmulatedTemplateVersion } from "./launch_templates.ts";
@@ -71,6 +83,13 @@ export interface Ec2Emulator {
   setRateLimits(mode: RateLimitMode): void;
   /** Changes how far the API lags behind the truth (see instances.ts). */
   setConsistency(consistency: Partial<Consistency>): void;
+  /**
+   * Calls `listener` (synchronously, while the launch or start is answered;
+   * it must not throw) whenever an instance goes pending, with when it will
+   * be running; returns the function that stops it. The start bench's
+   * simulated runners boot instances from it.
+   */
+  onPending(listener: (event: PendingEvent) => void): () => void;
   /** Forgets instances, templates, recorded calls and faults. */
   reset(): void;
   /** Stops listening and waits for open connections to finish. */
@@ -91,6 +110,12 @@ export interface Ec2EmulatorOptions {
   stopMs?: number;
   /** Milliseconds a started instance stays pending; 0 (default) means running from the next request on. */
   startMs?: number;
+  /**
+   * Per-instance pending and start times (the start bench's model,
+   * `new StartTimings(…).emulatorDurations()` from timings.ts), in place of
+   * `pendingMs` and `startMs`.
+   */
+  durations?: InstanceDurations;
   /**
    * Versions one launch template may hold at once; AWS's quota is 10,000
    * (EC2 user guide, "Launch template restrictions"). A test sets it low to
@@ -138,6 +163,7 @@ export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2E
     shutdownMs: options.shutdownMs ?? 0,
     stopMs: options.stopMs ?? 0,
     startMs: options.startMs ?? 0,
+    durations: options.durations,
   });
   instances.setConsistency(options.consistency ?? {});
   const state: Omit<Ec2Context, "now"> = {
@@ -153,6 +179,7 @@ export function startEc2Emulator(options: Ec2EmulatorOptions = {}): Promise<Ec2E
     faults: state.faults as FaultControl,
     setConsistency: (consistency: Partial<Consistency>) => instances.setConsistency(consistency),
     setRateLimits: (mode: RateLimitMode) => limits.setMode(mode),
+    onPending: (listener: (event: PendingEvent) => void) => instances.onPending(listener),
     instances: () => {
       instances.advance(clock());
       return instances.list();

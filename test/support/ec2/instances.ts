@@ -81,6 +81,29 @@ export interface InstanceTiming {
   stopMs: number;
   /** pending → running when started from stopped (EC2: seconds, where a launch takes ~16 s). */
   startMs: number;
+  /**
+   * Per-instance durations (the start bench's model, timings.ts): when set,
+   * each launch draws its pending time and each start its start time here,
+   * in place of `pendingMs` and `startMs`.
+   */
+  durations?: InstanceDurations;
+}
+
+/** Draws one instance's transitional durations, ms. */
+export interface InstanceDurations {
+  /** pending → running after a launch. */
+  pendingMs(): number;
+  /** pending → running after a start from stopped. */
+  startMs(): number;
+}
+
+/** An instance went pending: launched, or started from stopped; it is running from `runningAt` on. */
+export interface PendingEvent {
+  instance: EmulatedInstance;
+  cause: "launch" | "start";
+  /** When it went pending (the emulator's clock, epoch ms). */
+  at: number;
+  runningAt: number;
 }
 
 /**
@@ -129,6 +152,7 @@ export class InstanceStore {
   #sequence = 0;
   #timing: InstanceTiming;
   #consistency: Consistency;
+  #pendingListeners = new Set<(event: PendingEvent) => void>();
 
   constructor(timing: InstanceTiming, consistency: Consistency = CONSISTENT) {
     this.#timing = timing;
@@ -145,6 +169,21 @@ export class InstanceStore {
     this.#consistency = { ...this.#consistency, ...consistency };
   }
 
+  /**
+   * Calls `listener` whenever an instance goes pending (a simulated runner
+   * boots it once running); returns the function that stops it.
+   */
+  onPending(listener: (event: PendingEvent) => void): () => void {
+    this.#pendingListeners.add(listener);
+    return () => this.#pendingListeners.delete(listener);
+  }
+
+  #wentPending(record: InstanceRecord, cause: PendingEvent["cause"], at: number): void {
+    if (this.#pendingListeners.size === 0) return;
+    const event = { instance: snapshot(record), cause, at, runningAt: record.transitionAt };
+    for (const listener of this.#pendingListeners) listener(event);
+  }
+
   /** Launches `count` instances of one spec into one reservation. */
   launch(spec: LaunchSpec, count: number, now: number, reservationId = newReservationId()) {
     const launched: EmulatedInstance[] = [];
@@ -156,12 +195,13 @@ export class InstanceStore {
         privateIpAddress: privateIpFor(spec.subnetId ?? spec.availabilityZone, this.#sequence++),
         launchedAt: now,
         state: "pending",
-        transitionAt: now + this.#timing.pendingMs,
+        transitionAt: now + (this.#timing.durations?.pendingMs() ?? this.#timing.pendingMs),
         history: [{ at: now, state: "pending" }],
         spotInstanceRequestId: spec.lifecycle === "spot" ? `sir-${randomHex(8)}` : undefined,
       };
       this.#records.set(record.instanceId, record);
       launched.push(snapshot(record));
+      this.#wentPending(record, "launch", now);
     }
     return launched;
   }
@@ -303,7 +343,8 @@ export class InstanceStore {
         // A started instance has no state reason any more (its stop's is history).
         record.stateReason = undefined;
         record.history[record.history.length - 1].stateReason = undefined;
-        record.transitionAt = now + this.#timing.startMs;
+        record.transitionAt = now + (this.#timing.durations?.startMs() ?? this.#timing.startMs);
+        this.#wentPending(record, "start", now);
       }
       return { instanceId, previous, current: record.state };
     });
