@@ -22,6 +22,7 @@ import { Launcher } from "./scheduler/launcher.ts";
 import { runLeaseLoop } from "./scheduler/lease_loop.ts";
 import { runReaper } from "./scheduler/reaper.ts";
 import { runWarmPool } from "./scheduler/warm_pool.ts";
+import { runStoppedPool } from "./scheduler/stopped_pool.ts";
 import { Reconciler, runReconciler } from "./reconcile/reconciler.ts";
 import { VERSION } from "./version.ts";
 import { sleep } from "./sleep.ts";
@@ -239,6 +240,13 @@ async function run(config: ResolvedConfig): Promise<void> {
     runWarmPool({
       ...launchDeps,
       idleTimeoutMs: config.scheduler.idle_timeout_minutes * 60_000,
+      intervalMs: config.scheduler.reap_interval_seconds * 1000,
+      signal: stop.signal,
+      gate,
+    }),
+    // Pools with stopped_min: keep that many prepared, stopped instances for jobs to start.
+    runStoppedPool({
+      ...launchDeps,
       intervalMs: config.scheduler.reap_interval_seconds * 1000,
       signal: stop.signal,
       gate,

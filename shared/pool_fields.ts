@@ -189,6 +189,16 @@ export const POOL_FIELDS = {
     description: "Warm runners kept idle, waiting for jobs.",
     form: { kind: "number", label: "Min idle", min: 0 },
   }),
+  stoppedMin: defaulted("stopped_min", WholeNumber.min(0), 0, {
+    description: "Stopped warm instances kept: booted once with the runner installed, then " +
+      "stopped; a job starts one (StartInstances) instead of launching, and it is replaced after.",
+    form: { kind: "number", label: "Min stopped", min: 0 },
+  }),
+  stoppedMax: nullable("stopped_max", WholeNumber.min(0), {
+    description: "Most stopped warm instances kept; unset: `stopped_min`. Those over it are " +
+      "terminated.",
+    form: { kind: "number", label: "Max stopped", hint: "blank = min stopped", min: 0 },
+  }),
   cap: defaulted("cap", Cap, 0, {
     description: "Concurrent runners of this pool; 0 = no cap.",
     form: { kind: "number", label: "Cap", hint: "0 = no cap", min: 0 },

@@ -78,6 +78,8 @@ Deno.test("a pool in YAML and the same pool in the API parse to the same setting
     allocationStrategy: "price-capacity-optimized",
     maxRuntimeMinutes: null,
     minIdle: 0,
+    stoppedMin: 0,
+    stoppedMax: null,
     cap: 0,
     rootVolumeGb: 100,
     rootVolumeType: "io2",
@@ -206,6 +208,8 @@ Deno.test("each field's limit is refused at its field with its message; the valu
   const cases: [Record<string, unknown>, { path: string; message: string }[]][] = [
     [{ cap: -1 }, [{ path: "cap", message: "use 0 for no cap" }]],
     [{ minIdle: -1 }, [{ path: "minIdle", message: "expected a whole number" }]],
+    [{ stoppedMin: -1 }, [{ path: "stoppedMin", message: "expected a whole number" }]],
+    [{ stoppedMax: 1.5 }, [{ path: "stoppedMax", message: "expected a whole number" }]],
     [{ priority: 1.5 }, [{ path: "priority", message: "expected a whole number" }]],
     [{ maxRuntimeMinutes: 0 }, [{ path: "maxRuntimeMinutes", message: "expected a whole number" }]],
     [{ instanceTypes: [] }, [{ path: "instanceTypes", message: "at least one instance type" }]],
@@ -279,6 +283,8 @@ Deno.test("the console form shows each field with its control, label and hint, i
       min: 1,
     }],
     ["minIdle", { kind: "number", label: "Min idle", min: 0 }],
+    ["stoppedMin", { kind: "number", label: "Min stopped", min: 0 }],
+    ["stoppedMax", { kind: "number", label: "Max stopped", hint: "blank = min stopped", min: 0 }],
     ["cap", { kind: "number", label: "Cap", hint: "0 = no cap", min: 0 }],
     ["rootVolumeGb", { kind: "number", label: "Root volume (GB)", min: 1 }],
     ["rootVolumeType", {

@@ -95,7 +95,13 @@ export const SLOT_STATES: readonly JobState[] = ["claimed", "launching", "starti
 /** The named queries the launcher asks besides {@link LaunchQueries}; the Store answers them. */
 export type LauncherStore = Pick<
   Store,
-  "bindingOf" | "saveLaunchTemplate" | "markTerminated" | "audit" | "recordStages" | "recordWait"
+  | "bindingOf"
+  | "saveLaunchTemplate"
+  | "markTerminated"
+  | "audit"
+  | "recordStages"
+  | "recordWait"
+  | "stoppedPool"
 >;
 
 export class LaunchQueries {

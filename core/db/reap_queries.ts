@@ -45,7 +45,8 @@ const IDLE_LAUNCH_STATES = ["running", ...TERMINAL_STATES].map((s) => `'${s}'`).
  * no job running on it, an instance whose launch job never ran on it is idle:
  * since that job started on another runner, or since it ended without running
  * (cancelled while queued). Its runner may yet be running a job whose
- * `in_progress` has not arrived, so only the idle timeout reaps it.
+ * `in_progress` has not arrived, so only the idle timeout reaps it. A stopped
+ * pool's instances are left to its tick until one is started for a job.
  */
 export async function reapableInstances(
   store: Pick<Store, "client">,
@@ -68,7 +69,9 @@ export async function reapableInstances(
             ORDER BY j.state = 'running' DESC, j.updated_at DESC LIMIT 1)
           LEFT JOIN jobs launch ON launch.id = i.job_id
           LEFT JOIN pools p ON p.id = i.pool_id
-          WHERE i.terminated_at IS NULL`,
+          WHERE i.terminated_at IS NULL
+            -- A stopped pool's instance is the pool's to keep until it is started for a job.
+            AND (i.standby IS NULL OR i.runner_name IS NOT NULL)`,
     args: [defaultMaxRuntimeMinutes],
   });
   const text = (value: unknown) => value === null || value === undefined ? null : String(value);

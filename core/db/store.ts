@@ -27,6 +27,7 @@ import {
   type SpotRetryStore,
 } from "./spot_retry_queries.ts";
 import { WarmPoolQueries } from "./warm_pool_queries.ts";
+import { StoppedPoolQueries } from "./stopped_pool_queries.ts";
 
 export type ProjectRow = typeof projects.$inferSelect;
 export type PoolRow = typeof pools.$inferSelect;
@@ -69,6 +70,8 @@ export class Store {
   readonly #spot = new SpotRetryQueries(this);
   readonly #reconcile = new ReconcileQueries(this);
   readonly #stages = new StageQueries(this);
+  /** The stopped warm pool's queries (stopped_pool_queries.ts), for the launcher and its tick. */
+  readonly stoppedPool = new StoppedPoolQueries(this);
 
   constructor(readonly client: Client, readonly db: Database, options: StoreOptions = {}) {
     this.isOffline = options.isOffline ?? (() => false);
@@ -288,6 +291,7 @@ export type JobEventsStore =
     | "audit"
     | "recordStages"
     | "stageRecordOf"
+    | "stoppedPool"
   >
   & InterruptionStore
   & SpotRetryStore;

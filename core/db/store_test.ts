@@ -38,6 +38,7 @@ const SMALL_POOL = {
   root_volume_gb: 30,
   root_volume_type: "gp3" as const,
   min_idle: 0,
+  stopped_min: 0,
   cap: 0,
   extra_labels: [],
   tags: {},

@@ -55,7 +55,8 @@ export interface ProviderCapabilities {
   fleetBatching: boolean;
   /**
    * Machines can be stopped and started again, and resized while stopped
-   * ({@link Provider.stopStart}; for stopped warm pools, not scheduled yet).
+   * ({@link Provider.stopStart}; stopped warm pools use it, see
+   * scheduler/stopped_pool.ts).
    */
   stopStart: boolean;
 }

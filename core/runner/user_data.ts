@@ -8,6 +8,9 @@
  * retrying while the core has not deposited it yet — reports its lifecycle,
  * watches IMDSv2 for a spot interruption notice, and powers off when the
  * runner exits (the launch template's shutdown behaviour is `terminate`).
+ * A stopped pool's instance (`isStandby`) differs on its first boot only: it
+ * installs the runner, reports `prepared` and waits to be stopped; the script
+ * then runs on every boot, and each boot fetches a fresh config.
  *
  * The JIT config reaches the runner through a file only the runner's user can
  * read (mode 0600), which the runner's own shell turns into
@@ -27,7 +30,13 @@ export interface UserDataInput {
   /** The instance metadata service; tests point it at a loopback emulator. */
   imdsUrl?: string;
   /** Where things go on the instance; tests move them into a scratch directory. */
-  paths?: { runnerHome?: string; log?: string };
+  paths?: { runnerHome?: string; log?: string; state?: string; perBoot?: string };
+  /**
+   * A stopped pool's instance: its first boot installs the runner and reports
+   * `prepared` (the core stops it); the script then runs on every boot
+   * (cloud-init's per-boot scripts) and each later boot fetches a fresh config.
+   */
+  isStandby?: boolean;
   /** Seconds between spot interruption checks. */
   spotPollSeconds?: number;
 }
@@ -62,6 +71,12 @@ export function renderUserData(input: UserDataInput): string {
     ["RUNNER_SHA256_ARM64", shellQuote(release.sha256.arm64)],
     ["CONFIG_ATTEMPTS", Math.max(1, Math.ceil((input.configWaitSeconds ?? 300) / 2))],
     ["SPOT_POLL_SECONDS", input.spotPollSeconds ?? 5],
+    ["STANDBY", shellQuote(input.isStandby ? "1" : "")],
+    ["STATE_DIR", shellQuote(input.paths?.state ?? "/var/lib/gantry")],
+    [
+      "PER_BOOT",
+      shellQuote(input.paths?.perBoot ?? "/var/lib/cloud/scripts/per-boot/gantry-runner.sh"),
+    ],
   ];
   return `#!/bin/bash
 # Gantry runner bootstrap. Secrets: none but a short-lived batch token, useless without
@@ -117,6 +132,54 @@ fail() {
   done ) &
 SPOT_WATCH=$!
 
+ensure_user() {
+  id -u "$RUNNER_USER" >/dev/null 2>&1 || useradd -m -d "$RUNNER_HOME" "$RUNNER_USER" \\
+    || fail "could not create the runner user"
+  mkdir -p "$RUNNER_HOME" || fail "no home for the runner user"
+}
+# Sets RUNNER_DIR. A stopped pool's instance installed it on its first boot: kept as it is.
+install_runner() {
+  if [ -n "$RUNNER_PREINSTALLED" ]; then
+    RUNNER_DIR=$RUNNER_PREINSTALLED
+    [ -x "$RUNNER_DIR/run.sh" ] || fail "no run.sh in the pre-installed runner at $RUNNER_DIR"
+  else
+    case "$(uname -m)" in
+      aarch64|arm64) ARCH=arm64; SHA256=$RUNNER_SHA256_ARM64 ;;
+      x86_64|amd64) ARCH=x64; SHA256=$RUNNER_SHA256_X64 ;;
+      *) fail "no runner release for architecture $(uname -m)" ;;
+    esac
+    RUNNER_DIR="$RUNNER_HOME/actions-runner"
+    if [ -x "$RUNNER_DIR/run.sh" ]; then return 0; fi
+    ARCHIVE="$RUNNER_HOME/actions-runner-linux-$ARCH-$RUNNER_VERSION.tar.gz"
+    curl -sfL --retry 3 -o "$ARCHIVE" \\
+      "$RUNNER_ARCHIVE_BASE/v$RUNNER_VERSION/actions-runner-linux-$ARCH-$RUNNER_VERSION.tar.gz" \\
+      || fail "could not download the actions runner $RUNNER_VERSION ($ARCH)"
+    echo "$SHA256  $ARCHIVE" | sha256sum -c --status \\
+      || fail "the runner archive's SHA-256 is not $SHA256; not unpacking it"
+    if ! { mkdir -p "$RUNNER_DIR" && tar xzf "$ARCHIVE" -C "$RUNNER_DIR" && rm -f "$ARCHIVE"; }; then
+      fail "could not unpack the actions runner"
+    fi
+    if [ -x "$RUNNER_DIR/bin/installdependencies.sh" ]; then
+      "$RUNNER_DIR/bin/installdependencies.sh" >/dev/null 2>&1 || echo "gantry: installdependencies.sh failed"
+    fi
+  fi
+}
+
+# A stopped pool's instance, first boot: install the runner (the disk is warm from now on),
+# register nothing, fetch no config, install this script to run again on every later boot,
+# and tell the core, which stops the instance. Each later boot fetches a fresh config below.
+if [ -n "$STANDBY" ] && [ ! -e "$STATE_DIR/prepared" ]; then
+  ensure_user
+  install_runner
+  chown -R "$RUNNER_USER:" "$RUNNER_DIR" || fail "could not give the runner its files"
+  { mkdir -p "$STATE_DIR" "$(dirname "$PER_BOOT")" && cp "$0" "$PER_BOOT" && chmod 0700 "$PER_BOOT"; } \\
+    || fail "could not install the per-boot hook at $PER_BOOT"
+  touch "$STATE_DIR/prepared" || fail "could not mark the instance prepared"
+  report prepared || fail "the edge did not take the prepared report"
+  if [ -n "$SPOT_WATCH" ]; then kill "$SPOT_WATCH" 2>/dev/null; fi
+  exit 0
+fi
+
 # 404 means the core has not deposited this instance's config yet: ask again shortly.
 # Anything else but 200 (401/403 identity or batch refused, 410 already fetched or expired) is final.
 CONFIG=""
@@ -133,9 +196,7 @@ done
 [ -n "$CONFIG" ] || fail "no runner config from the edge (last: $LAST)"
 report booted
 
-id -u "$RUNNER_USER" >/dev/null 2>&1 || useradd -m -d "$RUNNER_HOME" "$RUNNER_USER" \\
-  || fail "could not create the runner user"
-mkdir -p "$RUNNER_HOME" || fail "no home for the runner user"
+ensure_user
 # Written by root under umask 077, then given to the runner's user: never world-readable.
 JIT_FILE="$RUNNER_HOME/.gantry-jitconfig"
 ( umask 077 && printf '%s' "$CONFIG" \\
@@ -143,29 +204,7 @@ JIT_FILE="$RUNNER_HOME/.gantry-jitconfig"
   > "$JIT_FILE" ) || fail "unreadable runner config"
 CONFIG=""
 
-if [ -n "$RUNNER_PREINSTALLED" ]; then
-  RUNNER_DIR=$RUNNER_PREINSTALLED
-  [ -x "$RUNNER_DIR/run.sh" ] || fail "no run.sh in the pre-installed runner at $RUNNER_DIR"
-else
-  case "$(uname -m)" in
-    aarch64|arm64) ARCH=arm64; SHA256=$RUNNER_SHA256_ARM64 ;;
-    x86_64|amd64) ARCH=x64; SHA256=$RUNNER_SHA256_X64 ;;
-    *) fail "no runner release for architecture $(uname -m)" ;;
-  esac
-  RUNNER_DIR="$RUNNER_HOME/actions-runner"
-  ARCHIVE="$RUNNER_HOME/actions-runner-linux-$ARCH-$RUNNER_VERSION.tar.gz"
-  curl -sfL --retry 3 -o "$ARCHIVE" \\
-    "$RUNNER_ARCHIVE_BASE/v$RUNNER_VERSION/actions-runner-linux-$ARCH-$RUNNER_VERSION.tar.gz" \\
-    || fail "could not download the actions runner $RUNNER_VERSION ($ARCH)"
-  echo "$SHA256  $ARCHIVE" | sha256sum -c --status \\
-    || fail "the runner archive's SHA-256 is not $SHA256; not unpacking it"
-  if ! { mkdir -p "$RUNNER_DIR" && tar xzf "$ARCHIVE" -C "$RUNNER_DIR" && rm -f "$ARCHIVE"; }; then
-    fail "could not unpack the actions runner"
-  fi
-  if [ -x "$RUNNER_DIR/bin/installdependencies.sh" ]; then
-    "$RUNNER_DIR/bin/installdependencies.sh" >/dev/null 2>&1 || echo "gantry: installdependencies.sh failed"
-  fi
-fi
+install_runner
 chown -R "$RUNNER_USER:" "$RUNNER_DIR" "$JIT_FILE" || fail "could not give the runner its files"
 cd "$RUNNER_DIR" || fail "no runner directory at $RUNNER_DIR"
 report runner-started

@@ -66,3 +66,24 @@ Deno.test("the instance keeps asking while its config is not deposited (404), th
   });
   assert.equal(JSON.parse(out).encodedJitConfig, "aml0");
 });
+
+Deno.test("a stopped pool's script prepares on its first boot and runs on every boot after", async () => {
+  const plain = renderUserData({ edgeUrl: "https://e", batchToken: "t" });
+  assert.ok(plain.includes("STANDBY=''"), "an ordinary instance never prepares");
+  const script = renderUserData({
+    edgeUrl: "https://e",
+    batchToken: "t",
+    isStandby: true,
+    paths: { state: "/tmp/gantry-state", perBoot: "/tmp/per-boot/gantry.sh" },
+  });
+  assert.ok(script.includes("STANDBY='1'"));
+  assert.ok(script.includes("STATE_DIR='/tmp/gantry-state'"));
+  assert.ok(script.includes("PER_BOOT='/tmp/per-boot/gantry.sh'"));
+  const path = await Deno.makeTempFile({ suffix: ".sh" });
+  await Deno.writeTextFile(path, script);
+  const result = await new Deno.Command("bash", { args: ["-n", path], stderr: "piped" }).output();
+  assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
+  // The first boot reports and exits before any config is fetched.
+  const prepare = script.indexOf("report prepared");
+  assert.ok(prepare > 0 && prepare < script.indexOf("post /runner/v1/config"));
+});

@@ -124,6 +124,14 @@ export class JobEvents {
     if (event.kind === "runner-started") {
       await store.recordStages([event.jobId], { runner_online: event.receivedAt });
     }
+    if (event.kind === "prepared") {
+      // A stopped pool's first boot is done: stopped now, it waits for a job (stopped_pool.ts).
+      // Only an instance on its first boot: any other is running a job.
+      if (await store.stoppedPool.isPreparing(event.instanceId)) {
+        await provider.stopStart?.stop([event.instanceId]);
+      }
+      return;
+    }
     if (event.kind === "spot-interruption-notice") {
       // A provider without spot machines has none to reclaim: its jobs are never re-run for it.
       if (!provider.capabilities.spot) return;

@@ -38,6 +38,8 @@ import { poolSpecOf } from "./pool_spec.ts";
 import { runnerNameOf } from "./runner_labels.ts";
 import type { LaunchMetrics } from "../metrics/core_metrics.ts";
 import type { LaunchGateView } from "../control/launch_gate.ts";
+import { isStoppedToken } from "../../shared/launch/stopped_pool.ts";
+import { resumeFromStopped, startFromStopped, type StoppedStartDeps } from "./stopped_start.ts";
 
 /** Shortest time a placement that had no capacity is left out of a key's launches. */
 const EXCLUSION_MS = 60_000;
@@ -64,8 +66,11 @@ export class LaunchCalls {
   readonly #jobBackoff = new JobBackoff();
   readonly #clientTokenBackoff = new ClientTokenBackoff();
   readonly #exclusions = new PlacementExclusions();
+  readonly #stopped: StoppedStartDeps;
 
-  constructor(readonly options: LaunchCallsOptions) {}
+  constructor(readonly options: LaunchCallsOptions) {
+    this.#stopped = { ...options, standby: options.store.stoppedPool };
+  }
 
   /** Whether a queued job's backoff after a shortfall has run out. */
   mayRetry(jobId: string, at: number): boolean {
@@ -78,7 +83,8 @@ export class LaunchCalls {
   }
 
   /** Records the attempt and token on every job of a gathered batch, then calls. */
-  async start(key: string, jobs: JobRow[]): Promise<void> {
+  async start(key: string, claimed: JobRow[]): Promise<void> {
+    let jobs = claimed;
     const { holds, launches, now, gate } = this.options;
     if (gate && jobs[0].poolId && !gate.mayLaunch(jobs[0].poolId)) {
       await launches.transitionMany(
@@ -98,6 +104,13 @@ export class LaunchCalls {
       await this.#fail(jobs.map((j) => ({ ...j, state: "claimed" })), "pool no longer exists");
       return;
     }
+    // A pool with stopped instances starts one per job; the rest launch cold.
+    const stopped = await startFromStopped(jobs, found, this.#stopped);
+    const cold = new Set(stopped.cold.map((job) => job.id));
+    for (const job of jobs) if (!cold.has(job.id)) holds.jobs.delete(job.id);
+    this.#retryLater(stopped.failed.map((job) => job.id));
+    if (stopped.cold.length === 0) return;
+    jobs = stopped.cold;
     const all = this.#placementsOf(found);
     const excluded = this.#exclusions.maskOf(key, { placements: all.length, at: now() });
     const issuedAt = now();
@@ -156,6 +169,13 @@ export class LaunchCalls {
       const jobs = (await launches.jobsWithToken(clientToken)).filter((job) =>
         job.claimedBy === coreId
       );
+      if (isStoppedToken(clientToken)) {
+        // A job held here is being started right now (`start`): not one to resume.
+        for (const job of jobs.filter((j) => j.state === "launching" && !holds.jobs.has(j.id))) {
+          this.options.work.track(this.#resumeStopped(job));
+        }
+        continue;
+      }
       const token = parseClientToken(clientToken);
       if (!token) {
         // Recorded by an older core in another format: queue its jobs again.
@@ -172,6 +192,40 @@ export class LaunchCalls {
         this.#call({ clientToken, token, jobs, ...found }, batchKeyOfJob(first)),
       );
     }
+  }
+
+  /** Goes on with a job's start from a stopped instance (see stopped_start.ts). */
+  async #resumeStopped(job: JobRow): Promise<void> {
+    const { holds, log } = this.options;
+    const token = job.launchClientToken!;
+    holds.calls.add(token);
+    holds.jobs.add(job.id);
+    try {
+      const found = await this.#poolOf(job);
+      if (!found) await this.#fail([job], "pool no longer exists");
+      else await resumeFromStopped(job, found, this.#stopped);
+      holds.calls.delete(token);
+      holds.jobs.delete(job.id);
+    } catch (error) {
+      log.warn("resuming a start from a stopped instance failed; retried later", {
+        jobId: job.id,
+        error,
+      });
+      this.#retryLater([job.id], token);
+    }
+  }
+
+  /** Lets the next sweep take these jobs (and their token) again after the first retry delay. */
+  #retryLater(jobIds: readonly string[], token?: string): void {
+    if (jobIds.length === 0) return;
+    const { holds, retry } = this.options;
+    for (const id of jobIds) holds.jobs.add(id);
+    if (token) holds.calls.add(token);
+    this.options.work.later(retryDelayMs(1, retry, this.#random()), () => {
+      for (const id of jobIds) holds.jobs.delete(id);
+      if (token) holds.calls.delete(token);
+      this.options.onRetryDue();
+    });
   }
 
   async #call(batch: Batch, key: string): Promise<void> {

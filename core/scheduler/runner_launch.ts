@@ -39,6 +39,11 @@ export interface LaunchRequestInput {
   /** Named on the instances only when the launch serves one job. */
   jobId?: string;
   extraTags?: Tags;
+  /**
+   * A stopped pool's instance: its boot token lives this long (it boots again
+   * on each start, from the same user data), and its first boot only prepares.
+   */
+  standby?: { tokenTtlSeconds: number };
 }
 
 /** The provider's launch request, with a runner token for the launch's instances to fetch their configs. */
@@ -51,7 +56,7 @@ export async function launchRequestOf(
   const batchToken = await deps.vault.batchToken({
     batchId: clientToken,
     issuedAt: input.issuedAt,
-    ttlSeconds: runners.bootTimeoutSeconds,
+    ttlSeconds: input.standby?.tokenTtlSeconds ?? runners.bootTimeoutSeconds,
   });
   return {
     pool: input.spec,
@@ -63,6 +68,7 @@ export async function launchRequestOf(
       batchToken,
       configWaitSeconds: runners.bootTimeoutSeconds,
       runner: runnerInstallOf(runners.release ?? DEFAULT_RUNNER_RELEASE, input.spec.runnerPath),
+      isStandby: input.standby !== undefined,
     }),
     tags: {
       ...cascadeTags({ project: binding.project.tags, pool: pool.tags, repo: binding.repo.tags }),

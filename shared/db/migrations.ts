@@ -182,4 +182,12 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX `job_waits_first_idx` ON `job_waits` (`first_at`);",
     ],
   },
+  {
+    "tag": "0018_stopped_pools",
+    "statements": [
+      "ALTER TABLE `instances` ADD `standby` text;",
+      "ALTER TABLE `pools` ADD `stopped_min` integer DEFAULT 0 NOT NULL;",
+      "ALTER TABLE `pools` ADD `stopped_max` integer;",
+    ],
+  },
 ];

@@ -73,6 +73,10 @@ export const pools = sqliteTable("pools", {
   rootVolumeThroughput: integer("root_volume_throughput"),
   maxRuntimeMinutes: integer("max_runtime_minutes"),
   minIdle: integer("min_idle").notNull().default(0),
+  /** Stopped warm instances kept per pool (booted once, runner installed, stopped). */
+  stoppedMin: integer("stopped_min").notNull().default(0),
+  /** Most stopped warm instances the pool holds; null: `stopped_min`. */
+  stoppedMax: integer("stopped_max"),
   cap: integer("cap").notNull().default(0),
   extraLabels: json<string[]>("extra_labels").notNull().default([]),
   tags: json<Record<string, string>>("tags").notNull().default({}),
@@ -194,6 +198,12 @@ export const instances = sqliteTable("instances", {
   warmRepoFullName: text("warm_repo_full_name"),
   /** Where its runner registered: the org (org-scoped projects) or the repo; null = repo. */
   runnerScope: text("runner_scope", { enum: ["repo", "org"] }),
+  /**
+   * A stopped-pool instance: `preparing` (first boot, installing the runner),
+   * `stopped` (ready to start for a job), `claimed` (started for `job_id`;
+   * terminated after it, never reused). Null for every other instance.
+   */
+  standby: text("standby", { enum: ["preparing", "stopped", "claimed"] }),
 }, (t) => [
   index("instances_state_idx").on(t.state),
   index("instances_job_idx").on(t.jobId),

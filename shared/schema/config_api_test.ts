@@ -42,6 +42,8 @@ const POOL_DEFAULTS = {
   allocationStrategy: "price-capacity-optimized",
   maxRuntimeMinutes: null,
   minIdle: 0,
+  stoppedMin: 0,
+  stoppedMax: null,
   cap: 0,
   rootVolumeGb: 30,
   rootVolumeType: "gp3",

@@ -127,6 +127,7 @@ Deno.test("a full valid config parses with every default filled in", () => {
     root_volume_gb: 30,
     root_volume_type: "gp3",
     min_idle: 0,
+    stopped_min: 0,
     cap: 0,
     extra_labels: ["x64"],
     tags: { size: "large" },

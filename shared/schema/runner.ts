@@ -61,6 +61,8 @@ export const RunnerEventKind = z.enum([
   "runner-finished",
   "bootstrap-failed",
   "spot-interruption-notice",
+  /** A stopped pool's instance finished its first boot (runner installed): stop it now. */
+  "prepared",
 ]);
 export type RunnerEventKind = z.infer<typeof RunnerEventKind>;
 

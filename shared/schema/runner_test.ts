@@ -169,13 +169,14 @@ Deno.test("a config request carries the instance id and its identity proof in ba
   ]);
 });
 
-Deno.test("a runner event is one of five kinds, with a log of at most 64 KiB", () => {
+Deno.test("a runner event is one of six kinds, with a log of at most 64 KiB", () => {
   const kinds = [
     "booted",
     "runner-started",
     "runner-finished",
     "bootstrap-failed",
     "spot-interruption-notice",
+    "prepared",
   ];
   for (const kind of kinds) {
     assert.deepEqual(RunnerEventRequest.parse({ instanceId: INSTANCE, kind }), {
@@ -194,7 +195,7 @@ Deno.test("a runner event is one of five kinds, with a log of at most 64 KiB", (
   assert.deepEqual(issues(RunnerEventRequest, { ...body, kind: "crashed" }), [{
     path: "kind",
     message:
-      'expected one of "booted"|"runner-started"|"runner-finished"|"bootstrap-failed"|"spot-interruption-notice"',
+      'expected one of "booted"|"runner-started"|"runner-finished"|"bootstrap-failed"|"spot-interruption-notice"|"prepared"',
   }]);
   assert.deepEqual(issues(RunnerEventRequest, { ...body, identity: { document: "a" } }), [
     { path: "identity.signature", message: "required (expected string)" },

@@ -104,7 +104,11 @@ export async function startLaunchStack(options: { projects: unknown[]; maxAttemp
     events,
     launcher,
     vault,
+    provider,
+    log,
     lines,
+    /** The core's key pair the edge trusts (to lease what instances reported). */
+    coreKeys: keys,
     /** Sends a `queued` event for a new job; returns its id. */
     async queue(labels: string[]): Promise<string> {
       const id = ++nextJob;
