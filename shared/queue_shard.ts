@@ -12,6 +12,7 @@
  * @module
  */
 import type { QueueMessage } from "./schema/edge_core.ts";
+import { fnv1a32 } from "./fnv.ts";
 
 /** The most shards a deployment may have; also the id multiplier. */
 export const MAX_QUEUE_SHARDS = 64;
@@ -25,12 +26,7 @@ export function shardKeyOf(message: QueueMessage): string {
 
 /** The shard (0 … shards−1) of `key`: FNV-1a, stable across runtimes and releases. */
 export function shardOf(key: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    hash ^= key.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % shards;
+  return fnv1a32(key) % shards;
 }
 
 /** A shard's own event id, as the world sees it. */

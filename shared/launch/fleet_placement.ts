@@ -10,6 +10,7 @@
  * @module
  */
 import type { Placement } from "./batch.ts";
+import { fnv1a32 } from "../fnv.ts";
 
 /** What the provider knows of a subnet (EC2 DescribeSubnets). */
 export interface SubnetFacts {
@@ -46,16 +47,7 @@ export function fleetPlacements(
       : most > 0
       ? ids.filter((id) => free(id) === most)
       : ids;
-    chosen.add(candidates[hashOf(`${clientToken}|${zone}`) % candidates.length]);
+    chosen.add(candidates[fnv1a32(`${clientToken}|${zone}`) % candidates.length]);
   }
   return placements.filter((placement) => chosen.has(placement.slot));
-}
-
-/** FNV-1a, 32 bits: stable across processes, not a secret. */
-function hashOf(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  }
-  return hash >>> 0;
 }

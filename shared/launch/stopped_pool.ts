@@ -7,6 +7,7 @@
  * for a job (resize it first when the job wants another size).
  */
 import { MAX_CLIENT_TOKEN_LENGTH } from "./batch.ts";
+import { fnv1a32Hex } from "../fnv.ts";
 
 /** Where a stopped-pool instance is in its life (`instances.standby`). */
 export type StandbyState = "preparing" | "stopped" | "claimed";
@@ -124,17 +125,10 @@ export function stoppedClientTokenOf(
   input: { poolId: string; seq: number; issuedAt: number },
 ): string {
   const token = `${STOPPED_TOKEN_PREFIX}${input.issuedAt.toString(36)}-${
-    hash(input.poolId)
+    fnv1a32Hex(input.poolId)
   }-${input.seq}`;
   if (token.length > MAX_CLIENT_TOKEN_LENGTH) {
     throw new RangeError(`client token too long (${token.length}): ${token}`);
   }
   return token;
-}
-
-/** FNV-1a, 32 bits, hex. */
-function hash(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, "0");
 }

@@ -6,6 +6,7 @@
  * idle timeout (the reaper terminates those; they no longer count).
  */
 import { MAX_CLIENT_TOKEN_LENGTH } from "./batch.ts";
+import { fnv1a32Hex } from "../fnv.ts";
 
 /** A (pool, repo) that wants `minIdle` idle runners. */
 export interface WarmTarget {
@@ -86,7 +87,7 @@ export function warmClientTokenOf(
   input: { poolId: string; repo: string; seq: number; issuedAt: number },
 ): string {
   const token = `${WARM_TOKEN_PREFIX}${input.issuedAt.toString(36)}-${
-    hash(`${input.poolId}\n${input.repo}`)
+    fnv1a32Hex(`${input.poolId}\n${input.repo}`)
   }-${input.seq}`;
   if (token.length > MAX_CLIENT_TOKEN_LENGTH) {
     throw new RangeError(`client token too long (${token.length}): ${token}`);
@@ -97,11 +98,4 @@ export function warmClientTokenOf(
 /** The start of the time slot `now` falls in. */
 export function warmSlotOf(now: number, slotMs: number): number {
   return now - (now % slotMs);
-}
-
-/** FNV-1a, 32 bits, hex: short, stable, enough to tell a core's pools apart. */
-function hash(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, "0");
 }
