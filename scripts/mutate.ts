@@ -43,7 +43,11 @@ const WORKERD_TESTS: Record<string, string[]> = {
   ],
   "edge/webhook/github_server.ts": ["edge/webhook/github_server_test.ts"],
   "edge/webhook/rejection_counter.ts": ["test/edge/webhook_refusals_test.ts"], // fresh
-  "edge/queue/job_queue.ts": ["test/edge/queue_object_test.ts", "test/edge/sharded_lease_test.ts"],
+  "edge/queue/job_queue.ts": [
+    "test/edge/queue_object_test.ts",
+    "test/edge/sharded_lease_test.ts",
+    "test/edge/queue_clock_test.ts", // fresh: steps the pinned clock by restarts
+  ],
   "edge/queue/sharded_queue.ts": [
     "test/edge/sharded_lease_test.ts",
     "test/edge/queue_object_test.ts",

@@ -99,6 +99,33 @@ async function newestMtime(path: string): Promise<number> {
   return newest;
 }
 
+/**
+ * wrangler.toml with a test Worker as `main` (a path under the repo root)
+ * and `paths` answered by the Worker before the console's assets, every path
+ * absolute, no `[build]` (ensureUiBuilt() has built the console). Written to
+ * `dir`; returns its path, for `startEdge`'s `config`.
+ */
+export async function testWorkerConfig(
+  main: string,
+  options: { dir: string; name: string; paths: readonly string[] },
+): Promise<string> {
+  const runFirst = options.paths.map((path) => `"${path}", `).join("");
+  const toml = (await Deno.readTextFile(`${ROOT}wrangler.toml`))
+    .replace(/^main = "(.+)"$/m, `main = "${ROOT}${main}"`)
+    .replace(/^directory = "\.\/(.+)"$/m, `directory = "${ROOT}$1"`)
+    // Else the assets answer them (a single-page app takes every other path).
+    .replace(/^run_worker_first = \[/m, `run_worker_first = [${runFirst}`)
+    // The build step would only cost a second a start.
+    .replace(/^\[build\]\n(?:.+\n)+/m, "");
+  const isRewritten = toml.includes(`main = "${ROOT}${main}"`) &&
+    toml.includes(`run_worker_first = [${runFirst}`) && !toml.includes("[build]");
+  if (!isRewritten) throw new Error("wrangler.toml changed shape: update testWorkerConfig()");
+  await ensureUiBuilt();
+  const path = `${options.dir}/${options.name}.toml`;
+  await Deno.writeTextFile(path, toml);
+  return path;
+}
+
 /** An env file with no variables in it: the harness passes every one with --var. */
 async function emptyEnvFile(): Promise<string> {
   const path = await Deno.makeTempFile({ prefix: "gantry-edge-", suffix: ".env" });
