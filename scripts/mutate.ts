@@ -51,17 +51,24 @@ const WORKERD_TESTS: Record<string, string[]> = {
   "edge/queue/sharded_queue.ts": [
     "test/edge/sharded_lease_test.ts",
     "test/edge/queue_object_test.ts",
+    "test/edge/sharded_sweep_test.ts",
+    "test/edge/webhook_refusals_test.ts", // fresh: the only caller of count()
   ],
   "edge/queue/queue_of.ts": [
     "test/edge/queue_object_test.ts",
     "test/edge/sharded_lease_test.ts",
     "test/edge/queue_shards_test.ts", // fresh
+    "test/edge/queue_clock_test.ts", // fresh: reads the shard named "primary"
   ],
   "edge/queue/dead_letter_routes.ts": [
     "test/edge/queue_object_test.ts",
     "test/edge/dead_letter_routes_test.ts",
   ],
-  "edge/queue/routes.ts": ["test/edge/queue_object_test.ts", "test/edge/sharded_lease_test.ts"],
+  "edge/queue/routes.ts": [
+    "test/edge/queue_object_test.ts",
+    "test/edge/sharded_lease_test.ts",
+    "test/edge/lease_test.ts", // fresh: refusals without a core token
+  ],
 };
 
 // `--own`: each shared/ file against only its own tests (`name_test.ts`, `name_*_test.ts`):

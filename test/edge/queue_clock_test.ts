@@ -65,6 +65,8 @@ Deno.test("seen keys are pruned past 7 days on the pinned clock; lease latency o
         const before = Date.now();
         assert.deepEqual(await post(1), [202, "queued"]);
         const after = Date.now();
+        // Read on the object named "primary": shard 0 keeps that name (edge/queue/queue_of.ts),
+        // so a deployment that grows from one shard keeps what it buffered.
         const armed = await alarmOf(edge);
         assert.ok(
           armed !== null && armed >= before + HOUR && armed <= after + HOUR,
