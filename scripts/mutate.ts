@@ -40,6 +40,7 @@ const WORKERD_TESTS: Record<string, string[]> = {
   "edge/webhook/route.ts": [
     "test/edge/webhook_checks_test.ts",
     "test/edge/webhook_refusals_test.ts", // fresh
+    "test/edge/webhook_log_test.ts", // fresh: wrangler at --log-level log
   ],
   "edge/webhook/github_server.ts": ["edge/webhook/github_server_test.ts"],
   "edge/webhook/rejection_counter.ts": ["test/edge/webhook_refusals_test.ts"], // fresh
@@ -76,8 +77,9 @@ const WORKERD_TESTS: Record<string, string[]> = {
 const isOwnOnly = Deno.args.includes("--own");
 
 function testsOf(target: string, ownOnly = isOwnOnly): string[] {
-  // `file.ts:120-195` (Stryker's line range) is pinned by the file's tests.
-  const file = target.replace(/:\d+-\d+$/, "");
+  // `file.ts:120-195` (Stryker's line range) or `file.ts:34:30-34:60` (lines and columns: one
+  // mutant) is pinned by the file's tests.
+  const file = target.replace(/:\d+(?::\d+)?-\d+(?::\d+)?$/, "");
   if (file === "core/scheduler/reap_plan.ts") {
     return ["core/scheduler/reap_plan_test.ts", "core/scheduler/reap_plan_boundary_test.ts"];
   }

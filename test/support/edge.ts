@@ -63,6 +63,8 @@ export interface EdgeOptions {
    * `.dev.vars` beside the config, as a bare `wrangler dev` does.
    */
   hermetic?: boolean;
+  /** wrangler's `--log-level`: `warn` by default; `log` keeps the Worker's console.log lines (its info lines) in its output. */
+  logLevel?: "warn" | "log";
 }
 
 /**
@@ -170,7 +172,13 @@ export function edgeVars(secrets: EdgeSecrets): Record<string, string> {
  */
 export async function wranglerDevCommand(
   vars: Record<string, string>,
-  options: { port: number; stateDir: string; config?: string; hermetic?: boolean },
+  options: {
+    port: number;
+    stateDir: string;
+    config?: string;
+    hermetic?: boolean;
+    logLevel?: "warn" | "log";
+  },
 ): Promise<{ command: string; args: string[]; env: Record<string, string> }> {
   const config = options.config ? ["--config", options.config] : [];
   return {
@@ -188,7 +196,7 @@ export async function wranglerDevCommand(
       "--persist-to",
       options.stateDir,
       "--log-level",
-      "warn",
+      options.logLevel ?? "warn",
       // Naming an env file stops wrangler reading the checkout's .dev.vars and .env.
       ...(options.hermetic === false ? [] : ["--env-file", await emptyEnvFile()]),
       ...Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
