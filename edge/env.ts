@@ -87,7 +87,7 @@ export interface Env {
   LOG_ACCEPTED_WEBHOOKS?: string;
   /** Queue Durable Objects events are spread over by installation (default 1, at most 64). */
   QUEUE_SHARDS?: string;
-  /** Tests only: an ISO instant the stats and month routes and the sign-in throttle take as now (edge/clock.ts). */
+  /** Tests only: an ISO instant the stats and month routes, the sign-in throttle and the queue's recorded instants take as now (edge/clock.ts). */
   CLOCK_FIXED_AT?: string;
 }
 

@@ -40,24 +40,36 @@ const WORKERD_TESTS: Record<string, string[]> = {
   "edge/webhook/route.ts": [
     "test/edge/webhook_checks_test.ts",
     "test/edge/webhook_refusals_test.ts", // fresh
+    "test/edge/webhook_log_test.ts", // fresh: wrangler at --log-level log
   ],
   "edge/webhook/github_server.ts": ["edge/webhook/github_server_test.ts"],
   "edge/webhook/rejection_counter.ts": ["test/edge/webhook_refusals_test.ts"], // fresh
-  "edge/queue/job_queue.ts": ["test/edge/queue_object_test.ts", "test/edge/sharded_lease_test.ts"],
+  "edge/queue/job_queue.ts": [
+    "test/edge/queue_object_test.ts",
+    "test/edge/sharded_lease_test.ts",
+    "test/edge/queue_clock_test.ts", // fresh: steps the pinned clock by restarts
+  ],
   "edge/queue/sharded_queue.ts": [
     "test/edge/sharded_lease_test.ts",
     "test/edge/queue_object_test.ts",
+    "test/edge/sharded_sweep_test.ts",
+    "test/edge/webhook_refusals_test.ts", // fresh: the only caller of count()
   ],
   "edge/queue/queue_of.ts": [
     "test/edge/queue_object_test.ts",
     "test/edge/sharded_lease_test.ts",
     "test/edge/queue_shards_test.ts", // fresh
+    "test/edge/queue_clock_test.ts", // fresh: reads the shard named "primary"
   ],
   "edge/queue/dead_letter_routes.ts": [
     "test/edge/queue_object_test.ts",
     "test/edge/dead_letter_routes_test.ts",
   ],
-  "edge/queue/routes.ts": ["test/edge/queue_object_test.ts", "test/edge/sharded_lease_test.ts"],
+  "edge/queue/routes.ts": [
+    "test/edge/queue_object_test.ts",
+    "test/edge/sharded_lease_test.ts",
+    "test/edge/lease_test.ts", // fresh: refusals without a core token
+  ],
 };
 
 // `--own`: each shared/ file against only its own tests (`name_test.ts`, `name_*_test.ts`):
@@ -65,8 +77,9 @@ const WORKERD_TESTS: Record<string, string[]> = {
 const isOwnOnly = Deno.args.includes("--own");
 
 function testsOf(target: string, ownOnly = isOwnOnly): string[] {
-  // `file.ts:120-195` (Stryker's line range) is pinned by the file's tests.
-  const file = target.replace(/:\d+-\d+$/, "");
+  // `file.ts:120-195` (Stryker's line range) or `file.ts:34:30-34:60` (lines and columns: one
+  // mutant) is pinned by the file's tests.
+  const file = target.replace(/:\d+(?::\d+)?-\d+(?::\d+)?$/, "");
   if (file === "core/scheduler/reap_plan.ts") {
     return ["core/scheduler/reap_plan_test.ts", "core/scheduler/reap_plan_boundary_test.ts"];
   }

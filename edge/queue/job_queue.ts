@@ -9,9 +9,17 @@
  * - a leased event is invisible to every other core until acked, nacked or
  *   its lease expires (then it is redelivered with a higher delivery count);
  * - an event delivered MAX_DELIVERIES times without an ack is dead-lettered.
+ *
+ * Two clocks: the instants the object records (when a dedupe key was seen,
+ * when an event was enqueued or died, how long it waited for its first
+ * lease) and the dedupe horizon read the edge's clock (edge/clock.ts), so a
+ * test can pin them and step across a bound; timers (visibility, lease
+ * expiry, long-poll deadlines, the prune alarm) run on the wall clock,
+ * because workerd fires them on it.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { DurableObjectState } from "cloudflare:workers";
+import { nowOf } from "../clock.ts";
 import {
   dedupeKeyOf,
   type LeasedEvent,
@@ -89,6 +97,7 @@ export class JobQueue extends DurableObject<Env> {
   /** Stores a message unless it was seen before; resolves only once it is durable. */
   async enqueue(message: QueueMessage): Promise<EnqueueResult> {
     const now = Date.now();
+    const at = nowOf(this.env);
     const keys = [`delivery:${message.deliveryId}`, dedupeKeyOf(message)];
     const sql = this.ctx.storage.sql;
     const isDuplicate = this.ctx.storage.transactionSync(() => {
@@ -97,11 +106,11 @@ export class JobQueue extends DurableObject<Env> {
         ...keys,
       ).one().n;
       if (seen > 0) return true;
-      for (const key of keys) sql.exec("INSERT INTO seen (key, at) VALUES (?, ?)", key, now);
+      for (const key of keys) sql.exec("INSERT INTO seen (key, at) VALUES (?, ?)", key, at);
       sql.exec(
         "INSERT INTO events (message, enqueued_at, visible_at) VALUES (?, ?, ?)",
         JSON.stringify(message),
-        now,
+        at,
         now,
       );
       return false;
@@ -271,7 +280,7 @@ export class JobQueue extends DurableObject<Env> {
 
   /** Forgets dedupe keys older than the redelivery horizon. */
   async alarm(): Promise<void> {
-    this.ctx.storage.sql.exec("DELETE FROM seen WHERE at < ?", Date.now() - SEEN_TTL_MS);
+    this.ctx.storage.sql.exec("DELETE FROM seen WHERE at < ?", nowOf(this.env) - SEEN_TTL_MS);
     await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
   }
 
@@ -279,6 +288,7 @@ export class JobQueue extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     return this.ctx.storage.transactionSync(() => {
       const now = Date.now();
+      const at = nowOf(this.env);
       const rows = sql.exec<EventRow>(
         `SELECT id, message, enqueued_at, deliveries, dead_at FROM events
          WHERE dead_at IS NULL AND visible_at <= ? ORDER BY id LIMIT ?`,
@@ -288,7 +298,7 @@ export class JobQueue extends DurableObject<Env> {
       const leased: LeasedEvent[] = [];
       for (const row of rows) {
         if (row.deliveries >= MAX_DELIVERIES) {
-          sql.exec("UPDATE events SET dead_at = ?, lease_id = NULL WHERE id = ?", now, row.id);
+          sql.exec("UPDATE events SET dead_at = ?, lease_id = NULL WHERE id = ?", at, row.id);
           continue;
         }
         const leaseId = crypto.randomUUID();
@@ -300,7 +310,7 @@ export class JobQueue extends DurableObject<Env> {
           now + request.leaseMs,
           row.id,
         );
-        if (row.deliveries === 0) this.#observeLeaseLatency(now - row.enqueued_at);
+        if (row.deliveries === 0) this.#observeLeaseLatency(at - row.enqueued_at);
         leased.push({
           eventId: row.id,
           leaseId,

@@ -1,12 +1,14 @@
 /**
  * The mutation switch (test/support/mutation/worker.ts) cannot be turned on
  * in a deployed Worker: the deploy bundle, built from wrangler.toml as
- * `wrangler deploy` builds it, holds no trace of it, and an edge run from
+ * `wrangler deploy` builds it, holds no trace of it (nor of the queue alarm
+ * route of test/support/queue_alarm/worker.ts), and an edge run from
  * wrangler.toml with the switch's var set still does not answer it.
  */
 import assert from "node:assert/strict";
 import { coreKeyPair, startEdge } from "../support/edge.ts";
 import { MUTATION_HOOK_VAR, MUTATION_RUN_PATH } from "../support/mutation/run_path.ts";
+import { QUEUE_ALARM_PATH } from "../support/queue_alarm/path.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -38,7 +40,7 @@ Deno.test("the deploy bundle holds no mutation switch", async () => {
     assert.ok(bundled.success, new TextDecoder().decode(bundled.stderr));
     const bundle = await Deno.readTextFile(`${outdir}/index.js`);
     assert.ok(bundle.includes("/core/v1/lease"), "the bundle is the edge");
-    for (const trace of [MUTATION_RUN_PATH, MUTATION_HOOK_VAR, "__stryker__"]) {
+    for (const trace of [MUTATION_RUN_PATH, MUTATION_HOOK_VAR, "__stryker__", QUEUE_ALARM_PATH]) {
       assert.ok(!bundle.includes(trace), `the deploy bundle mentions ${trace}`);
     }
   } finally {

@@ -196,6 +196,9 @@ Deno.test("the queue object in workerd", async (t) => {
             { status: "requeued", eventId: letter.eventId },
           ],
         );
+        // Woken by the requeue itself: the refused requeues below must not be what wakes it.
+        const { events } = await waiting;
+        assert.ok(Date.now() - requeuedAt < 5_000, "woken by the requeue, not the timeout");
         const [again, body] = await api(
           "POST",
           `/api/v1/dead-letters/${letter.eventId}/requeue`,
@@ -205,8 +208,6 @@ Deno.test("the queue object in workerd", async (t) => {
         const notDead = delayed.eventId; // delayed, not dead: not requeued
         const [refused] = await api("POST", `/api/v1/dead-letters/${notDead}/requeue`, "admin");
         assert.equal(refused, 404);
-        const { events } = await waiting;
-        assert.ok(Date.now() - requeuedAt < 5_000, "woken by the requeue, not the timeout");
         assert.deepEqual(events.map((e) => [jobActionOf(e), e.deliveries]), [["9:queued", 1]]);
         assert.deepEqual(await gauges(), [0, 1, 1, 0]);
         assert.equal(await queue.ack(events), 1);

@@ -63,6 +63,8 @@ export interface EdgeOptions {
    * `.dev.vars` beside the config, as a bare `wrangler dev` does.
    */
   hermetic?: boolean;
+  /** wrangler's `--log-level`: `warn` by default; `log` keeps the Worker's console.log lines (its info lines) in its output. */
+  logLevel?: "warn" | "log";
 }
 
 /**
@@ -97,6 +99,33 @@ async function newestMtime(path: string): Promise<number> {
     newest = Math.max(newest, await newestMtime(`${path}/${entry.name}`));
   }
   return newest;
+}
+
+/**
+ * wrangler.toml with a test Worker as `main` (a path under the repo root)
+ * and `paths` answered by the Worker before the console's assets, every path
+ * absolute, no `[build]` (ensureUiBuilt() has built the console). Written to
+ * `dir`; returns its path, for `startEdge`'s `config`.
+ */
+export async function testWorkerConfig(
+  main: string,
+  options: { dir: string; name: string; paths: readonly string[] },
+): Promise<string> {
+  const runFirst = options.paths.map((path) => `"${path}", `).join("");
+  const toml = (await Deno.readTextFile(`${ROOT}wrangler.toml`))
+    .replace(/^main = "(.+)"$/m, `main = "${ROOT}${main}"`)
+    .replace(/^directory = "\.\/(.+)"$/m, `directory = "${ROOT}$1"`)
+    // Else the assets answer them (a single-page app takes every other path).
+    .replace(/^run_worker_first = \[/m, `run_worker_first = [${runFirst}`)
+    // The build step would only cost a second a start.
+    .replace(/^\[build\]\n(?:.+\n)+/m, "");
+  const isRewritten = toml.includes(`main = "${ROOT}${main}"`) &&
+    toml.includes(`run_worker_first = [${runFirst}`) && !toml.includes("[build]");
+  if (!isRewritten) throw new Error("wrangler.toml changed shape: update testWorkerConfig()");
+  await ensureUiBuilt();
+  const path = `${options.dir}/${options.name}.toml`;
+  await Deno.writeTextFile(path, toml);
+  return path;
 }
 
 /** An env file with no variables in it: the harness passes every one with --var. */
@@ -143,7 +172,13 @@ export function edgeVars(secrets: EdgeSecrets): Record<string, string> {
  */
 export async function wranglerDevCommand(
   vars: Record<string, string>,
-  options: { port: number; stateDir: string; config?: string; hermetic?: boolean },
+  options: {
+    port: number;
+    stateDir: string;
+    config?: string;
+    hermetic?: boolean;
+    logLevel?: "warn" | "log";
+  },
 ): Promise<{ command: string; args: string[]; env: Record<string, string> }> {
   const config = options.config ? ["--config", options.config] : [];
   return {
@@ -161,7 +196,7 @@ export async function wranglerDevCommand(
       "--persist-to",
       options.stateDir,
       "--log-level",
-      "warn",
+      options.logLevel ?? "warn",
       // Naming an env file stops wrangler reading the checkout's .dev.vars and .env.
       ...(options.hermetic === false ? [] : ["--env-file", await emptyEnvFile()]),
       ...Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),

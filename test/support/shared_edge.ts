@@ -23,7 +23,7 @@
  * @module
  */
 import { coreKeyPair, type EdgeSecrets, edgeVars, ensureUiBuilt, startEdge } from "./edge.ts";
-import { wranglerDevCommand } from "./edge.ts";
+import { testWorkerConfig, wranglerDevCommand } from "./edge.ts";
 import { freePort, waitForHttp } from "./ports.ts";
 import { createClient } from "@libsql/client/web";
 import { migrate } from "../../core/db/migrate.ts";
@@ -183,25 +183,6 @@ function killGroup(group: number): void {
   }
 }
 
-/** wrangler.toml with the mutation worker as `main`, every path absolute, no `[build]`. */
-async function mutationConfig(dir: string, name: string): Promise<string> {
-  const toml = (await Deno.readTextFile(`${ROOT}wrangler.toml`))
-    .replace(/^main = "(.+)"$/m, `main = "${ROOT}test/support/mutation/worker.ts"`)
-    .replace(/^directory = "\.\/(.+)"$/m, `directory = "${ROOT}$1"`)
-    // Else the assets answer the switch (a single-page app takes every other path).
-    .replace(/^run_worker_first = \[/m, `run_worker_first = ["${MUTATION_RUN_PATH}", `)
-    // ensureUiBuilt() has built the console; the build step would only cost a second a start.
-    .replace(/^\[build\]\n(?:.+\n)+/m, "");
-  const isRewritten = toml.includes("test/support/mutation/worker.ts") &&
-    toml.includes(`["${MUTATION_RUN_PATH}", `) && !toml.includes("[build]");
-  if (!isRewritten) {
-    throw new Error("wrangler.toml changed shape: update mutationConfig()");
-  }
-  const path = `${dir}/${name}.toml`;
-  await Deno.writeTextFile(path, toml);
-  return path;
-}
-
 async function startShared(
   dir: string,
   name: string,
@@ -217,7 +198,11 @@ async function startShared(
     {
       port,
       stateDir: `${dir}/${name}.state`,
-      config: await mutationConfig(dir, name),
+      config: await testWorkerConfig("test/support/mutation/worker.ts", {
+        dir,
+        name,
+        paths: [MUTATION_RUN_PATH],
+      }),
     },
   );
   // `setsid -f`: the edge leads its own process group and outlives this test process; the
