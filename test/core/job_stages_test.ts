@@ -17,6 +17,23 @@ import { CoreMetrics } from "../../core/metrics/core_metrics.ts";
 
 const T = Date.parse("2026-05-20T10:30:00Z");
 
+/** What an instance reports for GitHub job `jobId`, received at `receivedAt`. */
+function reportOf(
+  jobId: number,
+  kind: RunnerEventMessage["kind"],
+  receivedAt: number,
+): RunnerEventMessage {
+  return {
+    type: "runner_event",
+    deliveryId: `${kind}-${receivedAt}`,
+    receivedAt,
+    jobId: String(jobId),
+    runnerName: `gantry-${jobId}-1`,
+    instanceId: "i-0123456789abcdef0",
+    kind,
+  };
+}
+
 Deno.test("stages keep their first sighting; waits count every one", async () => {
   const stack = await startCoreFixture();
   let now = T;
@@ -38,15 +55,7 @@ Deno.test("stages keep their first sighting; waits count every one", async () =>
     await events.handle({ ...queued, receivedAt: T - 300 });
     now = T + 6_000;
     await events.handle({ ...queued, deliveryId: "redelivered", receivedAt: T + 5_000 });
-    const report = (kind: RunnerEventMessage["kind"], receivedAt: number): RunnerEventMessage => ({
-      type: "runner_event",
-      deliveryId: `${kind}-${receivedAt}`,
-      receivedAt,
-      jobId: String(job.id),
-      runnerName: `gantry-${job.id}-1`,
-      instanceId: "i-0123456789abcdef0",
-      kind,
-    });
+    const report = (kind: RunnerEventMessage["kind"], at: number) => reportOf(job.id, kind, at);
     await events.handle(report("booted", T + 20_000));
     await events.handle(report("runner-started", T + 24_000));
     await events.handle(report("booted", T + 29_000));
@@ -180,15 +189,7 @@ Deno.test("a started job's stages go into the stage histograms once, its waits i
       createdAt: new Date(T - 2_000).toISOString(),
     };
     await events.handle({ ...messageOf("queued", facts), receivedAt: T - 300 });
-    const report = (kind: RunnerEventMessage["kind"], receivedAt: number): RunnerEventMessage => ({
-      type: "runner_event",
-      deliveryId: `${kind}-${receivedAt}`,
-      receivedAt,
-      jobId: String(job.id),
-      runnerName: `gantry-${job.id}-1`,
-      instanceId: "i-0123456789abcdef0",
-      kind,
-    });
+    const report = (kind: RunnerEventMessage["kind"], at: number) => reportOf(job.id, kind, at);
     await events.handle(report("booted", T + 20_000));
     await events.handle(report("runner-started", T + 24_000));
     await stack.store.recordWait([String(job.id)], "cap", T + 100);
