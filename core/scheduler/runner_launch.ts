@@ -1,12 +1,13 @@
 /**
  * What a job batch's launch and a warm runner's launch share: the launch
  * request (boot script with the batch's runner token, cascaded and gantry
- * tags) and registering a JIT runner under a name a crash may have taken.
+ * tags), one idle machine's launch, and registering a JIT runner under a
+ * name a crash may have taken.
  */
 import { ConflictError } from "../../shared/errors.ts";
 import type { Placement } from "../../shared/launch/batch.ts";
 import { cascadeTags, gantryTags, type Tags } from "../../shared/tags.ts";
-import type { Binding, PoolRow } from "../db/store.ts";
+import type { Binding, PoolRow, Store } from "../db/store.ts";
 import type { RunnerVault } from "../edge_client/edge_client.ts";
 import type { GitHub, JitConfig, JitConfigRequest } from "../github/github.ts";
 import {
@@ -15,7 +16,8 @@ import {
   type RunnerRelease,
 } from "../runner/runner_install.ts";
 import { renderUserData } from "../runner/user_data.ts";
-import type { LaunchRequest, PoolSpec } from "../providers/provider.ts";
+import type { Logger } from "../log.ts";
+import type { LaunchedMachine, LaunchRequest, PoolSpec, Provider } from "../providers/provider.ts";
 
 /** What every launch's boot script takes from the core's config. */
 export interface RunnerBoot {
@@ -82,6 +84,40 @@ export async function launchRequestOf(
       ...input.extraTags,
     },
   };
+}
+
+/**
+ * Launches one idle machine for a warm or a stopped pool, one per call. Null
+ * when the provider placed none (the next tick retries) or when the launch is
+ * a replay (a repeated tick, another core) whose machine is already recorded.
+ */
+export async function launchIdleMachine(
+  input: Omit<LaunchRequestInput, "count" | "placements">,
+  deps: {
+    vault: RunnerVault;
+    runners: RunnerBoot;
+    provider: Provider;
+    store: Pick<Store, "instancesOfLaunch">;
+    log: Logger;
+  },
+  what: string,
+): Promise<LaunchedMachine | null> {
+  const { provider, store, log } = deps;
+  const outcome = await provider.launch(
+    await launchRequestOf(
+      { ...input, count: 1, placements: provider.placementsOf(input.spec) },
+      deps,
+    ),
+  );
+  const machine = outcome.machines[0];
+  if (!machine) {
+    log.info(`${what} got no machine; the next tick retries`, {
+      pool: input.pool.name,
+      failures: outcome.failures.map((f) => `${f.size ?? "*"}: ${f.code}`),
+    });
+    return null;
+  }
+  return (await store.instancesOfLaunch(input.clientToken)).has(machine.id) ? null : machine;
 }
 
 /**

@@ -30,7 +30,7 @@ import type { PoolSpec, Provider } from "../providers/provider.ts";
 import { runEvery } from "../sleep.ts";
 import type { LaunchGateView } from "../control/launch_gate.ts";
 import { poolSpecOf } from "./pool_spec.ts";
-import { launchRequestOf, type RunnerBoot } from "./runner_launch.ts";
+import { launchIdleMachine, type RunnerBoot } from "./runner_launch.ts";
 
 export interface StoppedPoolOptions {
   store: Pick<
@@ -205,36 +205,25 @@ async function launchStandby(
   seq: number,
   options: StoppedPoolOptions & { maxAgeMs: number },
 ): Promise<string | null> {
-  const { provider, store, vault, log, now, runners } = options;
+  const { provider, store, vault, now, runners } = options;
   const issuedAt = warmSlotOf(now(), options.slotMs ?? DEFAULT_SLOT_MS);
   const clientToken = stoppedClientTokenOf({ poolId: pool.id, seq, issuedAt });
-  const outcome = await provider.launch(
-    await launchRequestOf({
+  const machine = await launchIdleMachine(
+    {
       binding,
       pool,
       spec,
       repo,
       clientToken,
       issuedAt,
-      count: 1,
-      placements: provider.placementsOf(spec),
       extraTags: { "gantry:warm": "stopped" },
       // It boots again on each start, from this same user data: the token outlives its wait.
-      standby: {
-        tokenTtlSeconds: Math.ceil(options.maxAgeMs / 1000) + runners.bootTimeoutSeconds,
-      },
-    }, options),
+      standby: { tokenTtlSeconds: Math.ceil(options.maxAgeMs / 1000) + runners.bootTimeoutSeconds },
+    },
+    options,
+    "stopped pool launch",
   );
-  const machine = outcome.machines[0];
-  if (!machine) {
-    log.info("stopped pool launch got no machine; the next tick retries", {
-      pool: pool.name,
-      failures: outcome.failures.map((f) => `${f.size ?? "*"}: ${f.code}`),
-    });
-    return null;
-  }
-  // A replay (repeated tick, another core) finds it recorded: nothing more to do.
-  if ((await store.instancesOfLaunch(clientToken)).has(machine.id)) return null;
+  if (!machine) return null;
   // No runner config: only so the edge attributes its `prepared` report to it.
   await vault.deposit([{
     batchId: clientToken,

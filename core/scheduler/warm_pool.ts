@@ -22,7 +22,7 @@ import type { Logger } from "../log.ts";
 import { instanceRowOf } from "../db/launch_queries.ts";
 import type { WarmPoolStore, WarmRunner } from "../db/warm_pool_queries.ts";
 import { poolSpecOf } from "./pool_spec.ts";
-import { launchRequestOf, registerRunner, type RunnerBoot } from "./runner_launch.ts";
+import { launchIdleMachine, registerRunner, type RunnerBoot } from "./runner_launch.ts";
 import type { PoolSpec, Provider } from "../providers/provider.ts";
 import { runEvery } from "../sleep.ts";
 import type { LaunchGateView } from "../control/launch_gate.ts";
@@ -141,32 +141,15 @@ async function launchWarm(
   seq: number,
   options: WarmPoolOptions,
 ): Promise<string | null> {
-  const { provider, store, vault, github, log, now, runners } = options;
+  const { provider, store, vault, github, now, runners } = options;
   const issuedAt = warmSlotOf(now(), options.slotMs ?? DEFAULT_SLOT_MS);
   const clientToken = warmClientTokenOf({ poolId: pool.id, repo, seq, issuedAt });
-  const outcome = await provider.launch(
-    await launchRequestOf({
-      binding,
-      pool,
-      spec,
-      repo,
-      clientToken,
-      issuedAt,
-      count: 1,
-      placements: provider.placementsOf(spec),
-      extraTags: { "gantry:warm": "true" },
-    }, options),
+  const machine = await launchIdleMachine(
+    { binding, pool, spec, repo, clientToken, issuedAt, extraTags: { "gantry:warm": "true" } },
+    options,
+    "warm runner",
   );
-  const machine = outcome.machines[0];
-  if (!machine) {
-    log.info("warm runner got no machine; the next tick retries", {
-      pool: pool.name,
-      failures: outcome.failures.map((f) => `${f.size ?? "*"}: ${f.code}`),
-    });
-    return null;
-  }
-  // A replay (repeated tick, another core) finds it recorded: nothing more to do.
-  if ((await store.instancesOfLaunch(clientToken)).has(machine.id)) return null;
+  if (!machine) return null;
 
   const labels = poolLabelSet({
     project: binding.project.name,
