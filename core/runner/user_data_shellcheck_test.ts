@@ -52,7 +52,7 @@ Deno.test("every rendered boot script passes shellcheck", async () => {
   }).output();
   assert.ok(
     hasShellcheck.success,
-    "shellcheck is missing: run scripts/ensure_shellcheck.sh (apt-get install -y shellcheck)",
+    "shellcheck is missing: run scripts/ensure_debian_package.sh shellcheck shellcheck (apt-get install -y shellcheck)",
   );
   for (const [name, input] of VARIANTS) {
     const path = await Deno.makeTempFile({ suffix: ".sh" });

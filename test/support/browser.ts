@@ -44,7 +44,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
     throw new Error(
       `Chromium is missing at ${CHROMIUM_PATH}; the console tests need Debian's chromium. ` +
         "Install it with `sudo apt-get update && sudo apt-get install -y chromium` " +
-        "(`deno task ci` runs scripts/ensure_chromium.sh, which does this as root).",
+        "(`deno task ci` runs scripts/ensure_debian_package.sh, which does this as root).",
       { cause },
     );
   }

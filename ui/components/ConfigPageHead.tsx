@@ -1,3 +1,15 @@
+import { useEffect } from "preact/hooks";
+import { useConsole } from "../console.ts";
+
+/** A configuration page's store and role, its data loaded once on mount. */
+export function useConfigPage() {
+  const { config, session } = useConsole();
+  useEffect(() => {
+    void config.load();
+  }, [config]);
+  return { config, isAdmin: session.user.value?.role === "admin" };
+}
+
 /** The top of a configuration page: its title, the admin's create button, and the banners. */
 export function ConfigPageHead(props: {
   title: string;

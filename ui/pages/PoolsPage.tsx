@@ -1,5 +1,5 @@
 import { useDialogFocus } from "../components/keyboard.ts";
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { poolLabelSet, runsOnLine } from "../../shared/labels.ts";
 import type { PoolView } from "../../shared/schema/config_api.ts";
 import { DeleteButton, Field, FormMessage } from "../components/FormField.tsx";
@@ -10,19 +10,15 @@ import {
   PoolFieldControls,
   poolSettingsOfForm,
 } from "../forms/pool_fields_form.tsx";
-import { ConfigPageHead } from "../components/ConfigPageHead.tsx";
+import { ConfigPageHead, useConfigPage } from "../components/ConfigPageHead.tsx";
 
 type Editing = { id: string | null; draft: Partial<PoolView> };
 
 /** Pools: launch settings, routing, the runs-on line a workflow needs, and the launch template. */
 export function PoolsPage() {
-  const { config, session } = useConsole();
-  const isAdmin = session.user.value?.role === "admin";
+  const { config, isAdmin } = useConfigPage();
   const [editing, setEditing] = useState<Editing | null>(null);
   const [preview, setPreview] = useState<PoolView | null>(null);
-  useEffect(() => {
-    void config.load();
-  }, [config]);
 
   return (
     <section>

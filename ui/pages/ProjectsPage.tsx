@@ -1,10 +1,10 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { ProjectView } from "../../shared/schema/config_api.ts";
 import { Check, DeleteButton, Field, FormMessage, TagList } from "../components/FormField.tsx";
 import { useDialogFocus } from "../components/keyboard.ts";
 import { useConsole } from "../console.ts";
 import { type FormErrors, NO_ERRORS, numberOf, tagsOf, tagsText } from "../forms/form_errors.ts";
-import { ConfigPageHead } from "../components/ConfigPageHead.tsx";
+import { ConfigPageHead, useConfigPage } from "../components/ConfigPageHead.tsx";
 import { RUNNER_GROUP_ID_PROBLEM, runnerGroupIdOf } from "../forms/runner_group_id.ts";
 
 const RUNNER_GROUP_HINT = "GitHub runner group for org-level runners; empty = Default (1)";
@@ -13,12 +13,8 @@ const RUNNER_GROUP_PREFIX = "runnerGroupId: ";
 
 /** Projects: cap, cascading tags, disabled flag and scope; admins create, edit and delete. */
 export function ProjectsPage() {
-  const { config, session } = useConsole();
-  const isAdmin = session.user.value?.role === "admin";
+  const { config, isAdmin } = useConfigPage();
   const [editing, setEditing] = useState<{ project: ProjectView | null } | null>(null);
-  useEffect(() => {
-    void config.load();
-  }, [config]);
 
   return (
     <section>

@@ -1,18 +1,14 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { RepoView } from "../../shared/schema/config_api.ts";
 import { DeleteButton, Field, FormMessage, TagList } from "../components/FormField.tsx";
 import { useConsole } from "../console.ts";
 import { type FormErrors, NO_ERRORS, numberOf, tagsOf, tagsText } from "../forms/form_errors.ts";
-import { ConfigPageHead } from "../components/ConfigPageHead.tsx";
+import { ConfigPageHead, useConfigPage } from "../components/ConfigPageHead.tsx";
 
 /** Repo bindings: each `owner/repo` belongs to one project, with an optional cap and tags. */
 export function ReposPage() {
-  const { config, session } = useConsole();
-  const isAdmin = session.user.value?.role === "admin";
+  const { config, isAdmin } = useConfigPage();
   const [editing, setEditing] = useState<{ repo: RepoView | null } | null>(null);
-  useEffect(() => {
-    void config.load();
-  }, [config]);
   const orgProjects = config.projects.value.filter((p) => p.scope.kind === "org");
 
   return (
