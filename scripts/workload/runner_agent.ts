@@ -22,6 +22,8 @@ export interface RunnerCredentials {
   token: string;
   /** The instance's own id (IMDS `meta-data/instance-id` on a real instance). */
   instanceId: string;
+  /** A stopped pool's instance: its first boot only prepares (`STANDBY` in the boot script). */
+  isStandby: boolean;
 }
 
 /** The runner the JIT config registered, as the runner binary reads it. */
@@ -59,7 +61,12 @@ export function credentialsOf(instance: EmulatedInstance): RunnerCredentials | n
   const edgeUrl = shellVariable(script, "EDGE");
   const token = shellVariable(script, "TOKEN");
   if (!edgeUrl || !token) return null;
-  return { edgeUrl, token, instanceId: instance.instanceId };
+  return {
+    edgeUrl,
+    token,
+    instanceId: instance.instanceId,
+    isStandby: shellVariable(script, "STANDBY") === "1",
+  };
 }
 
 /** The body of `POST /runner/v1/config`. */

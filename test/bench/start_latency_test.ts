@@ -120,3 +120,28 @@ Deno.test("without jitter, every cold job waits the model's 25 s plus at least i
     `p50 ${summary.p50S} s, Gantry's share at most ${maxShare} ms`,
   );
 });
+
+Deno.test("without jitter, every stopped job waits start 5 s + boot 3 s + runner 4 s + assignment 2 s", async () => {
+  const stopped = KINDS.find((kind) => kind.name === "stopped")!;
+  const result = await measureKind(stopped, {
+    jobs: 4,
+    spacingMs: 300,
+    warmUpJobs: 1,
+    timings: { meansMs: EC2_START_MEANS_MS, jitter: 0, seed: 1, scale: 0.02 },
+    drainMs: 20_000,
+  });
+  assert.equal(result.lost, 0);
+  assert.equal(result.jobs.length, 4);
+  // Each job's runner was started from stopped for it, after it was queued.
+  assert.deepEqual(result.jobs.map((job) => job.hadOwnRunner), [true, true, true, true]);
+  for (const job of result.jobs) {
+    assert.equal(Math.round(job.modelledMs), 14_000, `job ${job.jobId}`);
+    assert.equal(job.waitMs, job.modelledMs + job.unmodelledMs);
+  }
+  // Every instance's first boot only prepared it; the jobs' boots were starts, not launches.
+  const preparations = result.boots.filter((boot) => boot.isPreparation);
+  assert.ok(preparations.length >= 10, `${preparations.length} preparations`);
+  assert.ok(preparations.every((boot) => boot.cause === "launch" && !boot.runnerName));
+  const jobBoots = result.boots.filter((boot) => boot.runnerName && boot.cause === "start");
+  assert.ok(jobBoots.length >= 4, `${jobBoots.length} starts ran a runner`);
+});

@@ -2,7 +2,9 @@
  * Runners and GitHub that take the time the start model says
  * (ec2/timings.ts), for the start bench: every instance the EC2 emulator
  * puts in pending (launched, or started from stopped) is played from the
- * moment it is running — the OS boots, the instance fetches its JIT config
+ * moment it is running — the OS boots (a stopped pool's instance, on its
+ * first boot, then only installs the runner and reports `prepared`, as the
+ * boot script does), the instance fetches its JIT config
  * from the edge's runner vault and reports `booted` as the real boot script
  * does (core/runner/user_data.ts, played by {@link RunnerAgent}), the runner
  * starts up and reports `runner-started`, and goes online in GitHub — and
@@ -46,6 +48,8 @@ export interface RunnerBoot {
   runnerName?: string;
   /** Why the boot stopped short (the edge refused it, not a Gantry runner, stopped). */
   error?: string;
+  /** A stopped pool's first boot: it installed the runner, reported `prepared` and ran no job. */
+  isPreparation?: boolean;
 }
 
 /** A job as GitHub saw it, on the wall clock. */
@@ -84,6 +88,8 @@ export class SimulatedRunners {
   readonly #options: SimulatedRunnersOptions;
   readonly #jobs = new Map<number, JobStart>();
   readonly #assignments = new Map<number, ModelledSpan>();
+  /** Stopped pool instances past their first boot, which only prepared them. */
+  readonly #prepared = new Set<string>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #stopping = new AbortController();
   readonly #unsubscribe: () => void;
@@ -177,6 +183,14 @@ export class SimulatedRunners {
       const credentials = credentialsOf(instance);
       if (!credentials) throw new Error("not a Gantry runner (no edge or token in its user data)");
       const agent = new RunnerAgent(credentials, { signal: this.#stopping.signal });
+      if (credentials.isStandby && !this.#prepared.has(instance.instanceId)) {
+        // As the boot script does: install the runner, report `prepared`; the core stops it.
+        boot.isPreparation = true;
+        await this.#play(boot, "runnerStartup");
+        this.#prepared.add(instance.instanceId);
+        await agent.report("prepared");
+        return;
+      }
       const askedAt = Date.now();
       const runner: RegisteredRunner = await agent.fetchConfig(CONFIG_WAIT_MS);
       Object.assign(boot, { vaultMs: Date.now() - askedAt, runnerName: runner.name });
