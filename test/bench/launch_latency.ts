@@ -20,7 +20,7 @@
  * 5/s), and the bench measures Gantry, not the limit. The burst bench runs
  * with the limits on.
  */
-import { createClient } from "@libsql/client/web";
+import { type Client, createClient } from "@libsql/client/web";
 import { INSTALLATION_ID, startLocalStack } from "../../scripts/workload/local_stack.ts";
 import { postWebhook, workflowJobPayload } from "../support/webhooks.ts";
 import { type BenchOptions, type Figure, percentile, round } from "./figure.ts";
@@ -35,6 +35,47 @@ const DRAIN_MS = 60_000;
 
 function sleepUntil(at: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
+}
+
+/** Where the time went, p50 / p99 ms per step, each from the step before (the 2xx, first). */
+async function describeSteps(
+  db: Client,
+  acceptedAt: ReadonlyMap<string, number>,
+  launched: ReadonlyMap<string, string>,
+  launchedAt: ReadonlyMap<string, number>,
+): Promise<string> {
+  const rows = await db.execute(
+    `SELECT job_id, stage, at FROM job_stages WHERE stage IN ('leased', 'launch_sent')
+     UNION ALL SELECT id, 'claimed', claimed_at FROM jobs WHERE claimed_at IS NOT NULL`,
+  );
+  const at = new Map<string, Record<string, number>>();
+  for (const row of rows.rows) {
+    const id = String(row.job_id);
+    at.set(id, { ...at.get(id), [String(row.stage)]: Number(row.at) });
+  }
+  const steps = ["leased", "claimed", "launch_sent", "ec2"] as const;
+  const samples = new Map<string, number[]>(steps.map((step) => [step, []]));
+  for (const [jobId, accepted] of acceptedAt) {
+    const instanceId = launched.get(jobId);
+    const stages: Record<string, number | undefined> = {
+      ...at.get(jobId),
+      ec2: instanceId ? launchedAt.get(instanceId) : undefined,
+    };
+    let previous = accepted;
+    for (const step of steps) {
+      const value = stages[step];
+      if (value === undefined) continue;
+      samples.get(step)!.push(value - previous);
+      previous = value;
+    }
+  }
+  const parts = steps.map((step) => {
+    const values = samples.get(step)!;
+    return values.length === 0
+      ? `${step} –`
+      : `${step} ${round(percentile(values, 50), 0)} / ${round(percentile(values, 99), 0)}`;
+  });
+  return `bench: launch: by step from the 2xx, p50 / p99 ms: ${parts.join(", ")}`;
 }
 
 export async function run(options: BenchOptions): Promise<Figure[]> {
@@ -91,6 +132,7 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
       const at = instanceId ? launchedAt.get(instanceId) : undefined;
       if (at !== undefined) latencies.push(at - accepted);
     }
+    console.error(await describeSteps(db, acceptedAt, launched, launchedAt));
     const window = `burst window ${BATCH_WINDOW_MS} ms, GitHub writes and EC2 limits off`;
     return [
       {
