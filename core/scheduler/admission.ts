@@ -18,7 +18,7 @@ export interface AdmissionOptions {
   store: Pick<Store, "bindingOf" | "recordWait">;
   launches: Pick<
     LaunchQueries,
-    "auditDrops" | "jobsIn" | "repoCaps" | "slotCounts" | "transitionMany"
+    "auditDrops" | "repoCaps" | "slotCounts" | "transitionMany"
   >;
   /** This core (edge.core_id): claims are recorded under it. */
   coreId: string;
@@ -39,29 +39,32 @@ interface Routed {
   pool: PoolRow;
 }
 
+type SlotCount = Awaited<ReturnType<LaunchQueries["slotCounts"]>>[number];
+
 export class Admission {
   /** Jobs seen waiting on a cap since they last were not: each wait is recorded once. */
   readonly #waitingOnCap = new Set<string>();
 
   constructor(readonly options: AdmissionOptions) {}
 
-  /** Routes, caps and claims the queued jobs nobody is handling. */
-  async admitQueued(): Promise<void> {
+  /** Routes, caps and claims the queued jobs (oldest first) nobody is handling. */
+  async admitQueued(rows: readonly JobRow[]): Promise<void> {
     const { holds, launches, mayRetry, now } = this.options;
-    const queued = (await launches.jobsIn(["queued"])).filter((job) =>
-      !holds.jobs.has(job.id) && mayRetry(job.id, now())
-    );
+    const queued = rows.filter((job) => !holds.jobs.has(job.id) && mayRetry(job.id, now()));
     // Bounded by the queue: a job no longer queued (claimed, cancelled) is forgotten.
     const queuedIds = new Set(queued.map((job) => job.id));
     for (const id of this.#waitingOnCap) if (!queuedIds.has(id)) this.#waitingOnCap.delete(id);
     if (queued.length === 0) return;
     const gate = this.options.gate;
+    // The slot counts are read while routing reads the bindings: one round trip less.
+    const counts = Promise.all([launches.repoCaps(), launches.slotCounts()]);
+    counts.catch(() => {}); // Awaited below, or dropped with nothing to admit.
     const routed = (await this.#route(queued)).filter(({ pool }) =>
       gate?.mayLaunch(pool.id) ?? true
     );
     if (routed.length === 0) return;
 
-    const capsAndCounts = await this.#capsAndCounts(routed.map((r) => r.binding));
+    const capsAndCounts = this.#capsAndCounts(routed.map((r) => r.binding), await counts);
     const admission = planAdmissions(
       routed.map(({ job, binding, pool }): CapCandidate => ({
         id: job.id,
@@ -171,9 +174,10 @@ export class Admission {
     return routed;
   }
 
-  async #capsAndCounts(bindings: Binding[]) {
-    const { launches } = this.options;
-    const repoCaps = await launches.repoCaps();
+  #capsAndCounts(
+    bindings: Binding[],
+    [repoCaps, slotCounts]: [Map<string, number>, SlotCount[]],
+  ) {
     const caps = {
       project: new Map<string, number>(),
       repo: repoCaps,
@@ -190,7 +194,7 @@ export class Admission {
     };
     const add = (map: Map<string, number>, key: string, n: number) =>
       map.set(key, (map.get(key) ?? 0) + n);
-    for (const row of await launches.slotCounts()) {
+    for (const row of slotCounts) {
       if (!repoCaps.has(row.repo)) add(active.project, row.projectId, row.n);
       add(active.repo, row.repo, row.n);
       add(active.pool, row.poolId, row.n);

@@ -54,8 +54,8 @@ export interface LauncherOptions extends Omit<BatchDeps, "launches"> {
 
 const DEFAULT_TAKEOVER_AFTER_MS = 600_000;
 
-/** Pokes within this long share one sweep. */
-const SWEEP_COALESCE_MS = 20;
+/** Pokes within this long share one sweep (a lease's events are recorded within a few ms). */
+const SWEEP_COALESCE_MS = 5;
 
 export class Launcher {
   readonly #launches: Pick<LaunchQueries, "jobsIn" | "releaseClaims" | "takeOver">;
@@ -154,11 +154,13 @@ export class Launcher {
   async #sweep(): Promise<void> {
     const startedAt = this.options.now();
     try {
-      await this.#calls.resume(
-        await this.#ownedOrTaken(await this.#launches.jobsIn(["launching"])),
-      );
-      await this.#gatherClaimed();
-      await this.#admission.admitQueued();
+      // One read for the three lists: a lone job's sweep is on its launch's critical path.
+      const jobs = await this.#launches.jobsIn(["launching", "claimed", "queued"]);
+      const inState = (state: JobRow["state"]) => jobs.filter((job) => job.state === state);
+      await this.#calls.resume(await this.#ownedOrTaken(inState("launching")));
+      await this.#gatherClaimed(inState("claimed"));
+      // Transitions are guarded (`from: queued`): a job that moved since this read is skipped.
+      await this.#admission.admitQueued(inState("queued"));
       this.#gathering.swept(startedAt);
     } catch (error) {
       this.options.log.warn("launcher sweep failed; next sweep retries", { error });
@@ -166,8 +168,8 @@ export class Launcher {
   }
 
   /** Claimed jobs nobody is gathering (after a restart): gather them. */
-  async #gatherClaimed(): Promise<void> {
-    const claimed = await this.#ownedOrTaken(await this.#launches.jobsIn(["claimed"]));
+  async #gatherClaimed(rows: JobRow[]): Promise<void> {
+    const claimed = await this.#ownedOrTaken(rows);
     for (const job of claimed) if (!this.#holds.jobs.has(job.id)) this.#gathering.gather(job);
   }
 
