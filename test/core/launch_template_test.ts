@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { Ec2Provider } from "../../core/providers/ec2/ec2_provider.ts";
 import { PriceQuoter } from "../../core/providers/ec2/pricing.ts";
 import { createLogger } from "../../core/log.ts";
-import type { PoolSpec } from "../../core/providers/provider.ts";
+import { type PoolSpec, TransientError } from "../../core/providers/provider.ts";
 import { eq } from "drizzle-orm";
 import { jobFactsOf } from "../../core/github/job_facts.ts";
 import { placementsOf } from "../../shared/launch/batch.ts";
@@ -141,12 +141,15 @@ Deno.test("a pool's launch template follows its spec, keeps its id, and comes ba
         ]);
       });
 
-      await t.step("the same spec again writes nothing", async () => {
+      await t.step("the same spec again writes nothing, and asks EC2 nothing", async () => {
         const before = templateWrites(emulator).length;
+        const callsBefore = emulator.calls.length;
         const first = await pool.ensure(specOf());
         assert.deepEqual({ id: first.id, version: first.version }, { id, version: 1 });
         for (let i = 0; i < 3; i++) assert.deepEqual(await pool.ensure(specOf()), first);
         assert.equal(templateWrites(emulator).length, before);
+        // Seen to exist a moment ago: trusted, no DescribeLaunchTemplates in front of a launch.
+        assert.deepEqual(emulator.calls.slice(callsBefore).map((c) => c.action), []);
         assert.equal((await templateOf(ec2, id)).LatestVersionNumber, 1);
       });
 
@@ -193,11 +196,24 @@ Deno.test("a pool's launch template follows its spec, keeps its id, and comes ba
       });
 
       await t.step(
-        "a template deleted behind Gantry's back is re-created and launches",
+        "a template deleted behind Gantry's back: the launch that finds it gone is replayed, re-created",
         async () => {
           await ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: id }));
           assert.equal(emulator.launchTemplates().length, 0);
           const spec = specOf({ name: "medium", ami: "ami-0fedcba9876543210", rootVolumeGb: 50 });
+          const trusted = await pool.ensure(spec);
+          assert.equal(trusted.id, id, "seen a moment ago: trusted without asking");
+          const gone = await provider.launch({
+            pool: { ...spec, template: trusted },
+            clientToken: "lt-test-after-delete",
+            count: 1,
+            placements: placementsOf(spec.ec2.instanceTypes, spec.ec2.subnets),
+            userData: "#!/bin/sh\necho hi\n",
+            tags: { ...spec.tags, "gantry:repo": "acme/web" },
+          }).then(() => null, (error) => error);
+          // Replayed (same client token), not failed: the replay's ensure looks again.
+          assert.ok(gone instanceof TransientError, String(gone));
+          assert.equal(gone.providerCode, "InvalidLaunchTemplateId.NotFound");
           const made = await pool.ensure(spec);
           assert.notEqual(made.id, id);
           assert.equal(made.version, 1);
@@ -267,6 +283,36 @@ Deno.test("after a pool's AMI changes in the store, the next batch launches from
     assert.ok(saved.launchTemplateVersion! > pool.launchTemplateVersion!);
     assert.equal(after[0].defaultVersionNumber, saved.launchTemplateVersion);
     assert.notEqual(saved.launchTemplateHash, pool.launchTemplateHash);
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("a job whose pool's template was deleted behind Gantry's back still launches: the replay re-creates it", async () => {
+  const stack = await startCoreFixture();
+  try {
+    const first = await launchJob(stack);
+    const [pool] = await stack.db.select().from(pools);
+    await ec2ClientFor(stack.ec2Emulator).send(
+      new DeleteLaunchTemplateCommand({ LaunchTemplateId: pool.launchTemplateId! }),
+    );
+    const second = await launchJob(stack);
+
+    const [saved] = await stack.db.select().from(pools);
+    assert.notEqual(saved.launchTemplateId, pool.launchTemplateId);
+    assert.equal(second.launchTemplate?.id, saved.launchTemplateId);
+    assert.notEqual(second.instanceId, first.instanceId);
+    // The launch found it gone; the replay's ensure looked, found it gone, and made a new one.
+    const actions = stack.ec2Emulator.calls.map((c) =>
+      `${c.action}${c.error ? `:${c.error}` : ""}`
+    );
+    // The batch's own version (user data) is written to the template first: there it fails.
+    const gone = actions.indexOf("CreateLaunchTemplateVersion:InvalidLaunchTemplateId.NotFound");
+    assert.ok(gone >= 0, actions.join(" "));
+    assert.deepEqual(
+      actions.slice(gone + 1).filter((a) => a.includes("LaunchTemplate")).slice(0, 2),
+      ["DescribeLaunchTemplates:InvalidLaunchTemplateId.NotFound", "CreateLaunchTemplate"],
+    );
   } finally {
     await stack.close();
   }

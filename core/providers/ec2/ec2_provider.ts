@@ -24,7 +24,9 @@ import {
   type PricedMachine,
   type Provider,
   type ProviderCapabilities,
+  ProviderError,
   type TerminateOutcome,
+  TransientError,
 } from "../provider.ts";
 import { sendEc2 } from "./ec2_errors.ts";
 import { Ec2StopStart } from "./stop_start.ts";
@@ -35,6 +37,7 @@ import { launchTemplateData, toTagList } from "./launch_template_data.ts";
 import type { PriceQuoter } from "./pricing.ts";
 import { SubnetDirectory } from "./subnets.ts";
 import { TemplateVersions } from "./template_versions.ts";
+import { isTemplateGone, TemplateConfirmations } from "./template_confirmations.ts";
 
 /** The most ids one TerminateInstances takes (TerminateInstances API reference). */
 export const MAX_TERMINATE_IDS = 1000;
@@ -66,6 +69,7 @@ export class Ec2Provider implements Provider {
   readonly versions: TemplateVersions;
   readonly #fleets: FleetLauncher;
   readonly #images: ImageRootDevices;
+  readonly #confirmed: TemplateConfirmations;
 
   constructor(readonly options: Ec2ProviderOptions) {
     const { ec2, log } = options;
@@ -78,6 +82,7 @@ export class Ec2Provider implements Provider {
       versions: this.versions,
     });
     this.#images = new ImageRootDevices(ec2);
+    this.#confirmed = new TemplateConfirmations(now);
   }
 
   /** A placement's size is an instance type, its slot a subnet id. */
@@ -86,6 +91,19 @@ export class Ec2Provider implements Provider {
   }
 
   async ensureTemplate(pool: PoolSpec): Promise<PoolTemplate> {
+    try {
+      return await this.#ensureTemplate(pool);
+    } catch (error) {
+      // Trusted without asking, and gone: look again (once) and re-create it.
+      const code = error instanceof ProviderError ? error.providerCode : undefined;
+      if (!pool.template || !isTemplateGone(code) || !this.#confirmed.forget(pool.template.id)) {
+        throw error;
+      }
+      return await this.#ensureTemplate(pool);
+    }
+  }
+
+  async #ensureTemplate(pool: PoolSpec): Promise<PoolTemplate> {
     const rootDevice = await sendEc2(
       "DescribeImages",
       () => this.#images.rootDeviceOf(pool.ec2.ami),
@@ -95,6 +113,7 @@ export class Ec2Provider implements Provider {
     const known = pool.template && await this.#templateExists(pool.template.id)
       ? pool.template
       : await this.#findOrCreate(pool, data, hash);
+    this.#confirmed.confirm(known.id);
     await this.versions.sweepIfDue(known.id);
     if (known.hash === hash) return known;
     const { LaunchTemplateVersion } = await sendEc2(
@@ -131,7 +150,17 @@ export class Ec2Provider implements Provider {
       throw new InvalidError(`pool ${pool.project}/${pool.name} has no launch template`);
     }
     const action = pool.ec2.spawn === "run_instances" ? "RunInstances" : "CreateFleet";
-    return await sendEc2(action, () => this.#fleets.launch(request));
+    const outcome = await sendEc2(action, () => this.#fleets.launch(request));
+    const gone = outcome.failures.find((failure) => isTemplateGone(failure.code));
+    if (!gone || !this.#confirmed.forget(pool.template.id)) return outcome;
+    // Deleted behind Gantry's back since it was last seen: the replay (same client token)
+    // ensures the template again, which re-creates it.
+    throw new TransientError(
+      `EC2 ${action}: ${gone.message} (the pool's template is looked up again)`,
+      {
+        providerCode: gone.code,
+      },
+    );
   }
 
   /**
@@ -230,6 +259,7 @@ export class Ec2Provider implements Provider {
   }
 
   async #templateExists(id: string): Promise<boolean> {
+    if (this.#confirmed.isTrusted(id)) return true;
     try {
       const { LaunchTemplates = [] } = await sendEc2(
         "DescribeLaunchTemplates",
