@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { LATENCY_BOUNDS_S, latencyBucketOf, percentileOfHistogram } from "./latency.ts";
+import {
+  LATENCY_BOUNDS_S,
+  latencyBucketOf,
+  latencyBucketSql,
+  percentileOfHistogram,
+} from "./latency.ts";
 
 Deno.test("latency buckets: bounds are upper-exclusive, the last bucket is open", () => {
   assert.equal(latencyBucketOf(0), 0);
@@ -30,4 +35,22 @@ Deno.test("percentiles in the first bucket start at 0; later ones count the jobs
     12_500,
     15_000,
   ]);
+});
+
+Deno.test("the roll-up's SQL buckets as latencyBucketOf does: one arm per bound in ms, the open bucket 30", () => {
+  assert.equal(
+    latencyBucketSql("ms"),
+    "(CASE WHEN ms < 1000 THEN 0 WHEN ms < 2000 THEN 1 WHEN ms < 3000 THEN 2 WHEN ms < 5000 THEN 3 " +
+      "WHEN ms < 7000 THEN 4 WHEN ms < 10000 THEN 5 WHEN ms < 15000 THEN 6 WHEN ms < 20000 THEN 7 " +
+      "WHEN ms < 30000 THEN 8 WHEN ms < 45000 THEN 9 WHEN ms < 60000 THEN 10 " +
+      "WHEN ms < 90000 THEN 11 WHEN ms < 120000 THEN 12 WHEN ms < 180000 THEN 13 " +
+      "WHEN ms < 240000 THEN 14 WHEN ms < 300000 THEN 15 WHEN ms < 420000 THEN 16 " +
+      "WHEN ms < 600000 THEN 17 WHEN ms < 900000 THEN 18 WHEN ms < 1200000 THEN 19 " +
+      "WHEN ms < 1800000 THEN 20 WHEN ms < 2700000 THEN 21 WHEN ms < 3600000 THEN 22 " +
+      "WHEN ms < 5400000 THEN 23 WHEN ms < 7200000 THEN 24 WHEN ms < 10800000 THEN 25 " +
+      "WHEN ms < 14400000 THEN 26 WHEN ms < 21600000 THEN 27 WHEN ms < 43200000 THEN 28 " +
+      "WHEN ms < 86400000 THEN 29 ELSE 30 END)",
+  );
+  // The expression is spliced in as given, in every arm.
+  assert.equal(latencyBucketSql("(b - a)").split("(b - a) <").length - 1, 30);
 });
