@@ -125,35 +125,26 @@ export class Store {
    */
   async bindingOf(repoFullName: string): Promise<Binding | null> {
     const fullName = repoFullName.toLowerCase();
-    const [bound] = await this.db.select({ repo: repos, project: projects }).from(repos)
-      .innerJoin(projects, eq(projects.id, repos.projectId))
-      .where(eq(repos.fullName, fullName));
-    const row = bound ?? await this.#orgScopeOf(fullName);
+    const owner = fullName.split("/")[0] ?? "";
+    const ofOwner = sql`${owner} <> '' AND lower(${projects.org}) = ${owner}`;
+    // One round trip (it stands before every launch): the repo's own binding, the project
+    // scoped to its owner, and both projects' pools.
+    const [bound, orgProjects, candidatePools] = await this.db.batch([
+      this.db.select({ repo: repos, project: projects }).from(repos)
+        .innerJoin(projects, eq(projects.id, repos.projectId))
+        .where(eq(repos.fullName, fullName)),
+      this.db.select().from(projects).where(ofOwner),
+      this.db.select().from(pools).where(
+        inArray(
+          pools.projectId,
+          sql`(SELECT ${repos.projectId} FROM ${repos} WHERE ${repos.fullName} = ${fullName}
+               UNION SELECT ${projects.id} FROM ${projects} WHERE ${ofOwner})`,
+        ),
+      ).orderBy(sql`rowid`),
+    ]);
+    const row = bound[0] ?? orgScopeOf(fullName, orgProjects[0]);
     if (!row) return null;
-    const projectPools = await this.db.select().from(pools).where(
-      eq(pools.projectId, row.project.id),
-    );
-    return { ...row, pools: projectPools };
-  }
-
-  async #orgScopeOf(fullName: string): Promise<{ repo: RepoRow; project: ProjectRow } | null> {
-    const owner = fullName.split("/")[0];
-    if (!owner) return null;
-    const [project] = await this.db.select().from(projects)
-      .where(sql`lower(${projects.org}) = ${owner}`);
-    if (!project) return null;
-    return {
-      project,
-      repo: {
-        id: `org:${project.id}:${fullName}`,
-        fullName,
-        projectId: project.id,
-        cap: null,
-        tags: {},
-        createdAt: project.createdAt,
-        updatedAt: project.updatedAt,
-      },
-    };
+    return { ...row, pools: candidatePools.filter((pool) => pool.projectId === row.project.id) };
   }
 
   async job(id: string): Promise<JobRow | null> {
@@ -295,3 +286,23 @@ export type JobEventsStore =
   >
   & InterruptionStore
   & SpotRetryStore;
+
+/** A repo no row binds, under the project scoped to its owner. */
+function orgScopeOf(
+  fullName: string,
+  project: ProjectRow | undefined,
+): { repo: RepoRow; project: ProjectRow } | null {
+  if (!project) return null;
+  return {
+    project,
+    repo: {
+      id: `org:${project.id}:${fullName}`,
+      fullName,
+      projectId: project.id,
+      cap: null,
+      tags: {},
+      createdAt: project.createdAt,
+      updatedAt: project.updatedAt,
+    },
+  };
+}
