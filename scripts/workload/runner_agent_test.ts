@@ -27,8 +27,18 @@ Deno.test("an instance finds the edge and its token in the core's user data", ()
     edgeUrl: "http://127.0.0.1:8787",
     token: "tok.en-1",
     instanceId: "i-0123456789abcdef0",
+    isStandby: false,
   });
   assert.deepEqual(configRequestOf(credentials!), { instanceId: "i-0123456789abcdef0" });
+});
+
+Deno.test("a stopped pool's instance reads STANDBY from its user data", () => {
+  const userData = renderUserData({
+    edgeUrl: "http://127.0.0.1:8787/",
+    batchToken: "tok.en-1",
+    isStandby: true,
+  });
+  assert.equal(credentialsOf(instance(base64(userData)))?.isStandby, true);
 });
 
 Deno.test("an instance that is not a Gantry runner has no credentials", () => {
