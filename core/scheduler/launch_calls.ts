@@ -144,10 +144,20 @@ export class LaunchCalls {
       holds.calls.delete(clientToken);
       return;
     }
-    const recorded = await launches.jobsWithToken(clientToken).catch((error) => {
-      holds.calls.delete(clientToken);
-      throw error;
-    });
+    // The rows as just written, in id order as a replay reads them (no read back: it would
+    // stand before the launch call).
+    const recorded = jobs.flatMap((job, i): JobRow[] =>
+      moved.has(job.id)
+        ? [{
+          ...job,
+          state: "launching",
+          launchAttempts: attempts[i].attempt,
+          launchClientToken: clientToken,
+          runnerName: runnerNameOf(job.id, attempts[i].attempt),
+          updatedAt: issuedAt,
+        }]
+        : []
+    ).sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     await this.#call({
       clientToken,
       token: parseClientToken(clientToken)!,
