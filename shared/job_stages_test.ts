@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { DELIVERY_DELAY_MS, gantryShareMs, type JobWait, waterfallOf } from "./job_stages.ts";
+import {
+  DELIVERY_DELAY_MS,
+  gantryShareMs,
+  type JobWait,
+  knownWaits,
+  STAGE_LABELS,
+  stagesOfJob,
+  WAIT_LABELS,
+  waterfallOf,
+} from "./job_stages.ts";
 
 const T = 1_000_000;
 
@@ -95,4 +104,73 @@ Deno.test("a webhook more than 10 s after GitHub queued the job is a delivery de
   assert.deepEqual(reasonsOf(9_999), []);
   assert.deepEqual(reasonsOf(10_000), []);
   assert.deepEqual(reasonsOf(10_001), ["github_delivery"]);
+  // Without a webhook stage there is no delivery to call late, however long the gap.
+  assert.deepEqual(
+    waterfallOf({ github_created: T, leased: T + 60_000 }, []).flatMap((s) => s.reasons),
+    [],
+  );
+});
+
+Deno.test("the console's words for each stage and each wait reason", () => {
+  assert.deepEqual(STAGE_LABELS, {
+    github_created: "GitHub queued the job",
+    webhook_received: "webhook received",
+    leased: "core leased it",
+    claimed: "claimed for launch",
+    launch_sent: "launch call sent",
+    launch_answered: "launch call answered",
+    booted: "instance booted",
+    runner_online: "runner online",
+    in_progress: "job in progress",
+  });
+  assert.deepEqual(WAIT_LABELS, {
+    cap: "a concurrency cap",
+    ec2_throttle: "an EC2 throttle",
+    capacity: "a capacity retry",
+    github_rate_limit: "the GitHub rate limit",
+    warm_pool_empty: "an empty warm pool",
+    github_delivery: "a GitHub delivery delay",
+  });
+});
+
+Deno.test("a job's stages: its row's times, then the recorded ones, unknown names skipped", () => {
+  assert.deepEqual(stagesOfJob({ queuedAt: T, claimedAt: null, startedAt: null }, []), {
+    github_created: T,
+  });
+  assert.deepEqual(
+    stagesOfJob({ queuedAt: T, claimedAt: T + 900, startedAt: T + 26_600 }, [
+      { stage: "webhook_received", at: T + 800 },
+      { stage: "leased", at: T + 850 },
+      { stage: "cloud_quota_checked", at: T + 860 }, // a newer core's stage
+    ]),
+    {
+      github_created: T,
+      webhook_received: T + 800,
+      leased: T + 850,
+      claimed: T + 900,
+      in_progress: T + 26_600,
+    },
+  );
+  // Claimed but not started, and started without a recorded claim.
+  assert.deepEqual(stagesOfJob({ queuedAt: T, claimedAt: T + 5, startedAt: null }, []), {
+    github_created: T,
+    claimed: T + 5,
+  });
+  assert.deepEqual(stagesOfJob({ queuedAt: T, claimedAt: null, startedAt: T + 7 }, []), {
+    github_created: T,
+    in_progress: T + 7,
+  });
+});
+
+Deno.test("only waits with a reason this build knows are kept, in order", () => {
+  const rows = [
+    { reason: "cap", count: 1 },
+    { reason: "moon_phase", count: 2 }, // a newer core's reason
+    { reason: "warm_pool_empty", count: 3 },
+  ];
+  assert.deepEqual(knownWaits(rows), [
+    { reason: "cap", count: 1 },
+    { reason: "warm_pool_empty", count: 3 },
+  ]);
+  assert.deepEqual(knownWaits([]), []);
 });
