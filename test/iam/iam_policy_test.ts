@@ -108,6 +108,7 @@ async function recordCoreCalls(
   const { provider, destroy } = ec2ProviderFor(emulator, log);
   try {
     const launched: string[] = [];
+    const templates: PoolSpec["template"][] = [];
     for (const spec of pools) {
       const first = await provider.ensureTemplate(spec);
       // A changed spec: a new default version of the same template.
@@ -119,6 +120,7 @@ async function recordCoreCalls(
         },
         template: first,
       });
+      templates.push(template);
       const outcome = await provider.launch({
         pool: { ...spec, template },
         clientToken: `iam-${spec.name}`,
@@ -132,6 +134,13 @@ async function recordCoreCalls(
       assert.deepEqual(outcome.failures, []);
       launched.push(...outcome.machines.map((m) => m.id));
       for (const machine of outcome.machines) await provider.quote(machine);
+    }
+    // A restarted core trusts no template it has not seen: it looks the first pool's up.
+    const restarted = ec2ProviderFor(emulator, log);
+    try {
+      await restarted.provider.ensureTemplate({ ...pools[0], template: templates[0] });
+    } finally {
+      restarted.destroy();
     }
     await provider.describe(launched);
     await provider.listManaged();
