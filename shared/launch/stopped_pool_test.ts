@@ -98,6 +98,12 @@ const cases: {
     },
   },
   {
+    name: "a stopped instance exactly at the max age is kept",
+    targets: [target({ min: 1 })],
+    instances: [standby("due", { launchedAt: policy.now - 24 * HOUR })],
+    plan: { launch: [], retire: [] },
+  },
+  {
     name: "a pool no longer a target retires what it holds",
     targets: [],
     instances: [standby("a"), standby("b", { state: "preparing", launchedAt: policy.now })],
@@ -157,4 +163,16 @@ Deno.test("stopped client tokens: stable in a slot, told apart from batch and ho
     false,
   );
   assert.equal(isStoppedToken(null), false);
+});
+
+Deno.test("a stopped client token of 64 characters is issued; one of 65 is refused", () => {
+  // Only absurd inputs reach the bound: a slot 32 base-36 digits long and a 21-digit sequence.
+  const token = stoppedClientTokenOf({ poolId: "pool-1", seq: 10 ** 20, issuedAt: 36 ** 31 });
+  assert.equal(token, `s1${"0".repeat(31)}-182fbcc1-1${"0".repeat(20)}`);
+  assert.equal(token.length, 64);
+  const tooLong = `s1${"0".repeat(32)}-182fbcc1-1${"0".repeat(20)}`;
+  assert.throws(
+    () => stoppedClientTokenOf({ poolId: "pool-1", seq: 10 ** 20, issuedAt: 36 ** 32 }),
+    { name: "RangeError", message: `client token too long (65): ${tooLong}` },
+  );
 });
