@@ -43,7 +43,10 @@ const WORKERD_TESTS: Record<string, string[]> = {
     "test/edge/webhook_log_test.ts", // fresh: wrangler at --log-level log
   ],
   "edge/webhook/github_server.ts": ["edge/webhook/github_server_test.ts"],
-  "edge/webhook/rejection_counter.ts": ["test/edge/webhook_refusals_test.ts"], // fresh
+  "edge/webhook/rejection_counter.ts": [
+    "test/edge/webhook_refusals_test.ts", // fresh
+    "test/edge/webhook_refusal_flush_test.ts", // fresh: a queue object refusing the counts
+  ],
   "edge/queue/job_queue.ts": [
     "test/edge/queue_object_test.ts",
     "test/edge/sharded_lease_test.ts",

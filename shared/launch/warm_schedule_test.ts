@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   idleUsdPerDay,
   isInWindow,
+  isTimeZone,
   localTimeOf,
   parseWindow,
   type WarmKind,
@@ -209,4 +210,128 @@ Deno.test("a warm kind's config is refused with messages that say what to write"
     schedule: null,
     idle_budget_usd_per_day: null,
   });
+});
+
+/** [window text, its days (sorted), from minute, to minute]; null when refused. */
+const windows: [string, [number[], number, number] | null][] = [
+  ["mon 08:30-17:45", [[1], 510, 1065]],
+  ["  Mon-Fri 08:00-18:00  ", [[1, 2, 3, 4, 5], 480, 1080]], // trimmed, any case
+  ["SUN 00:00-00:01", [[0], 0, 1]],
+  ["mon,wed,fri 09:00-10:00", [[1, 3, 5], 540, 600]],
+  ["mon-tue,thu-fri 09:00-10:00", [[1, 2, 4, 5], 540, 600]],
+  ["sat-sun 23:59-24:00", [[0, 6], 1439, 1440]],
+  ["sun-sat 23:00-01:30", [[0, 1, 2, 3, 4, 5, 6], 1380, 90]],
+  ["tue-tue 01:00-02:00", [[2], 60, 120]],
+  // Refused: text around the window, a day that is not one, hours past the day.
+  ["1mon 08:00-09:00", null],
+  ["mon 08:00-09:001", null],
+  ["mon 08:00-09:00 fri", null],
+  ["xyz-mon 08:00-09:00", null],
+  ["mon-xyz 08:00-09:00", null],
+  ["mon,xyz 08:00-09:00", null],
+  ["mon-fri,sat 08:00-09:00 x", null],
+  ["mon- 08:00-09:00", null],
+  ["mo 08:00-09:00", null],
+  ["mon 24:00-01:00", null],
+  ["mon 08:00-25:00", null],
+  ["mon 08:00-24:01", null],
+  ["mon 08:60-09:00", null],
+  ["mon 08:00-09:60", null],
+  ["mon 08:0a-09:00", null],
+  ["mon 0a:00-09:00", null],
+  ["mon 08:00-0a:00", null],
+  ["mon 08:00-09:0a", null],
+  ["mon 30:00-09:00", null],
+  ["mon  08:00-09:00", null],
+  ["mon 08:00 - 09:00", null],
+  ["", null],
+];
+
+for (const [text, expected] of windows) {
+  Deno.test(`parseWindow(${JSON.stringify(text)})`, () => {
+    const window = parseWindow(text);
+    assert.deepEqual(
+      window && [[...window.days].sort(), window.fromMinute, window.toMinute],
+      expected,
+    );
+  });
+}
+
+Deno.test("an overnight window opened on Saturday runs into Sunday morning", () => {
+  const nights = { time_zone: "UTC", windows: ["sat 22:00-06:00"], off_hours_min: 0 };
+  assert.equal(isInWindow(nights, at("2026-06-06T22:00:00Z")), true, "Sat 22:00");
+  assert.equal(isInWindow(nights, at("2026-06-06T21:59:00Z")), false, "Sat 21:59");
+  assert.equal(isInWindow(nights, at("2026-06-07T05:59:00Z")), true, "Sun 05:59");
+  assert.equal(isInWindow(nights, at("2026-06-07T06:00:00Z")), false, "Sun 06:00");
+  assert.equal(isInWindow(nights, at("2026-06-07T22:00:00Z")), false, "Sun 22:00");
+  assert.equal(isInWindow(nights, at("2026-06-06T05:59:00Z")), false, "Sat 05:59 (Fri shut)");
+});
+
+Deno.test("a schedule is open when any one of its windows is", () => {
+  const split = { time_zone: "UTC", windows: ["mon 08:00-09:00", "tue 10:00-11:00"] };
+  const schedule = { ...split, off_hours_min: 0 };
+  assert.equal(isInWindow(schedule, at("2026-01-05T08:30:00Z")), true, "Mon 08:30");
+  assert.equal(isInWindow(schedule, at("2026-01-06T10:30:00Z")), true, "Tue 10:30");
+  assert.equal(isInWindow(schedule, at("2026-01-06T08:30:00Z")), false, "Tue 08:30");
+  assert.equal(isInWindow(schedule, at("2026-01-05T10:30:00Z")), false, "Mon 10:30");
+});
+
+Deno.test("localTimeOf reads midnight as minute 0 and Saturday as day 6", () => {
+  assert.deepEqual(localTimeOf(at("2026-01-05T00:00:00Z"), "UTC"), { day: 1, minute: 0 });
+  assert.deepEqual(localTimeOf(at("2026-01-10T23:59:00Z"), "UTC"), { day: 6, minute: 1439 });
+});
+
+Deno.test("isTimeZone: IANA names and UTC, nothing else", () => {
+  assert.equal(isTimeZone("Europe/Berlin"), true);
+  assert.equal(isTimeZone("UTC"), true);
+  assert.equal(isTimeZone("Mars/Olympus"), false);
+  assert.equal(isTimeZone(""), false);
+});
+
+Deno.test("a budget applies only with a known, positive idle cost", () => {
+  const budgeted = kind({ idle_budget_usd_per_day: 5 });
+  // No budget: a known idle cost changes nothing.
+  assert.deepEqual(warmTargetAt(kind(), { now: MONDAY_NOON_BERLIN, idleUsdPerDay: 2.304 }), {
+    min: 4,
+    max: 6,
+    reason: "always",
+  });
+  // A cost below zero is no divisor for a budget.
+  assert.deepEqual(warmTargetAt(budgeted, { now: MONDAY_NOON_BERLIN, idleUsdPerDay: -1 }), {
+    min: 4,
+    max: 6,
+    reason: "always",
+  });
+  // Off hours with a budget: the off-hours min is what the budget is weighed against.
+  const offHours = kind({
+    idle_budget_usd_per_day: 5,
+    schedule: { ...BERLIN_WORK, off_hours_min: 3 },
+  });
+  assert.deepEqual(warmTargetAt(offHours, { now: SUNDAY_NOON_BERLIN, idleUsdPerDay: 2.304 }), {
+    min: 2,
+    max: 2,
+    reason: "budget",
+  });
+  assert.deepEqual(warmTargetAt(offHours, { now: SUNDAY_NOON_BERLIN, idleUsdPerDay: 1 }), {
+    min: 3,
+    max: 5,
+    reason: "off-hours",
+  });
+});
+
+Deno.test("a warm kind's numbers must be whole; max and off_hours_min are checked only when set", () => {
+  const issues = (input: unknown) =>
+    WarmKindSchema.safeParse(input).error?.issues.map((i) => [i.path.join("."), i.message]);
+  assert.deepEqual(issues({ min: 1.5 }), [["min", "expected a whole number"]]);
+  assert.deepEqual(issues({ max: 1.5 }), [["max", "expected a whole number"]]);
+  assert.deepEqual(
+    issues({ schedule: { time_zone: "UTC", windows: ["mon 08:00-09:00"], off_hours_min: 0.5 } }),
+    [["schedule.off_hours_min", "expected a whole number"]],
+  );
+  assert.equal(issues({ min: 3 }), undefined, "no max: nothing to be below");
+  assert.equal(issues({ min: 2, max: 2 }), undefined, "max may equal min");
+  assert.equal(issues({ min: 1, max: 2 }), undefined, "no schedule");
+  const schedule = { time_zone: "UTC", windows: ["mon 08:00-09:00"], off_hours_min: 2 };
+  assert.equal(issues({ min: 2, schedule }), undefined, "no max to be above");
+  assert.equal(issues({ min: 2, max: 2, schedule }), undefined, "off_hours_min may equal max");
 });

@@ -184,7 +184,14 @@ Deno.test("lease protocol in workerd", async (t) => {
         })
           .then((r) => r.body?.cancel());
       }
-      assert.deepEqual(await lease({ waitMs: 0 }), [], "the 11th delivery is withheld");
+      // A lease whose only pick is dead-lettered answers none, and no backlog: it counts the
+      // queue behind a lease that took something, even when another event (556) is ready.
+      await enqueue(556);
+      const withheld = await corePost(edge.url, keys.privateKeyPem, "/core/v1/lease", {
+        max: 1,
+        waitMs: 0,
+      });
+      assert.deepEqual(await withheld.json(), { events: [], backlog: 0 }, "the 11th is withheld");
       const viewer = { authorization: `Bearer ${await operatorToken(SESSION, "viewer")}` };
       const listed = await (await fetch(`${edge.url}/api/v1/dead-letters`, { headers: viewer }))
         .json();
@@ -205,11 +212,7 @@ Deno.test("lease protocol in workerd", async (t) => {
       assert.equal(requeued.status, 200, await requeued.clone().text());
       await requeued.body?.cancel();
       const again = await lease({ waitMs: 0 });
-      assert.equal(
-        again[0].message.type === "workflow_job" && again[0].message.job.githubJobId,
-        555,
-      );
-      assert.equal(again[0].deliveries, 1);
+      assert.deepEqual(again.map((e) => [githubJobIdOf(e), e.deliveries]), [[555, 1], [556, 1]]);
       await corePost(edge.url, keys.privateKeyPem, "/core/v1/ack", { leases: refs(again) })
         .then((r) => r.body?.cancel());
     });

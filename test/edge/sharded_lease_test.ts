@@ -4,7 +4,8 @@
  * a lease sweeps shards up to `max`, the backlog, gauges and counters add up
  * over shards, acks and nacks find their shard (and ignore a shard the
  * deployment does not have), a long-poll woken on two shards at once hands
- * the surplus back uncounted, and dead letters of every shard are listed
+ * the surplus back uncounted (and the release wakes another core's lease
+ * waiting on that shard), and dead letters of every shard are listed
  * newest first and requeued by their id. Fast enough to run per mutant.
  */
 import assert from "node:assert/strict";
@@ -119,6 +120,29 @@ Deno.test("a queue over four shards in workerd", async (t) => {
         assert.deepEqual(await gauges(), [0, 0, 2, 0]);
       },
     );
+
+    await t.step("a surplus handed back wakes another lease waiting on its shard", async () => {
+      await on(0, 70);
+      await on(2, 72);
+      const held = (await queue.lease({ max: 10, waitMs: 0 })).events;
+      assert.deepEqual(withShards(held), ["70:queued@0", "72:queued@2"]);
+      // The first lease waits on every shard before the second, so each shard's nack wakes it
+      // first: it takes both events, keeps one and releases the other on its shard, where the
+      // second lease (which found nothing when the nack woke it) is waiting again.
+      const first = queue.lease({ max: 1, waitMs: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const second = queue.lease({ max: 1, waitMs: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const nackedAt = Date.now();
+      assert.equal(await queue.nack(held, 0), 2);
+      const [a, b] = await Promise.all([first, second]);
+      assert.ok(Date.now() - nackedAt < 5_000, "woken by the release, not the timeout");
+      const both = [...a.events, ...b.events];
+      assert.deepEqual(withShards(both), ["70:queued@0", "72:queued@2"]);
+      assert.deepEqual(both.map((e) => e.deliveries), [2, 2]);
+      assert.equal(await queue.ack(both), 2);
+      assert.deepEqual(await gauges(), [0, 0, 2, 0]);
+    });
 
     await t.step("dead letters of every shard, newest first, requeued by id", async () => {
       const exhaust = async (jobId: number) => {
