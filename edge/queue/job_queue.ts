@@ -73,6 +73,8 @@ export class JobQueue extends DurableObject<Env> {
   #waiters = new Set<() => void>();
   /** Wait keys of multi-shard leases answered elsewhere, with when they were cancelled. */
   #cancelledWaits = new Map<string, number>();
+  /** Set once the prune alarm is known to exist; see `#ensurePruneAlarm`. */
+  #isPruneAlarmArmed = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -353,9 +355,15 @@ export class JobQueue extends DurableObject<Env> {
     for (const wake of [...this.#waiters]) wake();
   }
 
+  /**
+   * Arms the prune alarm once per object instance: `alarm()` re-arms itself,
+   * so after one check no enqueue needs another storage round trip.
+   */
   async #ensurePruneAlarm(): Promise<void> {
+    if (this.#isPruneAlarmArmed) return;
     if ((await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
     }
+    this.#isPruneAlarmArmed = true;
   }
 }

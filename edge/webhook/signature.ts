@@ -21,14 +21,33 @@ export async function isValidSignature(
   const signature = hexToBytes(header.slice("sha256=".length));
   if (!signature) return false;
   for (const secret of secrets) {
-    const key = await crypto.subtle.importKey(
+    if (await crypto.subtle.verify("HMAC", await hmacKeyOf(secret), signature, body)) return true;
+  }
+  return false;
+}
+
+/**
+ * Imported keys by secret, so a webhook costs one HMAC and no key import. A
+ * deployment has at most two secrets (current, previous); the bound only
+ * keeps rotations from growing the map in a long-lived isolate.
+ */
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+const MAX_CACHED_KEYS = 4;
+
+function hmacKeyOf(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    if (hmacKeys.size >= MAX_CACHED_KEYS) hmacKeys.clear();
+    key = crypto.subtle.importKey(
       "raw",
       encoder.encode(secret),
       { name: "HMAC", hash: "SHA-256" },
       false,
       ["verify"],
     );
-    if (await crypto.subtle.verify("HMAC", key, signature, body)) return true;
+    // A failed import is not kept: the next webhook tries again.
+    key.catch(() => hmacKeys.delete(secret));
+    hmacKeys.set(secret, key);
   }
-  return false;
+  return key;
 }

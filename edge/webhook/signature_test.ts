@@ -94,3 +94,35 @@ Deno.test("the comparison is WebCrypto's HMAC verify over the raw body", async (
   assert.deepEqual(calls[0].signature, expected, "the header's bytes, decoded from hex");
   assert.deepEqual(calls.map((c) => c.body), [BODY.byteLength, BODY.byteLength, BODY.byteLength]);
 });
+
+Deno.test("keys are reused per secret, and rotating through many secrets keeps each exact", async () => {
+  // More secrets than the key cache holds: each still signs for itself alone.
+  const secrets = ["r1", "r2", "r3", "r4", "r5", "r6"];
+  for (const [i, secret] of secrets.entries()) {
+    const header = `sha256=${await hmacHex(secret, BODY)}`;
+    assert.equal(await isValidSignature(BODY, header, [secret]), true, secret);
+    assert.equal(await isValidSignature(BODY, header, [secret]), true, `${secret}, cached`);
+    const before = secrets[(i + secrets.length - 1) % secrets.length];
+    assert.equal(
+      await isValidSignature(BODY, header, [before]),
+      false,
+      `${secret} under ${before}`,
+    );
+  }
+  const header = `sha256=${await hmacHex("steady", BODY)}`;
+  const importKey = crypto.subtle.importKey.bind(crypto.subtle);
+  let imports = 0;
+  Object.defineProperty(crypto.subtle, "importKey", {
+    value: (...args: Parameters<SubtleCrypto["importKey"]>) => (imports++, importKey(...args)),
+    configurable: true,
+    writable: true,
+  });
+  try {
+    for (let i = 0; i < 3; i++) {
+      assert.equal(await isValidSignature(BODY, header, ["steady"]), true);
+    }
+  } finally {
+    delete (crypto.subtle as { importKey?: unknown }).importKey;
+  }
+  assert.equal(imports, 1, "one import for three webhooks under one secret");
+});
