@@ -282,8 +282,9 @@ export class JobQueue extends DurableObject<Env> {
 
   /** Forgets dedupe keys older than the redelivery horizon. */
   async alarm(): Promise<void> {
-    this.ctx.storage.sql.exec("DELETE FROM seen WHERE at < ?", nowOf(this.env) - SEEN_TTL_MS);
+    // Re-armed first, so a failing prune cannot end the cycle `#ensurePruneAlarm` relies on.
     await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
+    this.ctx.storage.sql.exec("DELETE FROM seen WHERE at < ?", nowOf(this.env) - SEEN_TTL_MS);
   }
 
   #take(coreId: string, request: LeaseRequest): LeasedEvent[] {
