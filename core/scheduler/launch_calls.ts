@@ -114,14 +114,18 @@ export class LaunchCalls {
     const all = this.#placementsOf(found);
     const excluded = this.#exclusions.maskOf(key, { placements: all.length, at: now() });
     const issuedAt = now();
-    const attempts = jobs.map((job) => ({ id: job.id, attempt: job.launchAttempts + 1 }));
+    const attempts = jobs.map((job) => ({
+      id: job.id,
+      attempt: job.launchAttempts + 1,
+      runnerName: runnerNameOf(job.id, job.launchAttempts + 1),
+    }));
     const clientToken = clientTokenOf(attempts, { issuedAt, excluded });
     // Ours from now on: a sweep must not take the recorded jobs for a launch to resume.
     holds.calls.add(clientToken);
     let moved: Set<string>;
     try {
       moved = await launches.transitionMany(
-        attempts.map(({ id, attempt }) => ({
+        attempts.map(({ id, attempt, runnerName }) => ({
           id,
           from: "claimed",
           to: "launching",
@@ -129,7 +133,7 @@ export class LaunchCalls {
           patch: {
             launchAttempts: attempt,
             launchClientToken: clientToken,
-            runnerName: runnerNameOf(id, attempt),
+            runnerName,
           },
         })),
         issuedAt,
@@ -153,7 +157,7 @@ export class LaunchCalls {
           state: "launching",
           launchAttempts: attempts[i].attempt,
           launchClientToken: clientToken,
-          runnerName: runnerNameOf(job.id, attempts[i].attempt),
+          runnerName: attempts[i].runnerName,
           updatedAt: issuedAt,
         }]
         : []
