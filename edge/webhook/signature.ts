@@ -2,6 +2,8 @@
  * GitHub webhook signatures: `X-Hub-Signature-256: sha256=<hex HMAC of the raw body>`.
  * WebCrypto's HMAC verify compares in constant time.
  */
+import { BoundedMemo } from "../../shared/bounded_memo.ts";
+
 const encoder = new TextEncoder();
 
 function hexToBytes(hex: string): Uint8Array<ArrayBuffer> | null {
@@ -29,25 +31,17 @@ export async function isValidSignature(
 /**
  * Imported keys by secret, so a webhook costs one HMAC and no key import. A
  * deployment has at most two secrets (current, previous); the bound only
- * keeps rotations from growing the map in a long-lived isolate.
+ * keeps rotations from growing the memo in a long-lived isolate.
  */
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
-const MAX_CACHED_KEYS = 4;
+const hmacKeys = new BoundedMemo<string, Promise<CryptoKey>>(4);
 
 function hmacKeyOf(secret: string): Promise<CryptoKey> {
-  let key = hmacKeys.get(secret);
-  if (!key) {
-    if (hmacKeys.size >= MAX_CACHED_KEYS) hmacKeys.clear();
-    key = crypto.subtle.importKey(
+  return hmacKeys.get(secret, () =>
+    crypto.subtle.importKey(
       "raw",
       encoder.encode(secret),
       { name: "HMAC", hash: "SHA-256" },
       false,
       ["verify"],
-    );
-    // A failed import is not kept: the next webhook tries again.
-    key.catch(() => hmacKeys.delete(secret));
-    hmacKeys.set(secret, key);
-  }
-  return key;
+    ));
 }
