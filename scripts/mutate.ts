@@ -44,6 +44,7 @@ const WORKERD_TESTS: Record<string, string[]> = {
   ],
   "edge/webhook/github_server.ts": ["edge/webhook/github_server_test.ts"],
   "edge/webhook/rejection_counter.ts": [
+    "edge/webhook/rejection_counter_test.ts", // unit: the flush's timing
     "test/edge/webhook_refusals_test.ts", // fresh
     "test/edge/webhook_refusal_flush_test.ts", // fresh: a queue object refusing the counts
   ],
