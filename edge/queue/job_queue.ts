@@ -73,8 +73,6 @@ export class JobQueue extends DurableObject<Env> {
   #waiters = new Set<() => void>();
   /** Wait keys of multi-shard leases answered elsewhere, with when they were cancelled. */
   #cancelledWaits = new Map<string, number>();
-  /** Set once the prune alarm is known to exist; see `#ensurePruneAlarm`. */
-  #isPruneAlarmArmed = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -282,9 +280,8 @@ export class JobQueue extends DurableObject<Env> {
 
   /** Forgets dedupe keys older than the redelivery horizon. */
   async alarm(): Promise<void> {
-    // Re-armed first, so a failing prune cannot end the cycle `#ensurePruneAlarm` relies on.
-    await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
     this.ctx.storage.sql.exec("DELETE FROM seen WHERE at < ?", nowOf(this.env) - SEEN_TTL_MS);
+    await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
   }
 
   #take(coreId: string, request: LeaseRequest): LeasedEvent[] {
@@ -356,15 +353,9 @@ export class JobQueue extends DurableObject<Env> {
     for (const wake of [...this.#waiters]) wake();
   }
 
-  /**
-   * Arms the prune alarm once per object instance: `alarm()` re-arms itself,
-   * so after one check no enqueue needs another storage round trip.
-   */
   async #ensurePruneAlarm(): Promise<void> {
-    if (this.#isPruneAlarmArmed) return;
     if ((await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
     }
-    this.#isPruneAlarmArmed = true;
   }
 }
