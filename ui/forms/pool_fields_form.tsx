@@ -13,6 +13,7 @@ import {
 } from "../../shared/pool_fields.ts";
 import { Check, Field } from "../components/FormField.tsx";
 import { type FormErrors, listOf, numberOf, tagsOf, tagsText } from "./form_errors.ts";
+import { scheduleOf, scheduleText } from "./schedule_text.ts";
 
 type Draft = Partial<Record<PoolFieldKey, unknown>>;
 
@@ -49,6 +50,12 @@ export function poolSettingsOfForm(
         const tags = tagsOf(text);
         if (tags.ok) settings[key] = tags.tags;
         else fields[key] = tags.message;
+        break;
+      }
+      case "schedule": {
+        const schedule = scheduleOf(text);
+        if (schedule.ok) settings[key] = schedule.schedule;
+        else fields[key] = schedule.message;
       }
     }
   }
@@ -105,6 +112,7 @@ function controlOf(name: string, control: FormControl, value: unknown) {
           name={name}
           type="number"
           min={control.min}
+          step={control.step}
           defaultValue={value === null || value === undefined ? "" : String(value)}
         />
       );
@@ -132,6 +140,15 @@ function controlOf(name: string, control: FormControl, value: unknown) {
           name={name}
           rows={3}
           defaultValue={tagsText((value ?? {}) as Record<string, string>)}
+        />
+      );
+    case "schedule":
+      return (
+        <textarea
+          name={name}
+          rows={3}
+          placeholder={"time_zone: Europe/Berlin\nwindow: mon-fri 08:00-18:00\noff_hours_min: 0"}
+          defaultValue={scheduleText(value as Parameters<typeof scheduleText>[0])}
         />
       );
     case "check":
