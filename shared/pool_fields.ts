@@ -106,6 +106,13 @@ const WholeNumber = z.int("expected a whole number");
 const Cap = WholeNumber.min(0, "use 0 for no cap");
 /** An idle budget: dollars a day that a kind's waiting instances may cost. */
 const BudgetUsdPerDay = z.number().positive("expected more than 0; leave it blank for none");
+const budgetControl = (label: string): FormControl => ({
+  kind: "number",
+  label,
+  hint: "blank = no cap",
+  min: 0,
+  step: 0.01,
+});
 const NonEmptyIds = (what: string) =>
   z.array(z.string().trim().min(1, `empty ${what}`)).min(1, `at least one ${what}`);
 
@@ -194,13 +201,7 @@ export const POOL_FIELDS = {
   idleBudgetUsdPerDay: nullable("idle_budget_usd_per_day", BudgetUsdPerDay, {
     description: "What the pool's idle warm runners may cost a day, at their instance price " +
       "around the clock: at most floor(budget ÷ (price × 24)) are kept; unset: no cap.",
-    form: {
-      kind: "number",
-      label: "Idle budget ($/day)",
-      hint: "blank = no cap",
-      min: 0,
-      step: 0.01,
-    },
+    form: budgetControl("Idle budget ($/day)"),
   }),
   stoppedMin: defaulted("stopped_min", WholeNumber.min(0), 0, {
     description: "Stopped warm instances kept: booted once with the runner installed, then " +
@@ -220,13 +221,7 @@ export const POOL_FIELDS = {
   stoppedBudgetUsdPerDay: nullable("stopped_budget_usd_per_day", BudgetUsdPerDay, {
     description: "What the pool's stopped instances may cost a day, at their root volume's " +
       "storage price: at most floor(budget ÷ volume $/day) are kept; unset: no cap.",
-    form: {
-      kind: "number",
-      label: "Stopped budget ($/day)",
-      hint: "blank = no cap",
-      min: 0,
-      step: 0.01,
-    },
+    form: budgetControl("Stopped budget ($/day)"),
   }),
   cap: defaulted("cap", Cap, 0, {
     description: "Concurrent runners of this pool; 0 = no cap.",

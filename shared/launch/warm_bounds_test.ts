@@ -44,364 +44,234 @@ const HOT_PER_DAY = idleUsdPerDay("hot", { priceUsdPerHour: 0.1, rootVolumeGb: 3
 /** 73 GiB of gp3: 73 × 0.08 × 24 / 730 = 0.192 a day. */
 const STOPPED_PER_DAY = idleUsdPerDay("stopped", { priceUsdPerHour: null, rootVolumeGb: 73 })!;
 
-type Case = [
-  name: string,
-  kind: WarmKindName,
-  pool: Partial<PoolWarmFields>,
-  context: { now: number; idleUsdPerDay: number | null; copies?: number },
-  expected: WarmBounds,
-];
+/** Berlin and New York instants the tables use (UTC). */
+const BERLIN_MON_0800 = at("2026-01-05T07:00:00Z");
+const BERLIN_MON_0759 = at("2026-01-05T06:59:00Z");
+const BERLIN_FRI_1800 = at("2026-01-09T17:00:00Z");
+const BERLIN_SAT_NOON = at("2026-01-10T11:00:00Z");
+
+/** [name, pool fields, now, one instance's idle $/day, expected target, max, reason, copies]. */
+type Case = [string, Partial<PoolWarmFields>, number, number | null, WarmBounds, number?];
+const keeps = (target: number, max: number, reason: WarmBounds["reason"]) => ({
+  target,
+  max,
+  reason,
+});
 
 const HOT_4_6 = { minIdle: 4, maxIdle: 6 };
-const cases: Case[] = [
-  ["no schedule, no budget: the min, up to the max", "hot", HOT_4_6, {
-    now: MONDAY_MORNING,
-    idleUsdPerDay: HOT_PER_DAY,
-  }, { target: 4, max: 6, reason: "min" }],
-  ["no max: the max is the min", "hot", { minIdle: 3 }, {
-    now: MONDAY_MORNING,
-    idleUsdPerDay: null,
-  }, { target: 3, max: 3, reason: "min" }],
+const hotBudget = (usd: number) => ({ ...HOT_4_6, idleBudgetUsdPerDay: usd });
+const hotBerlin = { ...HOT_4_6, idleSchedule: BERLIN_WORK };
+const hotCases: Case[] = [
+  [
+    "no schedule, no budget: the min, up to the max",
+    HOT_4_6,
+    MONDAY_MORNING,
+    HOT_PER_DAY,
+    keeps(4, 6, "min"),
+  ],
+  ["no max: the max is the min", { minIdle: 3 }, MONDAY_MORNING, null, keeps(3, 3, "min")],
   [
     "budget exactly 4 instance-days keeps 4, max capped at 4",
-    "hot",
-    {
-      ...HOT_4_6,
-      idleBudgetUsdPerDay: 9.6,
-    },
-    { now: MONDAY_MORNING, idleUsdPerDay: HOT_PER_DAY },
-    { target: 4, max: 4, reason: "min" },
+    hotBudget(9.6),
+    MONDAY_MORNING,
+    HOT_PER_DAY,
+    keeps(4, 4, "min"),
   ],
   [
     "one cent under 4 instance-days keeps 3, drained to 3",
-    "hot",
-    {
-      ...HOT_4_6,
-      idleBudgetUsdPerDay: 9.59,
-    },
-    { now: MONDAY_MORNING, idleUsdPerDay: HOT_PER_DAY },
-    { target: 3, max: 3, reason: "budget" },
+    hotBudget(9.59),
+    MONDAY_MORNING,
+    HOT_PER_DAY,
+    keeps(3, 3, "budget"),
   ],
   [
     "one cent over 4 instance-days keeps 4",
-    "hot",
-    {
-      ...HOT_4_6,
-      idleBudgetUsdPerDay: 9.61,
-    },
-    { now: MONDAY_MORNING, idleUsdPerDay: HOT_PER_DAY },
-    { target: 4, max: 4, reason: "min" },
+    hotBudget(9.61),
+    MONDAY_MORNING,
+    HOT_PER_DAY,
+    keeps(4, 4, "min"),
   ],
   [
     "a budget for 6 keeps the min and allows the max",
-    "hot",
-    {
-      ...HOT_4_6,
-      idleBudgetUsdPerDay: 14.4,
-    },
-    { now: MONDAY_MORNING, idleUsdPerDay: HOT_PER_DAY },
-    { target: 4, max: 6, reason: "min" },
+    hotBudget(14.4),
+    MONDAY_MORNING,
+    HOT_PER_DAY,
+    keeps(4, 6, "min"),
   ],
   [
     "an unquoted price applies no budget",
-    "hot",
-    {
-      ...HOT_4_6,
-      idleBudgetUsdPerDay: 0.01,
-    },
-    { now: MONDAY_MORNING, idleUsdPerDay: null },
-    { target: 4, max: 6, reason: "min" },
+    hotBudget(0.01),
+    MONDAY_MORNING,
+    null,
+    keeps(4, 6, "min"),
   ],
   [
     "a budget under one instance-day keeps none",
-    "hot",
-    {
-      ...HOT_4_6,
-      idleBudgetUsdPerDay: 2.39,
-    },
-    { now: MONDAY_MORNING, idleUsdPerDay: HOT_PER_DAY },
-    { target: 0, max: 0, reason: "budget" },
+    hotBudget(2.39),
+    MONDAY_MORNING,
+    HOT_PER_DAY,
+    keeps(0, 0, "budget"),
   ],
   [
     "Berlin Monday 08:00 CET opens the window",
-    "hot",
-    {
-      ...HOT_4_6,
-      idleSchedule: BERLIN_WORK,
-    },
-    { now: at("2026-01-05T07:00:00Z"), idleUsdPerDay: HOT_PER_DAY },
-    {
-      target: 4,
-      max: 6,
-      reason: "in-window",
-    },
+    hotBerlin,
+    BERLIN_MON_0800,
+    HOT_PER_DAY,
+    keeps(4, 6, "in-window"),
   ],
   [
     "Berlin Monday 07:59 CET: off hours, drained to off_hours_min",
-    "hot",
-    {
-      ...HOT_4_6,
-      idleSchedule: BERLIN_WORK,
-    },
-    { now: at("2026-01-05T06:59:00Z"), idleUsdPerDay: HOT_PER_DAY },
-    {
-      target: 1,
-      max: 1,
-      reason: "off-hours",
-    },
+    hotBerlin,
+    BERLIN_MON_0759,
+    HOT_PER_DAY,
+    keeps(1, 1, "off-hours"),
   ],
   [
     "Berlin Friday 18:00 CET closes the window",
-    "hot",
-    {
-      ...HOT_4_6,
-      idleSchedule: BERLIN_WORK,
-    },
-    { now: at("2026-01-09T17:00:00Z"), idleUsdPerDay: HOT_PER_DAY },
-    {
-      target: 1,
-      max: 1,
-      reason: "off-hours",
-    },
+    hotBerlin,
+    BERLIN_FRI_1800,
+    HOT_PER_DAY,
+    keeps(1, 1, "off-hours"),
   ],
   [
     "off hours under a budget for none: the budget wins",
-    "hot",
-    {
-      ...HOT_4_6,
-      idleSchedule: BERLIN_WORK,
-      idleBudgetUsdPerDay: 1,
-    },
-    { now: at("2026-01-10T11:00:00Z"), idleUsdPerDay: HOT_PER_DAY },
-    {
-      target: 0,
-      max: 0,
-      reason: "budget",
-    },
+    { ...hotBerlin, idleBudgetUsdPerDay: 1 },
+    BERLIN_SAT_NOON,
+    HOT_PER_DAY,
+    keeps(0, 0, "budget"),
   ],
   [
     "three repos: min, max and off hours count per repo, the budget per pool",
-    "hot",
-    {
-      minIdle: 2,
-      maxIdle: 3,
-      idleBudgetUsdPerDay: 12,
-    },
-    { now: MONDAY_MORNING, idleUsdPerDay: HOT_PER_DAY, copies: 3 },
-    {
-      target: 5,
-      max: 5,
-      reason: "budget",
-    },
+    { minIdle: 2, maxIdle: 3, idleBudgetUsdPerDay: 12 },
+    MONDAY_MORNING,
+    HOT_PER_DAY,
+    keeps(5, 5, "budget"),
+    3,
   ],
   [
     "three repos off hours keep 3 × off_hours_min",
-    "hot",
-    {
-      minIdle: 2,
-      idleSchedule: BERLIN_WORK,
-    },
-    { now: at("2026-01-10T11:00:00Z"), idleUsdPerDay: HOT_PER_DAY, copies: 3 },
-    {
-      target: 3,
-      max: 3,
-      reason: "off-hours",
-    },
+    { minIdle: 2, idleSchedule: BERLIN_WORK },
+    BERLIN_SAT_NOON,
+    HOT_PER_DAY,
+    keeps(3, 3, "off-hours"),
+    3,
   ],
+];
+
+const nights = { stoppedMin: 2, stoppedSchedule: NY_NIGHTS };
+const days = { stoppedMin: 2, stoppedSchedule: NY_WORK };
+const stoppedBudget = (usd: number) => ({
+  stoppedMin: 3,
+  stoppedMax: 5,
+  stoppedBudgetUsdPerDay: usd,
+});
+const stoppedCases: Case[] = [
   // New York, overnight mon-fri 22:00-06:00 (EST is UTC-5 in January).
   [
     "New York Monday 22:00 EST opens the overnight window",
-    "stopped",
-    {
-      stoppedMin: 2,
-      stoppedSchedule: NY_NIGHTS,
-    },
-    { now: at("2026-01-06T03:00:00Z"), idleUsdPerDay: STOPPED_PER_DAY },
-    {
-      target: 2,
-      max: 2,
-      reason: "in-window",
-    },
+    nights,
+    at("2026-01-06T03:00:00Z"),
+    STOPPED_PER_DAY,
+    keeps(2, 2, "in-window"),
   ],
   [
     "New York Tuesday 05:59 EST: still Monday's night",
-    "stopped",
-    {
-      stoppedMin: 2,
-      stoppedSchedule: NY_NIGHTS,
-    },
-    { now: at("2026-01-06T10:59:00Z"), idleUsdPerDay: STOPPED_PER_DAY },
-    {
-      target: 2,
-      max: 2,
-      reason: "in-window",
-    },
+    nights,
+    at("2026-01-06T10:59:00Z"),
+    STOPPED_PER_DAY,
+    keeps(2, 2, "in-window"),
   ],
   [
     "New York Tuesday 06:00 EST closes it",
-    "stopped",
-    {
-      stoppedMin: 2,
-      stoppedSchedule: NY_NIGHTS,
-    },
-    { now: at("2026-01-06T11:00:00Z"), idleUsdPerDay: STOPPED_PER_DAY },
-    {
-      target: 0,
-      max: 0,
-      reason: "off-hours",
-    },
+    nights,
+    at("2026-01-06T11:00:00Z"),
+    STOPPED_PER_DAY,
+    keeps(0, 0, "off-hours"),
   ],
   [
     "New York Saturday 02:00 EST: Friday's night",
-    "stopped",
-    {
-      stoppedMin: 2,
-      stoppedSchedule: NY_NIGHTS,
-    },
-    { now: at("2026-01-10T07:00:00Z"), idleUsdPerDay: STOPPED_PER_DAY },
-    {
-      target: 2,
-      max: 2,
-      reason: "in-window",
-    },
+    nights,
+    at("2026-01-10T07:00:00Z"),
+    STOPPED_PER_DAY,
+    keeps(2, 2, "in-window"),
   ],
   [
     "New York Sunday 02:00 EST: Saturday opens no night",
-    "stopped",
-    {
-      stoppedMin: 2,
-      stoppedSchedule: NY_NIGHTS,
-    },
-    { now: at("2026-01-11T07:00:00Z"), idleUsdPerDay: STOPPED_PER_DAY },
-    {
-      target: 0,
-      max: 0,
-      reason: "off-hours",
-    },
+    nights,
+    at("2026-01-11T07:00:00Z"),
+    STOPPED_PER_DAY,
+    keeps(0, 0, "off-hours"),
   ],
   // DST begins in New York on Sunday 8 March 2026 (02:00 EST → 03:00 EDT).
   [
     "New York Friday before DST: 13:00 UTC is 08:00 EST, inside",
-    "stopped",
-    {
-      stoppedMin: 2,
-      stoppedSchedule: NY_WORK,
-    },
-    { now: at("2026-03-06T13:00:00Z"), idleUsdPerDay: STOPPED_PER_DAY },
-    {
-      target: 2,
-      max: 2,
-      reason: "in-window",
-    },
+    days,
+    at("2026-03-06T13:00:00Z"),
+    STOPPED_PER_DAY,
+    keeps(2, 2, "in-window"),
   ],
   [
     "New York Friday before DST: 12:59 UTC is 07:59 EST, outside",
-    "stopped",
-    {
-      stoppedMin: 2,
-      stoppedSchedule: NY_WORK,
-    },
-    { now: at("2026-03-06T12:59:00Z"), idleUsdPerDay: STOPPED_PER_DAY },
-    {
-      target: 0,
-      max: 0,
-      reason: "off-hours",
-    },
+    days,
+    at("2026-03-06T12:59:00Z"),
+    STOPPED_PER_DAY,
+    keeps(0, 0, "off-hours"),
   ],
   [
     "New York Monday after DST: 12:00 UTC is 08:00 EDT, inside",
-    "stopped",
-    {
-      stoppedMin: 2,
-      stoppedSchedule: NY_WORK,
-    },
-    { now: at("2026-03-09T12:00:00Z"), idleUsdPerDay: STOPPED_PER_DAY },
-    {
-      target: 2,
-      max: 2,
-      reason: "in-window",
-    },
+    days,
+    at("2026-03-09T12:00:00Z"),
+    STOPPED_PER_DAY,
+    keeps(2, 2, "in-window"),
   ],
   [
     "New York Monday after DST: 11:59 UTC is 07:59 EDT, outside",
-    "stopped",
-    {
-      stoppedMin: 2,
-      stoppedSchedule: NY_WORK,
-    },
-    { now: at("2026-03-09T11:59:00Z"), idleUsdPerDay: STOPPED_PER_DAY },
-    {
-      target: 0,
-      max: 0,
-      reason: "off-hours",
-    },
+    days,
+    at("2026-03-09T11:59:00Z"),
+    STOPPED_PER_DAY,
+    keeps(0, 0, "off-hours"),
   ],
   // Stopped budgets: 0.192 a day each.
   [
     "stopped budget exactly 3 volume-days keeps 3",
-    "stopped",
-    {
-      stoppedMin: 3,
-      stoppedMax: 5,
-      stoppedBudgetUsdPerDay: 0.576,
-    },
-    { now: MONDAY_MORNING, idleUsdPerDay: STOPPED_PER_DAY },
-    {
-      target: 3,
-      max: 3,
-      reason: "min",
-    },
+    stoppedBudget(0.576),
+    MONDAY_MORNING,
+    STOPPED_PER_DAY,
+    keeps(3, 3, "min"),
   ],
   [
     "stopped budget one cent under keeps 2",
-    "stopped",
-    {
-      stoppedMin: 3,
-      stoppedMax: 5,
-      stoppedBudgetUsdPerDay: 0.566,
-    },
-    { now: MONDAY_MORNING, idleUsdPerDay: STOPPED_PER_DAY },
-    {
-      target: 2,
-      max: 2,
-      reason: "budget",
-    },
+    stoppedBudget(0.566),
+    MONDAY_MORNING,
+    STOPPED_PER_DAY,
+    keeps(2, 2, "budget"),
   ],
   [
     "stopped budget one cent over keeps 3",
-    "stopped",
-    {
-      stoppedMin: 3,
-      stoppedMax: 5,
-      stoppedBudgetUsdPerDay: 0.586,
-    },
-    { now: MONDAY_MORNING, idleUsdPerDay: STOPPED_PER_DAY },
-    {
-      target: 3,
-      max: 3,
-      reason: "min",
-    },
+    stoppedBudget(0.586),
+    MONDAY_MORNING,
+    STOPPED_PER_DAY,
+    keeps(3, 3, "min"),
   ],
   [
     "the hot fields do not size the stopped kind",
-    "stopped",
-    {
-      minIdle: 5,
-      idleBudgetUsdPerDay: 0.01,
-      stoppedMin: 1,
-    },
-    { now: MONDAY_MORNING, idleUsdPerDay: STOPPED_PER_DAY },
-    {
-      target: 1,
-      max: 1,
-      reason: "min",
-    },
+    { minIdle: 5, idleBudgetUsdPerDay: 0.01, stoppedMin: 1 },
+    MONDAY_MORNING,
+    STOPPED_PER_DAY,
+    keeps(1, 1, "min"),
   ],
 ];
 
-for (const [name, kind, pool, context, expected] of cases) {
+const cases: [WarmKindName, Case][] = [
+  ...hotCases.map((c): [WarmKindName, Case] => ["hot", c]),
+  ...stoppedCases.map((c): [WarmKindName, Case] => ["stopped", c]),
+];
+for (const [kind, [name, pool, now, idleUsdPerDay, expected, copies]] of cases) {
   Deno.test(`warmBoundsAt, ${kind}: ${name}`, () => {
-    assert.deepEqual(warmBoundsAt({ ...NO_WARM, ...pool }, kind, context), expected);
+    assert.deepEqual(
+      warmBoundsAt({ ...NO_WARM, ...pool }, kind, { now, idleUsdPerDay, copies }),
+      expected,
+    );
   });
 }
 

@@ -19,6 +19,23 @@ const NOW = Date.parse("2026-05-20T10:30:00Z");
 const DAY_START = Date.parse("2026-05-20T00:00:00Z");
 const HOUR = 3600_000;
 
+const HOT_DECISION = {
+  target: 1,
+  max: 1,
+  reason: "off-hours",
+  idleUsdPerDay: null,
+  decidedAt: NOW - 60_000,
+  changedAt: NOW - 2 * HOUR,
+} as const;
+const STOPPED_DECISION = {
+  target: 2,
+  max: 2,
+  reason: "budget",
+  idleUsdPerDay: 0.192,
+  decidedAt: NOW - 60_000,
+  changedAt: NOW - 5 * HOUR,
+} as const;
+
 const warmInstance = (id: string, over: Partial<typeof schema.instances.$inferInsert>) => ({
   id,
   poolId: "pool-small",
@@ -38,26 +55,8 @@ Deno.test("warm capacity: the API's inventory and cost today, and the Pools page
     await stack.db.update(schema.pools).set({ minIdle: 2, stoppedMin: 2, rootVolumeGb: 73 })
       .where(eq(schema.pools.id, "pool-small"));
     await stack.db.insert(schema.warmDecisions).values([
-      {
-        poolId: "pool-small",
-        kind: "hot",
-        target: 1,
-        max: 1,
-        reason: "off-hours",
-        idleUsdPerDay: null,
-        decidedAt: NOW - 60_000,
-        changedAt: NOW - 2 * HOUR,
-      },
-      {
-        poolId: "pool-small",
-        kind: "stopped",
-        target: 2,
-        max: 2,
-        reason: "budget",
-        idleUsdPerDay: 0.192,
-        decidedAt: NOW - 60_000,
-        changedAt: NOW - 5 * HOUR,
-      },
+      { poolId: "pool-small", kind: "hot", ...HOT_DECISION },
+      { poolId: "pool-small", kind: "stopped", ...STOPPED_DECISION },
     ]);
     const hot = { warmRepoFullName: "octocat/hello-world" };
     await stack.db.insert(schema.instances).values([
@@ -115,28 +114,14 @@ Deno.test("warm capacity: the API's inventory and cost today, and the Pools page
           kinds: [
             {
               kind: "hot",
-              decision: {
-                target: 1,
-                max: 1,
-                reason: "off-hours",
-                idleUsdPerDay: null,
-                decidedAt: NOW - 60_000,
-                changedAt: NOW - 2 * HOUR,
-              },
+              decision: HOT_DECISION,
               current: 1,
               idleUsdToday: 0.208,
               unquoted: 0,
             },
             {
               kind: "stopped",
-              decision: {
-                target: 2,
-                max: 2,
-                reason: "budget",
-                idleUsdPerDay: 0.192,
-                decidedAt: NOW - 60_000,
-                changedAt: NOW - 5 * HOUR,
-              },
+              decision: STOPPED_DECISION,
               current: 2,
               idleUsdToday: 0.088,
               unquoted: 0,
