@@ -17,6 +17,9 @@ import { scheduleOf, scheduleText } from "./schedule_text.ts";
 
 type Draft = Partial<Record<PoolFieldKey, unknown>>;
 
+const SCHEDULE_PLACEHOLDER =
+  "time_zone: Europe/Berlin\nwindow: mon-fri 08:00-18:00\noff_hours_min: 0";
+
 /**
  * The settings a submitted pool form holds, by API key, or the fields whose
  * text cannot even be read (a tag line without `=`).
@@ -147,7 +150,7 @@ function controlOf(name: string, control: FormControl, value: unknown) {
         <textarea
           name={name}
           rows={3}
-          placeholder={"time_zone: Europe/Berlin\nwindow: mon-fri 08:00-18:00\noff_hours_min: 0"}
+          placeholder={SCHEDULE_PLACEHOLDER}
           defaultValue={scheduleText(value as Parameters<typeof scheduleText>[0])}
         />
       );
