@@ -16,17 +16,22 @@
 
 import { z } from "zod";
 import { EBS_VOLUME_TYPES, rootVolumeProblems } from "./root_volume.ts";
+import { WarmScheduleSchema } from "./launch/warm_schedule.ts";
+import { warmFieldProblems } from "./launch/warm_bounds.ts";
 import {
   ALLOCATION_STRATEGIES,
   LabelName,
   OperatorTags,
+  RunnerPath,
   SPAWN_METHODS,
 } from "./schema/vocabulary.ts";
 
 /** How the console's pool form edits a field. */
 export type FormControl =
   | { kind: "text"; label: string; hint?: string; placeholder?: string }
-  | { kind: "number"; label: string; hint?: string; min?: number }
+  | { kind: "number"; label: string; hint?: string; min?: number; step?: number }
+  /** A warm schedule as `key: value` lines (time_zone, one `window:` per line, off_hours_min). */
+  | { kind: "schedule"; label: string; hint?: string }
   /** A textarea, one item per line (commas also split). */
   | { kind: "lines"; label: string; hint?: string }
   /** A one-line input, items split by commas. */
@@ -99,22 +104,15 @@ function nullable<const Key extends string, T extends z.ZodType>(
 
 const WholeNumber = z.int("expected a whole number");
 const Cap = WholeNumber.min(0, "use 0 for no cap");
-/**
- * A directory in the AMI, rendered into the bash boot script: absolute, and
- * only characters no shell treats specially, so the script's quoting is the
- * second line of defence, not the only one.
- */
-const RunnerPath = z.string().trim().max(1024, "at most 1,024 characters")
-  .regex(
-    /^(\/[A-Za-z0-9._+@-]+)+\/?$/,
-    "expected an absolute directory such as /opt/actions-runner " +
-      "(letters, digits and . _ + @ - only; no spaces or shell characters)",
-  )
-  .refine(
-    (path) => !path.split("/").some((segment) => segment === "." || segment === ".."),
-    "expected a path without . or .. segments",
-  )
-  .transform((path) => path.replace(/\/$/, ""));
+/** An idle budget: dollars a day that a kind's waiting instances may cost. */
+const BudgetUsdPerDay = z.number().positive("expected more than 0; leave it blank for none");
+const budgetControl = (label: string): FormControl => ({
+  kind: "number",
+  label,
+  hint: "blank = no cap",
+  min: 0,
+  step: 0.01,
+});
 const NonEmptyIds = (what: string) =>
   z.array(z.string().trim().min(1, `empty ${what}`)).min(1, `at least one ${what}`);
 
@@ -189,6 +187,22 @@ export const POOL_FIELDS = {
     description: "Warm runners kept idle, waiting for jobs.",
     form: { kind: "number", label: "Min idle", min: 0 },
   }),
+  maxIdle: nullable("max_idle", WholeNumber.min(0), {
+    description: "Most warm runners kept idle per bound repo; unset: `min_idle`. Those over it " +
+      "(off hours, a budget) are removed from GitHub and terminated.",
+    form: { kind: "number", label: "Max idle", hint: "blank = min idle", min: 0 },
+  }),
+  idleSchedule: nullable("idle_schedule", WarmScheduleSchema, {
+    description: "When `min_idle` applies: `time_zone` (IANA), `windows` such as " +
+      "`mon-fri 08:00-18:00` (`22:00-06:00` runs overnight) and `off_hours_min` (default 0, at " +
+      "most `min_idle`) kept outside every window; unset: always.",
+    form: { kind: "schedule", label: "Idle schedule", hint: "blank = always" },
+  }),
+  idleBudgetUsdPerDay: nullable("idle_budget_usd_per_day", BudgetUsdPerDay, {
+    description: "What the pool's idle warm runners may cost a day, at their instance price " +
+      "around the clock: at most floor(budget ÷ (price × 24)) are kept; unset: no cap.",
+    form: budgetControl("Idle budget ($/day)"),
+  }),
   stoppedMin: defaulted("stopped_min", WholeNumber.min(0), 0, {
     description: "Stopped warm instances kept: booted once with the runner installed, then " +
       "stopped; a job starts one (StartInstances) instead of launching, and it is replaced after.",
@@ -198,6 +212,16 @@ export const POOL_FIELDS = {
     description: "Most stopped warm instances kept; unset: `stopped_min`. Those over it are " +
       "terminated.",
     form: { kind: "number", label: "Max stopped", hint: "blank = min stopped", min: 0 },
+  }),
+  stoppedSchedule: nullable("stopped_schedule", WarmScheduleSchema, {
+    description: "When `stopped_min` applies, as `idle_schedule` (`off_hours_min` at most " +
+      "`stopped_min`); unset: always.",
+    form: { kind: "schedule", label: "Stopped schedule", hint: "blank = always" },
+  }),
+  stoppedBudgetUsdPerDay: nullable("stopped_budget_usd_per_day", BudgetUsdPerDay, {
+    description: "What the pool's stopped instances may cost a day, at their root volume's " +
+      "storage price: at most floor(budget ÷ volume $/day) are kept; unset: no cap.",
+    form: budgetControl("Stopped budget ($/day)"),
   }),
   cap: defaulted("cap", Cap, 0, {
     description: "Concurrent runners of this pool; 0 = no cap.",
@@ -272,16 +296,41 @@ const ROOT_VOLUME_FIELDS = {
   throughput: "rootVolumeThroughput",
 } as const;
 
+const WARM_FIELDS = [
+  "minIdle",
+  "maxIdle",
+  "idleSchedule",
+  "stoppedMin",
+  "stoppedSchedule",
+] as const satisfies readonly PoolFieldKey[];
+
 /**
- * The checks that span fields (the root volume against its type's limits),
- * each issue at the field it names, spelled by `keyOf`. They wait until those
- * fields parse, so a bad size is one issue, not two.
+ * The checks that span fields (the root volume against its type's limits, a
+ * warm kind's max and off hours against its min), each issue at the field it
+ * names, spelled by `keyOf`. Each waits until its fields parse, so a bad size
+ * is one issue, not two.
  */
 function checkAcrossFields(keyOf: (key: PoolFieldKey) => string) {
   const keys = Object.values(ROOT_VOLUME_FIELDS).map(keyOf);
+  const warmKeys = WARM_FIELDS.map(keyOf);
   return (payload: z.core.ParsePayload<Record<string, unknown>>) => {
-    if (payload.issues.some((issue) => keys.includes(String(issue.path?.[0])))) return;
     const pool = payload.value;
+    const hasIssueIn = (fields: string[]) =>
+      payload.issues.some((issue) => fields.includes(String(issue.path?.[0])));
+    if (!hasIssueIn(warmKeys)) {
+      const warm = Object.fromEntries(
+        WARM_FIELDS.map((key) => [key, pool[keyOf(key)] ?? POOL_FIELDS[key].default]),
+      ) as Parameters<typeof warmFieldProblems>[0];
+      for (const problem of warmFieldProblems(warm)) {
+        payload.issues.push({
+          code: "custom",
+          path: [keyOf(problem.field)],
+          message: problem.message,
+          input: pool,
+        });
+      }
+    }
+    if (hasIssueIn(keys)) return;
     const problems = rootVolumeProblems({
       sizeGb: pool[keyOf("rootVolumeGb")] as number,
       type: pool[keyOf("rootVolumeType")] as (typeof EBS_VOLUME_TYPES)[number],

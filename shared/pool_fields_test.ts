@@ -78,8 +78,13 @@ Deno.test("a pool in YAML and the same pool in the API parse to the same setting
     allocationStrategy: "price-capacity-optimized",
     maxRuntimeMinutes: null,
     minIdle: 0,
+    maxIdle: null,
+    idleSchedule: null,
+    idleBudgetUsdPerDay: null,
     stoppedMin: 0,
     stoppedMax: null,
+    stoppedSchedule: null,
+    stoppedBudgetUsdPerDay: null,
     cap: 0,
     rootVolumeGb: 100,
     rootVolumeType: "io2",
@@ -144,6 +149,48 @@ Deno.test("a root volume EC2 would refuse is named at its field in every spellin
       path: "projects.0.pools.0.rootVolumeIops",
       message: "io2 allows at most 1000 IOPS per GiB (2000 for 2 GiB)",
     }],
+  );
+});
+
+Deno.test("warm fields: schedules and budgets parse in every spelling, a max under its min is named", () => {
+  const schedule = { time_zone: "Europe/Berlin", windows: ["mon-fri 08:00-18:00"] };
+  const yaml = poolSettingsOfYaml(PoolYaml.parse({
+    ...YAML_POOL,
+    min_idle: 2,
+    max_idle: 3,
+    idle_schedule: schedule,
+    idle_budget_usd_per_day: 12.5,
+    stopped_min: 1,
+    stopped_schedule: { ...schedule, off_hours_min: 1 },
+    stopped_budget_usd_per_day: 0.2,
+  }));
+  assert.deepEqual(
+    [
+      yaml.maxIdle,
+      yaml.idleSchedule,
+      yaml.idleBudgetUsdPerDay,
+      yaml.stoppedSchedule,
+      yaml.stoppedBudgetUsdPerDay,
+    ],
+    [3, { ...schedule, off_hours_min: 0 }, 12.5, { ...schedule, off_hours_min: 1 }, 0.2],
+  );
+  assert.deepEqual(pathsOf(PoolYaml, { ...YAML_POOL, min_idle: 2, max_idle: 1 }), [
+    { path: "max_idle", message: "max idle (1) is below min idle (2)" },
+  ]);
+  assert.deepEqual(
+    pathsOf(PoolSettings, {
+      ...API_POOL,
+      stoppedSchedule: { ...schedule, off_hours_min: 1 },
+      idleBudgetUsdPerDay: 0,
+    }),
+    [
+      { path: "idleBudgetUsdPerDay", message: "expected more than 0; leave it blank for none" },
+      { path: "stoppedSchedule", message: "off_hours_min (1) is above min stopped (0)" },
+    ],
+  );
+  assert.deepEqual(
+    pathsOf(PoolSettings, { ...API_POOL, minIdle: 1, idleSchedule: { ...schedule, windows: [] } }),
+    [{ path: "idleSchedule.windows", message: "at least one window" }],
   );
 });
 
@@ -283,8 +330,25 @@ Deno.test("the console form shows each field with its control, label and hint, i
       min: 1,
     }],
     ["minIdle", { kind: "number", label: "Min idle", min: 0 }],
+    ["maxIdle", { kind: "number", label: "Max idle", hint: "blank = min idle", min: 0 }],
+    ["idleSchedule", { kind: "schedule", label: "Idle schedule", hint: "blank = always" }],
+    ["idleBudgetUsdPerDay", {
+      kind: "number",
+      label: "Idle budget ($/day)",
+      hint: "blank = no cap",
+      min: 0,
+      step: 0.01,
+    }],
     ["stoppedMin", { kind: "number", label: "Min stopped", min: 0 }],
     ["stoppedMax", { kind: "number", label: "Max stopped", hint: "blank = min stopped", min: 0 }],
+    ["stoppedSchedule", { kind: "schedule", label: "Stopped schedule", hint: "blank = always" }],
+    ["stoppedBudgetUsdPerDay", {
+      kind: "number",
+      label: "Stopped budget ($/day)",
+      hint: "blank = no cap",
+      min: 0,
+      step: 0.01,
+    }],
     ["cap", { kind: "number", label: "Cap", hint: "0 = no cap", min: 0 }],
     ["rootVolumeGb", { kind: "number", label: "Root volume (GB)", min: 1 }],
     ["rootVolumeType", {

@@ -15,6 +15,7 @@ import { type AuditModel, createAuditModel } from "./models/audit_model.ts";
 import { createDeadLettersModel, type DeadLettersModel } from "./models/dead_letters_model.ts";
 import { createMonthModel, type MonthModel } from "./models/month_model.ts";
 import { createStatsModel, type StatsModel } from "./models/stats_model.ts";
+import { createWarmPoolsModel, type WarmPoolsModel } from "./models/warm_pools_model.ts";
 import { type BackupModel, createBackupModel } from "./models/backup_model.ts";
 import { type ConfigModel, createConfigModel } from "./models/config_model.ts";
 import { createJobDetailModel, type JobDetailModel } from "./models/job_detail_model.ts";
@@ -37,6 +38,8 @@ export interface Console {
   stats: StatsModel;
   audit: AuditModel;
   deadLetters: DeadLettersModel;
+  /** Each pool's warm capacity (the Pools page). */
+  warmPools: WarmPoolsModel;
   /** Projects, repo bindings and pools. */
   config: ConfigModel;
   backup: BackupModel;
@@ -69,6 +72,7 @@ export function createConsole(
     stats: createStatsModel(ops),
     audit: createAuditModel(ops),
     deadLetters: createDeadLettersModel(ops),
+    warmPools: createWarmPoolsModel(ops),
     config: createConfigModel(api),
     backup: createBackupModel(api),
     usersApi,

@@ -28,6 +28,7 @@ import {
 } from "./spot_retry_queries.ts";
 import { WarmPoolQueries } from "./warm_pool_queries.ts";
 import { StoppedPoolQueries } from "./stopped_pool_queries.ts";
+import { WarmDecisionQueries } from "./warm_decision_queries.ts";
 
 export type ProjectRow = typeof projects.$inferSelect;
 export type PoolRow = typeof pools.$inferSelect;
@@ -72,6 +73,8 @@ export class Store {
   readonly #stages = new StageQueries(this);
   /** The stopped warm pool's queries (stopped_pool_queries.ts), for the launcher and its tick. */
   readonly stoppedPool = new StoppedPoolQueries(this);
+  /** Warm sizing's queries (warm_decision_queries.ts): pools' warm fields, each kind's decision. */
+  readonly warmDecisions = new WarmDecisionQueries(this);
 
   constructor(readonly client: Client, readonly db: Database, options: StoreOptions = {}) {
     this.isOffline = options.isOffline ?? (() => false);

@@ -19,6 +19,7 @@ export type WarmPoolStore = Pick<
   | "saveLaunchTemplate"
   | "markTerminated"
   | "audit"
+  | "warmDecisions"
 >;
 
 /** A live warm instance, with the runner registered on it. */

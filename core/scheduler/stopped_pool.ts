@@ -2,7 +2,8 @@
  * Stopped warm pools, the I/O around shared/launch/stopped_pool.ts: every
  * tick, settle what changed (a first boot that stopped is ready; one that
  * ended outside Gantry is closed; a claim whose job went away goes back),
- * then launch what each pool lacks and retire what it should not keep.
+ * then launch what each pool lacks and retire what it should not keep (its
+ * min and max now come from warm_sizing.ts: schedule, stopped budget).
  *
  * A stopped-pool instance is launched on-demand (a spot instance cannot be
  * stopped) with the `isStandby` boot script and a boot token that lives as
@@ -31,6 +32,7 @@ import { runEvery } from "../sleep.ts";
 import type { LaunchGateView } from "../control/launch_gate.ts";
 import { poolSpecOf } from "./pool_spec.ts";
 import { launchIdleMachine, type RunnerBoot } from "./runner_launch.ts";
+import { sizeStopped } from "./warm_sizing.ts";
 
 export interface StoppedPoolOptions {
   store: Pick<
@@ -42,6 +44,7 @@ export interface StoppedPoolOptions {
     | "recordInstances"
     | "markTerminated"
     | "audit"
+    | "warmDecisions"
   >;
   provider: Provider;
   vault: RunnerVault;
@@ -83,7 +86,8 @@ export async function stoppedPoolOnce(options: StoppedPoolOptions): Promise<Stop
   if (released.length > 0) log.info("stopped instances back in their pool", { released });
   const standby = await settle(await store.stoppedPool.standby(), options, tick);
   const maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
-  const targets = await store.stoppedPool.targets();
+  // Min and max as the pool's schedule and stopped budget allow now (warm_sizing.ts).
+  const targets = await sizeStopped(await store.stoppedPool.targets(), options);
   const plan = planStoppedPool(targets, standby, {
     now: now(),
     prepareTimeoutMs: options.runners.bootTimeoutSeconds * 1000,
@@ -176,7 +180,7 @@ async function settle(
 const RETIRE_DETAILS: Record<RetireReason, string> = {
   "prepare-timeout": "stopped pool instance did not finish its first boot in time: replaced",
   "max-age": "stopped pool instance reached its maximum age: replaced",
-  "over-max": "stopped pool holds more than its maximum",
+  "over-max": "stopped pool holds more than it may now (max, schedule or budget)",
   "pool-off": "its pool keeps no stopped instances any more",
 };
 

@@ -7,7 +7,9 @@
  * (job_events.ts), its completion terminates it. An idle warm runner past
  * the idle timeout is removed from GitHub first — refused while busy, so a
  * runner that just took a job whose in_progress is still on its way is kept —
- * then terminated, and a fresh one replaces it.
+ * then terminated, and a fresh one replaces it. How many each (pool, repo)
+ * keeps and may hold now comes from warm_sizing.ts (min/max, schedule, idle
+ * budget); idle runners over that are retired the same way, oldest first.
  *
  * Idempotent: the n-th warm launch of a (pool, repo) in a time slot always
  * sends the same client token, so a repeated tick, a second core or a crash
@@ -26,6 +28,7 @@ import { launchIdleMachine, registerRunner, type RunnerBoot } from "./runner_lau
 import type { PoolSpec, Provider } from "../providers/provider.ts";
 import { runEvery } from "../sleep.ts";
 import type { LaunchGateView } from "../control/launch_gate.ts";
+import { sizeHot } from "./warm_sizing.ts";
 
 export interface WarmPoolOptions {
   store: WarmPoolStore;
@@ -48,19 +51,27 @@ export const WARM_JOB_ID = "warm";
 
 const DEFAULT_SLOT_MS = 60_000;
 
-/** One tick; returns the instances it launched and the expired idle ones it terminated. */
-export async function warmPoolOnce(
-  options: WarmPoolOptions,
-): Promise<{ launched: string[]; expired: string[] }> {
+/** What a tick did: launched, expired (idle past the timeout) and surplus (over the max) retired. */
+export interface WarmTick {
+  launched: string[];
+  expired: string[];
+  surplus: string[];
+}
+
+/** One tick. */
+export async function warmPoolOnce(options: WarmPoolOptions): Promise<WarmTick> {
   const { store, provider, log, now } = options;
   const adopted = await store.adoptFreedLaunches();
   if (adopted.length > 0) log.info("machines freed by warm runners kept as warm", { adopted });
   const runners = await store.warmRunners();
-  const plan = planWarmPool(await store.warmTargets(), runners, {
+  const targets = await sizeHot(await store.warmTargets(), options);
+  const plan = planWarmPool(targets, runners, {
     now: now(),
     idleTimeoutMs: options.idleTimeoutMs,
   });
-  const expired = await retire(runners.filter((r) => plan.expired.includes(r.instanceId)), options);
+  const of = (ids: string[]) => runners.filter((r) => ids.includes(r.instanceId));
+  const expired = await retire(of(plan.expired), "idle", options);
+  const surplus = await retire(of(plan.surplus), "over-max", options);
   const launched: string[] = [];
   for (const want of plan.launch) {
     if (options.gate && !options.gate.mayLaunch(want.poolId)) continue;
@@ -92,16 +103,21 @@ export async function warmPoolOnce(
       });
     }
   }
-  if (launched.length > 0 || expired.length > 0) log.info("warm pool tick", { launched, expired });
-  return { launched, expired };
+  if (launched.length + expired.length + surplus.length > 0) {
+    log.info("warm pool tick", { launched, expired, surplus });
+  }
+  return { launched, expired, surplus };
 }
 
 /**
- * Removes each expired runner from GitHub, then terminates its instance,
- * audited. A runner GitHub calls busy took a job just now: it stays.
+ * Removes each runner from GitHub, then terminates its instance, audited:
+ * `idle`, past the idle timeout (a fresh one replaces it); `over-max`, more
+ * than its pool may hold now. A runner GitHub calls busy took a job just now:
+ * it stays.
  */
 async function retire(
   runners: readonly WarmRunner[],
+  reason: "idle" | "over-max",
   options: WarmPoolOptions,
 ): Promise<string[]> {
   const { store, provider, github, log, now } = options;
@@ -117,18 +133,18 @@ async function retire(
     if (removal === "busy") continue;
     await provider.terminate([runner.instanceId]);
     const at = now();
-    const detail = `warm runner idle for over ${
-      Math.round(options.idleTimeoutMs / 60_000)
-    } min: replaced`;
+    const detail = reason === "idle"
+      ? `warm runner idle for over ${Math.round(options.idleTimeoutMs / 60_000)} min: replaced`
+      : "warm pool holds more idle runners than it may now (max, schedule or budget)";
     await store.markTerminated([runner.instanceId], detail, at);
     await store.audit({
       at,
       actor: "warm-pool",
       action: "machine.terminate",
       target: runner.instanceId,
-      payload: { reason: "idle", detail, runner: runner.runnerName, removal },
+      payload: { reason, detail, runner: runner.runnerName, removal },
     });
-    log.info("replaced an idle warm runner", { instanceId: runner.instanceId, removal });
+    log.info("retired a warm runner", { instanceId: runner.instanceId, reason, removal });
     retired.push(runner.instanceId);
   }
   return retired;

@@ -1,6 +1,6 @@
 /**
  * Read-only console routes for observation: stats, the overview's month
- * chart and spend card, and the audit log. Mounted inside `apiRoutes`,
+ * chart and spend card, warm capacity, and the audit log. Mounted inside `apiRoutes`,
  * which already requires a viewer session.
  */
 import { Hono } from "hono";
@@ -21,6 +21,8 @@ import { dailyOutcomes, monthSpend } from "./month_query.ts";
 import { stats } from "./stats_query.ts";
 import { stageStats } from "./stage_stats_query.ts";
 import { StageStatsResponse } from "../../shared/schema/stage_stats.ts";
+import { WarmPoolsResponse } from "../../shared/schema/warm_pools.ts";
+import { warmPools } from "./warm_pools_query.ts";
 
 /** Each route's entry in the OpenAPI document. */
 const docs = {
@@ -45,6 +47,12 @@ const docs = {
     access: "viewer",
     responses: { 200: SpendResponse },
   }),
+  warmPools: describe({
+    summary: "Each pool's warm capacity per kind (hot, stopped): the core's target and why, " +
+      "what waits now, and what idle capacity cost this UTC day",
+    access: "viewer",
+    responses: { 200: WarmPoolsResponse },
+  }),
   audit: describe({
     summary: "The audit log, newest first",
     access: "viewer",
@@ -64,6 +72,9 @@ export const statsRoutes = new Hono<AppEnv>()
   })
   .get("/api/v1/overview/spend", docs.spend, async (c) => {
     return c.json(await monthSpend(databaseOf(c.env), nowOf(c.env)));
+  })
+  .get("/api/v1/warm-pools", docs.warmPools, async (c) => {
+    return c.json(await warmPools(databaseOf(c.env), nowOf(c.env)));
   })
   .get("/api/v1/audit", docs.audit, queryOf(AuditQuery), async (c) => {
     return c.json(await listAudit(databaseOf(c.env), c.req.valid("query")));

@@ -190,4 +190,15 @@ export const MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE `pools` ADD `stopped_max` integer;",
     ],
   },
+  {
+    "tag": "0019_warm_sizing",
+    "statements": [
+      "CREATE TABLE `warm_decisions` (\n\t`pool_id` text NOT NULL,\n\t`kind` text NOT NULL,\n\t`target` integer NOT NULL,\n\t`max` integer NOT NULL,\n\t`reason` text NOT NULL,\n\t`idle_usd_per_day` real,\n\t`decided_at` integer NOT NULL,\n\t`changed_at` integer NOT NULL,\n\tPRIMARY KEY(`pool_id`, `kind`)\n);",
+      "ALTER TABLE `pools` ADD `max_idle` integer;",
+      "ALTER TABLE `pools` ADD `idle_schedule` text;",
+      "ALTER TABLE `pools` ADD `idle_budget_usd_per_day` real;",
+      "ALTER TABLE `pools` ADD `stopped_schedule` text;",
+      "ALTER TABLE `pools` ADD `stopped_budget_usd_per_day` real;",
+    ],
+  },
 ];

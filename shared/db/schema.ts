@@ -18,6 +18,9 @@ import { ALLOCATION_STRATEGIES, SPAWN_METHODS } from "../schema/vocabulary.ts";
 import { JOB_STATES } from "../job_state.ts";
 import { JOB_STAGES, WAIT_REASONS } from "../job_stages.ts";
 import type { MetricFamily } from "../schema/control.ts";
+import type { WarmSchedule } from "../launch/warm_schedule.ts";
+
+export { warmDecisions } from "./warm_schema.ts";
 
 const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
 
@@ -73,10 +76,17 @@ export const pools = sqliteTable("pools", {
   rootVolumeThroughput: integer("root_volume_throughput"),
   maxRuntimeMinutes: integer("max_runtime_minutes"),
   minIdle: integer("min_idle").notNull().default(0),
+  /** Most idle warm runners per bound repo; null: `min_idle`. */
+  maxIdle: integer("max_idle"),
+  /** When `min_idle` applies (shared/launch/warm_schedule.ts); null: always. */
+  idleSchedule: json<WarmSchedule>("idle_schedule"),
+  idleBudgetUsdPerDay: real("idle_budget_usd_per_day"),
   /** Stopped warm instances kept per pool (booted once, runner installed, stopped). */
   stoppedMin: integer("stopped_min").notNull().default(0),
   /** Most stopped warm instances the pool holds; null: `stopped_min`. */
   stoppedMax: integer("stopped_max"),
+  stoppedSchedule: json<WarmSchedule>("stopped_schedule"),
+  stoppedBudgetUsdPerDay: real("stopped_budget_usd_per_day"),
   cap: integer("cap").notNull().default(0),
   extraLabels: json<string[]>("extra_labels").notNull().default([]),
   tags: json<Record<string, string>>("tags").notNull().default({}),

@@ -8,11 +8,13 @@
 import { MAX_CLIENT_TOKEN_LENGTH } from "./batch.ts";
 import { fnv1a32Hex } from "../fnv.ts";
 
-/** A (pool, repo) that wants `minIdle` idle runners. */
+/** A (pool, repo) that wants `minIdle` idle runners, and holds at most `maxIdle`. */
 export interface WarmTarget {
   poolId: string;
   repo: string;
   minIdle: number;
+  /** Idle runners over it are retired (off hours, a budget); unset: none are. */
+  maxIdle?: number;
 }
 
 /** A live warm instance (launched for no job). */
@@ -35,6 +37,8 @@ export interface WarmPlan {
   launch: { poolId: string; repo: string; count: number }[];
   /** Idle warm runners past the idle timeout: to be replaced (the reaper terminates them). */
   expired: string[];
+  /** Idle warm runners over their target's `maxIdle`, the oldest first: to be retired. */
+  surplus: string[];
 }
 
 const keyOf = (poolId: string, repo: string) => `${poolId}\n${repo}`;
@@ -49,7 +53,7 @@ export function planWarmPool(
   policy: WarmPolicy,
   inFlight: ReadonlyMap<string, number> = new Map(),
 ): WarmPlan {
-  const idle = new Map<string, number>();
+  const idle = new Map<string, WarmRunner[]>();
   const expired: string[] = [];
   for (const runner of runners) {
     if (runner.isUsed) continue;
@@ -58,15 +62,22 @@ export function planWarmPool(
       continue;
     }
     const key = keyOf(runner.poolId, runner.repo);
-    idle.set(key, (idle.get(key) ?? 0) + 1);
+    idle.set(key, [...(idle.get(key) ?? []), runner]);
   }
   const launch: WarmPlan["launch"] = [];
+  const surplus: string[] = [];
   for (const target of targets) {
     const key = keyOf(target.poolId, target.repo);
-    const count = target.minIdle - (idle.get(key) ?? 0) - (inFlight.get(key) ?? 0);
+    const held = idle.get(key) ?? [];
+    const count = target.minIdle - held.length - (inFlight.get(key) ?? 0);
     if (count > 0) launch.push({ poolId: target.poolId, repo: target.repo, count });
+    const max = target.maxIdle;
+    if (max !== undefined && held.length > max) {
+      const oldest = [...held].sort((a, b) => a.launchedAt - b.launchedAt);
+      surplus.push(...oldest.slice(0, held.length - max).map((r) => r.instanceId));
+    }
   }
-  return { launch, expired };
+  return { launch, expired, surplus };
 }
 
 /** The in-flight map's key for a (pool, repo). */

@@ -33,6 +33,7 @@ const cases: {
   inFlight?: Map<string, number>;
   launch: { poolId: string; repo: string; count: number }[];
   expired?: string[];
+  surplus?: string[];
 }[] = [
   {
     name: "an empty pool launches min_idle",
@@ -101,6 +102,35 @@ const cases: {
     launch: [],
     expired: ["old"],
   },
+  {
+    name: "idle runners over max_idle are surplus, the oldest first",
+    targets: [target({ minIdle: 1, maxIdle: 1 })],
+    runners: [
+      runner("young", { launchedAt: policy.now - MIN }),
+      runner("old", { launchedAt: policy.now - 3 * MIN }),
+      runner("middle", { launchedAt: policy.now - 2 * MIN }),
+    ],
+    launch: [],
+    surplus: ["old", "middle"],
+  },
+  {
+    name: "exactly max_idle idle runners: none surplus",
+    targets: [target({ minIdle: 0, maxIdle: 2 })],
+    runners: [runner("a"), runner("b"), runner("used", { isUsed: true })],
+    launch: [],
+  },
+  {
+    name: "off hours to 0: every idle runner is surplus, a used one and an expired one are not",
+    targets: [target({ minIdle: 0, maxIdle: 0 })],
+    runners: [
+      runner("a"),
+      runner("used", { isUsed: true }),
+      runner("old", { launchedAt: 0 }),
+    ],
+    launch: [],
+    expired: ["old"],
+    surplus: ["a"],
+  },
 ];
 
 for (const c of cases) {
@@ -108,6 +138,7 @@ for (const c of cases) {
     assert.deepEqual(planWarmPool(c.targets, c.runners, policy, c.inFlight), {
       launch: c.launch,
       expired: c.expired ?? [],
+      surplus: c.surplus ?? [],
     });
   });
 }

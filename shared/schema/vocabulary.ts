@@ -23,6 +23,23 @@ export const OperatorTags = z.record(z.string(), z.string()).superRefine((tags, 
   }
 });
 
+/**
+ * A directory in the AMI, rendered into the bash boot script: absolute, and
+ * only characters no shell treats specially, so the script's quoting is the
+ * second line of defence, not the only one.
+ */
+export const RunnerPath = z.string().trim().max(1024, "at most 1,024 characters")
+  .regex(
+    /^(\/[A-Za-z0-9._+@-]+)+\/?$/,
+    "expected an absolute directory such as /opt/actions-runner " +
+      "(letters, digits and . _ + @ - only; no spaces or shell characters)",
+  )
+  .refine(
+    (path) => !path.split("/").some((segment) => segment === "." || segment === ".."),
+    "expected a path without . or .. segments",
+  )
+  .transform((path) => path.replace(/\/$/, ""));
+
 /** EC2 allocation strategies a pool may ask for; the first is the default. */
 export const ALLOCATION_STRATEGIES = [
   "price-capacity-optimized",

@@ -73,7 +73,9 @@ Deno.test("min_idle 2 keeps two registered idle runners; repeated ticks launch n
     const tagged = stack.ec2Emulator.instances().filter((i) => i.tags["gantry:warm"] === "true");
     assert.equal(tagged.length, 2, "tagged gantry:warm");
 
-    for (let i = 0; i < 3; i++) assert.deepEqual(await tick(), { launched: [], expired: [] });
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(await tick(), { launched: [], expired: [], surplus: [] });
+    }
     assert.equal(stack.ec2Emulator.instances().length, 2);
 
     // A crash after EC2 answered, before the runners were registered and the
@@ -124,19 +126,19 @@ Deno.test("a warm runner that takes a job is replaced by the machine launched fo
     assert.equal((await stack.store.job(String(job.id)))?.instanceId, taker.id);
 
     // The job's own machine is not needed by the job any more: it becomes the replacement.
-    assert.deepEqual(await tick(), { launched: [], expired: [] }, "no launch");
+    assert.deepEqual(await tick(), { launched: [], expired: [], surplus: [] }, "no launch");
     const warm = await liveWarm(stack);
     assert.deepEqual(warm.map((r) => r.id).sort(), [...launched, own].sort());
     assert.equal(warm.find((r) => r.id === own)?.warmRepoFullName, REPO);
     assert.equal(stack.ec2Emulator.instances().length, 3, "two warm and the job's own, no more");
-    assert.deepEqual(await tick(), { launched: [], expired: [] });
+    assert.deepEqual(await tick(), { launched: [], expired: [], surplus: [] });
 
     stack.github.updateJob(job.id, { status: "completed", conclusion: "success" });
     await stack.events.handle(messageOf("completed", facts()));
     assert.ok(isGone(stack, taker.id), "the warm runner ends with its job");
     assert.ok(!isGone(stack, own), "the adopted machine stays, idle and warm");
     assert.equal((await liveWarm(stack)).length, 2);
-    assert.deepEqual(await tick(), { launched: [], expired: [] });
+    assert.deepEqual(await tick(), { launched: [], expired: [], surplus: [] });
   } finally {
     await stack.close();
   }
@@ -174,7 +176,7 @@ Deno.test("an idle warm runner past the idle timeout is removed, terminated and 
       });
     advance(9 * MIN);
     assert.deepEqual(await reap(), [], "the reaper spares young warm runners");
-    assert.deepEqual(await tick(), { launched: [], expired: [] });
+    assert.deepEqual(await tick(), { launched: [], expired: [], surplus: [] });
 
     // One of them took a job just now: GitHub says busy, its in_progress is on its way.
     const [busy, idle] = (await liveWarm(stack)).sort((a, b) => a.id.localeCompare(b.id));
@@ -198,7 +200,7 @@ Deno.test("an idle warm runner past the idle timeout is removed, terminated and 
     // The fresh one is young: the reaper leaves it, and the next tick does nothing.
     const reaped = await reap();
     assert.ok(!reaped.some((t) => later.launched.includes(t.instanceId)));
-    assert.deepEqual(await tick(), { launched: [], expired: [] });
+    assert.deepEqual(await tick(), { launched: [], expired: [], surplus: [] });
     assert.equal(emulatorState(stack, busy.id), "running", "still busy: kept");
   } finally {
     await stack.close();

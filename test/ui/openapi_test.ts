@@ -181,6 +181,8 @@ Deno.test("the API answers as its OpenAPI document says", async (t) => {
       assert.equal(stages.isSampled, false);
       await call("GET", "/api/v1/overview/daily", 200, { bearer: viewer });
       await call("GET", "/api/v1/overview/spend", 200, { bearer: viewer });
+      const warm = await call("GET", "/api/v1/warm-pools", 200, { bearer: viewer });
+      assert.equal((warm.pools as unknown[]).length, 2);
       await call("GET", "/api/v1/audit", 200, { bearer: viewer });
       const dead = await call("GET", "/api/v1/dead-letters", 200, { bearer: viewer });
       assert.equal((dead.deadLetters as unknown[]).length, 1);

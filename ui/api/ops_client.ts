@@ -1,6 +1,6 @@
 /**
  * The console's client for the observation and operations routes (stats,
- * the overview's month, audit, dead letters), kept beside the main
+ * the overview's month, audit, dead letters, warm capacity), kept beside the main
  * {@link ApiClient} so each area's methods live in their own file. Answers
  * are parsed with the edge's zod schemas.
  *
@@ -15,6 +15,7 @@ import {
   StatsResponse,
 } from "../../shared/schema/stats.ts";
 import { StageStatsResponse } from "../../shared/schema/stage_stats.ts";
+import { WarmPoolsResponse } from "../../shared/schema/warm_pools.ts";
 import { type ApiClientOptions, createJsonCaller, queryOf } from "./client.ts";
 
 /**
@@ -35,6 +36,8 @@ export interface OpsApi {
   spend(): Promise<SpendResponse>;
   audit(request: AuditRequest): Promise<AuditResponse>;
   deadLetters(): Promise<DeadLettersResponse>;
+  /** Each pool's warm capacity per kind, and what it cost today. */
+  warmPools(): Promise<WarmPoolsResponse>;
   /** @throws {ApiError} 403 for a viewer, 404 when it is no longer dead. */
   requeue(eventId: number): Promise<RequeueResponse>;
 }
@@ -51,6 +54,7 @@ export function createOpsApi(options: ApiClientOptions = {}): OpsApi {
     spend: () => call(SpendResponse, "/api/v1/overview/spend"),
     audit: (request) => call(AuditResponse, `/api/v1/audit${queryOf({ ...request })}`),
     deadLetters: () => call(DeadLettersResponse, "/api/v1/dead-letters"),
+    warmPools: () => call(WarmPoolsResponse, "/api/v1/warm-pools"),
     requeue: (eventId) =>
       call(RequeueResponse, `/api/v1/dead-letters/${eventId}/requeue`, {
         method: "POST",

@@ -13,8 +13,12 @@ import {
 } from "../../shared/pool_fields.ts";
 import { Check, Field } from "../components/FormField.tsx";
 import { type FormErrors, listOf, numberOf, tagsOf, tagsText } from "./form_errors.ts";
+import { scheduleOf, scheduleText } from "./schedule_text.ts";
 
 type Draft = Partial<Record<PoolFieldKey, unknown>>;
+
+const SCHEDULE_PLACEHOLDER =
+  "time_zone: Europe/Berlin\nwindow: mon-fri 08:00-18:00\noff_hours_min: 0";
 
 /**
  * The settings a submitted pool form holds, by API key, or the fields whose
@@ -49,6 +53,12 @@ export function poolSettingsOfForm(
         const tags = tagsOf(text);
         if (tags.ok) settings[key] = tags.tags;
         else fields[key] = tags.message;
+        break;
+      }
+      case "schedule": {
+        const schedule = scheduleOf(text);
+        if (schedule.ok) settings[key] = schedule.schedule;
+        else fields[key] = schedule.message;
       }
     }
   }
@@ -105,6 +115,7 @@ function controlOf(name: string, control: FormControl, value: unknown) {
           name={name}
           type="number"
           min={control.min}
+          step={control.step}
           defaultValue={value === null || value === undefined ? "" : String(value)}
         />
       );
@@ -132,6 +143,15 @@ function controlOf(name: string, control: FormControl, value: unknown) {
           name={name}
           rows={3}
           defaultValue={tagsText((value ?? {}) as Record<string, string>)}
+        />
+      );
+    case "schedule":
+      return (
+        <textarea
+          name={name}
+          rows={3}
+          placeholder={SCHEDULE_PLACEHOLDER}
+          defaultValue={scheduleText(value as Parameters<typeof scheduleText>[0])}
         />
       );
     case "check":

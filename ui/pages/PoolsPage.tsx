@@ -1,5 +1,5 @@
 import { useDialogFocus } from "../components/keyboard.ts";
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { poolLabelSet, runsOnLine } from "../../shared/labels.ts";
 import type { PoolView } from "../../shared/schema/config_api.ts";
 import { DeleteButton, Field, FormMessage } from "../components/FormField.tsx";
@@ -11,14 +11,17 @@ import {
   poolSettingsOfForm,
 } from "../forms/pool_fields_form.tsx";
 import { ConfigPageHead, useConfigPage } from "../components/ConfigPageHead.tsx";
+import { WarmCapacityTable } from "../components/WarmCapacityTable.tsx";
 
 type Editing = { id: string | null; draft: Partial<PoolView> };
 
 /** Pools: launch settings, routing, the runs-on line a workflow needs, and the launch template. */
 export function PoolsPage() {
   const { config, isAdmin } = useConfigPage();
+  const { warmPools } = useConsole();
   const [editing, setEditing] = useState<Editing | null>(null);
   const [preview, setPreview] = useState<PoolView | null>(null);
+  useEffect(() => void warmPools.load(), [warmPools]);
 
   return (
     <section>
@@ -128,6 +131,7 @@ export function PoolsPage() {
           </tbody>
         </table>
       </div>
+      <WarmCapacityTable data={warmPools.data.value} error={warmPools.error.value} />
     </section>
   );
 }
