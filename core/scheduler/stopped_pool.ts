@@ -21,6 +21,7 @@ import {
   type StandbyInstance,
   stoppedClientTokenOf,
 } from "../../shared/launch/stopped_pool.ts";
+import { STANDBY_JOB_ID } from "../../shared/launch/standby_wait.ts";
 import { warmSlotOf } from "../../shared/launch/warm_pool.ts";
 import type { Binding, PoolRow, Store } from "../db/store.ts";
 import { instanceRowOf } from "../db/launch_queries.ts";
@@ -65,7 +66,7 @@ export interface StoppedTick {
 }
 
 /** The job id a preparing instance's deposit carries (it serves none yet). */
-export const STANDBY_JOB_ID = "standby";
+export { STANDBY_JOB_ID };
 
 const DEFAULT_MAX_AGE_MS = 24 * 3600_000;
 const DEFAULT_SLOT_MS = 60_000;
