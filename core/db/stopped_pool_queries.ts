@@ -61,14 +61,18 @@ export class StoppedPoolQueries {
     }));
   }
 
-  /** Whether this instance is a stopped pool's, on its first boot. */
-  async isPreparing(instanceId: string): Promise<boolean> {
+  /**
+   * This instance's pool's instance types, when it is a stopped pool's on its
+   * first boot (whether it hibernates is decided from them); null otherwise.
+   */
+  async preparing(instanceId: string): Promise<{ instanceTypes: string[] } | null> {
     const result = await this.store.client.execute({
-      sql:
-        `SELECT 1 FROM instances WHERE id = ? AND standby = 'preparing' AND terminated_at IS NULL`,
+      sql: `SELECT p.instance_types FROM instances i JOIN pools p ON p.id = i.pool_id
+             WHERE i.id = ? AND i.standby = 'preparing' AND i.terminated_at IS NULL`,
       args: [instanceId],
     });
-    return result.rows.length > 0;
+    const row = result.rows[0];
+    return row ? { instanceTypes: JSON.parse(String(row.instance_types)) } : null;
   }
 
   /**

@@ -21,7 +21,7 @@ import {
   type StandbyInstance,
   stoppedClientTokenOf,
 } from "../../shared/launch/stopped_pool.ts";
-import { STANDBY_JOB_ID } from "../../shared/launch/standby_wait.ts";
+import { hibernatesStandby, STANDBY_JOB_ID } from "../../shared/launch/standby_wait.ts";
 import { warmSlotOf } from "../../shared/launch/warm_pool.ts";
 import type { Binding, PoolRow, Store } from "../db/store.ts";
 import { instanceRowOf } from "../db/launch_queries.ts";
@@ -219,7 +219,10 @@ async function launchStandby(
       issuedAt,
       extraTags: { "gantry:warm": "stopped" },
       // It boots again on each start, from this same user data: the token outlives its wait.
-      standby: { tokenTtlSeconds: Math.ceil(options.maxAgeMs / 1000) + runners.bootTimeoutSeconds },
+      standby: {
+        tokenTtlSeconds: Math.ceil(options.maxAgeMs / 1000) + runners.bootTimeoutSeconds,
+        hibernates: hibernatesStandby(pool),
+      },
     },
     options,
     "stopped pool launch",

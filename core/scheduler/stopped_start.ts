@@ -13,6 +13,7 @@
  * starts the same instance (EC2 answers a repeated start with its state), so
  * no instance ever starts twice for two jobs.
  */
+import { hibernatesStandby } from "../../shared/launch/standby_wait.ts";
 import { planStart } from "../../shared/launch/stopped_pool.ts";
 import { runnerPlacementOf } from "../../shared/runner_scope.ts";
 import type { ClaimedStandby, StoppedPoolQueries } from "../db/stopped_pool_queries.ts";
@@ -131,7 +132,8 @@ async function continueStart(
     const plan = planStart({
       size,
       wanted: pool.instanceTypes[0],
-      canResize: provider.capabilities.stopStart,
+      // EC2 cannot resize a hibernated instance: it starts at the size it has.
+      canResize: provider.capabilities.stopStart && !hibernatesStandby(pool),
     });
     if (plan.resizeTo) {
       await control.resize(claimed.instanceId, plan.resizeTo);
