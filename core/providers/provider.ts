@@ -273,6 +273,9 @@ export interface StopStartControl {
   stop(ids: readonly string[], options?: { hibernate?: boolean }): Promise<void>;
   /** Starts stopped machines. */
   start(ids: readonly string[]): Promise<void>;
-  /** Changes a stopped machine's size, so one stopped pool serves several sizes. */
-  resize(id: string, size: string): Promise<void>;
+  /**
+   * Changes a stopped machine's size, so one stopped pool serves several
+   * sizes. False when it keeps its size: a hibernated machine cannot change it.
+   */
+  resize(id: string, size: string): Promise<boolean>;
 }

@@ -13,7 +13,6 @@
  * starts the same instance (EC2 answers a repeated start with its state), so
  * no instance ever starts twice for two jobs.
  */
-import { hibernatesStandby } from "../../shared/launch/standby_wait.ts";
 import { planStart } from "../../shared/launch/stopped_pool.ts";
 import { runnerPlacementOf } from "../../shared/runner_scope.ts";
 import type { ClaimedStandby, StoppedPoolQueries } from "../db/stopped_pool_queries.ts";
@@ -132,11 +131,10 @@ async function continueStart(
     const plan = planStart({
       size,
       wanted: pool.instanceTypes[0],
-      // EC2 cannot resize a hibernated instance: it starts at the size it has.
-      canResize: provider.capabilities.stopStart && !hibernatesStandby(pool),
+      canResize: provider.capabilities.stopStart,
     });
-    if (plan.resizeTo) {
-      await control.resize(claimed.instanceId, plan.resizeTo);
+    // A hibernated instance keeps its size (its pool had one when it stopped): it starts as it is.
+    if (plan.resizeTo && await control.resize(claimed.instanceId, plan.resizeTo)) {
       await deps.standby.setSize(claimed.instanceId, plan.resizeTo);
       size = plan.resizeTo;
     }

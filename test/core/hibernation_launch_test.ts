@@ -2,7 +2,8 @@
  * A stopped pool of one size: its standby instances are launched able to
  * hibernate — on RunInstances itself, or in CreateFleet's per-batch template
  * version, never on the pool's template — and hibernated on their stop; an
- * instance not enabled at launch is stopped plainly. Through the unmodified
+ * instance not enabled at launch is stopped plainly; a hibernated one is
+ * never resized. Through the unmodified
  * SDK against the EC2 emulator (hibernation.ts).
  */
 import {
@@ -98,6 +99,11 @@ for (const spawn of ["fleet", "run_instances"] as const) {
           "Client.UserInitiatedHibernate",
           "Client.UserInitiatedShutdown",
         ]);
+        // The hibernated one keeps its size (no ModifyInstanceAttribute); the other is resized.
+        assert.equal(await control.resize(standby.id, "m5.xlarge"), false);
+        assert.equal(await control.resize(job.id, "m5.xlarge"), true);
+        const resized = emulator.calls.filter((call) => call.action === "ModifyInstanceAttribute");
+        assert.deepEqual(resized.map((call) => call.params.InstanceId), [job.id]);
         await control.start([standby.id, job.id]);
         assert.deepEqual(causes, ["launch", "launch", "resume", "start"]);
       } finally {

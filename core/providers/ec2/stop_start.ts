@@ -15,6 +15,7 @@
  * had a single size. Those are stopped plainly, as a failed hibernation is.
  */
 import {
+  DescribeInstancesCommand,
   type EC2Client,
   ModifyInstanceAttributeCommand,
   StartInstancesCommand,
@@ -25,6 +26,9 @@ import { ec2CodeOf, sendEc2 } from "./ec2_errors.ts";
 
 /** StopInstances' answer for an instance not enabled for hibernation at launch. */
 const NOT_HIBERNATABLE = "UnsupportedHibernationConfiguration";
+
+/** The state reason of an instance stopped by hibernation. */
+const HIBERNATED = "Client.UserInitiatedHibernate";
 
 /** The most ids one StopInstances or StartInstances takes. */
 const MAX_IDS = 1000;
@@ -62,11 +66,24 @@ export class Ec2StopStart implements StopStartControl {
     }
   }
 
-  async resize(id: string, size: string): Promise<void> {
+  /**
+   * ModifyInstanceAttribute's instance type, unless the instance is hibernated
+   * (EC2 user guide: "Changing the instance type or size of a hibernated
+   * instance" is not supported), which its state reason says:
+   * `Client.UserInitiatedHibernate` (StateReason API reference).
+   */
+  async resize(id: string, size: string): Promise<boolean> {
+    const answer = await sendEc2(
+      "DescribeInstances",
+      () => this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] })),
+    );
+    const instance = answer.Reservations?.[0]?.Instances?.[0];
+    if (instance?.StateReason?.Code === HIBERNATED) return false;
     await sendEc2("ModifyInstanceAttribute", () =>
       this.ec2.send(
         new ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: size } }),
       ));
+    return true;
   }
 }
 
