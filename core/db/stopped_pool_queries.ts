@@ -62,17 +62,25 @@ export class StoppedPoolQueries {
   }
 
   /**
-   * This instance's pool's instance types, when it is a stopped pool's on its
-   * first boot (whether it hibernates is decided from them); null otherwise.
+   * Whether this instance is a stopped pool's on its first boot (`preparing`,
+   * not terminated), with its pool's instance types (whether it hibernates is
+   * decided from them); null while the instance is not recorded at all.
    */
-  async preparing(instanceId: string): Promise<{ instanceTypes: string[] } | null> {
+  async preparingOf(
+    instanceId: string,
+  ): Promise<{ isPreparing: boolean; instanceTypes: string[] } | null> {
     const result = await this.store.client.execute({
-      sql: `SELECT p.instance_types FROM instances i JOIN pools p ON p.id = i.pool_id
-             WHERE i.id = ? AND i.standby = 'preparing' AND i.terminated_at IS NULL`,
+      sql: `SELECT i.standby = 'preparing' AND i.terminated_at IS NULL AS is_preparing,
+                   p.instance_types
+              FROM instances i JOIN pools p ON p.id = i.pool_id WHERE i.id = ?`,
       args: [instanceId],
     });
     const row = result.rows[0];
-    return row ? { instanceTypes: JSON.parse(String(row.instance_types)) } : null;
+    if (!row) return null;
+    return {
+      isPreparing: Number(row.is_preparing) === 1,
+      instanceTypes: JSON.parse(String(row.instance_types)),
+    };
   }
 
   /**

@@ -129,9 +129,13 @@ export class JobEvents {
       // A stopped pool's first boot is done: stopped now, it waits for a job (stopped_pool.ts);
       // a pool of one size hibernates it (shared/launch/standby_wait.ts).
       // Only an instance on its first boot: any other is running a job.
-      const pool = await store.stoppedPool.preparing(event.instanceId);
-      if (pool) {
-        await provider.stopStart?.stop([event.instanceId], { hibernate: hibernatesStandby(pool) });
+      const standby = await store.stoppedPool.preparingOf(event.instanceId);
+      // The edge took the report, so the instance's launch is being recorded: retried (nack).
+      if (!standby) throw new Error(`prepared: ${event.instanceId} is not recorded yet`);
+      if (standby.isPreparing) {
+        await provider.stopStart?.stop([event.instanceId], {
+          hibernate: hibernatesStandby(standby),
+        });
       }
       return;
     }
