@@ -71,8 +71,8 @@ export class StoppedPoolQueries {
   ): Promise<{ isPreparing: boolean; instanceTypes: string[] } | null> {
     const result = await this.store.client.execute({
       sql: `SELECT i.standby = 'preparing' AND i.terminated_at IS NULL AS is_preparing,
-                   p.instance_types
-              FROM instances i JOIN pools p ON p.id = i.pool_id WHERE i.id = ?`,
+                   coalesce(p.instance_types, '[]') AS instance_types
+              FROM instances i LEFT JOIN pools p ON p.id = i.pool_id WHERE i.id = ?`,
       args: [instanceId],
     });
     const row = result.rows[0];

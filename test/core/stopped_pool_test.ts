@@ -88,6 +88,14 @@ async function fetchConfig(stack: LaunchStack, instanceId: string) {
   });
 }
 
+/** Queues one job and waits for it to start; returns it and the EC2 mutations it made. */
+async function startOneJob(stack: LaunchStack) {
+  const from = stack.ec2Emulator.calls.length;
+  const id = await stack.queue(LABELS);
+  await eventually("the job starting", async () => (await stack.states([id]))[id] === "starting");
+  return { id, calls: actionsSince(stack, from, MUTATIONS) };
+}
+
 const standbyOf = async (stack: LaunchStack, id: string) =>
   (await stack.db.select().from(instances).where(eq(instances.id, id)))[0]?.standby;
 
@@ -176,13 +184,7 @@ Deno.test("stopped warm pools", async (t) => {
       async () => {
         // The pool gained a size after its instance hibernated: EC2 cannot resize it.
         await stack.db.update(pools).set({ instanceTypes: ["m5.xlarge", "m5.large"] });
-        const from = stack.ec2Emulator.calls.length;
-        const id = await stack.queue(LABELS);
-        await eventually(
-          "the job starting",
-          async () => (await stack.states([id]))[id] === "starting",
-        );
-        const calls = actionsSince(stack, from, MUTATIONS);
+        const { id, calls } = await startOneJob(stack);
         assert.deepEqual(calls.map((c) => c.action), ["StartInstances"]);
         const emulated = stack.ec2Emulator.instances().find((i) => i.instanceId === stopped)!;
         assert.equal(emulated.instanceType, "m5.large");
@@ -277,13 +279,7 @@ Deno.test("stopped warm pools", async (t) => {
         assert.deepEqual(stops.map((c) => [c.params["InstanceId.1"], c.params.Hibernate]), [
           [ready, undefined],
         ]);
-        const from = stack.ec2Emulator.calls.length;
-        const id = await stack.queue(LABELS);
-        await eventually(
-          "the job starting",
-          async () => (await stack.states([id]))[id] === "starting",
-        );
-        const calls = actionsSince(stack, from, MUTATIONS);
+        const { id, calls } = await startOneJob(stack);
         assert.deepEqual(calls.map((c) => c.action), [
           "ModifyInstanceAttribute",
           "StartInstances",
