@@ -270,6 +270,26 @@ Deno.test("stopped warm pools", async (t) => {
     );
 
     await t.step(
+      "a `prepared` report for an instance not recorded yet fails, to be offered again",
+      async () => {
+        const from = stack.ec2Emulator.calls.length;
+        await assert.rejects(
+          stack.events.handle({
+            type: "runner_event",
+            deliveryId: "d-early",
+            receivedAt: Date.now(),
+            jobId: "standby",
+            runnerName: "gantry-standby-i-0000000000000e4a1",
+            instanceId: "i-0000000000000e4a1",
+            kind: "prepared",
+          }),
+          /prepared: i-0000000000000e4a1 is not recorded yet/,
+        );
+        assert.deepEqual(actionsSince(stack, from, MUTATIONS), []);
+      },
+    );
+
+    await t.step(
       "a pool of several sizes stops its instances plainly and resizes one before a start",
       async () => {
         await stack.db.update(pools).set({ instanceTypes: ["m5.xlarge", "m5.large"] });
