@@ -61,14 +61,26 @@ export class StoppedPoolQueries {
     }));
   }
 
-  /** Whether this instance is a stopped pool's, on its first boot. */
-  async isPreparing(instanceId: string): Promise<boolean> {
+  /**
+   * Whether this instance is a stopped pool's on its first boot (`preparing`,
+   * not terminated), with its pool's instance types (whether it hibernates is
+   * decided from them); null while the instance is not recorded at all.
+   */
+  async preparingOf(
+    instanceId: string,
+  ): Promise<{ isPreparing: boolean; instanceTypes: string[] } | null> {
     const result = await this.store.client.execute({
-      sql:
-        `SELECT 1 FROM instances WHERE id = ? AND standby = 'preparing' AND terminated_at IS NULL`,
+      sql: `SELECT i.standby = 'preparing' AND i.terminated_at IS NULL AS is_preparing,
+                   coalesce(p.instance_types, '[]') AS instance_types
+              FROM instances i LEFT JOIN pools p ON p.id = i.pool_id WHERE i.id = ?`,
       args: [instanceId],
     });
-    return result.rows.length > 0;
+    const row = result.rows[0];
+    if (!row) return null;
+    return {
+      isPreparing: Number(row.is_preparing) === 1,
+      instanceTypes: JSON.parse(String(row.instance_types)),
+    };
   }
 
   /**

@@ -73,6 +73,12 @@ export interface LaunchRequest {
   userData: string;
   /** Tags of this launch (pool tags plus gantry:repo, and gantry:job for a batch of one). */
   tags: Tags;
+  /**
+   * Launch the machines able to hibernate ({@link StopStartControl.stop}),
+   * a stopped pool's of one size (shared/launch/standby_wait.ts). EC2 allows
+   * it only at launch, on-demand, on an encrypted root volume.
+   */
+  hibernation?: boolean;
 }
 
 /**
@@ -258,10 +264,18 @@ export interface Provider {
  * already where it is asked to go is left as it is.
  */
 export interface StopStartControl {
-  /** Stops running machines (their disks stay; they cost only storage). */
-  stop(ids: readonly string[]): Promise<void>;
+  /**
+   * Stops running machines (their disks stay; they cost only storage). With
+   * `hibernate`, machines launched with {@link LaunchRequest.hibernation}
+   * keep their memory, and a start resumes them where they were; one that
+   * cannot hibernate is stopped plainly.
+   */
+  stop(ids: readonly string[], options?: { hibernate?: boolean }): Promise<void>;
   /** Starts stopped machines. */
   start(ids: readonly string[]): Promise<void>;
-  /** Changes a stopped machine's size, so one stopped pool serves several sizes. */
-  resize(id: string, size: string): Promise<void>;
+  /**
+   * Changes a stopped machine's size, so one stopped pool serves several
+   * sizes. False when it keeps its size: a hibernated machine cannot change it.
+   */
+  resize(id: string, size: string): Promise<boolean>;
 }

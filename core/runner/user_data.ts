@@ -10,7 +10,13 @@
  * runner exits (the launch template's shutdown behaviour is `terminate`).
  * A stopped pool's instance (`isStandby`) differs on its first boot only: it
  * installs the runner, reports `prepared` and waits to be stopped; the script
- * then runs on every boot, and each boot fetches a fresh config.
+ * then runs on every boot, and each boot fetches a fresh config. One that
+ * hibernates (`hibernates`, shared/launch/standby_wait.ts) does not exit after
+ * `prepared`: it keeps asking for its config, the core hibernates it mid-wait,
+ * and a start resumes the same loop with its RAM (no boot, no second run), which
+ * gets the job's config and starts the runner. Should the hibernation fail, EC2
+ * shuts the instance down normally (StopInstances `Hibernate`), and the next
+ * boot runs the script again as a stopped pool's does.
  *
  * The JIT config reaches the runner through a file only the runner's user can
  * read (mode 0600), which the runner's own shell turns into
@@ -37,6 +43,11 @@ export interface UserDataInput {
    * (cloud-init's per-boot scripts) and each later boot fetches a fresh config.
    */
   isStandby?: boolean;
+  /**
+   * A stopped pool's instance that hibernates: its first boot, once `prepared`,
+   * waits for its config (asking every second) instead of exiting.
+   */
+  hibernates?: boolean;
   /** Seconds between spot interruption checks. */
   spotPollSeconds?: number;
 }
@@ -57,6 +68,8 @@ function assignment(name: string, value: string | number): string {
 export function renderUserData(input: UserDataInput): string {
   const runner = input.runner ?? { kind: "download", release: DEFAULT_RUNNER_RELEASE };
   const release = runner.kind === "download" ? runner.release : DEFAULT_RUNNER_RELEASE;
+  // A resumed instance asks within a second; a booting one every 2 s, as before.
+  const configPollSeconds = input.isStandby && input.hibernates ? 1 : 2;
   const vars: [string, string | number][] = [
     ["EDGE", shellQuote(input.edgeUrl.replace(/\/$/, ""))],
     ["TOKEN", shellQuote(input.batchToken)],
@@ -69,9 +82,14 @@ export function renderUserData(input: UserDataInput): string {
     ["RUNNER_ARCHIVE_BASE", shellQuote(release.archiveBaseUrl.replace(/\/$/, ""))],
     ["RUNNER_SHA256_X64", shellQuote(release.sha256.x64)],
     ["RUNNER_SHA256_ARM64", shellQuote(release.sha256.arm64)],
-    ["CONFIG_ATTEMPTS", Math.max(1, Math.ceil((input.configWaitSeconds ?? 300) / 2))],
+    ["CONFIG_POLL_SECONDS", configPollSeconds],
+    [
+      "CONFIG_ATTEMPTS",
+      Math.max(1, Math.ceil((input.configWaitSeconds ?? 300) / configPollSeconds)),
+    ],
     ["SPOT_POLL_SECONDS", input.spotPollSeconds ?? 5],
     ["STANDBY", shellQuote(input.isStandby ? "1" : "")],
+    ["HIBERNATES", shellQuote(input.isStandby && input.hibernates ? "1" : "")],
     ["STATE_DIR", shellQuote(input.paths?.state ?? "/var/lib/gantry")],
     [
       "PER_BOOT",
@@ -106,8 +124,9 @@ IDENTITY=$(printf '"instanceId":"%s","identity":{"document":"%s","signature":"%s
   "$INSTANCE_ID" "$DOCUMENT" "$SIGNATURE")
 
 json_string() { python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'; }
+# --max-time: a request in flight as the instance hibernates must not hang once it resumes.
 post() { # path, body on stdin; prints the response body, then its status on its own line
-  curl -s -w '\\n%{http_code}' -X POST "$EDGE$1" -H "Authorization: Bearer $TOKEN" \\
+  curl -s --max-time 30 -w '\\n%{http_code}' -X POST "$EDGE$1" -H "Authorization: Bearer $TOKEN" \\
     -H "Content-Type: application/json" --data-binary @- || printf '\\n000'
 }
 report() { # kind [log]
@@ -166,8 +185,10 @@ install_runner() {
 }
 
 # A stopped pool's instance, first boot: install the runner (the disk is warm from now on),
-# register nothing, fetch no config, install this script to run again on every later boot,
-# and tell the core, which stops the instance. Each later boot fetches a fresh config below.
+# register nothing, install this script to run again on every later boot, and tell the core,
+# which stops the instance. Each later boot fetches a fresh config below. One that hibernates
+# goes on to ask for its config now: the core hibernates it mid-wait, and its start resumes
+# the loop below with the runner installed (a failed hibernation is a plain stop: next boot).
 if [ -n "$STANDBY" ] && [ ! -e "$STATE_DIR/prepared" ]; then
   ensure_user
   install_runner
@@ -176,8 +197,10 @@ if [ -n "$STANDBY" ] && [ ! -e "$STATE_DIR/prepared" ]; then
     || fail "could not install the per-boot hook at $PER_BOOT"
   touch "$STATE_DIR/prepared" || fail "could not mark the instance prepared"
   report prepared || fail "the edge did not take the prepared report"
-  if [ -n "$SPOT_WATCH" ]; then kill "$SPOT_WATCH" 2>/dev/null; fi
-  exit 0
+  if [ -z "$HIBERNATES" ]; then
+    if [ -n "$SPOT_WATCH" ]; then kill "$SPOT_WATCH" 2>/dev/null; fi
+    exit 0
+  fi
 fi
 
 # 404 means the core has not deposited this instance's config yet: ask again shortly.
@@ -189,7 +212,7 @@ for _ in $(seq 1 "$CONFIG_ATTEMPTS"); do
   CODE=\${RESPONSE##*$'\\n'}
   case "$CODE" in
     200) CONFIG=\${RESPONSE%$'\\n'*}; break ;;
-    404|000|429|5??) LAST="HTTP $CODE: \${RESPONSE%$'\\n'*}"; sleep 2 ;;
+    404|000|429|5??) LAST="HTTP $CODE: \${RESPONSE%$'\\n'*}"; sleep "$CONFIG_POLL_SECONDS" ;;
     *) fail "the edge refused this instance's runner config (HTTP $CODE: \${RESPONSE%$'\\n'*})" ;;
   esac
 done

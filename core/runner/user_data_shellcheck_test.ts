@@ -43,6 +43,10 @@ const VARIANTS: [string, UserDataInput][] = [
       spotPollSeconds: 1,
     },
   ],
+  [
+    "a hibernating stopped pool's instance",
+    { edgeUrl: "https://edge.example.com", batchToken: "t", isStandby: true, hibernates: true },
+  ],
 ];
 
 Deno.test("every rendered boot script passes shellcheck", async () => {

@@ -7,6 +7,7 @@
  */
 import { costUsd, elapsedSeconds } from "../../shared/cost.ts";
 import { canTransition } from "../../shared/job_state.ts";
+import { hibernatesStandby } from "../../shared/launch/standby_wait.ts";
 import type {
   JobFacts,
   QueueMessage,
@@ -125,10 +126,16 @@ export class JobEvents {
       await store.recordStages([event.jobId], { runner_online: event.receivedAt });
     }
     if (event.kind === "prepared") {
-      // A stopped pool's first boot is done: stopped now, it waits for a job (stopped_pool.ts).
+      // A stopped pool's first boot is done: stopped now, it waits for a job (stopped_pool.ts);
+      // a pool of one size hibernates it (shared/launch/standby_wait.ts).
       // Only an instance on its first boot: any other is running a job.
-      if (await store.stoppedPool.isPreparing(event.instanceId)) {
-        await provider.stopStart?.stop([event.instanceId]);
+      const standby = await store.stoppedPool.preparingOf(event.instanceId);
+      // The edge took the report, so the instance's launch is being recorded: retried (nack).
+      if (!standby) throw new Error(`prepared: ${event.instanceId} is not recorded yet`);
+      if (standby.isPreparing) {
+        await provider.stopStart?.stop([event.instanceId], {
+          hibernate: hibernatesStandby(standby),
+        });
       }
       return;
     }

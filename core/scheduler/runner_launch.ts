@@ -43,9 +43,10 @@ export interface LaunchRequestInput {
   extraTags?: Tags;
   /**
    * A stopped pool's instance: its boot token lives this long (it boots again
-   * on each start, from the same user data), and its first boot only prepares.
+   * on each start, from the same user data), and its first boot only prepares;
+   * one that `hibernates` is launched able to, and waits for its config.
    */
-  standby?: { tokenTtlSeconds: number };
+  standby?: { tokenTtlSeconds: number; hibernates: boolean };
 }
 
 /** The provider's launch request, with a runner token for the launch's instances to fetch their configs. */
@@ -71,7 +72,9 @@ export async function launchRequestOf(
       configWaitSeconds: runners.bootTimeoutSeconds,
       runner: runnerInstallOf(runners.release ?? DEFAULT_RUNNER_RELEASE, input.spec.runnerPath),
       isStandby: input.standby !== undefined,
+      hibernates: input.standby?.hibernates,
     }),
+    ...(input.standby?.hibernates ? { hibernation: true } : {}),
     tags: {
       ...cascadeTags({ project: binding.project.tags, pool: pool.tags, repo: binding.repo.tags }),
       ...gantryTags({

@@ -22,6 +22,7 @@ import {
   type StandbyInstance,
   stoppedClientTokenOf,
 } from "../../shared/launch/stopped_pool.ts";
+import { hibernatesStandby, STANDBY_JOB_ID } from "../../shared/launch/standby_wait.ts";
 import { warmSlotOf } from "../../shared/launch/warm_pool.ts";
 import type { Binding, PoolRow, Store } from "../db/store.ts";
 import { instanceRowOf } from "../db/launch_queries.ts";
@@ -68,7 +69,7 @@ export interface StoppedTick {
 }
 
 /** The job id a preparing instance's deposit carries (it serves none yet). */
-export const STANDBY_JOB_ID = "standby";
+export { STANDBY_JOB_ID };
 
 const DEFAULT_MAX_AGE_MS = 24 * 3600_000;
 const DEFAULT_SLOT_MS = 60_000;
@@ -222,7 +223,10 @@ async function launchStandby(
       issuedAt,
       extraTags: { "gantry:warm": "stopped" },
       // It boots again on each start, from this same user data: the token outlives its wait.
-      standby: { tokenTtlSeconds: Math.ceil(options.maxAgeMs / 1000) + runners.bootTimeoutSeconds },
+      standby: {
+        tokenTtlSeconds: Math.ceil(options.maxAgeMs / 1000) + runners.bootTimeoutSeconds,
+        hibernates: hibernatesStandby(pool),
+      },
     },
     options,
     "stopped pool launch",

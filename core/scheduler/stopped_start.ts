@@ -133,8 +133,8 @@ async function continueStart(
       wanted: pool.instanceTypes[0],
       canResize: provider.capabilities.stopStart,
     });
-    if (plan.resizeTo) {
-      await control.resize(claimed.instanceId, plan.resizeTo);
+    // A hibernated instance keeps its size (its pool had one when it stopped): it starts as it is.
+    if (plan.resizeTo && await control.resize(claimed.instanceId, plan.resizeTo)) {
       await deps.standby.setSize(claimed.instanceId, plan.resizeTo);
       size = plan.resizeTo;
     }

@@ -6,6 +6,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { DurableObjectState } from "cloudflare:workers";
+import { STANDBY_JOB_ID } from "../../shared/launch/standby_wait.ts";
 import type { Env } from "../env.ts";
 
 export interface SealedDeposit {
@@ -24,6 +25,7 @@ export type TakeResult =
 
 type Row = {
   batch_id: string;
+  job_id: string;
   runner_name: string;
   ciphertext: ArrayBuffer | null;
   iv: ArrayBuffer;
@@ -87,17 +89,23 @@ export class RunnerVault extends DurableObject<Env> {
     return refused;
   }
 
-  /** Hands out an instance's config once; the ciphertext is erased as it leaves. */
+  /**
+   * Hands out an instance's config once; the ciphertext is erased as it leaves.
+   * A stopped pool's placeholder (job {@link STANDBY_JOB_ID}) is never handed
+   * out: a hibernating instance asks while it waits, and is told not yet, so
+   * its job's deposit can still replace the placeholder.
+   */
   take(request: { batchId: string; instanceId: string }): TakeResult {
     const sql = this.ctx.storage.sql;
     return this.ctx.storage.transactionSync((): TakeResult => {
       const row = sql.exec<Row>(
-        `SELECT batch_id, runner_name, ciphertext, iv, expires_at, fetched_at
+        `SELECT batch_id, job_id, runner_name, ciphertext, iv, expires_at, fetched_at
          FROM instance_configs WHERE instance_id = ?`,
         request.instanceId,
       ).toArray()[0];
       if (!row) return { status: "not_found" };
       if (row.batch_id !== request.batchId) return { status: "wrong_batch" };
+      if (row.job_id === STANDBY_JOB_ID) return { status: "not_found" };
       if (row.fetched_at !== null || row.ciphertext === null) return { status: "used" };
       if (row.expires_at <= Date.now()) return { status: "expired" };
       sql.exec(

@@ -111,7 +111,10 @@ export class RunnerAgent {
       const response = await this.#post("/runner/v1/event", body);
       const text = await response.text();
       if (response.ok) return;
-      if (response.status < 500 || attempt >= 5 || this.#signal?.aborted) {
+      // As the boot script's report(): 404 (not deposited yet) and 429 are retried too.
+      const isRetried = response.status >= 500 || response.status === 404 ||
+        response.status === 429;
+      if (!isRetried || attempt >= 5 || this.#signal?.aborted) {
         throw new RunnerRefusedError(response.status, `${kind}: ${response.status} ${text}`);
       }
       await sleep(200 * attempt);

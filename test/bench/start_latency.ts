@@ -30,8 +30,9 @@
  * Kinds:
  * - **cold**: a pool with no warm runners; every job launches an instance.
  * - **hot**: `min_idle` registered idle runners; GitHub gives the job to one.
- * - **stopped**: `stopped_min` instances booted once, prepared, stopped; a
- *   job starts one (StartInstances), and the pool launches its replacement.
+ * - **stopped**: `stopped_min` instances booted once, prepared and, the pool
+ *   having one instance type, hibernated; a job starts one (StartInstances),
+ *   which resumes without an OS boot, and the pool launches its replacement.
  */
 import { createClient } from "@libsql/client/web";
 import { REPO, startCoreProcessStack } from "../support/core_process_stack.ts";
@@ -69,7 +70,8 @@ export const KINDS: readonly StartKind[] = [
   { name: "cold", pool: {}, goalP50S: 25 },
   {
     name: "stopped",
-    pool: { stopped_min: STOPPED_MIN },
+    // One instance type: the pool hibernates its instances (shared/launch/standby_wait.ts).
+    pool: { stopped_min: STOPPED_MIN, instance_types: ["m5.large"] },
     goalP50S: 12,
     readyWhen: { stoppedInstances: STOPPED_MIN },
   },

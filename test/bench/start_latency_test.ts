@@ -121,11 +121,12 @@ Deno.test("without jitter, every cold job waits the model's 25 s plus at least i
   );
 });
 
-Deno.test("without jitter, every stopped job waits start 5 s + boot 3 s + runner 4 s + assignment 2 s", async () => {
+Deno.test("without jitter, every stopped job waits start 5 s + runner 4 s + assignment 2 s (hibernated: no OS boot)", async () => {
   // Four stopped instances, not the bench's ten: fewer boots to wait for on a loaded machine.
+  const kind = KINDS.find((kind) => kind.name === "stopped")!;
   const stopped = {
-    ...KINDS.find((kind) => kind.name === "stopped")!,
-    pool: { stopped_min: 4 },
+    ...kind,
+    pool: { ...kind.pool, stopped_min: 4 },
     readyWhen: { stoppedInstances: 4 },
   };
   const result = await measureKind(stopped, {
@@ -140,13 +141,16 @@ Deno.test("without jitter, every stopped job waits start 5 s + boot 3 s + runner
   // Each job's runner was started from stopped for it, after it was queued.
   assert.deepEqual(result.jobs.map((job) => job.hadOwnRunner), [true, true, true, true]);
   for (const job of result.jobs) {
-    assert.equal(Math.round(job.modelledMs), 14_000, `job ${job.jobId}`);
+    assert.equal(Math.round(job.modelledMs), 11_000, `job ${job.jobId}`);
     assert.equal(job.waitMs, job.modelledMs + job.unmodelledMs);
   }
   // Every instance's first boot only prepared it; the jobs' boots were starts, not launches.
   const preparations = result.boots.filter((boot) => boot.isPreparation);
   assert.ok(preparations.length >= 4, `${preparations.length} preparations`);
   assert.ok(preparations.every((boot) => boot.cause === "launch" && !boot.runnerName));
-  const jobBoots = result.boots.filter((boot) => boot.runnerName && boot.cause === "start");
+  // The pool has one instance type: each job's instance resumed from hibernation, no OS boot.
+  const jobBoots = result.boots.filter((boot) => boot.runnerName && boot.cause !== "launch");
   assert.ok(jobBoots.length >= 4, `${jobBoots.length} starts ran a runner`);
+  assert.ok(jobBoots.every((boot) => boot.cause === "resume"), jobBoots.map((b) => b.cause).join());
+  assert.ok(jobBoots.every((boot) => !boot.spans.some((span) => span.phase === "osBoot")));
 });

@@ -2,9 +2,9 @@
  * Stopped warm pools against real parts (libSQL server, EC2 emulator over the
  * SDK, GitHub fake, edge in workerd as the runner vault and queue), asserting
  * on the emulator's call log: a pool keeps a stopped instance (launched,
- * first boot reported through the edge, stopped); a job starts it
- * (StartInstances, no launch), resized first only when the job wants another
- * size; the instance fetches a fresh config for the job from the edge; after
+ * first boot reported through the edge, stopped — hibernated, for a pool of
+ * one size); a job starts it (StartInstances, no launch), resized first only
+ * when the job wants another size and it was not hibernated; the instance fetches a fresh config for the job from the edge; after
  * the job it is terminated and replaced; with none free a job launches cold
  * and its wait says why.
  */
@@ -88,6 +88,14 @@ async function fetchConfig(stack: LaunchStack, instanceId: string) {
   });
 }
 
+/** Queues one job and waits for it to start; returns it and the EC2 mutations it made. */
+async function startOneJob(stack: LaunchStack) {
+  const from = stack.ec2Emulator.calls.length;
+  const id = await stack.queue(LABELS);
+  await eventually("the job starting", async () => (await stack.states([id]))[id] === "starting");
+  return { id, calls: actionsSince(stack, from, MUTATIONS) };
+}
+
 const standbyOf = async (stack: LaunchStack, id: string) =>
   (await stack.db.select().from(instances).where(eq(instances.id, id)))[0]?.standby;
 
@@ -117,6 +125,8 @@ Deno.test("stopped warm pools", async (t) => {
       assert.deepEqual(calls.map((c) => c.action), ["CreateFleet", "StopInstances"]);
       assert.match(calls[0].params.ClientToken, /^s/);
       assert.equal(calls[1].params["InstanceId.1"], id);
+      // A pool of one size hibernates its instances (shared/launch/standby_wait.ts).
+      assert.equal(calls[1].params.Hibernate, "true");
       assert.equal(await standbyOf(stack, id), "stopped");
       const emulated = stack.ec2Emulator.instances().find((i) => i.instanceId === id)!;
       assert.equal(emulated.state, "stopped");
@@ -169,24 +179,20 @@ Deno.test("stopped warm pools", async (t) => {
       stopped = launched[0];
     });
 
-    await t.step("a job that wants another size resizes the instance first", async () => {
-      await stack.db.update(pools).set({ instanceTypes: ["m5.xlarge", "m5.large"] });
-      const from = stack.ec2Emulator.calls.length;
-      const id = await stack.queue(LABELS);
-      await eventually(
-        "the job starting",
-        async () => (await stack.states([id]))[id] === "starting",
-      );
-      const calls = actionsSince(stack, from, MUTATIONS);
-      assert.deepEqual(calls.map((c) => c.action), ["ModifyInstanceAttribute", "StartInstances"]);
-      assert.equal(calls[0].params.InstanceId, stopped);
-      assert.equal(calls[0].params["InstanceType.Value"], "m5.xlarge");
-      const emulated = stack.ec2Emulator.instances().find((i) => i.instanceId === stopped)!;
-      assert.equal(emulated.instanceType, "m5.xlarge");
-      const [row] = await stack.db.select().from(instances).where(eq(instances.id, stopped));
-      assert.equal(row.instanceType, "m5.xlarge");
-      assert.equal((await stack.store.job(id))!.instanceId, stopped);
-    });
+    await t.step(
+      "a hibernated instance starts at its own size, whatever the job wants",
+      async () => {
+        // The pool gained a size after its instance hibernated: EC2 cannot resize it.
+        await stack.db.update(pools).set({ instanceTypes: ["m5.xlarge", "m5.large"] });
+        const { id, calls } = await startOneJob(stack);
+        assert.deepEqual(calls.map((c) => c.action), ["StartInstances"]);
+        const emulated = stack.ec2Emulator.instances().find((i) => i.instanceId === stopped)!;
+        assert.equal(emulated.instanceType, "m5.large");
+        const [row] = await stack.db.select().from(instances).where(eq(instances.id, stopped));
+        assert.equal(row.instanceType, "m5.large");
+        assert.equal((await stack.store.job(id))!.instanceId, stopped);
+      },
+    );
 
     await t.step(
       "with no stopped instance free, jobs launch cold and wait for warm_pool_empty",
@@ -260,6 +266,49 @@ Deno.test("stopped warm pools", async (t) => {
         assert.ok(again.runnerName!.startsWith(`${warm.runnerName}-`), again.runnerName!);
         const [row] = await stack.db.select().from(instances).where(eq(instances.id, ready));
         assert.equal(row.runnerName, again.runnerName);
+      },
+    );
+
+    await t.step(
+      "a `prepared` report for an instance not recorded yet fails, to be offered again",
+      async () => {
+        const from = stack.ec2Emulator.calls.length;
+        await assert.rejects(
+          stack.events.handle({
+            type: "runner_event",
+            deliveryId: "d-early",
+            receivedAt: Date.now(),
+            jobId: "standby",
+            runnerName: "gantry-standby-i-0000000000000e4a1",
+            instanceId: "i-0000000000000e4a1",
+            kind: "prepared",
+          }),
+          /prepared: i-0000000000000e4a1 is not recorded yet/,
+        );
+        assert.deepEqual(actionsSince(stack, from, MUTATIONS), []);
+      },
+    );
+
+    await t.step(
+      "a pool of several sizes stops its instances plainly and resizes one before a start",
+      async () => {
+        await stack.db.update(pools).set({ instanceTypes: ["m5.xlarge", "m5.large"] });
+        const prepareFrom = stack.ec2Emulator.calls.length;
+        const [ready] = await prepared(stack);
+        const stops = actionsSince(stack, prepareFrom, ["StopInstances"]);
+        assert.deepEqual(stops.map((c) => [c.params["InstanceId.1"], c.params.Hibernate]), [
+          [ready, undefined],
+        ]);
+        const { id, calls } = await startOneJob(stack);
+        assert.deepEqual(calls.map((c) => c.action), [
+          "ModifyInstanceAttribute",
+          "StartInstances",
+        ]);
+        assert.equal(calls[0].params.InstanceId, ready);
+        assert.equal(calls[0].params["InstanceType.Value"], "m5.xlarge");
+        const [row] = await stack.db.select().from(instances).where(eq(instances.id, ready));
+        assert.equal(row.instanceType, "m5.xlarge");
+        assert.equal((await stack.store.job(id))!.instanceId, ready);
       },
     );
   } finally {

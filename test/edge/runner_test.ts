@@ -124,6 +124,25 @@ Deno.test("runner configs and callbacks in workerd", async (t) => {
       await response.body?.cancel();
     });
 
+    await t.step(
+      "a standby's placeholder is never handed out: 404 while it waits, then its job's config",
+      async () => {
+        await deposit("s-standby-a", [{ instanceId: instance(10), jobId: "standby" }])
+          .then((r) => r.body?.cancel());
+        const token = await batchToken(keys.privateKeyPem, { batchId: "s-standby-a" });
+        const waiting = await fetchConfig(token, instance(10));
+        assert.equal(waiting.status, 404);
+        await waiting.body?.cancel();
+        // The job's deposit replaces the placeholder (nothing was fetched) and is handed out.
+        const stored = await deposit("s-standby-a", [{ instanceId: instance(10), jobId: "76" }]);
+        assert.equal(stored.status, 201);
+        await stored.body?.cancel();
+        const resumed = await fetchConfig(token, instance(10));
+        assert.equal(resumed.status, 200);
+        assert.equal(atob((await resumed.json()).encodedJitConfig), "jit for 76");
+      },
+    );
+
     await t.step("the batch token is checked before the body, then the media type", async () => {
       const token = await batchToken(keys.privateKeyPem, { batchId: "gbatch-1-0-g" });
       const send = (headers: Record<string, string>, body: string) =>

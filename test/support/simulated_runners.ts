@@ -4,7 +4,9 @@
  * puts in pending (launched, or started from stopped) is played from the
  * moment it is running — the OS boots (a stopped pool's instance, on its
  * first boot, then only installs the runner and reports `prepared`, as the
- * boot script does), the instance fetches its JIT config
+ * boot script does; one resumed from hibernation skips the OS boot and the
+ * install and goes on with the boot script's wait for its config), the
+ * instance fetches its JIT config
  * from the edge's runner vault and reports `booted` as the real boot script
  * does (core/runner/user_data.ts, played by {@link RunnerAgent}), the runner
  * starts up and reports `runner-started`, and goes online in GitHub — and
@@ -179,12 +181,14 @@ export class SimulatedRunners {
     this.boots.push(boot);
     try {
       await this.#sleep(runningAt - Date.now());
-      await this.#play(boot, "osBoot");
+      // A resumed instance's RAM is back: its OS is up, its boot script waiting for a config.
+      if (cause !== "resume") await this.#play(boot, "osBoot");
       const credentials = credentialsOf(instance);
       if (!credentials) throw new Error("not a Gantry runner (no edge or token in its user data)");
       const agent = new RunnerAgent(credentials, { signal: this.#stopping.signal });
       if (credentials.isStandby && !this.#prepared.has(instance.instanceId)) {
-        // As the boot script does: install the runner, report `prepared`; the core stops it.
+        // As the boot script does: install the runner, report `prepared`; the core stops it
+        // (a hibernating one waits for its config from here: its resume below goes on).
         boot.isPreparation = true;
         await this.#play(boot, "runnerStartup");
         this.#prepared.add(instance.instanceId);

@@ -71,6 +71,8 @@ const PERMANENT = [
   "InvalidIamInstanceProfileArn.Malformed",
   "SpotMaxPriceTooLow",
   "TagLimitExceeded",
+  // Hibernation asked of an instance that cannot have it (its type, AMI, root volume or market).
+  "UnsupportedHibernationConfiguration",
 ] as const;
 
 const KINDS = new Map<string, LaunchErrorKind>([

@@ -4,7 +4,12 @@
  * `RunInstances` with MinCount = MaxCount = n on the first placement. CreateFleet cannot take user data, so
  * the batch's user data goes into a launch template version made for the
  * batch (from the pool's default version, same client token, so a replay
- * finds the same version) and deleted once the call has answered.
+ * finds the same version) and deleted once the call has answered. A launch
+ * that asks for hibernation (a stopped pool's of one size) sets
+ * `HibernationOptions.Configured` the same way: on RunInstances itself, or in
+ * the batch's template version for CreateFleet, never on the pool's template
+ * (its job launches do not hibernate). The template's root volume is
+ * encrypted, which EC2 requires of a hibernating instance.
  */
 import {
   CreateFleetCommand,
@@ -91,6 +96,7 @@ export class FleetLauncher {
         SubnetId: first.slot,
         UserData: btoa(request.userData),
         ClientToken: request.clientToken,
+        ...(request.hibernation ? { HibernationOptions: { Configured: true } } : {}),
         TagSpecifications: [
           { ResourceType: "instance", Tags: tags },
           { ResourceType: "volume", Tags: tags },
@@ -204,7 +210,10 @@ export class FleetLauncher {
           SourceVersion: String(template.version),
           ClientToken: request.clientToken,
           VersionDescription: batchVersionDescription(request.clientToken),
-          LaunchTemplateData: { UserData: btoa(request.userData) },
+          LaunchTemplateData: {
+            UserData: btoa(request.userData),
+            ...(request.hibernation ? { HibernationOptions: { Configured: true } } : {}),
+          },
         }),
       );
     } catch (error) {

@@ -206,9 +206,14 @@ function instanceIdsOf(params: Params, action: string): string[] {
   return ids;
 }
 
-/** StopInstances: running → stopping → stopped; repeating it is harmless. */
+/**
+ * StopInstances: running → stopping → stopped; repeating it is harmless.
+ * `Hibernate=true` hibernates instances enabled for it at launch (hibernation.ts).
+ */
 export const stopInstances: ActionHandler = (params, context) => {
-  const changes = context.instances.stop(instanceIdsOf(params, "StopInstances"), context.now);
+  const changes = context.instances.stop(instanceIdsOf(params, "StopInstances"), context.now, {
+    hibernate: params.Hibernate === "true",
+  });
   return { instancesSet: changes.map(stateChangeXml) };
 };
 
@@ -307,5 +312,6 @@ export function instanceXml(instance: EmulatedInstance): XmlValue {
     hypervisor: "xen",
     ebsOptimized: false,
     enaSupport: true,
+    hibernationOptions: { configured: instance.hibernation === true },
   };
 }

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { HIBERNATED_REASON, requireHibernatable, requireNotHibernated } from "./hibernation.ts";
 import { privateIpFor } from "./placement.ts";
 import { Ec2ApiError, randomHex } from "./protocol.ts";
 
@@ -52,6 +53,8 @@ export interface LaunchSpec {
   launchTemplate?: { id: string; name: string; version: number };
   clientToken?: string;
   fleetId?: string;
+  /** Enabled for hibernation at launch (`HibernationOptions.Configured`, hibernation.ts). */
+  hibernation?: boolean;
 }
 
 /** A snapshot of one emulated instance, as tests and `GET /_emulator/instances` see it. */
@@ -64,6 +67,8 @@ export interface EmulatedInstance extends LaunchSpec {
   state: InstanceStateName;
   stateReason?: { code: string; message: string };
   spotInstanceRequestId?: string;
+  /** Stopped by StopInstances `Hibernate`: its RAM is on its root volume until it starts. */
+  hibernated?: boolean;
 }
 
 /** One row of a TerminateInstances, StopInstances or StartInstances answer. */
@@ -97,10 +102,14 @@ export interface InstanceDurations {
   startMs(): number;
 }
 
-/** An instance went pending: launched, or started from stopped; it is running from `runningAt` on. */
+/**
+ * An instance went pending: launched, started from stopped, or resumed from
+ * hibernation (its processes go on where they were: no OS boot); it is
+ * running from `runningAt` on.
+ */
 export interface PendingEvent {
   instance: EmulatedInstance;
-  cause: "launch" | "start";
+  cause: "launch" | "start" | "resume";
   /** When it went pending (the emulator's clock, epoch ms). */
   at: number;
   runningAt: number;
@@ -217,10 +226,15 @@ export class InstanceStore {
         moveTo(record, "terminated", record.transitionAt);
         record.transitionAt = Infinity;
       } else if (record.state === "stopping") {
-        moveTo(record, "stopped", record.transitionAt, {
-          code: "Client.UserInitiatedShutdown",
-          message: "Client.UserInitiatedShutdown: User initiated shutdown",
-        });
+        moveTo(
+          record,
+          "stopped",
+          record.transitionAt,
+          record.hibernated ? HIBERNATED_REASON : {
+            code: "Client.UserInitiatedShutdown",
+            message: "Client.UserInitiatedShutdown: User initiated shutdown",
+          },
+        );
         record.transitionAt = Infinity;
       }
     }
@@ -300,9 +314,10 @@ export class InstanceStore {
    * Starts stopping running instances; a stopping or stopped one is left as
    * it is. The whole call fails, stopping none, when one id is a one-time
    * spot instance (UnsupportedOperation) or is pending, shutting down or
-   * terminated (IncorrectInstanceState), as StopInstances answers.
+   * terminated (IncorrectInstanceState), as StopInstances answers; with
+   * `hibernate`, when one was not enabled for it at launch (hibernation.ts).
    */
-  stop(instanceIds: string[], now: number): StateChange[] {
+  stop(instanceIds: string[], now: number, options: { hibernate?: boolean } = {}): StateChange[] {
     const instances = this.getVisible(instanceIds, now);
     for (const instance of instances) {
       const record = this.#records.get(instance.instanceId)!;
@@ -315,11 +330,13 @@ export class InstanceStore {
         );
       }
     }
+    if (options.hibernate) requireHibernatable(instances);
     this.#requireStates(instanceIds, ["running", "stopping", "stopped"], "stopped");
     return instanceIds.map((instanceId) => {
       const record = this.#records.get(instanceId)!;
       const previous = record.state;
       if (previous === "running") {
+        record.hibernated = options.hibernate === true;
         moveTo(record, "stopping", now);
         record.transitionAt = now + this.#timing.stopMs;
       }
@@ -344,7 +361,9 @@ export class InstanceStore {
         record.stateReason = undefined;
         record.history[record.history.length - 1].stateReason = undefined;
         record.transitionAt = now + (this.#timing.durations?.startMs() ?? this.#timing.startMs);
-        this.#wentPending(record, "start", now);
+        const cause = record.hibernated ? "resume" : "start";
+        record.hibernated = false;
+        this.#wentPending(record, cause, now);
       }
       return { instanceId, previous, current: record.state };
     });
@@ -374,6 +393,7 @@ export class InstanceStore {
         `The instance '${instanceId}' is not in the 'stopped' state.`,
       );
     }
+    requireNotHibernated(record);
     record.instanceType = instanceType;
   }
 

@@ -1,11 +1,13 @@
 /**
  * Turns a launch request (RunInstances params, or one CreateFleet override)
  * layered over its launch template version into a validated LaunchSpec,
- * raising the permanent errors EC2 raises for bad AMIs, subnets and groups.
+ * raising the permanent errors EC2 raises for bad AMIs, subnets and groups,
+ * and for hibernation without an encrypted root volume (hibernation.ts).
  *
  * @module
  */
 
+import { hibernationOf } from "./hibernation.ts";
 import type { LaunchSpec } from "./instances.ts";
 import type { EmulatedLaunchTemplate, EmulatedTemplateVersion } from "./launch_templates.ts";
 import { AVAILABILITY_ZONES, availabilityZoneOfSubnet } from "./placement.ts";
@@ -93,6 +95,7 @@ export function buildLaunchSpec(input: LaunchInput): LaunchSpec {
     );
   }
 
+  const hibernation = hibernationOf({ imageId, request, template: data });
   const template = input.template;
   const tags = {
     ...parseTagSpecifications(data).get("instance"),
@@ -117,6 +120,7 @@ export function buildLaunchSpec(input: LaunchInput): LaunchSpec {
       version: template.version.versionNumber,
     },
     fleetId: input.fleetId,
+    ...(hibernation ? { hibernation } : {}),
   };
 }
 

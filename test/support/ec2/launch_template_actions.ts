@@ -220,6 +220,9 @@ function templateDataXml(data: Params): XmlValue {
         };
       }),
     ),
+    hibernationOptions: data["HibernationOptions.Configured"]
+      ? { configured: data["HibernationOptions.Configured"] }
+      : undefined,
     iamInstanceProfile: data["IamInstanceProfile.Arn"] || data["IamInstanceProfile.Name"]
       ? { arn: data["IamInstanceProfile.Arn"], name: data["IamInstanceProfile.Name"] }
       : undefined,
