@@ -194,37 +194,22 @@ Deno.test("warm fields: schedules and budgets parse in every spelling, a max und
   );
 });
 
-Deno.test("a pre-installed runner path is absolute and free of shell characters, in every spelling", () => {
+Deno.test("a pre-installed runner path follows RunnerPath in both spellings", () => {
+  // The rule itself, case by case: shared/schema/vocabulary_test.ts.
   const RULE = "expected an absolute directory such as /opt/actions-runner " +
     "(letters, digits and . _ + @ - only; no spaces or shell characters)";
-  const accepted: [string, string][] = [
-    ["/opt/actions-runner", "/opt/actions-runner"],
-    [" /opt/actions-runner/ ", "/opt/actions-runner"],
-    ["/home/runner/runner-2.336.0_x64@ami+1", "/home/runner/runner-2.336.0_x64@ami+1"],
-  ];
-  for (const [input, stored] of accepted) {
-    assert.equal(PoolSettings.parse({ ...API_POOL, runnerPath: input }).runnerPath, stored);
-    assert.equal(
-      poolSettingsOfYaml(PoolYaml.parse({ ...YAML_POOL, runner_path: input })).runnerPath,
-      stored,
-    );
-  }
+  const input = " /opt/actions-runner/ ";
+  assert.equal(
+    PoolSettings.parse({ ...API_POOL, runnerPath: input }).runnerPath,
+    "/opt/actions-runner",
+  );
+  assert.equal(
+    poolSettingsOfYaml(PoolYaml.parse({ ...YAML_POOL, runner_path: input })).runnerPath,
+    "/opt/actions-runner",
+  );
   const refused: [string, string][] = [
-    ["opt/actions-runner", RULE],
-    ["", RULE],
-    ["/", RULE],
-    ["/opt/actions runner", RULE],
     ["/opt/$(reboot)", RULE],
-    ["/opt/`id`", RULE],
-    ["/opt/r';rm -rf /;'", RULE],
-    ['/opt/"x"', RULE],
-    ["/opt/runner\nreboot", RULE],
-    ["/opt/runner\\x", RULE],
-    ["/opt//runner", RULE],
-    ["/opt/*", RULE],
     ["/opt/../etc", "expected a path without . or .. segments"],
-    ["/opt/./runner", "expected a path without . or .. segments"],
-    [`/${"a".repeat(1024)}`, "at most 1,024 characters"],
   ];
   for (const [input, message] of refused) {
     assert.deepEqual(pathsOf(PoolSettings, { ...API_POOL, runnerPath: input }), [

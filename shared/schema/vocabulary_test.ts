@@ -6,6 +6,7 @@ import {
   ALLOCATION_STRATEGIES,
   LabelName,
   OperatorTags,
+  RunnerPath,
   SPAWN_METHODS,
   WorkflowJobAction,
 } from "./vocabulary.ts";
@@ -60,4 +61,40 @@ Deno.test("the allocation strategies, spawn methods and workflow job actions", (
     path: "(root)",
     message: 'expected one of "queued"|"waiting"|"in_progress"|"completed"',
   }]);
+});
+
+Deno.test("a pre-installed runner path is absolute and free of shell characters", () => {
+  const RULE = "expected an absolute directory such as /opt/actions-runner " +
+    "(letters, digits and . _ + @ - only; no spaces or shell characters)";
+  const accepted: [string, string][] = [
+    ["/opt/actions-runner", "/opt/actions-runner"],
+    [" /opt/actions-runner/ ", "/opt/actions-runner"],
+    ["/home/runner/runner-2.336.0_x64@ami+1", "/home/runner/runner-2.336.0_x64@ami+1"],
+    ["/a", "/a"],
+    [`/${"a".repeat(1023)}`, `/${"a".repeat(1023)}`],
+  ];
+  for (const [input, stored] of accepted) assert.equal(RunnerPath.parse(input), stored, input);
+  const refused: [string, string][] = [
+    ["opt/actions-runner", RULE],
+    ["", RULE],
+    ["/", RULE],
+    ["/opt/actions runner", RULE],
+    ["/opt/$(reboot)", RULE],
+    ["/opt/`id`", RULE],
+    ["/opt/r';rm -rf /;'", RULE],
+    ['/opt/"x"', RULE],
+    ["/opt/runner\nreboot", RULE],
+    ["/opt/runner\\x", RULE],
+    ["/opt//runner", RULE],
+    ["/opt/*", RULE],
+    ["x/opt", RULE],
+    ["/opt/runner x", RULE],
+    ["/opt/../etc", "expected a path without . or .. segments"],
+    ["/opt/./runner", "expected a path without . or .. segments"],
+    ["/..", "expected a path without . or .. segments"],
+    [`/${"a".repeat(1024)}`, "at most 1,024 characters"],
+  ];
+  for (const [input, message] of refused) {
+    assert.deepEqual(issues(RunnerPath, input).map((issue) => issue.message), [message], input);
+  }
 });
