@@ -275,7 +275,7 @@ async function run(config: ResolvedConfig): Promise<void> {
         { intervalMs: config.reconcile.interval_seconds * 1000, signal: stop.signal, log },
       )
       : Promise.resolve(),
-    // Start-up's parse and compile, then each burst, leave freed memory in malloc's arenas.
+    // Start-up, then each burst, leave freed memory in malloc's arenas: hand it back.
     mallocTrim
       ? runEvery(
         { intervalMs: MALLOC_TRIM_INTERVAL_MS, signal: stop.signal, log, what: "malloc_trim" },

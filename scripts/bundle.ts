@@ -26,7 +26,7 @@ export const BUNDLES = [
  * identity escape such as `"\é"`) would become `\\u00e9`, so it is refused.
  */
 export function asciiOnly(source: string): string {
-  return source.replace(/[^\x00-\x7f]/g, (char, offset: number) => {
+  return source.replace(/[\u0080-\uffff]/g, (char, offset: number) => {
     if (source[offset - 1] === "\\") {
       throw new Error(
         `cannot escape ${JSON.stringify(char)} at offset ${offset}: it follows a backslash`,
