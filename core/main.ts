@@ -25,11 +25,12 @@ import { runWarmPool } from "./scheduler/warm_pool.ts";
 import { runStoppedPool } from "./scheduler/stopped_pool.ts";
 import { Reconciler, runReconciler } from "./reconcile/reconciler.ts";
 import { VERSION } from "./version.ts";
-import { sleep } from "./sleep.ts";
 import { LaunchGate } from "./control/launch_gate.ts";
 import { runControlLoop } from "./control/control_loop.ts";
 import { CoreMetrics, probeEventLoopLag } from "./metrics/core_metrics.ts";
 import { countSdkCalls, type MiddlewareStackOf } from "./metrics/sdk_call_metrics.ts";
+import { openMallocTrim } from "./memory/malloc_trim.ts";
+import { runEvery, sleep } from "./sleep.ts";
 
 const HELP = `gantry-core ${VERSION} — ephemeral EC2 runners for GitHub Actions
 
@@ -46,6 +47,9 @@ Every config key can be overridden by a GANTRY_* environment variable
 (dots become underscores: aws.region -> GANTRY_AWS_REGION).
 See docs/configuration.md for every key and its default.
 `;
+
+/** How often what malloc keeps after it was freed goes back to the OS. */
+const MALLOC_TRIM_INTERVAL_MS = 30_000;
 
 function awsClients(config: ResolvedConfig) {
   const credentials = config.aws.access_key_id && config.secrets.awsSecretAccessKey
@@ -183,6 +187,7 @@ async function run(config: ResolvedConfig): Promise<void> {
     intervalMs: 1_000,
     signal: stop.signal,
   });
+  const mallocTrim = openMallocTrim();
   let lastLeaseAt: number | null = null;
   log.info("gantry-core started", {
     version: VERSION,
@@ -268,6 +273,13 @@ async function run(config: ResolvedConfig): Promise<void> {
           capabilities: provider.capabilities,
         }),
         { intervalMs: config.reconcile.interval_seconds * 1000, signal: stop.signal, log },
+      )
+      : Promise.resolve(),
+    // Start-up, then each burst, leave freed memory in malloc's arenas: hand it back.
+    mallocTrim
+      ? runEvery(
+        { intervalMs: MALLOC_TRIM_INTERVAL_MS, signal: stop.signal, log, what: "malloc_trim" },
+        () => Promise.resolve(mallocTrim()),
       )
       : Promise.resolve(),
   ]);

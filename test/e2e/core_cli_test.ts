@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { stringify as toYaml } from "yaml";
 import { VERSION } from "../../core/version.ts";
 import { bundleCore } from "../support/bundle.ts";
+import { compiledV8Flags } from "../support/core_v8_flags.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -26,6 +27,13 @@ Deno.test("the bundled core runs: --help exits 0", async () => {
   assert.match(help.stdout, /--check-config/);
   const version = await core(bundle, ["--version"]);
   assert.equal(version.stdout.trim(), VERSION);
+  // A non-ASCII character anywhere makes V8 hold a two-byte copy of the whole 4.5 MB source.
+  assert.equal(/[\u0080-\uffff]/.exec(await Deno.readTextFile(bundle)), null);
+});
+
+Deno.test("the compiled binary carries the V8 flags its memory figures were measured with", async () => {
+  // docs/operations.md "Memory"; the burst bench runs the bundle with these same flags.
+  assert.equal(await compiledV8Flags(), "--v8-flags=--optimize-for-size,--max-semi-space-size=2");
 });
 
 Deno.test("--check-config lists every problem by key path and exits 2", async () => {

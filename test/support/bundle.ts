@@ -1,40 +1,27 @@
 /**
- * Bundles the core (`deno bundle`, as `deno task bundle` does) into a fresh
- * folder under dist/, so parallel tests never overwrite each other's file. It
- * stays inside the repository because the bundle loads libSQL's native addon
- * from node_modules.
+ * Bundles the core and the CLI as `deno task bundle` does (scripts/bundle.ts)
+ * into a fresh folder under dist/, so parallel tests never overwrite each
+ * other's file. It stays inside the repository because the bundle loads
+ * libSQL's native addon from node_modules.
  */
+import { bundle } from "../../scripts/bundle.ts";
+
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-export async function bundleCore(): Promise<string> {
+async function bundleInFreshDir(entry: string, name: string): Promise<string> {
   const dir = `${ROOT}dist/test-${crypto.randomUUID().slice(0, 8)}`;
   await Deno.mkdir(dir, { recursive: true });
-  const out = `${dir}/gantry-core.js`;
-  const result = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--platform", "deno", "-o", out, "core/main.ts"],
-    cwd: ROOT,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (result.code !== 0) {
-    throw new Error(`deno bundle failed:\n${new TextDecoder().decode(result.stderr)}`);
-  }
+  const out = `${dir}/${name}`;
+  await bundle(entry, out);
   return out;
 }
 
+/** Bundles the core (`deno task bundle` writes dist/gantry-core.js) into a fresh folder under dist/. */
+export function bundleCore(): Promise<string> {
+  return bundleInFreshDir("core/main.ts", "gantry-core.js");
+}
+
 /** Bundles the CLI (`deno task bundle` writes dist/gantry.js) into a fresh folder under dist/. */
-export async function bundleCli(): Promise<string> {
-  const dir = `${ROOT}dist/test-${crypto.randomUUID().slice(0, 8)}`;
-  await Deno.mkdir(dir, { recursive: true });
-  const out = `${dir}/gantry.js`;
-  const result = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--platform", "deno", "-o", out, "cli/main.ts"],
-    cwd: ROOT,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (result.code !== 0) {
-    throw new Error(`deno bundle failed:\n${new TextDecoder().decode(result.stderr)}`);
-  }
-  return out;
+export function bundleCli(): Promise<string> {
+  return bundleInFreshDir("cli/main.ts", "gantry.js");
 }

@@ -1,7 +1,8 @@
 /**
  * The whole system as separate parts for drills, crash tests and the burst
  * bench: libSQL server, EC2 emulator, GitHub fake, the edge in workerd, and
- * the real core as a child process (`deno run core/main.ts`), restartable.
+ * the real core as a child process (`deno run core/main.ts`, or a bundle of
+ * it), restartable.
  */
 import { stringify as toYaml } from "yaml";
 import { openDatabase } from "../../core/db/database.ts";
@@ -42,6 +43,10 @@ export async function startCoreProcessStack(options: {
   logLevel?: string;
   /** The EC2 emulator's options (the start bench's timing model). */
   emulator?: Ec2EmulatorOptions;
+  /** What `deno run` runs: core/main.ts unless given (a bundle, dist/gantry-core.js). */
+  coreEntry?: string;
+  /** `deno run` options before the entry, such as `--v8-flags=…`. */
+  denoFlags?: string[];
 }): Promise<CoreProcessStack> {
   const libsql = await startLibsqlServer({});
   const ec2 = await startEc2Emulator(options.emulator);
@@ -80,7 +85,9 @@ export async function startCoreProcessStack(options: {
     edge,
     webhookSecret: WEBHOOK_SECRET,
     async startCore() {
-      core = spawn(Deno.execPath(), ["run", "-A", "core/main.ts", "--config", configPath], {
+      const entry = options.coreEntry ?? "core/main.ts";
+      const flags = options.denoFlags ?? [];
+      core = spawn(Deno.execPath(), ["run", "-A", ...flags, entry, "--config", configPath], {
         cwd: ROOT,
       });
       await core.waitForOutput(/gantry-core started/, 60_000);
