@@ -131,6 +131,8 @@ Deno.test("a token bucket rejects launch calls beyond its burst but not describe
 });
 
 Deno.test("an interrupted spot instance shuts down with a spot termination reason", async () => {
+  // The emulator's own clock: shutting down lasts exactly `shutdownMs` of it, whatever the load.
+  let now = 1_800_000_000_000;
   await withEmulator(async (emulator, ec2) => {
     const launched = await ec2.send(
       new RunInstancesCommand({
@@ -144,15 +146,18 @@ Deno.test("an interrupted spot instance shuts down with a spot termination reaso
     const instanceId = launched.Instances![0].InstanceId!;
     assert.equal(launched.Instances?.[0].InstanceLifecycle, "spot");
     emulator.faults.interruptSpot(instanceId);
+    const describe = async () =>
+      (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })))
+        .Reservations?.[0].Instances?.[0];
 
-    const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-    const instance = described.Reservations?.[0].Instances?.[0];
+    const instance = await describe();
     assert.equal(instance?.State?.Name, "shutting-down");
     assert.equal(instance?.StateReason?.Code, "Server.SpotInstanceTermination");
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    const later = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-    assert.equal(later.Reservations?.[0].Instances?.[0].State?.Name, "terminated");
-  }, { shutdownMs: 20 });
+    now += 19;
+    assert.equal((await describe())?.State?.Name, "shutting-down", "1 ms before the end");
+    now += 1;
+    assert.equal((await describe())?.State?.Name, "terminated", "at the end");
+  }, { shutdownMs: 20, clock: () => now });
 });
 
 Deno.test("faults, calls and state can be driven over the HTTP control plane", async () => {
