@@ -120,6 +120,12 @@ const cases: {
     launch: [],
   },
   {
+    name: "one under max_idle: none surplus",
+    targets: [target({ minIdle: 0, maxIdle: 4 })],
+    runners: [runner("a"), runner("b"), runner("c")],
+    launch: [],
+  },
+  {
     name: "off hours to 0: every idle runner is surplus, a used one and an expired one are not",
     targets: [target({ minIdle: 0, maxIdle: 0 })],
     runners: [
