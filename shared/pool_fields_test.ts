@@ -161,21 +161,27 @@ Deno.test("warm fields: schedules and budgets parse in every spelling, a max und
     idle_schedule: schedule,
     idle_budget_usd_per_day: 12.5,
     stopped_min: 1,
+    stopped_max: 4,
     stopped_schedule: { ...schedule, off_hours_min: 1 },
     stopped_budget_usd_per_day: 0.2,
   }));
   assert.deepEqual(
     [
+      yaml.stoppedMax,
       yaml.maxIdle,
       yaml.idleSchedule,
       yaml.idleBudgetUsdPerDay,
       yaml.stoppedSchedule,
       yaml.stoppedBudgetUsdPerDay,
     ],
-    [3, { ...schedule, off_hours_min: 0 }, 12.5, { ...schedule, off_hours_min: 1 }, 0.2],
+    [4, 3, { ...schedule, off_hours_min: 0 }, 12.5, { ...schedule, off_hours_min: 1 }, 0.2],
   );
   assert.deepEqual(pathsOf(PoolYaml, { ...YAML_POOL, min_idle: 2, max_idle: 1 }), [
     { path: "max_idle", message: "max idle (1) is below min idle (2)" },
+  ]);
+  // A warm field that does not parse is its one issue: no cross-field check runs on it.
+  assert.deepEqual(pathsOf(PoolYaml, { ...YAML_POOL, min_idle: 2, max_idle: 1.5 }), [
+    { path: "max_idle", message: "expected a whole number" },
   ]);
   assert.deepEqual(
     pathsOf(PoolSettings, {

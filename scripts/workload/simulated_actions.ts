@@ -198,6 +198,11 @@ export class SimulatedActions {
       this.#assigning.delete(jobId);
       if (this.#isStopped) return;
       if (this.#options.github.jobs.get(jobId)?.status === "queued") {
+        // Removed meanwhile (a warm pool retiring its surplus): GitHub offers the job to another.
+        if (!this.#options.github.runners().some((r) => r.runner.id === idle.runner.id)) {
+          this.dispatch();
+          return;
+        }
         this.#start(jobId, idle.runner, idle.hooks);
         return;
       }

@@ -59,6 +59,7 @@ async function withActions(
     started: string[];
     webhooks: string[];
     runner: (name: string) => Promise<ReturnType<typeof registeredRunnerOf>>;
+    removeRunner: (id: number) => Promise<void>;
   }) => Promise<void>,
 ): Promise<void> {
   await withFake({ installations: [{ id: 7, account: "acme" }] }, async (fake, app: App) => {
@@ -85,8 +86,23 @@ async function withActions(
       );
       return registeredRunnerOf(data.encoded_jit_config);
     };
+    const removeRunner = async (id: number) => {
+      await octokit.request("DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}", {
+        owner: "acme",
+        repo: "web",
+        runner_id: id,
+      });
+    };
     try {
-      await body({ fake, actions, matched, started, webhooks: edge.received, runner });
+      await body({
+        fake,
+        actions,
+        matched,
+        started,
+        webhooks: edge.received,
+        runner,
+        removeRunner,
+      });
     } finally {
       await actions.stop();
       await edge.close();
@@ -125,5 +141,21 @@ Deno.test("a job cancelled during its assignment frees the runner for the next q
     assert.deepEqual(started, [`${second} r1`]);
     assert.equal(fake.jobs.get(first)?.conclusion, "cancelled");
     assert.equal(fake.jobs.get(second)?.runner_name, "r1");
+  });
+});
+
+Deno.test("a runner removed during its assignment leaves the job queued for the next runner", async () => {
+  await withActions(async ({ fake, actions, matched, started, runner, removeRunner }) => {
+    const r1 = await runner("r1");
+    actions.runnerOnline(r1, { onFinished: () => {} });
+    const [jobId] = actions.queueRun(run("build"));
+    assert.deepEqual(matched, [`${jobId} r1`]);
+    await removeRunner(r1.id);
+    actions.runnerOnline(await runner("r2"), { onFinished: () => {} });
+
+    await until("the job started", () => started.length === 1);
+    assert.deepEqual(started, [`${jobId} r2`]);
+    assert.deepEqual(matched, [`${jobId} r1`, `${jobId} r2`]);
+    assert.equal(fake.jobs.get(jobId)?.runner_name, "r2");
   });
 });

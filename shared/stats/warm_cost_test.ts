@@ -25,10 +25,11 @@ Deno.test("hot: idle from launch (or the day's start) to its first job, its end 
     hot({ terminatedAt: DAY.from + 4 * HOUR }), // 3 h: 0.3
     hot({ launchedAt: DAY.from - 2 * HOUR, terminatedAt: DAY.from - HOUR }), // yesterday: 0
     hot({ priceUsdPerHour: null }), // waiting, unquoted
+    hot({ priceUsdPerHour: null, launchedAt: DAY.to }), // launched just now: no idle time, not unquoted
     hot({ poolId: "p2", priceUsdPerHour: 1, launchedAt: DAY.to - HOUR / 2 }), // 0.5
   ], DAY);
   assert.deepEqual(round(costs.get(warmCostKey("p1", "hot"))), {
-    current: 2,
+    current: 3,
     idleUsd: 1.6,
     unquoted: 1,
   });
