@@ -153,7 +153,7 @@ Deno.test("an operator's task by keyboard alone, focus always visible", async (t
             document.activeElement?.closest('[role="dialog"]') !== null &&
             document.activeElement?.tagName === "INPUT",
           undefined,
-          { timeout: 5_000 },
+          { timeout: 30_000 },
         );
         assert.equal(
           await page.evaluate(() => (document.activeElement as HTMLInputElement).list?.id),
@@ -165,7 +165,7 @@ Deno.test("an operator's task by keyboard alone, focus always visible", async (t
         await page.waitForFunction(
           (pool) => document.activeElement?.closest("tr")?.dataset.pool === pool,
           opener,
-          { timeout: 5_000 },
+          { timeout: 30_000 },
         );
         assert.deepEqual(await focused(page), { tag: "button", text: "runs-on", hasRing: true });
         assert.equal(
@@ -191,7 +191,7 @@ Deno.test("an operator's task by keyboard alone, focus always visible", async (t
         await page.waitForFunction(
           () => document.activeElement?.closest("form")?.getAttribute("aria-label") === "Pool",
           undefined,
-          { timeout: 5_000 },
+          { timeout: 30_000 },
         );
         await page.keyboard.press("Escape");
         await form.waitFor({ state: "detached" });
@@ -216,7 +216,7 @@ Deno.test("an operator's task by keyboard alone, focus always visible", async (t
         await page.waitForFunction(
           () => document.activeElement?.closest("form")?.getAttribute("aria-label") === "Project",
           undefined,
-          { timeout: 5_000 },
+          { timeout: 30_000 },
         );
         await page.keyboard.press("Escape");
         await form.waitFor({ state: "detached" });

@@ -135,7 +135,7 @@ Deno.test("the Users page: invite, set a password once, role, disable, delete, l
             (document.querySelector(`select[aria-label="Role of ${email}"]`) as HTMLSelectElement)
               .value === "admin",
           ADMIN.email,
-          { timeout: 5_000 },
+          { timeout: 30_000 },
         );
         await row(ADMIN.email).getByRole("button", { name: "Disable" }).click();
         await page.getByTestId("users-error").filter({ hasText: "last enabled admin" }).waitFor();
