@@ -23,7 +23,13 @@ export function errorResponse(c: Context, error: unknown): Response {
     const issues = error instanceof InvalidError && error.issues.length > 0
       ? { issues: error.issues }
       : {};
-    return c.json({ error: { code: error.code, message: error.message, ...issues } }, status);
+    // A 503 is for now: say when to ask again, as the database's does.
+    const retry = status === 503 ? { "retry-after": "5" } : undefined;
+    return c.json(
+      { error: { code: error.code, message: error.message, ...issues } },
+      status,
+      retry,
+    );
   }
   if (error instanceof HTTPException) {
     // Hono's own middleware (csrf, body limit) refusing a request.

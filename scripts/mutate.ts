@@ -41,6 +41,7 @@ const WORKERD_TESTS: Record<string, string[]> = {
     "test/edge/webhook_checks_test.ts",
     "test/edge/webhook_refusals_test.ts", // fresh
     "test/edge/webhook_log_test.ts", // fresh: wrangler at --log-level log
+    "test/edge/webhook_queue_down_test.ts", // fresh: a queue object that fails one job
   ],
   "edge/webhook/github_server.ts": ["edge/webhook/github_server_test.ts"],
   "edge/webhook/rejection_counter.ts": [

@@ -18,6 +18,7 @@ Deno.test("each action belongs to the family its first part names; old instance.
 
 Deno.test("old action names read as their machine.* names; others as written", () => {
   assert.equal(currentActionName("instance.terminate"), "machine.terminate");
+  assert.equal(currentActionName("instance.interrupted"), "machine.interrupted");
   assert.equal(currentActionName("instance.gone"), "machine.gone");
   assert.equal(currentActionName("job.adopt"), "job.adopt");
 });

@@ -73,6 +73,13 @@ export class UpstreamError extends GantryError {
   }
 }
 
+/** A dependency is down for now and the request was not carried out; retry it (HTTP 503). */
+export class UnavailableError extends GantryError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("unavailable", message, options);
+  }
+}
+
 /** The deployment is set up wrongly (a bad var or secret); HTTP 500 that says which. */
 export class ConfigError extends GantryError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -105,6 +112,8 @@ export function httpStatusOf(error: unknown): number {
       return 422;
     case "upstream":
       return 502;
+    case "unavailable":
+      return 503;
     default:
       return 500;
   }

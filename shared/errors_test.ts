@@ -8,6 +8,7 @@ import {
   InvalidError,
   NotFoundError,
   UnauthorizedError,
+  UnavailableError,
   UpstreamError,
 } from "./errors.ts";
 
@@ -37,6 +38,7 @@ const CASES: [GantryError, string, string, string, number][] = [
     415,
   ],
   [new UpstreamError("EC2 down"), "UpstreamError", "upstream", "EC2 down", 502],
+  [new UnavailableError("queue down"), "UnavailableError", "unavailable", "queue down", 503],
   [new ConfigError("SESSION_SECRET"), "ConfigError", "misconfigured", "SESSION_SECRET", 500],
   [new GantryError("", "empty code"), "GantryError", "", "empty code", 500],
   [new GantryError("launch_permanent", "x"), "GantryError", "launch_permanent", "x", 500],

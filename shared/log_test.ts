@@ -177,6 +177,15 @@ Deno.test("a multi-line secret is blanked line by line and in its JSON-escaped s
   assert.equal(JSON.parse(lines()[1]).msg, "got [redacted]");
 });
 
+Deno.test("a multi-line secret's lines are blanked without the spaces around them", () => {
+  // An indented key file: each line is matched as written, without its indent or trailing blank.
+  const { log, lines } = capture("text", {
+    secrets: ["  first-line-secret \n\tsecond-line-secret  "],
+  });
+  log.info("a=first-line-secret;b=second-line-secret;");
+  assert.equal(lines()[0], "1970-01-01T00:00:00.000Z INFO  a=[redacted];b=[redacted];");
+});
+
 Deno.test("PEM private keys are blanked, whole or cut off before their end", () => {
   const { log, lines } = capture("text");
   log.info("rsa -----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY----- after");

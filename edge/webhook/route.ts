@@ -5,7 +5,12 @@
  */
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import { GantryError, InvalidError, UnauthorizedError } from "../../shared/errors.ts";
+import {
+  GantryError,
+  InvalidError,
+  UnauthorizedError,
+  UnavailableError,
+} from "../../shared/errors.ts";
 import { parseWorkflowJobEvent } from "../../shared/schema/webhook.ts";
 import type { AppEnv } from "../env.ts";
 import { queueOf } from "../queue/queue_of.ts";
@@ -70,7 +75,17 @@ export const webhookRoutes = new Hono<AppEnv>()
     }
     const job = parseWorkflowJobEvent(json, { githubServerUrl: githubServerUrlOf(c.env) });
     const message = toWorkflowJobMessage(job, deliveryId, Date.now());
-    const result = await queueOf(c.env).enqueue(message);
+    const result = await queueOf(c.env).enqueue(message).catch((cause: unknown) => {
+      // Not stored, so not accepted: GitHub marks the delivery failed and it can be redelivered.
+      edgeLog.error("webhook not stored: the job queue failed", {
+        deliveryId,
+        error: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause),
+      });
+      throw new UnavailableError(
+        "the job queue did not store this delivery, so it was not accepted; redeliver it",
+        { cause },
+      );
+    });
     // The accept line the core's lines about this job share a correlation id with. Opt-in:
     // one line per webhook halves ingest throughput under `wrangler dev` (bench, 2 cores).
     if (c.env.LOG_ACCEPTED_WEBHOOKS === "true") {

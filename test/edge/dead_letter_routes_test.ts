@@ -94,6 +94,20 @@ Deno.test("dead-letter routes: access, origin, ids, and their OpenAPI lines", as
           "admin",
         ],
       );
+      // The list's answer is documented as its schema: an array of dead letters, each with its
+      // event id, delivery count, times and message.
+      const listed = list.responses["200"].content["application/json"].schema;
+      assert.deepEqual([listed.required, listed.properties.deadLetters.type], [
+        ["deadLetters"],
+        "array",
+      ]);
+      assert.deepEqual(listed.properties.deadLetters.items.required, [
+        "eventId",
+        "deliveries",
+        "enqueuedAt",
+        "deadAt",
+        "message",
+      ]);
       assert.deepEqual(
         Object.keys(requeue.responses).filter((code) => ["200", "400", "404"].includes(code)),
         ["200", "400", "404"],
