@@ -96,6 +96,11 @@ export class BatchGathering {
     this.#arm(key);
   }
 
+  /** Whether the edge was last said to hold more of a burst (see {@link expectMore}). */
+  get isMoreExpected(): boolean {
+    return this.#isMoreExpected;
+  }
+
   /**
    * Whether the edge holds more events than are recorded: while it does,
    * gatherings wait for them (up to their cap), so a burst leased in parts

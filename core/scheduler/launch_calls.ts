@@ -60,6 +60,8 @@ export interface LaunchCallsOptions extends BatchDeps {
   metrics?: LaunchMetrics;
   /** An operator's pause or drain that came while the batch gathered: it goes back to the queue. */
   gate?: LaunchGateView;
+  /** A repo's binding as admission read it a moment ago; default: read it again. */
+  recentBinding?: (repo: string) => Promise<Binding | null>;
 }
 
 export class LaunchCalls {
@@ -373,7 +375,8 @@ export class LaunchCalls {
   }
 
   async #poolOf(job: JobRow): Promise<{ binding: Binding; pool: PoolRow } | null> {
-    const binding = await this.options.store.bindingOf(job.repoFullName);
+    const { recentBinding, store } = this.options;
+    const binding = await (recentBinding ?? ((repo) => store.bindingOf(repo)))(job.repoFullName);
     const pool = binding?.pools.find((p) => p.id === job.poolId);
     return binding && pool ? { binding, pool } : null;
   }

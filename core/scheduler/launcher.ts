@@ -18,6 +18,7 @@ import { Admission } from "./admission.ts";
 import { BackgroundWork, LaunchHolds } from "./background_work.ts";
 import { BatchGathering } from "./batch_gathering.ts";
 import { LaunchCalls } from "./launch_calls.ts";
+import { RecentBindings } from "./recent_bindings.ts";
 import type { BatchDeps } from "./launch_batch.ts";
 import type { LauncherStore, LaunchQueries } from "../db/launch_queries.ts";
 import type { LaunchGateView } from "../control/launch_gate.ts";
@@ -54,7 +55,10 @@ export interface LauncherOptions extends Omit<BatchDeps, "launches"> {
 
 const DEFAULT_TAKEOVER_AFTER_MS = 600_000;
 
-/** Pokes within this long share one sweep (a lease's events are recorded within a few ms). */
+/**
+ * In a burst, pokes within this long share one sweep (a lease's events are
+ * recorded within a few ms); a lone job's poke sweeps at once.
+ */
 const SWEEP_COALESCE_MS = 5;
 
 export class Launcher {
@@ -71,7 +75,13 @@ export class Launcher {
     const { launches } = options;
     this.#launches = launches;
     const shared = { launches, holds: this.#holds, work: this.#work };
-    this.#calls = new LaunchCalls({ ...options, ...shared, onRetryDue: () => this.poke() });
+    const bindings = new RecentBindings(options.store, options.now);
+    this.#calls = new LaunchCalls({
+      ...options,
+      ...shared,
+      onRetryDue: () => this.poke(),
+      recentBinding: (repo) => bindings.recent(repo),
+    });
     this.#gathering = new BatchGathering({
       ...options,
       ...shared,
@@ -82,6 +92,10 @@ export class Launcher {
     this.#admission = new Admission({
       ...options,
       ...shared,
+      store: {
+        bindingOf: (repo) => bindings.read(repo),
+        recordWait: (ids, reason, at) => options.store.recordWait(ids, reason, at),
+      },
       mayRetry: (jobId, at) => this.#calls.mayRetry(jobId, at),
       gather: (job) => this.#gathering.gather(job),
     });
@@ -100,7 +114,8 @@ export class Launcher {
       return;
     }
     // A burst pokes once per event: sweep a moment later, once for all of them.
-    this.#sweeping = new Promise((resolve) => setTimeout(resolve, SWEEP_COALESCE_MS)).then(() =>
+    const delayMs = this.#gathering.isMoreExpected ? SWEEP_COALESCE_MS : 0;
+    this.#sweeping = new Promise((resolve) => setTimeout(resolve, delayMs)).then(() =>
       this.#sweep()
     ).finally(() => {
       this.#sweeping = undefined;

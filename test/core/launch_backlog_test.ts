@@ -76,6 +76,39 @@ Deno.test("a lone job launches at once, without waiting for the batch window", a
   }
 });
 
+Deno.test("a lone job's launch reads its repo's binding once: the launch call reuses admission's", async () => {
+  const stack = await startCoreFixture();
+  const reads: string[] = [];
+  const store = stack.launcherOptions.store;
+  const counted = new Proxy(store, {
+    get(target, key, receiver) {
+      if (key !== "bindingOf") return Reflect.get(target, key, receiver);
+      return (repo: string) => {
+        reads.push(repo);
+        return target.bindingOf(repo);
+      };
+    },
+  });
+  const launcher = new Launcher({
+    ...stack.launcherOptions,
+    store: counted,
+    batchWindowMs: LONG_WINDOW_MS,
+  });
+  try {
+    await stack.store.insertJob(queuedJobRow(1), 1_000);
+    launcher.poke();
+    await waitFor("job 1 to launch", async () => {
+      return (await stack.store.job("1"))?.state === "starting" || undefined;
+    });
+    await launcher.settled();
+    assert.deepEqual(fleetCapacities(stack), ["1"]);
+    assert.deepEqual(reads, [queuedJobRow(1).repoFullName]);
+  } finally {
+    await launcher.drain();
+    await stack.close();
+  }
+});
+
 Deno.test("jobs claimed in one sweep, with nothing else waiting, launch together at once", async () => {
   const stack = await startCoreFixture();
   const launcher = new Launcher({ ...stack.launcherOptions, batchWindowMs: LONG_WINDOW_MS });
