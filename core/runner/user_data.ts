@@ -140,9 +140,15 @@ report() { # kind [log]
     esac
   done
 }
+# tee writes the log a moment behind this shell: read what it holds first, then add the reason
+# itself, so the report never misses it (nor carries it twice). 60,000 leaves room for the reason
+# under the edge's 65,536.
 fail() {
+  local before
+  before=$(tail -c 60000 "$LOG")
   echo "gantry: bootstrap failed: $1"
-  report bootstrap-failed "$(tail -c 65536 "$LOG")"
+  report bootstrap-failed "$before
+gantry: bootstrap failed: $1"
   halt 1
 }
 # Spot: the two-minute notice appears at spot/instance-action.
