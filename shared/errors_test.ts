@@ -4,11 +4,13 @@ import {
   ConflictError,
   ForbiddenError,
   GantryError,
+  GoneError,
   httpStatusOf,
   InvalidError,
   NotFoundError,
   UnauthorizedError,
   UnavailableError,
+  UnprocessableError,
   UpstreamError,
 } from "./errors.ts";
 
@@ -29,6 +31,14 @@ const CASES: [GantryError, string, string, string, number][] = [
   [new ConflictError("name taken"), "ConflictError", "conflict", "name taken", 409],
   [new GantryError("illegal_transition", "x"), "GantryError", "illegal_transition", "x", 409],
   [new GantryError("gone", "expired"), "GantryError", "gone", "expired", 410],
+  [new GoneError("invitation used"), "GoneError", "gone", "invitation used", 410],
+  [
+    new UnprocessableError("no project p9"),
+    "UnprocessableError",
+    "unprocessable",
+    "no project p9",
+    422,
+  ],
   [new GantryError("too_large", "1 MiB max"), "GantryError", "too_large", "1 MiB max", 413],
   [
     new GantryError("unsupported_media_type", "json"),
